@@ -1,0 +1,108 @@
+using HomeGateway.Core.Events;
+
+namespace HomeGateway.Core.Configuration;
+
+/// <summary>
+/// One home's care plan: who it is, its sensors and which rules watch them. Written by a technician
+/// as YAML (the gateway's loader turns it into this), validated by <see cref="HomeConfigValidator"/>.
+/// </summary>
+public sealed record HomeConfig(
+    string HomeId,
+    string TimeZoneId,
+    IReadOnlyList<SensorConfig> Sensors,
+    RulesConfig Rules)
+{
+    public SensorConfig? FindSensor(string id) => Sensors.FirstOrDefault(s => s.Id == id);
+}
+
+/// <summary>One sensor: its id, what it measures and exactly one input that feeds it.</summary>
+public sealed record SensorConfig(string Id, SensorKind Kind)
+{
+    public GpioInputConfig? Gpio { get; init; }
+    public MqttInputConfig? Mqtt { get; init; }
+
+    /// <summary>Where the sensor is, for the dispatcher ("bedroom"). Optional.</summary>
+    public string? Location { get; init; }
+}
+
+public enum GpioPull
+{
+    None = 0,
+    Up = 1,
+    Down = 2,
+}
+
+/// <summary>A contact or output wired to a GPIO pin (BCM numbering).</summary>
+public sealed record GpioInputConfig(int Pin)
+{
+    /// <summary>True when the pin reads low while the contact is active (button pressed, door open).</summary>
+    public bool ActiveLow { get; init; }
+    public GpioPull Pull { get; init; } = GpioPull.None;
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
+}
+
+/// <summary>A device that publishes on MQTT.</summary>
+/// <param name="Topic">The state topic, e.g. <c>zigbee2mqtt/front_door</c>.</param>
+/// <param name="Profile">How to read the payload; one of <see cref="MqttProfiles"/>.</param>
+public sealed record MqttInputConfig(string Topic, string Profile)
+{
+    /// <summary>The device model, where the payload keys depend on it (fall radars).</summary>
+    public string? Model { get; init; }
+}
+
+public static class MqttProfiles
+{
+    public const string Zigbee2Mqtt = "zigbee2mqtt";
+    public const string HomeGateway = "homegateway";
+
+    public static readonly IReadOnlyList<string> All = [Zigbee2Mqtt, HomeGateway];
+}
+
+/// <summary>The care-plan rules this home uses. A rule left out is off.</summary>
+public sealed record RulesConfig
+{
+    public FallRuleConfig? Fall { get; init; }
+    public HelpRuleConfig? Help { get; init; }
+    public DoorLeftOpenRuleConfig? DoorLeftOpen { get; init; }
+}
+
+/// <summary>
+/// A fall sensor reports a fall: critical at once. A suspected fall becomes a high alert unless the
+/// sensor clears it within <see cref="ConfirmWindow"/>.
+/// </summary>
+public sealed record FallRuleConfig
+{
+    public TimeSpan ConfirmWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// While a fall alert is open, further fall reports from the same sensor within this time count up
+    /// on it instead of raising a new alert.
+    /// </summary>
+    public TimeSpan RepeatWindow { get; init; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>The help button is pressed: critical at once.</summary>
+public sealed record HelpRuleConfig
+{
+    /// <summary>Presses within this time of the last one count up on the open alert.</summary>
+    public TimeSpan RepeatWindow { get; init; } = TimeSpan.FromMinutes(10);
+}
+
+/// <summary>A door stays open longer than <see cref="After"/>; repeats every <see cref="RepeatEvery"/>; clears when closed.</summary>
+public sealed record DoorLeftOpenRuleConfig
+{
+    /// <summary>The door sensors watched; empty means every sensor of kind door.</summary>
+    public IReadOnlyList<string> Doors { get; init; } = [];
+    public TimeSpan After { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan RepeatEvery { get; init; } = TimeSpan.FromMinutes(15);
+    public AlertPriorityChoice Priority { get; init; } = AlertPriorityChoice.Normal;
+}
+
+/// <summary>Priority as a technician may set it in the home file.</summary>
+public enum AlertPriorityChoice
+{
+    Critical = 1,
+    High = 2,
+    Normal = 3,
+    Low = 4,
+}

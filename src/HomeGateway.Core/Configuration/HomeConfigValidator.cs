@@ -1,0 +1,181 @@
+using System.Text.RegularExpressions;
+using HomeGateway.Core.Events;
+
+namespace HomeGateway.Core.Configuration;
+
+/// <summary>
+/// Cross-field checks on a parsed home file: ids unique, pins not shared, rules pointing at sensors
+/// that exist and are of the right kind, times that make sense. Returns every problem, in file order.
+/// </summary>
+public static partial class HomeConfigValidator
+{
+    // BCM GPIO numbers on the 40-pin header of every supported Pi.
+    private const int MaxBcmPin = 27;
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,62}$")]
+    private static partial Regex IdPattern();
+
+    public static IReadOnlyList<ConfigProblem> Validate(HomeConfig home, Func<string, int?>? lineOf = null)
+    {
+        lineOf ??= _ => null;
+        var problems = new List<ConfigProblem>();
+        void Problem(string field, string message) => problems.Add(new ConfigProblem(field, message, lineOf(field)));
+
+        if (!IdPattern().IsMatch(home.HomeId))
+        {
+            Problem("home.id", $"'{home.HomeId}' is not a valid id: use lower-case letters, digits, '-', '_' or '.', at most 63 characters");
+        }
+
+        if (!IsKnownTimeZone(home.TimeZoneId))
+        {
+            Problem("home.timezone", $"'{home.TimeZoneId}' is not a known IANA time zone (for example Europe/Helsinki)");
+        }
+
+        var seenIds = new HashSet<string>(StringComparer.Ordinal);
+        var seenPins = new Dictionary<int, string>();
+        var seenTopics = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < home.Sensors.Count; i++)
+        {
+            var sensor = home.Sensors[i];
+            var at = $"sensors[{i}]";
+            if (!IdPattern().IsMatch(sensor.Id))
+            {
+                Problem($"{at}.id", $"'{sensor.Id}' is not a valid id: use lower-case letters, digits, '-', '_' or '.'");
+            }
+            else if (!seenIds.Add(sensor.Id))
+            {
+                Problem($"{at}.id", $"sensor id '{sensor.Id}' is used twice");
+            }
+
+            if (sensor.Kind == SensorKind.Unknown)
+            {
+                Problem($"{at}.kind", "kind is required");
+            }
+
+            if ((sensor.Gpio is null) == (sensor.Mqtt is null))
+            {
+                Problem(at, $"sensor '{sensor.Id}' needs exactly one input: either gpio or mqtt");
+            }
+
+            if (sensor.Gpio is { } gpio)
+            {
+                if (gpio.Pin is < 0 or > MaxBcmPin)
+                {
+                    Problem($"{at}.gpio.pin", $"pin {gpio.Pin} is not a BCM GPIO number on the header (0–{MaxBcmPin})");
+                }
+                else if (seenPins.TryGetValue(gpio.Pin, out var other))
+                {
+                    Problem($"{at}.gpio.pin", $"pin {gpio.Pin} is already used by sensor '{other}'");
+                }
+                else
+                {
+                    seenPins[gpio.Pin] = sensor.Id;
+                }
+
+                if (gpio.Debounce < TimeSpan.Zero || gpio.Debounce > TimeSpan.FromSeconds(5))
+                {
+                    Problem($"{at}.gpio.debounceMs", "debounce must be between 0 and 5000 ms");
+                }
+            }
+
+            if (sensor.Mqtt is { } mqtt)
+            {
+                if (string.IsNullOrWhiteSpace(mqtt.Topic) || mqtt.Topic.Contains('#') || mqtt.Topic.Contains('+'))
+                {
+                    Problem($"{at}.mqtt.topic", "topic must be a concrete topic name without wildcards");
+                }
+                else if (seenTopics.TryGetValue(mqtt.Topic, out var other))
+                {
+                    Problem($"{at}.mqtt.topic", $"topic '{mqtt.Topic}' is already used by sensor '{other}'");
+                }
+                else
+                {
+                    seenTopics[mqtt.Topic] = sensor.Id;
+                }
+
+                if (!MqttProfiles.All.Contains(mqtt.Profile))
+                {
+                    Problem($"{at}.mqtt.profile", $"unknown profile '{mqtt.Profile}'; use one of: {string.Join(", ", MqttProfiles.All)}");
+                }
+            }
+        }
+
+        ValidateRules(home, Problem);
+        return problems;
+    }
+
+    private static void ValidateRules(HomeConfig home, Action<string, string> problem)
+    {
+        if (home.Rules.Fall is { } fall)
+        {
+            Positive(fall.ConfirmWindow, "rules.fall.confirmWindow", problem);
+            Positive(fall.RepeatWindow, "rules.fall.repeatWindow", problem);
+            if (!home.Sensors.Any(s => s.Kind == SensorKind.Fall))
+            {
+                problem("rules.fall", "the fall rule is on but no sensor has kind fall");
+            }
+        }
+
+        if (home.Rules.Help is { } help)
+        {
+            Positive(help.RepeatWindow, "rules.help.repeatWindow", problem);
+            if (!home.Sensors.Any(s => s.Kind == SensorKind.HelpButton))
+            {
+                problem("rules.help", "the help rule is on but no sensor has kind help_button");
+            }
+        }
+
+        if (home.Rules.DoorLeftOpen is { } door)
+        {
+            Positive(door.After, "rules.doorLeftOpen.after", problem);
+            Positive(door.RepeatEvery, "rules.doorLeftOpen.repeatEvery", problem);
+            for (var i = 0; i < door.Doors.Count; i++)
+            {
+                var sensor = home.FindSensor(door.Doors[i]);
+                if (sensor is null)
+                {
+                    problem($"rules.doorLeftOpen.doors[{i}]", $"no sensor has id '{door.Doors[i]}'");
+                }
+                else if (sensor.Kind != SensorKind.Door)
+                {
+                    problem($"rules.doorLeftOpen.doors[{i}]", $"sensor '{sensor.Id}' is a {SensorKindNames.ToName(sensor.Kind)}, not a door");
+                }
+            }
+
+            if (door.Doors.Count == 0 && !home.Sensors.Any(s => s.Kind == SensorKind.Door))
+            {
+                problem("rules.doorLeftOpen", "the doorLeftOpen rule is on but no sensor has kind door");
+            }
+        }
+    }
+
+    private static void Positive(TimeSpan value, string field, Action<string, string> problem)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problem(field, "must be a positive duration such as 90s, 10m or 4h");
+        }
+    }
+
+    private static bool IsKnownTimeZone(string id)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            return false;
+        }
+        catch (InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+}

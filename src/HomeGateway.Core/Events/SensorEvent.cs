@@ -1,0 +1,28 @@
+namespace HomeGateway.Core.Events;
+
+/// <summary>
+/// One normalised observation from one sensor, stamped with the gateway's clock.
+/// </summary>
+/// <param name="HomeId">The home the gateway serves.</param>
+/// <param name="SensorId">The sensor's id from the home file.</param>
+/// <param name="Kind">What the sensor measures.</param>
+/// <param name="State">A word from <see cref="SensorStates"/>.</param>
+/// <param name="At">When the gateway observed it (its <see cref="TimeProvider"/>).</param>
+/// <param name="Source">Where it came from, e.g. <c>gpio:17</c> or <c>mqtt:zigbee2mqtt/front_door</c>.</param>
+public sealed record SensorEvent(
+    string HomeId,
+    string SensorId,
+    SensorKind Kind,
+    string State,
+    DateTimeOffset At,
+    string Source)
+{
+    /// <summary>A measured value (temperature in °C), when the sensor reports one.</summary>
+    public double? Value { get; init; }
+
+    /// <summary>Battery level 0–100 %, when the device reported it in this message.</summary>
+    public int? BatteryPercent { get; init; }
+
+    /// <summary>Radio link quality as the device network reports it (Zigbee LQI 0–255).</summary>
+    public int? LinkQuality { get; init; }
+}

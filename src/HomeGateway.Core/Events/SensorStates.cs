@@ -1,0 +1,27 @@
+namespace HomeGateway.Core.Events;
+
+/// <summary>
+/// The normalised state vocabulary. Adapters translate device payloads into these words so that
+/// rules never see a vendor's key (Zigbee2MQTT's inverted <c>contact</c>, a radar's <c>fall_down_status</c>).
+/// Persisted in the journal: the strings never change.
+/// </summary>
+public static class SensorStates
+{
+    public const string Open = "open";
+    public const string Closed = "closed";
+
+    public const string Detected = "detected";
+    public const string Clear = "clear";
+
+    public const string Fall = "fall";
+    public const string SuspectedFall = "suspected_fall";
+
+    public const string Pressed = "pressed";
+    public const string Released = "released";
+
+    public const string Occupied = "occupied";
+    public const string Empty = "empty";
+
+    public const string Online = "online";
+    public const string Offline = "offline";
+}

@@ -1,0 +1,77 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace HomeGateway.Gateway;
+
+/// <summary>
+/// How this gateway is set up on its device (section "Gateway" of appsettings / environment
+/// <c>Gateway__...</c>). The care plan itself lives in the home file, not here. Validated at start.
+/// </summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>The home file (YAML care plan).</summary>
+    [Required(ErrorMessage = "Gateway:HomeFile is required: the path of the home's YAML file")]
+    public string HomeFile { get; set; } = "";
+
+    /// <summary>Where the journal and credentials live (systemd's StateDirectory on a device).</summary>
+    [Required(ErrorMessage = "Gateway:DataDirectory is required")]
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>The gateway's id at dispatch. Defaults to the home id.</summary>
+    public string? GatewayId { get; set; }
+
+    public DispatchLinkOptions Dispatch { get; set; } = new();
+
+    public MqttOptions Mqtt { get; set; } = new();
+
+    public GpioOptions Gpio { get; set; } = new();
+}
+
+/// <summary>The uplink to dispatch.</summary>
+public sealed class DispatchLinkOptions
+{
+    /// <summary>Dispatch's gRPC address, e.g. <c>http://127.0.0.1:5081</c>. Empty: run offline (journal only).</summary>
+    public string? Url { get; set; }
+
+    /// <summary>File holding this gateway's credential issued by dispatch. Default: DataDirectory/dispatch-token.</summary>
+    public string? TokenFile { get; set; }
+
+    [Range(5, 300)]
+    public int HeartbeatSeconds { get; set; } = 20;
+}
+
+/// <summary>The embedded MQTT broker that sensors (Zigbee2MQTT, the dispenser) publish to.</summary>
+public sealed class MqttOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Address to listen on. Loopback by default: a LAN-facing broker must be chosen on purpose.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    [Range(0, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Per-device MQTT credentials (hashed). Default: DataDirectory/mqtt-users.</summary>
+    public string? CredentialsFile { get; set; }
+
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 64 * 1024;
+
+    [Range(1, 10_000)]
+    public int MaxConnections { get; set; } = 64;
+}
+
+/// <summary>GPIO inputs.</summary>
+public sealed class GpioOptions
+{
+    /// <summary><c>auto</c> (the board's driver) or <c>simulated</c> (a virtual pin bank, for demos and tests).</summary>
+    [RegularExpression("^(auto|simulated)$", ErrorMessage = "Gateway:Gpio:Driver must be 'auto' or 'simulated'")]
+    public string Driver { get; set; } = "auto";
+
+    /// <summary>
+    /// With the simulated driver: a directory with one file per pin (<c>17</c> holding <c>0</c> or <c>1</c>),
+    /// the way sysfs shows pins, so a separate simulator process can drive them.
+    /// </summary>
+    public string? SimulatedPinDirectory { get; set; }
+}
