@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace HomeGateway.Gateway;
 
 /// <summary>
@@ -11,11 +9,9 @@ public sealed class GatewayOptions
     public const string Section = "Gateway";
 
     /// <summary>The home file (YAML care plan).</summary>
-    [Required(ErrorMessage = "Gateway:HomeFile is required: the path of the home's YAML file")]
     public string HomeFile { get; set; } = "";
 
     /// <summary>Where the journal and credentials live (systemd's StateDirectory on a device).</summary>
-    [Required(ErrorMessage = "Gateway:DataDirectory is required")]
     public string DataDirectory { get; set; } = "";
 
     /// <summary>The gateway's id at dispatch. Defaults to the home id.</summary>
@@ -37,7 +33,6 @@ public sealed class DispatchLinkOptions
     /// <summary>File holding this gateway's credential issued by dispatch. Default: DataDirectory/dispatch-token.</summary>
     public string? TokenFile { get; set; }
 
-    [Range(5, 300)]
     public int HeartbeatSeconds { get; set; } = 20;
 }
 
@@ -49,16 +44,13 @@ public sealed class MqttOptions
     /// <summary>Address to listen on. Loopback by default: a LAN-facing broker must be chosen on purpose.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
-    [Range(0, 65535)]
     public int Port { get; set; } = 1883;
 
     /// <summary>Per-device MQTT credentials (hashed). Default: DataDirectory/mqtt-users.</summary>
     public string? CredentialsFile { get; set; }
 
-    [Range(1024, 16 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
-    [Range(1, 10_000)]
     public int MaxConnections { get; set; } = 64;
 }
 
@@ -66,7 +58,6 @@ public sealed class MqttOptions
 public sealed class GpioOptions
 {
     /// <summary><c>auto</c> (the board's driver) or <c>simulated</c> (a virtual pin bank, for demos and tests).</summary>
-    [RegularExpression("^(auto|simulated)$", ErrorMessage = "Gateway:Gpio:Driver must be 'auto' or 'simulated'")]
     public string Driver { get; set; } = "auto";
 
     /// <summary>

@@ -1,1 +1,3 @@
-return 0;
+using HomeGateway.Gateway.Cli;
+
+return await GatewayCli.Create().Parse(args).InvokeAsync().ConfigureAwait(false);

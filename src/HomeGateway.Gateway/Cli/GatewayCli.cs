@@ -1,0 +1,90 @@
+using System.CommandLine;
+using HomeGateway.Core.Configuration;
+using HomeGateway.Gateway.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace HomeGateway.Gateway.Cli;
+
+/// <summary>
+/// The <c>homegateway</c> command: with no command (or <c>run</c>) it is the service; the other commands
+/// are for the technician. Exit codes: 0 ok, 1 the thing checked is wrong, 2 the command was used wrongly.
+/// </summary>
+public static class GatewayCli
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("HomeGateway: the home-care alarm gateway. Without a command it runs the service.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        root.SetAction((parse, cancel) => RunServiceAsync([.. parse.UnmatchedTokens], cancel));
+
+        var run = new Command("run", "Run the gateway service (what systemd starts). Settings: appsettings.json, Gateway__* environment variables or --Gateway:Key=value.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        run.SetAction((parse, cancel) => RunServiceAsync([.. parse.UnmatchedTokens], cancel));
+        root.Subcommands.Add(run);
+
+        root.Subcommands.Add(CreateConfigCommand());
+        return root;
+    }
+
+    internal static async Task<int> RunServiceAsync(string[] hostArgs, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(hostArgs);
+        builder.AddGateway();
+        using var host = builder.Build();
+        try
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (FindStartupProblem(ex) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"homegateway: cannot start: {message}").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>Start-up failures a technician can fix get one plain message instead of a stack trace.</summary>
+    private static string? FindStartupProblem(Exception ex) => ex switch
+    {
+        Microsoft.Extensions.Options.OptionsValidationException options => string.Join(Environment.NewLine, options.Failures),
+        HomeConfigException home => home.Message,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindStartupProblem).FirstOrDefault(m => m is not null),
+        _ when ex.InnerException is not null => FindStartupProblem(ex.InnerException),
+        _ => null,
+    };
+
+    private static Command CreateConfigCommand()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "The home file (YAML) to check" };
+        var validate = new Command("validate", "Check a home file: exit 0 when it is valid, else one line per problem as FILE:LINE: field: problem")
+        {
+            file,
+        };
+        validate.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!.FullName;
+            var shown = parse.GetValue(file)!.ToString();
+            try
+            {
+                var home = HomeConfigLoader.Load(path);
+                Console.WriteLine($"{shown}: valid: home {home.HomeId}, {home.Sensors.Count} sensor(s)");
+                return 0;
+            }
+            catch (HomeConfigException ex)
+            {
+                foreach (var problem in ex.Problems)
+                {
+                    Console.Error.WriteLine(problem.Format(shown));
+                }
+
+                return 1;
+            }
+        });
+
+        return new Command("config", "Work with home files") { validate };
+    }
+}

@@ -1,0 +1,427 @@
+using System.Globalization;
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Events;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace HomeGateway.Gateway.Configuration;
+
+/// <summary>
+/// Reads a home file (YAML) into a <see cref="HomeConfig"/>. Strict on purpose: an unknown key, a wrong
+/// type or an impossible value is an error naming the file, the line and the field — a typo in a care plan
+/// must fail at install time, not silently switch a rule off. All problems are collected, not just the first.
+/// The schema is documented in deploy/examples/home.yaml.
+/// </summary>
+public static class HomeConfigLoader
+{
+    public static HomeConfig Load(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new HomeConfigException(path, [new ConfigProblem("(file)", $"cannot be read: {ex.Message}")]);
+        }
+
+        return Parse(text, path);
+    }
+
+    public static HomeConfig Parse(string yaml, string fileName)
+    {
+        var reader = new Reader();
+        var home = reader.Read(yaml);
+        if (home is not null)
+        {
+            // Cross-field checks run even after a syntax-level problem, so one run shows everything;
+            // a field already reported is not reported again.
+            var reported = reader.Problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
+            reader.Problems.AddRange(HomeConfigValidator.Validate(home, reader.LineOf).Where(p => !reported.Contains(p.Field)));
+        }
+
+        if (reader.Problems.Count > 0 || home is null)
+        {
+            throw new HomeConfigException(fileName, reader.Problems.OrderBy(p => p.Line ?? 0).ToList());
+        }
+
+        return home;
+    }
+
+    private sealed class Reader
+    {
+        private readonly Dictionary<string, int> lines = new(StringComparer.Ordinal);
+
+        public List<ConfigProblem> Problems { get; } = [];
+
+        public int? LineOf(string field)
+        {
+            // The validator names fields like rules.doorLeftOpen.doors[0]; fall back to the nearest parent.
+            for (var key = field; key.Length > 0; key = Parent(key))
+            {
+                if (lines.TryGetValue(key, out var line))
+                {
+                    return line;
+                }
+            }
+
+            return null;
+        }
+
+        public HomeConfig? Read(string yaml)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(yaml));
+            }
+            catch (YamlException ex)
+            {
+                Problems.Add(new ConfigProblem("(yaml)", ex.InnerException?.Message ?? ex.Message, (int)ex.Start.Line));
+                return null;
+            }
+
+            if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            {
+                Problems.Add(new ConfigProblem("(file)", "must be one YAML document with the keys home, sensors and rules", 1));
+                return null;
+            }
+
+            var map = Mapping(root, "", ["home", "sensors", "rules"]);
+            var homeNode = Required<YamlMappingNode>(map, "home", "home");
+            string? homeId = null;
+            string? timeZone = null;
+            if (homeNode is not null)
+            {
+                var homeMap = Mapping(homeNode, "home", ["id", "timezone"]);
+                homeId = RequiredString(homeMap, "id", "home.id");
+                timeZone = RequiredString(homeMap, "timezone", "home.timezone");
+            }
+
+            var sensors = new List<SensorConfig>();
+            if (Required<YamlSequenceNode>(map, "sensors", "sensors") is { } sensorNodes)
+            {
+                for (var i = 0; i < sensorNodes.Children.Count; i++)
+                {
+                    if (ReadSensor(sensorNodes.Children[i], $"sensors[{i}]") is { } sensor)
+                    {
+                        sensors.Add(sensor);
+                    }
+                }
+            }
+
+            var rules = map.TryGetValue("rules", out var rulesNode) ? ReadRules(rulesNode) : new RulesConfig();
+            return homeId is null || timeZone is null ? null : new HomeConfig(homeId, timeZone, sensors, rules);
+        }
+
+        private SensorConfig? ReadSensor(YamlNode node, string at)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                Add(at, "each sensor must be a mapping with id, kind and gpio or mqtt", node);
+                return null;
+            }
+
+            var map = Mapping(mapping, at, ["id", "kind", "location", "gpio", "mqtt"]);
+            var id = RequiredString(map, "id", $"{at}.id");
+            var kindName = RequiredString(map, "kind", $"{at}.kind");
+            var kind = SensorKind.Unknown;
+            if (kindName is not null && !SensorKindNames.TryParse(kindName, out kind))
+            {
+                Add($"{at}.kind", $"unknown kind '{kindName}'; use one of: {string.Join(", ", SensorKindNames.All)}", map["kind"]);
+            }
+
+            GpioInputConfig? gpio = null;
+            if (map.TryGetValue("gpio", out var gpioNode) && Expect<YamlMappingNode>(gpioNode, $"{at}.gpio") is { } gpioMapping)
+            {
+                var g = Mapping(gpioMapping, $"{at}.gpio", ["pin", "activeLow", "pull", "debounceMs"]);
+                var pin = RequiredInt(g, "pin", $"{at}.gpio.pin");
+                var pull = GpioPull.None;
+                if (OptionalString(g, "pull", $"{at}.gpio.pull") is { } pullName)
+                {
+                    pull = pullName switch
+                    {
+                        "up" => GpioPull.Up,
+                        "down" => GpioPull.Down,
+                        "none" => GpioPull.None,
+                        _ => Invalid(GpioPull.None, $"{at}.gpio.pull", $"'{pullName}' is not one of: up, down, none", g["pull"]),
+                    };
+                }
+
+                if (pin is not null)
+                {
+                    gpio = new GpioInputConfig(pin.Value)
+                    {
+                        ActiveLow = OptionalBool(g, "activeLow", $"{at}.gpio.activeLow") ?? false,
+                        Pull = pull,
+                        Debounce = TimeSpan.FromMilliseconds(OptionalInt(g, "debounceMs", $"{at}.gpio.debounceMs") ?? 50),
+                    };
+                }
+            }
+
+            MqttInputConfig? mqtt = null;
+            if (map.TryGetValue("mqtt", out var mqttNode) && Expect<YamlMappingNode>(mqttNode, $"{at}.mqtt") is { } mqttMapping)
+            {
+                var m = Mapping(mqttMapping, $"{at}.mqtt", ["topic", "profile", "model"]);
+                var topic = RequiredString(m, "topic", $"{at}.mqtt.topic");
+                var profile = RequiredString(m, "profile", $"{at}.mqtt.profile");
+                if (topic is not null && profile is not null)
+                {
+                    mqtt = new MqttInputConfig(topic, profile) { Model = OptionalString(m, "model", $"{at}.mqtt.model") };
+                }
+            }
+
+            return id is null || kindName is null
+                ? null
+                : new SensorConfig(id, kind) { Gpio = gpio, Mqtt = mqtt, Location = OptionalString(map, "location", $"{at}.location") };
+        }
+
+        private RulesConfig ReadRules(YamlNode node)
+        {
+            if (Expect<YamlMappingNode>(node, "rules") is not { } rulesMapping)
+            {
+                return new RulesConfig();
+            }
+
+            var map = Mapping(rulesMapping, "rules", ["fall", "help", "doorLeftOpen"]);
+            FallRuleConfig? fall = null;
+            HelpRuleConfig? help = null;
+            DoorLeftOpenRuleConfig? door = null;
+            if (RuleMapping(map, "fall", ["confirmWindow", "repeatWindow"]) is { } f)
+            {
+                var defaults = new FallRuleConfig();
+                fall = new FallRuleConfig
+                {
+                    ConfirmWindow = OptionalDuration(f, "confirmWindow", "rules.fall.confirmWindow") ?? defaults.ConfirmWindow,
+                    RepeatWindow = OptionalDuration(f, "repeatWindow", "rules.fall.repeatWindow") ?? defaults.RepeatWindow,
+                };
+            }
+
+            if (RuleMapping(map, "help", ["repeatWindow"]) is { } h)
+            {
+                help = new HelpRuleConfig
+                {
+                    RepeatWindow = OptionalDuration(h, "repeatWindow", "rules.help.repeatWindow") ?? new HelpRuleConfig().RepeatWindow,
+                };
+            }
+
+            if (RuleMapping(map, "doorLeftOpen", ["doors", "after", "repeatEvery", "priority"]) is { } d)
+            {
+                var defaults = new DoorLeftOpenRuleConfig();
+                var doors = new List<string>();
+                if (d.TryGetValue("doors", out var doorsNode) && Expect<YamlSequenceNode>(doorsNode, "rules.doorLeftOpen.doors") is { } list)
+                {
+                    for (var i = 0; i < list.Children.Count; i++)
+                    {
+                        if (Expect<YamlScalarNode>(list.Children[i], $"rules.doorLeftOpen.doors[{i}]") is { Value: { } doorId })
+                        {
+                            lines[$"rules.doorLeftOpen.doors[{i}]"] = (int)list.Children[i].Start.Line;
+                            doors.Add(doorId);
+                        }
+                    }
+                }
+
+                var priority = defaults.Priority;
+                if (OptionalString(d, "priority", "rules.doorLeftOpen.priority") is { } p)
+                {
+                    priority = p switch
+                    {
+                        "critical" => AlertPriorityChoice.Critical,
+                        "high" => AlertPriorityChoice.High,
+                        "normal" => AlertPriorityChoice.Normal,
+                        "low" => AlertPriorityChoice.Low,
+                        _ => Invalid(defaults.Priority, "rules.doorLeftOpen.priority", $"'{p}' is not one of: critical, high, normal, low", d["priority"]),
+                    };
+                }
+
+                door = new DoorLeftOpenRuleConfig
+                {
+                    Doors = doors,
+                    After = OptionalDuration(d, "after", "rules.doorLeftOpen.after") ?? defaults.After,
+                    RepeatEvery = OptionalDuration(d, "repeatEvery", "rules.doorLeftOpen.repeatEvery") ?? defaults.RepeatEvery,
+                    Priority = priority,
+                };
+            }
+
+            return new RulesConfig { Fall = fall, Help = help, DoorLeftOpen = door };
+        }
+
+        /// <summary>A rule is on when its key is present: <c>help: {}</c> or <c>help: on</c> takes the defaults.</summary>
+        private Dictionary<string, YamlNode>? RuleMapping(Dictionary<string, YamlNode> rules, string name, string[] keys)
+        {
+            if (!rules.TryGetValue(name, out var node))
+            {
+                return null;
+            }
+
+            switch (node)
+            {
+                case YamlMappingNode mapping:
+                    return Mapping(mapping, $"rules.{name}", keys);
+                case YamlScalarNode { Value: "on" or "true" or "yes" }:
+                    return [];
+                case YamlScalarNode { Value: "off" or "false" or "no" }:
+                    return null;
+                default:
+                    Add($"rules.{name}", "must be a mapping of settings ({} for the defaults), or on/off", node);
+                    return null;
+            }
+        }
+
+        private Dictionary<string, YamlNode> Mapping(YamlMappingNode node, string at, string[] knownKeys)
+        {
+            var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in node.Children)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value ?? "";
+                var field = at.Length == 0 ? key : $"{at}.{key}";
+                if (!knownKeys.Contains(key, StringComparer.Ordinal))
+                {
+                    var hint = knownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
+                    Add(field, hint is null
+                        ? $"unknown key '{key}'; expected one of: {string.Join(", ", knownKeys)}"
+                        : $"unknown key '{key}'; did you mean '{hint}'?", keyNode);
+                    continue;
+                }
+
+                if (!result.TryAdd(key, value))
+                {
+                    Add(field, $"'{key}' is given twice", keyNode);
+                    continue;
+                }
+
+                lines[field] = (int)keyNode.Start.Line;
+            }
+
+            if (at.Length > 0)
+            {
+                lines.TryAdd(at, (int)node.Start.Line);
+            }
+
+            return result;
+        }
+
+        private T? Required<T>(Dictionary<string, YamlNode> map, string key, string field)
+            where T : YamlNode
+        {
+            if (!map.TryGetValue(key, out var node))
+            {
+                Add(field, "is required", null);
+                return null;
+            }
+
+            return Expect<T>(node, field);
+        }
+
+        private T? Expect<T>(YamlNode node, string field)
+            where T : YamlNode
+        {
+            if (node is T typed)
+            {
+                return typed;
+            }
+
+            var expected = typeof(T) == typeof(YamlMappingNode) ? "a mapping (key: value)"
+                : typeof(T) == typeof(YamlSequenceNode) ? "a list" : "a single value";
+            Add(field, $"must be {expected}", node);
+            return null;
+        }
+
+        private string? RequiredString(Dictionary<string, YamlNode> map, string key, string field) =>
+            map.ContainsKey(key) ? OptionalString(map, key, field) : Missing<string>(field);
+
+        private string? OptionalString(Dictionary<string, YamlNode> map, string key, string field)
+        {
+            if (!map.TryGetValue(key, out var node))
+            {
+                return null;
+            }
+
+            if (Expect<YamlScalarNode>(node, field) is not { } scalar || string.IsNullOrWhiteSpace(scalar.Value))
+            {
+                if (node is YamlScalarNode)
+                {
+                    Add(field, "must not be empty", node);
+                }
+
+                return null;
+            }
+
+            return scalar.Value;
+        }
+
+        private int? RequiredInt(Dictionary<string, YamlNode> map, string key, string field) =>
+            map.ContainsKey(key) ? OptionalInt(map, key, field) : Missing<int>(field);
+
+        private int? OptionalInt(Dictionary<string, YamlNode> map, string key, string field)
+        {
+            if (OptionalString(map, key, field) is not { } text)
+            {
+                return null;
+            }
+
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                Add(field, $"'{text}' is not a whole number", map[key]);
+                return null;
+            }
+
+            return value;
+        }
+
+        private bool? OptionalBool(Dictionary<string, YamlNode> map, string key, string field)
+        {
+            if (OptionalString(map, key, field) is not { } text)
+            {
+                return null;
+            }
+
+            return text switch
+            {
+                "true" or "yes" or "on" => true,
+                "false" or "no" or "off" => false,
+                _ => Invalid<bool?>(null, field, $"'{text}' is not true or false", map[key]),
+            };
+        }
+
+        private TimeSpan? OptionalDuration(Dictionary<string, YamlNode> map, string key, string field)
+        {
+            if (OptionalString(map, key, field) is not { } text)
+            {
+                return null;
+            }
+
+            if (!Durations.TryParse(text, out var duration))
+            {
+                Add(field, $"'{text}' is not a duration; write it like 90s, 10m, 4h or 1h30m", map[key]);
+                return null;
+            }
+
+            return duration;
+        }
+
+        private T? Missing<T>(string field)
+        {
+            Add(field, "is required", null);
+            return default;
+        }
+
+        private T Invalid<T>(T fallback, string field, string message, YamlNode node)
+        {
+            Add(field, message, node);
+            return fallback;
+        }
+
+        private void Add(string field, string message, YamlNode? node) =>
+            Problems.Add(new ConfigProblem(field, message, node is null ? LineOf(field) : (int)node.Start.Line));
+
+        private static string Parent(string field)
+        {
+            var bracket = field.LastIndexOf('[');
+            var dot = field.LastIndexOf('.');
+            var cut = Math.Max(bracket, dot);
+            return cut <= 0 ? "" : field[..cut];
+        }
+    }
+}

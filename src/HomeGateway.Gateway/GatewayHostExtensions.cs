@@ -1,0 +1,39 @@
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Rules;
+using HomeGateway.Gateway.Configuration;
+using HomeGateway.Gateway.Pipeline;
+using HomeGateway.Gateway.Uplink;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Gateway;
+
+public static class GatewayHostExtensions
+{
+    /// <summary>Everything the gateway service needs: options, the care plan, journal, pipeline, inputs and uplink.</summary>
+    public static IHostApplicationBuilder AddGateway(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSystemd();
+        services.AddOptions<GatewayOptions>()
+            .Bind(builder.Configuration.GetSection(GatewayOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+
+        services.AddSingleton(sp => HomeConfigLoader.Load(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.HomeFile));
+        services.AddSingleton(sp => Journal.Journal.Open(
+            Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDirectory, "journal.db"),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RulesEngine(sp.GetRequiredService<HomeConfig>(), sp.GetRequiredService<TimeProvider>()));
+
+        services.AddSingleton<AlertPipeline>();
+        services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<AlertPipeline>());
+        services.AddHostedService(sp => sp.GetRequiredService<AlertPipeline>());
+
+        services.AddSingleton<DispatchUplink>();
+        services.AddHostedService(sp => sp.GetRequiredService<DispatchUplink>());
+        return builder;
+    }
+}

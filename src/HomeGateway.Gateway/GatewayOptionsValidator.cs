@@ -1,0 +1,80 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Gateway;
+
+/// <summary>
+/// Checks the device settings when the service starts, so a wrong install fails loudly in the technician's
+/// terminal instead of quietly at 3 a.m. Every problem is reported at once.
+/// </summary>
+public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.HomeFile))
+        {
+            problems.Add("Gateway:HomeFile is required: the path of the home's YAML file");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            problems.Add("Gateway:DataDirectory is required: where the journal and credentials are kept");
+        }
+
+        if (options.Dispatch.Url is { Length: > 0 } url)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                problems.Add($"Gateway:Dispatch:Url '{url}' is not an http(s) URL");
+            }
+            else if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
+            {
+                // Alerts carry health data about a person: they never cross a network unencrypted.
+                problems.Add($"Gateway:Dispatch:Url '{url}' is plain http to another machine; use https (plain http is allowed on loopback only)");
+            }
+
+            var tokenFile = Uplink.DispatchUplink.TokenFilePath(options);
+            if (!string.IsNullOrWhiteSpace(options.DataDirectory) && !File.Exists(tokenFile))
+            {
+                problems.Add($"Gateway:Dispatch:Url is set but the gateway's dispatch credential {tokenFile} does not exist; "
+                    + "create one with `homegateway-dispatch gateways add GATEWAY_ID --home HOME_ID` and save it there");
+            }
+        }
+
+        if (options.Dispatch.HeartbeatSeconds is < 5 or > 300)
+        {
+            problems.Add("Gateway:Dispatch:HeartbeatSeconds must be between 5 and 300");
+        }
+
+        if (options.Mqtt.Port is < 0 or > 65535)
+        {
+            problems.Add($"Gateway:Mqtt:Port {options.Mqtt.Port} is not a TCP port");
+        }
+
+        if (!IPAddress.TryParse(options.Mqtt.ListenAddress, out _))
+        {
+            problems.Add($"Gateway:Mqtt:ListenAddress '{options.Mqtt.ListenAddress}' is not an IP address");
+        }
+
+        if (options.Mqtt.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            problems.Add("Gateway:Mqtt:MaxPayloadBytes must be between 1024 and 16777216");
+        }
+
+        if (options.Mqtt.MaxConnections is < 1 or > 10_000)
+        {
+            problems.Add("Gateway:Mqtt:MaxConnections must be between 1 and 10000");
+        }
+
+        if (options.Gpio.Driver is not ("auto" or "simulated"))
+        {
+            problems.Add($"Gateway:Gpio:Driver '{options.Gpio.Driver}' must be 'auto' or 'simulated'");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+}

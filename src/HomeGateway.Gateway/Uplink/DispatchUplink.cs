@@ -1,0 +1,268 @@
+using System.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Grpc.Net.Client;
+using HomeGateway.Contracts.V1;
+using HomeGateway.Core.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Gateway.Uplink;
+
+public enum UplinkState
+{
+    Disabled,
+    Connecting,
+    Connected,
+    Waiting,
+}
+
+/// <summary>
+/// The supervised uplink: one long-lived bidirectional gRPC stream to dispatch. On every (re)connect the
+/// gateway says what it has (Hello), dispatch says what it has stored (Welcome), and the gateway sends the
+/// journal from there on. Dispatch acknowledges cumulatively; the acknowledged sequence is persisted, so after
+/// a crash or a cut the resend starts where dispatch left off. gRPC's own retry cannot resume a stream, so
+/// this loop does: reconnect with exponential backoff and jitter, on <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class DispatchUplink(
+    Journal.Journal journal,
+    HomeConfig home,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<DispatchUplink> logger) : BackgroundService
+{
+    // Unacknowledged records allowed on the wire at once: bounds memory at dispatch and in HTTP/2 buffers.
+    private const int MaxInFlight = 512;
+    private const int ReadBatch = 128;
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WelcomeTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly GatewayOptions settings = options.Value;
+
+    // Completed (and replaced) on every ack, to wake a sender whose in-flight window was full.
+    private TaskCompletionSource ackProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public UplinkState State { get; private set; } = UplinkState.Connecting;
+
+    public string GatewayId => settings.GatewayId is { Length: > 0 } id ? id : home.HomeId;
+
+    internal static string SoftwareVersion { get; } =
+        typeof(DispatchUplink).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Dispatch.Url))
+        {
+            State = UplinkState.Disabled;
+            UplinkLog.Disabled(logger);
+            return;
+        }
+
+        var token = ReadToken();
+        using var channel = GrpcChannel.ForAddress(settings.Dispatch.Url, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                // HTTP/2 pings find a dead path (4G gone) even while nothing is being sent.
+                KeepAlivePingDelay = TimeSpan.FromSeconds(settings.Dispatch.HeartbeatSeconds),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            },
+            MaxReceiveMessageSize = 1024 * 1024,
+        });
+        var client = new GatewayUplink.GatewayUplinkClient(channel);
+        var backoff = MinBackoff;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            State = UplinkState.Connecting;
+            var welcomed = false;
+            try
+            {
+                await RunStreamAsync(client, token, () => welcomed = true, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+            {
+                UplinkLog.Refused(logger, ex.Status.Detail);
+            }
+            catch (Exception ex)
+            {
+                UplinkLog.StreamFailed(logger, ex.GetType().Name, ex.Message);
+            }
+
+            State = UplinkState.Waiting;
+            if (welcomed)
+            {
+                backoff = MinBackoff;
+            }
+
+            var wait = Jitter(backoff);
+            UplinkLog.Reconnecting(logger, wait.TotalSeconds, journal.OutboxDepth);
+            try
+            {
+                await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+        }
+    }
+
+    private async Task RunStreamAsync(GatewayUplink.GatewayUplinkClient client, string token, Action onWelcome, CancellationToken stoppingToken)
+    {
+        using var streamCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var headers = new Metadata { { "authorization", "Bearer " + token } };
+        using var call = client.Connect(headers, cancellationToken: streamCancel.Token);
+
+        await call.RequestStream.WriteAsync(new GatewayMessage
+        {
+            Hello = new Hello
+            {
+                GatewayId = GatewayId,
+                HomeId = home.HomeId,
+                SoftwareVersion = SoftwareVersion,
+                LastSeq = (ulong)journal.LastSeq,
+            },
+        }, streamCancel.Token).ConfigureAwait(false);
+
+        using var welcomeTimeout = CancellationTokenSource.CreateLinkedTokenSource(streamCancel.Token);
+        welcomeTimeout.CancelAfter(WelcomeTimeout);
+        if (!await call.ResponseStream.MoveNext(welcomeTimeout.Token).ConfigureAwait(false)
+            || call.ResponseStream.Current.BodyCase != DispatchMessage.BodyOneofCase.Welcome)
+        {
+            throw new InvalidOperationException("dispatch did not answer Hello with Welcome");
+        }
+
+        var welcome = call.ResponseStream.Current.Welcome;
+        journal.Acknowledge((long)welcome.StoredThroughSeq);
+        onWelcome();
+        State = UplinkState.Connected;
+        UplinkLog.Connected(logger, settings.Dispatch.Url!, (long)welcome.StoredThroughSeq, journal.LastSeq);
+
+        var heartbeat = TimeSpan.FromSeconds(welcome.HeartbeatSeconds is > 0 and var s && s < settings.Dispatch.HeartbeatSeconds
+            ? s
+            : settings.Dispatch.HeartbeatSeconds);
+        var acks = ReadAcksAsync(call.ResponseStream, streamCancel.Token);
+        try
+        {
+            await SendAsync(call.RequestStream, Math.Max((long)welcome.StoredThroughSeq, journal.AckedSeq), heartbeat, acks, streamCancel.Token)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            await streamCancel.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await acks.ConfigureAwait(false);
+            }
+            catch (Exception) when (streamCancel.IsCancellationRequested)
+            {
+                // The reader ends with the stream; its own failure was already the reason we are here.
+            }
+        }
+    }
+
+    private async Task SendAsync(IClientStreamWriter<GatewayMessage> writer, long sentThrough, TimeSpan heartbeat, Task acks, CancellationToken cancellationToken)
+    {
+        var lastSendAt = time.GetUtcNow();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (acks.IsCompleted)
+            {
+                await acks.ConfigureAwait(false);
+                throw new InvalidOperationException("dispatch closed the stream");
+            }
+
+            var ackSignal = Volatile.Read(ref ackProgress).Task;
+            var room = MaxInFlight - (sentThrough - journal.AckedSeq);
+            if (room > 0 && journal.LastSeq > sentThrough)
+            {
+                foreach (var record in journal.ReadAfter(sentThrough, (int)Math.Min(room, ReadBatch)))
+                {
+                    await writer.WriteAsync(new GatewayMessage { Record = record }, cancellationToken).ConfigureAwait(false);
+                    sentThrough = (long)record.Seq;
+                }
+
+                lastSendAt = time.GetUtcNow();
+                continue;
+            }
+
+            var idleFor = time.GetUtcNow() - lastSendAt;
+            if (idleFor >= heartbeat)
+            {
+                await writer.WriteAsync(new GatewayMessage
+                {
+                    Heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()), LastSeq = (ulong)journal.LastSeq },
+                }, cancellationToken).ConfigureAwait(false);
+                lastSendAt = time.GetUtcNow();
+                continue;
+            }
+
+            // Wait for new records, an ack that opens the window, the stream ending, or the heartbeat.
+            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var waits = new List<Task>
+            {
+                Task.Delay(heartbeat - idleFor, time, wake.Token),
+                acks,
+                room > 0 ? journal.WaitForRecordsAfterAsync(sentThrough, wake.Token) : ackSignal,
+            };
+            await Task.WhenAny(waits).ConfigureAwait(false);
+            await wake.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadAcksAsync(IAsyncStreamReader<DispatchMessage> reader, CancellationToken cancellationToken)
+    {
+        while (await reader.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.Current.BodyCase == DispatchMessage.BodyOneofCase.Ack)
+            {
+                journal.Acknowledge((long)reader.Current.Ack.ThroughSeq);
+                Interlocked.Exchange(ref ackProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+    }
+
+    private string ReadToken()
+    {
+        var path = TokenFilePath(settings);
+        var token = File.ReadAllText(path).Trim();
+        return token.Length > 0 ? token : throw new InvalidOperationException($"The dispatch credential file {path} is empty");
+    }
+
+    internal static string TokenFilePath(GatewayOptions settings) =>
+        settings.Dispatch.TokenFile is { Length: > 0 } file ? file : Path.Combine(settings.DataDirectory, "dispatch-token");
+
+    private static TimeSpan Jitter(TimeSpan backoff) =>
+        // Full jitter spreads the reconnects of many gateways after a dispatch restart.
+        TimeSpan.FromTicks((long)(backoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
+}
+
+internal static partial class UplinkLog
+{
+    [LoggerMessage(2000, LogLevel.Warning, "No dispatch URL configured: running offline, alerts are journalled and shown locally only")]
+    public static partial void Disabled(ILogger logger);
+
+    [LoggerMessage(2001, LogLevel.Information, "Connected to dispatch {Url}: it has through seq {StoredThrough}, journal at {LastSeq}")]
+    public static partial void Connected(ILogger logger, string url, long storedThrough, long lastSeq);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Uplink to dispatch lost ({Error}: {Message})")]
+    public static partial void StreamFailed(ILogger logger, string error, string message);
+
+    [LoggerMessage(2003, LogLevel.Error, "Dispatch refused this gateway's credential: {Detail}. Check the dispatch credential file (re-enrol the gateway)")]
+    public static partial void Refused(ILogger logger, string detail);
+
+    [LoggerMessage(2004, LogLevel.Information, "Reconnecting to dispatch in {Seconds:F1} s; {Pending} record(s) waiting in the outbox")]
+    public static partial void Reconnecting(ILogger logger, double seconds, long pending);
+}
