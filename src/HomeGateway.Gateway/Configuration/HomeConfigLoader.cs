@@ -81,6 +81,12 @@ public static class HomeConfigLoader
                 Problems.Add(new ConfigProblem("(yaml)", ex.InnerException?.Message ?? ex.Message, (int)ex.Start.Line));
                 return null;
             }
+            catch (InvalidOperationException)
+            {
+                // YamlDotNet's scanner throws this (without a position) on some unterminated flow collections.
+                Problems.Add(new ConfigProblem("(yaml)", "is not valid YAML: look for an unclosed [ or { or quote"));
+                return null;
+            }
 
             if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
             {

@@ -1,0 +1,58 @@
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Events;
+using HomeGateway.Core.Rules;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomeGateway.Core.Tests.Rules;
+
+/// <summary>A home with one sensor of each kind the first rules use, a fake clock and an engine.</summary>
+internal sealed class RuleTestHome
+{
+    public const string HomeId = "test-home";
+    private long seq;
+
+    public RuleTestHome(RulesConfig rules)
+    {
+        Home = new HomeConfig(HomeId, "Europe/Helsinki",
+        [
+            new SensorConfig("front_door", SensorKind.Door) { Mqtt = new MqttInputConfig("zigbee2mqtt/front_door", MqttProfiles.Zigbee2Mqtt) },
+            new SensorConfig("back_door", SensorKind.Door) { Mqtt = new MqttInputConfig("zigbee2mqtt/back_door", MqttProfiles.Zigbee2Mqtt) },
+            new SensorConfig("radar", SensorKind.Fall) { Mqtt = new MqttInputConfig("zigbee2mqtt/radar", MqttProfiles.Zigbee2Mqtt) { Model = "tuya-mir-he200" } },
+            new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) { ActiveLow = true } },
+        ], rules);
+        Engine = new RulesEngine(Home, Clock);
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+
+    public HomeConfig Home { get; }
+
+    public RulesEngine Engine { get; }
+
+    public IReadOnlyList<HomeGateway.Core.Alerts.AlertEvent> Send(string sensorId, string state)
+    {
+        var sensor = Home.FindSensor(sensorId)!;
+        var e = new SensorEvent(HomeId, sensorId, sensor.Kind, state, Clock.GetUtcNow(), "test");
+        return Engine.Observe(e, ++seq);
+    }
+
+    /// <summary>Moves the clock as the gateway's loop would: stopping at each deadline to let rules fire.</summary>
+    public List<HomeGateway.Core.Alerts.AlertEvent> Wait(TimeSpan span)
+    {
+        var end = Clock.GetUtcNow() + span;
+        var output = new List<HomeGateway.Core.Alerts.AlertEvent>();
+        while (Engine.NextDeadline is { } due && due <= end)
+        {
+            if (due > Clock.GetUtcNow())
+            {
+                Clock.SetUtcNow(due);
+            }
+
+            output.AddRange(Engine.Advance());
+        }
+
+        Clock.SetUtcNow(end);
+        output.AddRange(Engine.Advance());
+        return output;
+    }
+}
