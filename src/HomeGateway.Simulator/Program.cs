@@ -1,1 +1,3 @@
-return 0;
+using HomeGateway.Simulator;
+
+return await SimulatorCli.Create().Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,256 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using HomeGateway.Simulator.Scenarios;
+
+namespace HomeGateway.Simulator.Demo;
+
+/// <summary>Where the product's executables are (built .dll files or apphosts).</summary>
+public sealed record ProductBinaries(string Gateway, string Dispatch);
+
+/// <summary>
+/// Dispatch and one gateway on this machine's loopback, set up the way an installation would be:
+/// fresh random credentials for everything (a console user, an API token, the gateway's dispatch credential,
+/// the simulator's MQTT login), a real home file, real data directories. Used by the demo and by the
+/// end-to-end tests, which also kill and restart the processes.
+/// </summary>
+public sealed class LocalDeployment : IAsyncDisposable
+{
+    public const string HomeId = "kotka-0042";
+    public const string GatewayId = "kotka-0042";
+    public const string ConsoleUser = "demo";
+
+    private readonly ProductBinaries binaries;
+    private readonly string workDirectory;
+    private ChildProcess? dispatch;
+    private ChildProcess? gateway;
+
+    private LocalDeployment(ProductBinaries binaries, string workDirectory)
+    {
+        this.binaries = binaries;
+        this.workDirectory = workDirectory;
+    }
+
+    public string WorkDirectory => workDirectory;
+
+    public string DispatchData => Path.Combine(workDirectory, "dispatch");
+
+    public string GatewayData => Path.Combine(workDirectory, "gateway");
+
+    public string HomeFile => Path.Combine(workDirectory, "home.yaml");
+
+    public string PinDirectory => Path.Combine(workDirectory, "pins");
+
+    public Uri WebUrl { get; private set; } = new("http://127.0.0.1/");
+
+    public Uri GrpcUrl { get; private set; } = new("http://127.0.0.1/");
+
+    public int MqttPort { get; private set; }
+
+    public string ConsolePassword { get; private set; } = "";
+
+    public string ApiToken { get; private set; } = "";
+
+    public string SimulatorMqttUser => "simulator";
+
+    public string SimulatorMqttPassword { get; private set; } = "";
+
+    public ChildProcess? Dispatch => dispatch;
+
+    public ChildProcess? Gateway => gateway;
+
+    public SimulatedHomeLink HomeLink => new("127.0.0.1", MqttPort, SimulatorMqttUser, SimulatorMqttPassword, PinDirectory);
+
+    /// <summary>
+    /// Creates the work directory afresh and every credential. Ports: the preferred ones where free, else any free port.
+    /// </summary>
+    public static async Task<LocalDeployment> CreateAsync(
+        ProductBinaries binaries, string workDirectory, string? homeYaml, (int Web, int Grpc, int Mqtt) preferredPorts, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(workDirectory))
+        {
+            Directory.Delete(workDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(workDirectory);
+        var deployment = new LocalDeployment(binaries, Path.GetFullPath(workDirectory));
+        await deployment.ProvisionAsync(homeYaml ?? DemoResources.Read("demo-home.yaml"), preferredPorts, cancellationToken).ConfigureAwait(false);
+        return deployment;
+    }
+
+    private async Task ProvisionAsync(string homeYaml, (int Web, int Grpc, int Mqtt) ports, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(DispatchData);
+        Directory.CreateDirectory(GatewayData);
+        Directory.CreateDirectory(PinDirectory);
+        await File.WriteAllTextAsync(HomeFile, homeYaml, cancellationToken).ConfigureAwait(false);
+
+        WebUrl = new Uri($"http://127.0.0.1:{FreePort(ports.Web)}/");
+        GrpcUrl = new Uri($"http://127.0.0.1:{FreePort(ports.Grpc)}/");
+        MqttPort = FreePort(ports.Mqtt);
+
+        var data = new[] { "--data", DispatchData };
+        ConsolePassword = await SecretAsync(binaries.Dispatch, ["users", "add", ConsoleUser, "--role", "admin", .. data], cancellationToken).ConfigureAwait(false);
+        ApiToken = await SecretAsync(binaries.Dispatch, ["tokens", "add", "demo-integration", .. data], cancellationToken).ConfigureAwait(false);
+        var gatewayToken = await SecretAsync(binaries.Dispatch, ["gateways", "add", GatewayId, "--home", HomeId, .. data], cancellationToken).ConfigureAwait(false);
+        var tokenFile = Path.Combine(GatewayData, "dispatch-token");
+        await File.WriteAllTextAsync(tokenFile, gatewayToken + "\n", cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        SimulatorMqttPassword = await SecretAsync(binaries.Gateway,
+            ["mqtt", "users", "add", SimulatorMqttUser, "--credentials", Path.Combine(GatewayData, "mqtt-users")], cancellationToken).ConfigureAwait(false);
+
+        // The help button rests released (pull-up: high) before the gateway reads it at start.
+        PinFiles.Write(PinDirectory, 27, high: true);
+    }
+
+    public async Task StartDispatchAsync(CancellationToken cancellationToken)
+    {
+        dispatch = ChildProcess.Start("dispatch", binaries.Dispatch,
+        [
+            "--Dispatch:DataDirectory=" + DispatchData,
+            "--Dispatch:WebUrl=" + WebUrl.GetLeftPart(UriPartial.Authority),
+            "--Dispatch:GrpcUrl=" + GrpcUrl.GetLeftPart(UriPartial.Authority),
+        ], Path.Combine(workDirectory, "dispatch.log"));
+        await WaitUntilAsync(dispatch, () => IsHealthyAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StartGatewayAsync(CancellationToken cancellationToken)
+    {
+        gateway = ChildProcess.Start("gateway", binaries.Gateway,
+        [
+            "run",
+            "--Gateway:HomeFile=" + HomeFile,
+            "--Gateway:DataDirectory=" + GatewayData,
+            "--Gateway:Dispatch:Url=" + GrpcUrl.GetLeftPart(UriPartial.Authority),
+            "--Gateway:Mqtt:Port=" + MqttPort.ToString(CultureInfo.InvariantCulture),
+            "--Gateway:Gpio:Driver=simulated",
+            "--Gateway:Gpio:SimulatedPinDirectory=" + PinDirectory,
+        ], Path.Combine(workDirectory, "gateway.log"));
+        await WaitUntilAsync(gateway, () => Task.FromResult(IsListening(MqttPort)), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopGatewayAsync() => await StopAsync(gateway).ConfigureAwait(false);
+
+    public async Task StopDispatchAsync() => await StopAsync(dispatch).ConfigureAwait(false);
+
+    public HttpClient CreateApiClient()
+    {
+        var client = new HttpClient { BaseAddress = WebUrl, Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(gateway).ConfigureAwait(false);
+        await StopAsync(dispatch).ConfigureAwait(false);
+    }
+
+    private static async Task StopAsync(ChildProcess? child)
+    {
+        if (child is not null)
+        {
+            await child.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = WebUrl, Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var response = await client.GetAsync(new Uri("healthz", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static async Task WaitUntilAsync(ChildProcess child, Func<Task<bool>> ready, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await ready().ConfigureAwait(false))
+        {
+            if (child.HasExited)
+            {
+                throw new InvalidOperationException($"{child.Name} exited during start-up; see its log in the work directory");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{child.Name} was not ready within 60 s; see its log in the work directory");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<string> SecretAsync(string executable, string[] args, CancellationToken cancellationToken)
+    {
+        var (exitCode, output, error) = await ChildProcess.RunAsync(executable, args, cancellationToken).ConfigureAwait(false);
+        var secret = output.Trim();
+        if (exitCode != 0 || secret.Length == 0 || secret.Contains('\n', StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"`{Path.GetFileName(executable)} {string.Join(' ', args)}` failed ({exitCode}): {error.Trim()}");
+        }
+
+        return secret;
+    }
+
+    private static int FreePort(int preferred)
+    {
+        if (preferred > 0 && !IsListening(preferred))
+        {
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, preferred);
+                probe.Start();
+                return preferred;
+            }
+            catch (SocketException)
+            {
+                // Taken: fall through to any free port.
+            }
+        }
+
+        using var any = new TcpListener(IPAddress.Loopback, 0);
+        any.Start();
+        return ((IPEndPoint)any.LocalEndpoint).Port;
+    }
+
+    private static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+internal static class DemoResources
+{
+    public static string Read(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"resource {name} missing from the simulator");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
