@@ -1,0 +1,37 @@
+SHELL := /bin/bash
+# HomeGateway: the two commands that matter are `make run` (the demo) and `make test` (every test).
+# Both work on a fresh Debian 12 machine with only the .NET 10 SDK: they restore, build and install what they need.
+
+CONFIGURATION ?= Release
+DOTNET ?= dotnet
+BIN := artifacts/bin
+CFG := $(shell echo $(CONFIGURATION) | tr A-Z a-z)
+GATEWAY_DLL := $(BIN)/HomeGateway.Gateway/$(CFG)/homegateway.dll
+DISPATCH_DLL := $(BIN)/HomeGateway.Dispatch/$(CFG)/homegateway-dispatch.dll
+SIM_DLL := $(BIN)/HomeGateway.Simulator/$(CFG)/homegateway-sim.dll
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: all build run test clean
+
+all: build
+
+build:
+	$(DOTNET) build HomeGateway.sln -c $(CONFIGURATION) -nologo -v minimal
+
+# The demo: dispatch + a gateway + a simulated home on 127.0.0.1, until Ctrl-C.
+run: build
+	$(DOTNET) $(SIM_DLL) demo --gateway $(GATEWAY_DLL) --dispatch $(DISPATCH_DLL) --work artifacts/demo
+
+# Every test, in-process and across real processes. Fails when a test fails or is skipped.
+test: build
+	@mkdir -p artifacts/test
+	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo \
+		--logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 | tee artifacts/test/output.log; \
+	status=$${PIPESTATUS[0]}; \
+	tests/summarize-results artifacts/test/output.log; summary=$$?; \
+	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$summary
+
+clean:
+	rm -rf artifacts
