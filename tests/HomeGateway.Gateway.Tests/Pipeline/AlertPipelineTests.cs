@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using JournalRecord = HomeGateway.Contracts.V1.JournalRecord;
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Events;
+using HomeGateway.Core.Rules;
+using HomeGateway.Gateway.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using CoreAlerts = HomeGateway.Core.Alerts;
+
+namespace HomeGateway.Gateway.Tests.Pipeline;
+
+/// <summary>
+/// Guards the order of the alert path: an event is journalled before the rules see it, and an alert step is
+/// journalled before any observer hears of it — so whatever was shown locally is also on its way to dispatch.
+/// </summary>
+public sealed class AlertPipelineTests : IAsyncDisposable
+{
+    private readonly TempDirectory dir = new();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+    private readonly HomeGateway.Gateway.Journal.Journal journal;
+    private readonly RecordingObserver observer;
+    private readonly AlertPipeline pipeline;
+
+    public AlertPipelineTests()
+    {
+        var home = new HomeConfig("home", "Europe/Helsinki",
+        [
+            new SensorConfig("front_door", SensorKind.Door) { Mqtt = new MqttInputConfig("z/front_door", MqttProfiles.Zigbee2Mqtt) },
+            new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) },
+        ],
+        new RulesConfig { Help = new HelpRuleConfig(), DoorLeftOpen = new DoorLeftOpenRuleConfig { After = TimeSpan.FromMinutes(10) } });
+        journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
+        observer = new RecordingObserver(journal);
+        pipeline = new AlertPipeline(journal, new RulesEngine(home, clock), [observer], clock, NullLogger<AlertPipeline>.Instance);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await pipeline.StopAsync(CancellationToken.None);
+        pipeline.Dispose();
+        journal.Dispose();
+        dir.Dispose();
+    }
+
+    private SensorEvent Event(string sensor, SensorKind kind, string state) => new("home", sensor, kind, state, clock.GetUtcNow(), "test");
+
+    [Fact]
+    public async Task A_help_press_is_journalled_then_its_alert_is_journalled_then_observed()
+    {
+        await pipeline.StartAsync(CancellationToken.None);
+        await pipeline.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
+
+        var (seq, alert, journalledBeforeObserved) = await observer.Next();
+
+        Assert.Equal(CoreAlerts.AlertType.Help, alert.Type);
+        Assert.Equal(2, seq);
+        Assert.True(journalledBeforeObserved);
+        var records = journal.ReadAfter(0, 10);
+        Assert.Equal(JournalRecord.BodyOneofCase.SensorEvent, records[0].BodyCase);
+        Assert.Equal(JournalRecord.BodyOneofCase.AlertEvent, records[1].BodyCase);
+        Assert.Equal([1UL], records[1].AlertEvent.EvidenceSeqs);
+    }
+
+    [Fact]
+    public async Task A_timer_rule_fires_from_the_loop_when_the_clock_reaches_its_deadline()
+    {
+        await pipeline.StartAsync(CancellationToken.None);
+        await pipeline.PublishAsync(Event("front_door", SensorKind.Door, SensorStates.Open), CancellationToken.None);
+        await WaitUntil(() => journal.LastSeq == 1);
+
+        // The loop sleeps on the fake clock; move it on in steps until the door rule fires.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (observer.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            clock.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(10);
+        }
+
+        var (_, alert, journalled) = await observer.Next();
+        Assert.Equal(CoreAlerts.AlertType.DoorLeftOpen, alert.Type);
+        Assert.True(journalled);
+        Assert.InRange(alert.At - alert.EvidenceAt, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10.5));
+    }
+
+    [Fact]
+    public async Task A_failing_observer_does_not_stop_the_alert_path()
+    {
+        var failing = new ThrowingObserver();
+        using var other = new AlertPipeline(journal, new RulesEngine(
+            new HomeConfig("home", "UTC", [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) }],
+                new RulesConfig { Help = new HelpRuleConfig() }), clock),
+            [failing, observer], clock, NullLogger<AlertPipeline>.Instance);
+        await other.StartAsync(CancellationToken.None);
+        await other.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
+        Assert.Equal(CoreAlerts.AlertEventKind.Raised, (await observer.Next()).Alert.Kind);
+        clock.Advance(TimeSpan.FromMinutes(11));
+        await other.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
+        Assert.Equal(CoreAlerts.AlertEventKind.Raised, (await observer.Next()).Alert.Kind);
+        Assert.Equal(2, failing.Calls);
+        await other.StopAsync(CancellationToken.None);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class RecordingObserver(HomeGateway.Gateway.Journal.Journal journal) : IAlertObserver
+    {
+        private readonly BlockingCollection<(long, CoreAlerts.AlertEvent, bool)> seen = [];
+
+        public int Count => seen.Count;
+
+        public ValueTask OnAlertCommittedAsync(long seq, CoreAlerts.AlertEvent alert, CancellationToken cancellationToken)
+        {
+            var inJournal = journal.ReadAfter(seq - 1, 1).SingleOrDefault()?.AlertEvent?.AlertId == alert.AlertId;
+            seen.Add((seq, alert, inJournal), cancellationToken);
+            return ValueTask.CompletedTask;
+        }
+
+        public async Task<(long Seq, CoreAlerts.AlertEvent Alert, bool JournalledBeforeObserved)> Next()
+        {
+            var item = await Task.Run(() => seen.TryTake(out var x, TimeSpan.FromSeconds(10)) ? x : default);
+            Assert.NotNull(item.Item2);
+            return item;
+        }
+    }
+
+    private sealed class ThrowingObserver : IAlertObserver
+    {
+        public int Calls { get; private set; }
+
+        public ValueTask OnAlertCommittedAsync(long seq, CoreAlerts.AlertEvent alert, CancellationToken cancellationToken)
+        {
+            Calls++;
+            throw new InvalidOperationException("LED driver gone");
+        }
+    }
+}
