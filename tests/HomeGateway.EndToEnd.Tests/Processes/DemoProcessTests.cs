@@ -1,0 +1,54 @@
+using HomeGateway.Simulator.Demo;
+
+namespace HomeGateway.EndToEnd.Tests.Processes;
+
+/// <summary>Guards what `make run` promises: the help, fall and door alerts reach dispatch and the API returns them.</summary>
+public class DemoProcessTests
+{
+    [Fact]
+    public async Task The_demo_delivers_help_fall_and_door_alerts_to_dispatch()
+    {
+        var work = Built.NewWorkDirectory("demo");
+        try
+        {
+            var (exitCode, output, error) = await ChildProcess.RunAsync(Built.Simulator,
+                ["demo", "--gateway", Built.Binaries.Gateway, "--dispatch", Built.Binaries.Dispatch, "--work", work, "--exit-when-done", "--any-ports"],
+                new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
+
+            Assert.True(exitCode == 0, $"demo exited {exitCode}\n{output}\n{error}\n{Logs(work)}");
+            var alerts = output.Split('\n').Where(l => l.StartsWith("ALERT ", StringComparison.Ordinal)).ToList();
+            Assert.Contains(alerts, l => l.Contains(" help ", StringComparison.Ordinal) && l.Contains("critical", StringComparison.Ordinal));
+            Assert.Contains(alerts, l => l.Contains(" fall ", StringComparison.Ordinal) && l.Contains("critical", StringComparison.Ordinal));
+            Assert.Contains(alerts, l => l.Contains(" door_left_open ", StringComparison.Ordinal) && l.Contains("normal", StringComparison.Ordinal));
+            Assert.All(alerts, l => Assert.Matches(@"latency -?\d+ ms", l));
+            Assert.Contains("GET /api/alerts returns 3 alert(s).", output, StringComparison.Ordinal);
+            Assert.Matches(@"log in as 'demo' with password \S{20,}", output);
+            Assert.Matches(@"curl -H 'Authorization: Bearer \S{20,}' http://127\.0\.0\.1:\d+/api/alerts", output);
+        }
+        finally
+        {
+            TryDelete(work);
+        }
+    }
+
+    internal static string Logs(string work) =>
+        string.Join('\n', new[] { "gateway.log", "dispatch.log" }
+            .Select(f => Path.Combine(work, f))
+            .Where(File.Exists)
+            .Select(f => $"--- {Path.GetFileName(f)} ---\n{File.ReadAllText(f)}"));
+
+    internal static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // Temp is cleaned by the OS; a leftover directory is not a test failure.
+        }
+    }
+}
