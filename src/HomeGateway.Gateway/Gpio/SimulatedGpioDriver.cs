@@ -31,8 +31,11 @@ public sealed class SimulatedGpioDriver : GpioDriver
         }
     }
 
-    /// <summary>Drives <paramref name="pin"/> from outside (the contact closes, the button is pressed). Fires callbacks on a level change.</summary>
-    public void SetInputLevel(int pin, PinValue level)
+    /// <summary>
+    /// Drives <paramref name="pin"/> from outside (the contact closes, the button is pressed). Fires callbacks on a
+    /// level change unless <paramref name="raiseEdge"/> is false, which plays an interrupt the kernel lost.
+    /// </summary>
+    public void SetInputLevel(int pin, PinValue level, bool raiseEdge = true)
     {
         PinChangeEventHandler[] handlers;
         PinEventTypes edge;
@@ -42,7 +45,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
             var before = state.Effective;
             state.Driven = level;
             var after = state.Effective;
-            if (before == after || !state.IsOpen || state.Mode == PinMode.Output)
+            if (!raiseEdge || before == after || !state.IsOpen || state.Mode == PinMode.Output)
             {
                 return;
             }
