@@ -20,6 +20,4 @@ internal static partial class GpioLog
     [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "GPIO input: event of sensor '{SensorId}' could not be handed to the pipeline")]
     public static partial void SinkFailed(ILogger logger, string sensorId, Exception exception);
 
-    [LoggerMessage(EventId = 2205, Level = LogLevel.Information, Message = "GPIO input uses the simulated driver (pin directory: {Directory})")]
-    public static partial void SimulatedDriver(ILogger logger, string directory);
 }
