@@ -1,0 +1,259 @@
+using System.Device.Gpio;
+
+namespace HomeGateway.Gateway.Gpio;
+
+/// <summary>
+/// A pin bank in memory, for demos, the simulator and tests: <see cref="SetInputLevel"/> plays the wire and fires the
+/// edge callbacks a real driver would. A pin opened as input reads its pull level (up → high, down → low, none →
+/// low) until something drives it. With a directory, input levels also come from pin files (see
+/// <see cref="SimulatedPinFiles"/>), polled every 50 ms on the given clock, and output pins are written there.
+/// Thread-safe.
+/// </summary>
+public sealed class SimulatedGpioDriver : GpioDriver
+{
+    /// <summary>How often the pin directory is read.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, PinState> _pins = [];
+    private readonly int _pinCount;
+    private readonly string? _directory;
+    private readonly ITimer? _poll;
+
+    public SimulatedGpioDriver(int pinCount = 28, string? pinDirectory = null, TimeProvider? timeProvider = null)
+    {
+        _pinCount = pinCount;
+        _directory = pinDirectory;
+        if (pinDirectory is not null)
+        {
+            Directory.CreateDirectory(pinDirectory);
+            _poll = (timeProvider ?? TimeProvider.System).CreateTimer(_ => PollDirectory(), null, PollInterval, PollInterval);
+        }
+    }
+
+    /// <summary>
+    /// Drives <paramref name="pin"/> from outside (the contact closes, the button is pressed). Fires callbacks on a
+    /// level change unless <paramref name="raiseEdge"/> is false, which plays an interrupt the kernel lost.
+    /// </summary>
+    public void SetInputLevel(int pin, PinValue level, bool raiseEdge = true)
+    {
+        PinChangeEventHandler[] handlers;
+        PinEventTypes edge;
+        lock (_gate)
+        {
+            var state = Pin(pin);
+            var before = state.Effective;
+            state.Driven = level;
+            var after = state.Effective;
+            if (!raiseEdge || before == after || !state.IsOpen || state.Mode == PinMode.Output)
+            {
+                return;
+            }
+
+            edge = after == PinValue.High ? PinEventTypes.Rising : PinEventTypes.Falling;
+            handlers = state.Callbacks.Where(c => (c.Events & edge) != 0).Select(c => c.Handler).ToArray();
+        }
+
+        // Outside the lock: a handler may read the pin.
+        var args = new PinValueChangedEventArgs(edge, pin);
+        foreach (var handler in handlers)
+        {
+            handler(this, args);
+        }
+    }
+
+    /// <summary>The level <paramref name="pin"/> reads now (driven, pulled, or written if output).</summary>
+    public PinValue LevelOf(int pin)
+    {
+        lock (_gate)
+        {
+            return Pin(pin).Effective;
+        }
+    }
+
+    protected override int PinCount => _pinCount;
+
+    protected override void OpenPin(int pinNumber)
+    {
+        CheckPin(pinNumber);
+        lock (_gate)
+        {
+            Pin(pinNumber).IsOpen = true;
+        }
+    }
+
+    protected override void ClosePin(int pinNumber)
+    {
+        lock (_gate)
+        {
+            var state = Pin(pinNumber);
+            state.IsOpen = false;
+            state.Callbacks.Clear();
+        }
+    }
+
+    protected override void SetPinMode(int pinNumber, PinMode mode)
+    {
+        PinValue? toFile = null;
+        lock (_gate)
+        {
+            var state = Pin(pinNumber);
+            state.Mode = mode;
+            if (_directory is not null && mode != PinMode.Output)
+            {
+                toFile = state.Effective;
+            }
+        }
+
+        if (toFile is { } level)
+        {
+            // Let the simulator see the pin and its resting level; a file it already wrote is left alone.
+            SimulatedPinFiles.Write(_directory!, pinNumber, level, overwrite: false);
+            PollDirectory();
+        }
+    }
+
+    protected override PinMode GetPinMode(int pinNumber)
+    {
+        lock (_gate)
+        {
+            return Pin(pinNumber).Mode;
+        }
+    }
+
+    protected override bool IsPinModeSupported(int pinNumber, PinMode mode) =>
+        mode is PinMode.Input or PinMode.InputPullUp or PinMode.InputPullDown or PinMode.Output;
+
+    protected override PinValue Read(int pinNumber)
+    {
+        lock (_gate)
+        {
+            return Pin(pinNumber).Effective;
+        }
+    }
+
+    protected override void Write(int pinNumber, PinValue value)
+    {
+        lock (_gate)
+        {
+            Pin(pinNumber).Written = value;
+        }
+
+        if (_directory is not null)
+        {
+            SimulatedPinFiles.Write(_directory, pinNumber, value);
+        }
+    }
+
+    protected override WaitForEventResult WaitForEvent(int pinNumber, PinEventTypes eventTypes, CancellationToken cancellationToken)
+    {
+        using var signal = new ManualResetEventSlim();
+        var seen = PinEventTypes.None;
+        void OnEdge(object sender, PinValueChangedEventArgs e)
+        {
+            seen = e.ChangeType;
+            signal.Set();
+        }
+
+        AddCallbackForPinValueChangedEvent(pinNumber, eventTypes, OnEdge);
+        try
+        {
+            signal.Wait(cancellationToken);
+            return new WaitForEventResult { EventTypes = seen, TimedOut = false };
+        }
+        catch (OperationCanceledException)
+        {
+            return new WaitForEventResult { EventTypes = PinEventTypes.None, TimedOut = true };
+        }
+        finally
+        {
+            RemoveCallbackForPinValueChangedEvent(pinNumber, OnEdge);
+        }
+    }
+
+    protected override void AddCallbackForPinValueChangedEvent(int pinNumber, PinEventTypes eventTypes, PinChangeEventHandler callback)
+    {
+        lock (_gate)
+        {
+            Pin(pinNumber).Callbacks.Add((eventTypes, callback));
+        }
+    }
+
+    protected override void RemoveCallbackForPinValueChangedEvent(int pinNumber, PinChangeEventHandler callback)
+    {
+        lock (_gate)
+        {
+            Pin(pinNumber).Callbacks.RemoveAll(c => c.Handler == callback);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _poll?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void PollDirectory()
+    {
+        if (_directory is null)
+        {
+            return;
+        }
+
+        foreach (var pin in SimulatedPinFiles.Pins(_directory))
+        {
+            if (pin < 0 || pin >= _pinCount)
+            {
+                continue;
+            }
+
+            bool isOutput;
+            lock (_gate)
+            {
+                isOutput = Pin(pin).Mode == PinMode.Output;
+            }
+
+            // Output pins are ours to write; a half-written or garbled file keeps the last good level.
+            if (!isOutput && SimulatedPinFiles.TryRead(_directory, pin) is { } level)
+            {
+                SetInputLevel(pin, level);
+            }
+        }
+    }
+
+    private void CheckPin(int pinNumber)
+    {
+        if (pinNumber < 0 || pinNumber >= _pinCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pinNumber), pinNumber, $"the simulated bank has pins 0–{_pinCount - 1}");
+        }
+    }
+
+    private PinState Pin(int pinNumber)
+    {
+        if (!_pins.TryGetValue(pinNumber, out var state))
+        {
+            state = new PinState();
+            _pins[pinNumber] = state;
+        }
+
+        return state;
+    }
+
+    private sealed class PinState
+    {
+        public bool IsOpen;
+        public PinMode Mode = PinMode.Input;
+        public PinValue? Driven;
+        public PinValue Written = PinValue.Low;
+        public readonly List<(PinEventTypes Events, PinChangeEventHandler Handler)> Callbacks = [];
+
+        public PinValue Effective => Mode == PinMode.Output
+            ? Written
+            : Driven ?? (Mode == PinMode.InputPullUp ? PinValue.High : PinValue.Low);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Net;
+using System.Net.Sockets;
+using HomeGateway.Core.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace HomeGateway.Gateway.Mqtt;
+
+/// <summary>
+/// The MQTT broker inside the gateway that Zigbee2MQTT and our own devices publish to. Every client must log in
+/// with a device user from <see cref="MqttCredentialStore"/>; every published message goes through
+/// <see cref="MqttSensorInput"/> on its way in. Nothing else listens on the device.
+/// </summary>
+public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable
+{
+    /// <summary>The client id the gateway itself publishes under (alert republish); no device may use it.</summary>
+    internal const string GatewayClientId = "homegateway";
+
+    private readonly MqttOptions _options;
+    private readonly MqttCredentialStore _credentials;
+    private readonly MqttSensorInput _input;
+    private readonly ILogger _logger;
+    private readonly LogGate _refusalLog;
+    private int _connections;
+    private MqttServer? _server;
+
+    public EmbeddedMqttBroker(
+        IOptions<GatewayOptions> options,
+        MqttCredentialStore credentials,
+        MqttSensorInput input,
+        TimeProvider time,
+        ILogger<EmbeddedMqttBroker> logger)
+    {
+        _options = options.Value.Mqtt;
+        _credentials = credentials;
+        _input = input;
+        _logger = logger;
+        _refusalLog = new LogGate(time, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>The TCP port the broker listens on once started (the chosen one when the options said 0).</summary>
+    public int Port { get; private set; }
+
+    /// <summary>True between a successful start and stop.</summary>
+    public bool IsRunning => _server?.IsStarted == true;
+
+    internal MqttServer? Server => _server;
+
+    /// <summary>Clients connected right now.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connections);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.Enabled)
+        {
+            MqttLog.BrokerDisabled(_logger);
+            return;
+        }
+
+        var address = IPAddress.Parse(_options.ListenAddress);
+        var port = _options.Port == 0 ? FindFreePort(address) : _options.Port;
+        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(port);
+        builder = address.AddressFamily == AddressFamily.InterNetworkV6
+            ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
+            : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build(), new MqttNetLogBridge(_logger));
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.ClientConnectedAsync += OnClientConnectedAsync;
+        server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+        server.InterceptingPublishAsync += _input.OnPublishAsync;
+        await server.StartAsync().ConfigureAwait(false);
+        _server = server;
+        Port = port;
+        MqttLog.BrokerStarted(_logger, address.ToString(), port);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            await server.StopAsync().ConfigureAwait(false);
+            MqttLog.BrokerStopped(_logger);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _server?.Dispose();
+        _server = null;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Publishes a message from the gateway itself to the clients subscribed to its topic.</summary>
+    internal async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+        {
+            return false;
+        }
+
+        await server.InjectApplicationMessage(
+            new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayClientId },
+            cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs args)
+    {
+        // Anonymous clients are not allowed at all ("not authorized"); a wrong name or password is "bad user name or password".
+        if (string.IsNullOrEmpty(args.UserName))
+        {
+            Refuse(args, MqttConnectReasonCode.NotAuthorized, "no user name: anonymous clients are not allowed");
+        }
+        else if (!_credentials.Verify(args.UserName, args.Password))
+        {
+            Refuse(args, MqttConnectReasonCode.BadUserNameOrPassword, "unknown user or wrong password");
+        }
+        else if (string.Equals(args.ClientId, GatewayClientId, StringComparison.Ordinal))
+        {
+            Refuse(args, MqttConnectReasonCode.ClientIdentifierNotValid, $"client id '{GatewayClientId}' is the gateway's own");
+        }
+        else if (Volatile.Read(ref _connections) >= _options.MaxConnections)
+        {
+            Refuse(args, MqttConnectReasonCode.QuotaExceeded, $"connection limit reached ({_options.MaxConnections})");
+        }
+        else
+        {
+            args.ReasonCode = MqttConnectReasonCode.Success;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Refuse(ValidatingConnectionEventArgs args, MqttConnectReasonCode code, string reason)
+    {
+        args.ReasonCode = code;
+        var endpoint = args.RemoteEndPoint?.ToString() ?? "?";
+        // One line per remote address per minute, however fast someone guesses.
+        var host = args.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : endpoint;
+        if (_refusalLog.TryPass(host, out var suppressed))
+        {
+            MqttLog.ConnectionRefused(_logger, endpoint, args.ClientId ?? "", args.UserName ?? "", reason, suppressed);
+        }
+    }
+
+    private Task OnClientConnectedAsync(ClientConnectedEventArgs args)
+    {
+        Interlocked.Increment(ref _connections);
+        MqttLog.ClientConnected(_logger, args.ClientId, args.UserName ?? "");
+        return Task.CompletedTask;
+    }
+
+    private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
+    {
+        Interlocked.Decrement(ref _connections);
+        MqttLog.ClientDisconnected(_logger, args.ClientId, args.DisconnectType.ToString());
+        return Task.CompletedTask;
+    }
+
+    // MQTTnet does not report the port it bound, so port 0 is resolved here: ask the OS for a free port and use it.
+    // Another process could take it in between; port 0 is meant for tests, where that is acceptable.
+    private static int FindFreePort(IPAddress address)
+    {
+        using var probe = new TcpListener(address, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+}
+
+/// <summary>Checks the MQTT options that data annotations cannot, so a bad address fails at start, not on first connect.</summary>
+internal sealed class MqttOptionsValidator(HomeConfig home) : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Mqtt.Enabled && !IPAddress.TryParse(options.Mqtt.ListenAddress, out _))
+        {
+            failures.Add($"Gateway:Mqtt:ListenAddress '{options.Mqtt.ListenAddress}' is not an IP address");
+        }
+
+        failures.AddRange(MqttPayloadProfiles.FindProblems(home));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

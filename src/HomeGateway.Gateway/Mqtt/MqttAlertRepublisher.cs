@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Text.Json;
+using HomeGateway.Core.Alerts;
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Rules;
+using HomeGateway.Gateway.Pipeline;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace HomeGateway.Gateway.Mqtt;
+
+/// <summary>
+/// Republishes every committed alert step on the local broker (<c>homegateway/&lt;home-id&gt;/alerts</c>, QoS 1,
+/// not retained) so that local displays, a speaker or Home Assistant in the home can react even when dispatch is
+/// out of reach. Not retained: a subscriber that connects later must not take an old alert for a new one.
+/// </summary>
+public sealed class MqttAlertRepublisher(EmbeddedMqttBroker broker, HomeConfig home, ILogger<MqttAlertRepublisher> logger) : IAlertObserver
+{
+    private readonly string _topic = AlertTopics.For(home.HomeId);
+
+    public async ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var message = new MqttApplicationMessageBuilder()
+                .WithTopic(_topic)
+                .WithPayload(ToJson(seq, alert))
+                .WithContentType("application/json")
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag(false)
+                .Build();
+            if (!await broker.PublishAsync(message, cancellationToken).ConfigureAwait(false))
+            {
+                MqttLog.AlertNotRepublished(logger, alert.AlertId);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // The observer contract: never throw into the pipeline; the alert is already safe in the journal.
+            MqttLog.AlertRepublishFailed(logger, alert.AlertId, ex);
+        }
+    }
+
+    /// <summary>The JSON of one alert step; field names and values are a published format (see Mqtt/README.md).</summary>
+    public static byte[] ToJson(long seq, AlertEvent alert)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("alertId", alert.AlertId);
+            json.WriteNumber("seq", seq);
+            json.WriteString("kind", AlertTypeNames.ToName(alert.Kind));
+            json.WriteString("type", AlertTypeNames.ToName(alert.Type));
+            json.WriteString("priority", AlertTypeNames.ToName(alert.Priority));
+            json.WriteString("homeId", alert.HomeId);
+            json.WriteString("sensorId", alert.SensorId);
+            json.WriteString("at", alert.At);
+            json.WriteString("evidenceAt", alert.EvidenceAt);
+            json.WriteNumber("count", alert.Count);
+            json.WriteString("summary", alert.Summary);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

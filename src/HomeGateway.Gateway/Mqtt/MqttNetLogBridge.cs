@@ -1,0 +1,44 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Diagnostics.Logger;
+
+namespace HomeGateway.Gateway.Mqtt;
+
+/// <summary>MQTTnet logs through its own interface; this sends its lines to our ILogger so they reach journald.</summary>
+internal sealed class MqttNetLogBridge(ILogger logger) : IMqttNetLogger
+{
+    public bool IsEnabled => logger.IsEnabled(LogLevel.Debug) || logger.IsEnabled(LogLevel.Information);
+
+    public void Publish(MqttNetLogLevel logLevel, string source, string message, object[] parameters, Exception exception)
+    {
+        var text = message;
+        if (parameters is { Length: > 0 })
+        {
+            try
+            {
+                text = string.Format(CultureInfo.InvariantCulture, message, parameters);
+            }
+            catch (FormatException)
+            {
+                // A library message with stray braces still deserves to be seen as it is.
+            }
+        }
+
+        switch (logLevel)
+        {
+            case MqttNetLogLevel.Verbose:
+                MqttLog.LibraryDebug(logger, source, text, exception);
+                break;
+            case MqttNetLogLevel.Info:
+                // MQTTnet's info lines are per-connection chatter: debug for us.
+                MqttLog.LibraryDebug(logger, source, text, exception);
+                break;
+            case MqttNetLogLevel.Warning:
+                MqttLog.LibraryWarning(logger, source, text, exception);
+                break;
+            default:
+                MqttLog.LibraryError(logger, source, text, exception);
+                break;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using HomeGateway.Core.Events;
+using HomeGateway.Gateway.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace HomeGateway.Gateway.Tests;
+
+/// <summary>The pipeline boundary: records what the inputs hand over.</summary>
+internal sealed class CapturingSink : ISensorEventSink
+{
+    private readonly Channel<SensorEvent> _events = Channel.CreateUnbounded<SensorEvent>();
+
+    public ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken) =>
+        _events.Writer.WriteAsync(sensorEvent, cancellationToken);
+
+    /// <summary>The next event, or a failure after a generous timeout.</summary>
+    public async Task<SensorEvent> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _events.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("no sensor event arrived");
+        }
+    }
+
+    public bool TryTake(out SensorEvent? e) => _events.Reader.TryRead(out e);
+}
+
+internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId, string Message);
+
+/// <summary>Keeps every log line so tests can say what was logged.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    public ConcurrentQueue<LogEntry> Entries { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public ILogger<T> CreateLogger<T>() => new Logger<T>(new Factory(this));
+
+    public IEnumerable<LogEntry> WithEventId(int id) => Entries.Where(e => e.EventId.Id == id);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Factory(CapturingLoggerProvider provider) : ILoggerFactory
+    {
+        public void AddProvider(ILoggerProvider p)
+        {
+        }
+
+        public ILogger CreateLogger(string categoryName) => provider.CreateLogger(categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class Logger(CapturingLoggerProvider provider, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            provider.Entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception)));
+    }
+}
