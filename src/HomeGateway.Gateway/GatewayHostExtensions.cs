@@ -1,6 +1,8 @@
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Configuration;
+using HomeGateway.Gateway.Gpio;
+using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Uplink;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +33,9 @@ public static class GatewayHostExtensions
         services.AddSingleton<AlertPipeline>();
         services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<AlertPipeline>());
         services.AddHostedService(sp => sp.GetRequiredService<AlertPipeline>());
+
+        services.AddMqttInputs();
+        services.AddGpioInputs();
 
         services.AddSingleton<DispatchUplink>();
         services.AddHostedService(sp => sp.GetRequiredService<DispatchUplink>());

@@ -27,6 +27,7 @@ public static class GatewayCli
         root.Subcommands.Add(run);
 
         root.Subcommands.Add(CreateConfigCommand());
+        root.Subcommands.Add(Mqtt.MqttCommands.Create());
         return root;
     }
 
