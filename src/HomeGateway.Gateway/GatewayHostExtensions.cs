@@ -30,9 +30,9 @@ public static class GatewayHostExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RulesEngine(sp.GetRequiredService<HomeConfig>(), sp.GetRequiredService<TimeProvider>()));
 
-        services.AddSingleton<AlertPipeline>();
-        services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<AlertPipeline>());
-        services.AddHostedService(sp => sp.GetRequiredService<AlertPipeline>());
+        services.AddSingleton<SensorEventInbox>();
+        services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<SensorEventInbox>());
+        services.AddHostedService<AlertPipeline>();
 
         services.AddMqttInputs();
         services.AddGpioInputs();

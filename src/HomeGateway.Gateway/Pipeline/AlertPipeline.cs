@@ -14,20 +14,14 @@ namespace HomeGateway.Gateway.Pipeline;
 /// single-threaded, and journalling first means an event the rules saw can never be lost by a crash.
 /// </summary>
 public sealed class AlertPipeline(
+    SensorEventInbox inbox,
     Journal.Journal journal,
     RulesEngine engine,
     IEnumerable<IAlertObserver> observers,
     TimeProvider time,
-    ILogger<AlertPipeline> logger) : BackgroundService, ISensorEventSink
+    ILogger<AlertPipeline> logger) : BackgroundService
 {
-    // Tens of events a minute is normal; the bound only protects memory from a runaway device.
-    private readonly Channel<SensorEvent> inbox = Channel.CreateBounded<SensorEvent>(
-        new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-
     private readonly IAlertObserver[] observers = observers.ToArray();
-
-    public ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken) =>
-        inbox.Writer.WriteAsync(sensorEvent, cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -106,6 +100,22 @@ public sealed class AlertPipeline(
             }
         }
     }
+}
+
+/// <summary>
+/// Where the inputs hand over events; the pipeline reads them in order. Kept apart from the pipeline so that
+/// inputs and outputs (the MQTT broker is both) can depend on it without a cycle.
+/// </summary>
+public sealed class SensorEventInbox : ISensorEventSink
+{
+    // Tens of events a minute is normal; the bound only protects memory from a runaway device.
+    private readonly Channel<SensorEvent> channel = Channel.CreateBounded<SensorEvent>(
+        new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    public ChannelReader<SensorEvent> Reader => channel.Reader;
+
+    public ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken) =>
+        channel.Writer.WriteAsync(sensorEvent, cancellationToken);
 }
 
 internal static partial class PipelineLog

@@ -20,6 +20,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
     private readonly HomeGateway.Gateway.Journal.Journal journal;
     private readonly RecordingObserver observer;
+    private readonly SensorEventInbox inbox = new();
     private readonly AlertPipeline pipeline;
 
     public AlertPipelineTests()
@@ -32,7 +33,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
         new RulesConfig { Help = new HelpRuleConfig(), DoorLeftOpen = new DoorLeftOpenRuleConfig { After = TimeSpan.FromMinutes(10) } });
         journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
         observer = new RecordingObserver(journal);
-        pipeline = new AlertPipeline(journal, new RulesEngine(home, clock), [observer], clock, NullLogger<AlertPipeline>.Instance);
+        pipeline = new AlertPipeline(inbox, journal, new RulesEngine(home, clock), [observer], clock, NullLogger<AlertPipeline>.Instance);
     }
 
     public async ValueTask DisposeAsync()
@@ -49,7 +50,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
     public async Task A_help_press_is_journalled_then_its_alert_is_journalled_then_observed()
     {
         await pipeline.StartAsync(CancellationToken.None);
-        await pipeline.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
+        await inbox.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
 
         var (seq, alert, journalledBeforeObserved) = await observer.Next();
 
@@ -66,7 +67,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
     public async Task A_timer_rule_fires_from_the_loop_when_the_clock_reaches_its_deadline()
     {
         await pipeline.StartAsync(CancellationToken.None);
-        await pipeline.PublishAsync(Event("front_door", SensorKind.Door, SensorStates.Open), CancellationToken.None);
+        await inbox.PublishAsync(Event("front_door", SensorKind.Door, SensorStates.Open), CancellationToken.None);
         await WaitUntil(() => journal.LastSeq == 1);
 
         // The loop sleeps on the fake clock; move it on in steps until the door rule fires.
@@ -87,15 +88,16 @@ public sealed class AlertPipelineTests : IAsyncDisposable
     public async Task A_failing_observer_does_not_stop_the_alert_path()
     {
         var failing = new ThrowingObserver();
-        using var other = new AlertPipeline(journal, new RulesEngine(
+        var otherInbox = new SensorEventInbox();
+        using var other = new AlertPipeline(otherInbox, journal, new RulesEngine(
             new HomeConfig("home", "UTC", [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) }],
                 new RulesConfig { Help = new HelpRuleConfig() }), clock),
             [failing, observer], clock, NullLogger<AlertPipeline>.Instance);
         await other.StartAsync(CancellationToken.None);
-        await other.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
+        await otherInbox.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
         Assert.Equal(CoreAlerts.AlertEventKind.Raised, (await observer.Next()).Alert.Kind);
         clock.Advance(TimeSpan.FromMinutes(11));
-        await other.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
+        await otherInbox.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
         Assert.Equal(CoreAlerts.AlertEventKind.Raised, (await observer.Next()).Alert.Kind);
         Assert.Equal(2, failing.Calls);
         await other.StopAsync(CancellationToken.None);
