@@ -143,3 +143,45 @@ public sealed class AlertApiTests : IAsyncLifetime
         throw new InvalidOperationException("The event stream ended.");
     }
 }
+
+/// <summary>Invariant: an idle stream still says something every 15 s (of dispatch's clock), so proxies keep it open.</summary>
+public sealed class AlertStreamKeepAliveTests
+{
+    [Fact]
+    public async Task An_idle_stream_gets_a_keep_alive_comment()
+    {
+        using var data = new TempDirectory();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Records.T0);
+        await using var running = await HomeGateway.Dispatch.Hosting.DispatchApp.StartAsync(
+            new HomeGateway.Dispatch.Hosting.DispatchOptions { DataDirectory = data.Path, WebUrl = "http://127.0.0.1:0", GrpcUrl = "http://127.0.0.1:0" },
+            builder => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(builder.Services, time));
+        var token = HomeGateway.Dispatch.Credentials.Secrets.NewApiToken();
+        var store = (HomeGateway.Dispatch.Store.IDispatchStore)running.Services.GetService(typeof(HomeGateway.Dispatch.Store.IDispatchStore))!;
+        await store.AddApiTokenAsync("t", HomeGateway.Dispatch.Credentials.Secrets.Hash(token));
+
+        using var web = new HttpClient { BaseAddress = running.WebUri };
+        web.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var response = await web.GetAsync("/api/alerts/stream", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal(": connected", await events.ReadLineAsync(timeout.Token));
+
+        // The server's timer may not be armed yet when the clock first moves, so keep moving it.
+        string? line;
+        do
+        {
+            var reading = events.ReadLineAsync(timeout.Token).AsTask();
+            while (!reading.IsCompleted)
+            {
+                time.Advance(TimeSpan.FromSeconds(15));
+                await Task.WhenAny(reading, Task.Delay(50, timeout.Token));
+            }
+
+            line = await reading;
+        }
+        while (line == "");
+
+        Assert.Equal(": keep-alive", line);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}
