@@ -1,1 +1,3 @@
-return 0;
+using HomeGateway.Dispatch.Cli;
+
+return await DispatchCommandLine.InvokeAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,190 @@
+using System.CommandLine;
+using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.Hosting;
+using HomeGateway.Dispatch.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Dispatch.Cli;
+
+/// <summary>
+/// <c>homegateway-dispatch</c>: with no command (or <c>run</c>) it serves; the admin commands act on the data
+/// directory directly. A command that prints a secret prints only the secret on stdout, so scripts can
+/// capture it; everything meant for a person goes to stderr.
+/// </summary>
+public static class DispatchCommandLine
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    private static readonly string[] Roles = ["admin", "dispatcher", "technician"];
+
+    public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        var root = Build(stdout, stderr);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await stderr.WriteLineAsync(error.Message);
+            }
+
+            await stderr.WriteLineAsync("Run 'homegateway-dispatch --help' for usage.");
+            return UsageError;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = stderr, Error = stderr }, ct);
+        }
+        catch (OptionsValidationException ex)
+        {
+            foreach (var failure in ex.Failures)
+            {
+                await stderr.WriteLineAsync(failure);
+            }
+
+            return Failure;
+        }
+    }
+
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    {
+        var data = new Option<string?>("--data")
+        {
+            Description = "The data directory holding dispatch.db (default: Dispatch:DataDirectory / Dispatch__DataDirectory).",
+        };
+
+        var root = new RootCommand("HomeGateway dispatch: gRPC ingest of gateway streams, the alert store and the dispatcher console.")
+        {
+            // Server settings pass through as --Dispatch:Key=value, read by the host's configuration.
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        var run = new Command("run", "Start the server (the default). Settings: --Dispatch:DataDirectory=DIR, --Dispatch:WebUrl=..., --Dispatch:GrpcUrl=...")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        root.SetAction((parsed, ct) => RunServerAsync(parsed, stderr, ct));
+        run.SetAction((parsed, ct) => RunServerAsync(parsed, stderr, ct));
+        root.Subcommands.Add(run);
+
+        var userName = new Argument<string>("NAME") { Description = "The user's login name." };
+        var role = new Option<string>("--role") { Description = "admin, dispatcher or technician.", Required = true };
+        role.AcceptOnlyFromAmong(Roles);
+        var usersAdd = new Command("add", "Create a console user with a random password; prints only the password.") { userName, role, data };
+        usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        {
+            var name = parsed.GetValue(userName)!.Trim();
+            if (name.Length == 0)
+            {
+                await stderr.WriteLineAsync("The user name is empty.");
+                return UsageError;
+            }
+
+            var password = Secrets.NewPassword();
+            if (!await store.AddUserAsync(name, PasswordHash.Create(password), parsed.GetValue(role)!, ct))
+            {
+                await stderr.WriteLineAsync($"A user named '{name}' already exists; nothing changed.");
+                return Failure;
+            }
+
+            await stderr.WriteLineAsync($"Created {parsed.GetValue(role)} '{name}'. The password below is shown once; only its hash is stored.");
+            await stdout.WriteLineAsync(password);
+            return Ok;
+        }));
+        root.Subcommands.Add(new Command("users", "Console users.") { usersAdd });
+
+        var tokenName = new Argument<string>("NAME") { Description = "What the token is for, e.g. the integration's name." };
+        var tokensAdd = new Command("add", "Create an API token; prints only the token.") { tokenName, data };
+        tokensAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        {
+            var name = parsed.GetValue(tokenName)!.Trim();
+            var token = Secrets.NewApiToken();
+            if (name.Length == 0 || !await store.AddApiTokenAsync(name, Secrets.Hash(token), ct))
+            {
+                await stderr.WriteLineAsync(name.Length == 0 ? "The token name is empty." : $"A token named '{name}' already exists; nothing changed.");
+                return Failure;
+            }
+
+            await stderr.WriteLineAsync($"Created API token '{name}' (use as 'Authorization: Bearer <token>'). It is shown once; only its hash is stored.");
+            await stdout.WriteLineAsync(token);
+            return Ok;
+        }));
+        root.Subcommands.Add(new Command("tokens", "API tokens for integrations.") { tokensAdd });
+
+        var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway's id (as in its Hello)." };
+        var home = new Option<string>("--home") { Description = "The home the gateway serves.", Required = true };
+        var gatewaysAdd = new Command("add", "Create a gateway credential, or replace its token; prints only the token.") { gatewayId, home, data };
+        gatewaysAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        {
+            var id = parsed.GetValue(gatewayId)!.Trim();
+            var homeId = parsed.GetValue(home)!.Trim();
+            if (id.Length == 0 || homeId.Length == 0)
+            {
+                await stderr.WriteLineAsync("The gateway id and the home id must not be empty.");
+                return UsageError;
+            }
+
+            var token = Secrets.NewGatewayToken();
+            var replaced = await store.SetGatewayCredentialAsync(id, homeId, Secrets.Hash(token), ct);
+            await stderr.WriteLineAsync(replaced
+                ? $"Gateway '{id}' existed: its token was replaced, the old token no longer works. Home: '{homeId}'."
+                : $"Created gateway '{id}' for home '{homeId}'. The token is shown once; only its hash is stored.");
+            await stdout.WriteLineAsync(token);
+            return Ok;
+        }));
+        root.Subcommands.Add(new Command("gateways", "Gateway credentials.") { gatewaysAdd });
+        return root;
+    }
+
+    private static async Task<int> RunServerAsync(ParseResult parsed, TextWriter stderr, CancellationToken ct)
+    {
+        var passThrough = parsed.UnmatchedTokens.ToArray();
+        for (var i = 0; i < passThrough.Length; i++)
+        {
+            // A bare word that is not the value of a preceding --Key is a mistyped command, not a setting.
+            var isValue = i > 0 && passThrough[i - 1].StartsWith("--", StringComparison.Ordinal) && !passThrough[i - 1].Contains('=', StringComparison.Ordinal);
+            if (!passThrough[i].StartsWith("--", StringComparison.Ordinal) && !isValue)
+            {
+                await stderr.WriteLineAsync($"Unknown command or argument '{passThrough[i]}'. Run 'homegateway-dispatch --help' for usage.");
+                return UsageError;
+            }
+        }
+
+        await using var running = await DispatchApp.StartAsync(DispatchApp.CreateBuilder(passThrough), ct);
+        await running.App.WaitForShutdownAsync(ct);
+        return Ok;
+    }
+
+    private static async Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action)
+    {
+        var directory = parsed.GetValue(data) ?? DataDirectoryFromConfiguration();
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            await stderr.WriteLineAsync("No data directory: pass --data DIR or set Dispatch__DataDirectory.");
+            return UsageError;
+        }
+
+        try
+        {
+            using var store = new SqliteDispatchStore(directory, TimeProvider.System);
+            await store.MigrateAsync();
+            return await action(store);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            await stderr.WriteLineAsync($"Could not use the data directory '{directory}': {ex.Message}");
+            return Failure;
+        }
+    }
+
+    private static string? DataDirectoryFromConfiguration() =>
+        new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build()[$"{DispatchOptions.SectionName}:DataDirectory"];
+}

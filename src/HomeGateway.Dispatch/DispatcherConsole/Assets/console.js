@@ -1,0 +1,72 @@
+// The live queue: load the rows once, then apply each stored alert step from the server's event stream.
+// On every (re)connection the whole queue is reloaded, so steps missed while disconnected are not lost.
+"use strict";
+
+const priorityOrder = { critical: 1, high: 2, normal: 3, low: 4 };
+const rows = new Map();
+const body = document.getElementById("queue");
+const status = document.getElementById("status");
+
+const key = (gatewayId, alertId) => gatewayId + "\u0000" + alertId;
+const time = (iso) => new Date(iso).toLocaleString();
+
+async function reload() {
+  const response = await fetch("/api/alerts", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (response.status === 401) {
+    window.location.href = "/login";
+    return;
+  }
+  if (!response.ok) {
+    status.textContent = "Could not load the queue (" + response.status + ").";
+    return;
+  }
+  rows.clear();
+  for (const row of await response.json()) {
+    rows.set(key(row.gatewayId, row.alertId), row);
+  }
+  render();
+}
+
+// Mirrors the store: one row per alert; a clear closes it and keeps its priority.
+function apply(step) {
+  const k = key(step.gatewayId, step.alertId);
+  const row = rows.get(k) ?? {
+    alertId: step.alertId, gatewayId: step.gatewayId, homeId: step.homeId, type: step.type,
+    priority: step.priority, status: "open", sensorId: step.sensorId, summary: step.summary, count: 0,
+    raisedAt: step.at, evidenceAt: step.evidenceAt, firstReceivedAt: step.receivedAt, lastEventAt: step.at,
+  };
+  if (step.kind === "cleared") {
+    row.status = "cleared";
+  } else {
+    row.priority = step.priority;
+  }
+  row.summary = step.summary;
+  row.count = Math.max(row.count, step.count);
+  row.evidenceAt = step.evidenceAt;
+  row.lastEventAt = step.at;
+  rows.set(k, row);
+  render();
+}
+
+function render() {
+  const sorted = [...rows.values()].sort((a, b) =>
+    (priorityOrder[a.priority] ?? 9) - (priorityOrder[b.priority] ?? 9) || a.raisedAt.localeCompare(b.raisedAt));
+  body.replaceChildren(...sorted.map((row) => {
+    const tr = document.createElement("tr");
+    tr.className = "p-" + row.priority + " s-" + row.status;
+    for (const text of [row.priority, row.type, row.homeId, row.sensorId, row.summary, String(row.count),
+      time(row.raisedAt), time(row.firstReceivedAt), row.status]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    return tr;
+  }));
+  const open = sorted.filter((row) => row.status === "open").length;
+  status.textContent = open + " open, " + (sorted.length - open) + " cleared. Live.";
+}
+
+const stream = new EventSource("/api/alerts/stream");
+stream.addEventListener("open", () => { reload(); });
+stream.addEventListener("alert", (event) => apply(JSON.parse(event.data)));
+stream.addEventListener("error", () => { status.textContent = "Connection lost; reconnecting…"; });

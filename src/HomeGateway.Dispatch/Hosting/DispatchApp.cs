@@ -1,0 +1,263 @@
+using System.Net;
+using HomeGateway.Dispatch.DispatcherConsole;
+using HomeGateway.Dispatch.Ingest;
+using HomeGateway.Dispatch.LiveFeed;
+using HomeGateway.Dispatch.Store;
+using HomeGateway.Dispatch.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Dispatch.Hosting;
+
+/// <summary>Composition of the dispatch server: <c>builder.AddDispatch()</c>, then <c>app.MapDispatch()</c>.</summary>
+public static class DispatchApp
+{
+    private const string SessionScheme = "Dispatch";
+
+    /// <summary>A builder with dispatch added; <paramref name="args"/> may carry <c>--Dispatch:Key=value</c>.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json next to the executable, wherever it is started from.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.AddDispatch();
+        return builder;
+    }
+
+    /// <summary>Builds, migrates the store and starts listening. The caller disposes the result to stop.</summary>
+    public static async Task<RunningDispatch> StartAsync(WebApplicationBuilder builder, CancellationToken ct = default)
+    {
+        var app = builder.Build();
+        try
+        {
+            app.MapDispatch();
+            await app.Services.GetRequiredService<IDispatchStore>().MigrateAsync(ct);
+            await app.StartAsync(ct);
+            var endpoints = app.Services.GetRequiredService<DispatchEndpoints>();
+            return new RunningDispatch(app, endpoints.WebUri, endpoints.GrpcUri);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts dispatch with these options (tests: port 0 and a temporary data directory).</summary>
+    public static Task<RunningDispatch> StartAsync(
+        DispatchOptions options, Action<WebApplicationBuilder>? configure = null, CancellationToken ct = default)
+    {
+        var builder = CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dispatch:DataDirectory"] = options.DataDirectory,
+            ["Dispatch:WebUrl"] = options.WebUrl,
+            ["Dispatch:GrpcUrl"] = options.GrpcUrl,
+            ["Dispatch:HeartbeatSeconds"] = options.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        configure?.Invoke(builder);
+        return StartAsync(builder, ct);
+    }
+
+    public static WebApplicationBuilder AddDispatch(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DispatchOptions>().Bind(builder.Configuration.GetSection(DispatchOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<IDispatchStore>(sp => new SqliteDispatchStore(
+            sp.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IAlertFeed, InProcessAlertFeed>();
+        services.AddSingleton<GatewaySessions>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<DispatchEndpoints>();
+
+        services.AddGrpc(grpc =>
+        {
+            // A journal record is a few hundred bytes; anything near this is a broken or hostile peer.
+            grpc.MaxReceiveMessageSize = 1024 * 1024;
+            grpc.MaxSendMessageSize = 64 * 1024;
+        });
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<DispatchOptions>, DispatchEndpoints>((kestrel, options, endpoints) => endpoints.Listen(kestrel, options.Value));
+
+        // Session cookies and antiforgery tokens must survive a restart: keep their keys with the data.
+        services.AddDataProtection().SetApplicationName("HomeGateway.Dispatch");
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<IOptions<DispatchOptions>, ILoggerFactory>((keys, options, loggers) => keys.XmlRepository =
+                new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(options.Value.DataDirectory, "keys")), loggers));
+
+        services.AddAuthentication(SessionScheme)
+            .AddPolicyScheme(SessionScheme, "API token or console session", policy =>
+                policy.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count > 0
+                    ? ApiTokenAuthentication.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
+            {
+                cookie.Cookie.Name = "hgd_session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.LoginPath = "/login";
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+                cookie.SlidingExpiration = true;
+                cookie.Events.OnRedirectToLogin = context => ApiGetsStatus(context, StatusCodes.Status401Unauthorized);
+                cookie.Events.OnRedirectToAccessDenied = context => ApiGetsStatus(context, StatusCodes.Status403Forbidden);
+            });
+        services.AddAuthorizationBuilder()
+            // Nothing answers without authentication unless its endpoint says AllowAnonymous.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "hgd_antiforgery";
+            antiforgery.Cookie.HttpOnly = true;
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.FormFieldName = "__antiforgery";
+        });
+        return builder;
+    }
+
+    public static WebApplication MapDispatch(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var endpoints = app.Services.GetRequiredService<DispatchEndpoints>();
+            DispatchLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"),
+                Origin(endpoints.WebUri), Origin(endpoints.GrpcUri));
+            // One line on stdout for a parent process that started us on port 0.
+            System.Console.Out.WriteLine($"Dispatch listening: web={Origin(endpoints.WebUri)} grpc={Origin(endpoints.GrpcUri)}");
+            System.Console.Out.Flush();
+        });
+
+        app.Use(async (http, next) =>
+        {
+            // The h2c port is for gateways only: no console or API over it.
+            if (http.Request.Protocol == "HTTP/2" && http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy =
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+            await next(http);
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        // Gateways authenticate inside the call (their token maps to a gateway, not to a web user).
+        app.MapGrpcService<GatewayUplinkService>().AllowAnonymous();
+        app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+        app.MapAlertApi();
+        app.MapConsole();
+        return app;
+    }
+
+    private static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
+
+    private static Task ApiGetsStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The two listeners and, once bound, their actual addresses (port 0 becomes a real port).</summary>
+internal sealed class DispatchEndpoints
+{
+    private ListenOptions? web;
+    private ListenOptions? grpc;
+
+    public Uri WebUri => Bound(web, "web");
+
+    public Uri GrpcUri => Bound(grpc, "gRPC");
+
+    public void Listen(KestrelServerOptions kestrel, DispatchOptions options)
+    {
+        kestrel.AddServerHeader = false;
+        // Half-open gateway connections (a router reboot) are found by pings, not by waiting for TCP.
+        kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+        kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+        kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+
+        web = ListenOn(kestrel, options.WebUrl, HttpProtocols.Http1);
+        grpc = ListenOn(kestrel, options.GrpcUrl, HttpProtocols.Http2);
+    }
+
+    private static ListenOptions ListenOn(KestrelServerOptions kestrel, string url, HttpProtocols protocols)
+    {
+        if (!ListenAddress.TryParse(url, out var address, out var problem))
+        {
+            throw new OptionsValidationException(DispatchOptions.SectionName, typeof(DispatchOptions), [problem]);
+        }
+
+        ListenOptions? configured = null;
+        kestrel.Listen(new IPEndPoint(address.Address, address.Port), listen =>
+        {
+            listen.Protocols = protocols;
+            configured = listen;
+        });
+        return configured!;
+    }
+
+    private static Uri Bound(ListenOptions? listen, string what)
+    {
+        if (listen?.IPEndPoint is not { Port: > 0 } endpoint)
+        {
+            throw new InvalidOperationException($"The {what} endpoint is not bound yet.");
+        }
+
+        return new Uri($"http://{endpoint}");
+    }
+}
+
+/// <summary>A started dispatch server. Dispose to stop it.</summary>
+public sealed class RunningDispatch(WebApplication app, Uri webUri, Uri grpcUri) : IAsyncDisposable
+{
+    public WebApplication App => app;
+
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>The console and JSON API, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri WebUri => webUri;
+
+    /// <summary>The gateways' h2c endpoint.</summary>
+    public Uri GrpcUri => grpcUri;
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

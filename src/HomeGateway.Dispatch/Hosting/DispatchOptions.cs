@@ -1,0 +1,106 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Dispatch.Hosting;
+
+/// <summary>The <c>Dispatch</c> configuration section.</summary>
+public sealed class DispatchOptions
+{
+    public const string SectionName = "Dispatch";
+
+    /// <summary>Where <c>dispatch.db</c> lives. Required: there is no sensible default for where alerts are kept.</summary>
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>The console and JSON API (HTTP/1.1).</summary>
+    public string WebUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>The gateways' uplink (HTTP/2 without TLS, prior knowledge).</summary>
+    public string GrpcUrl { get; set; } = "http://127.0.0.1:8081";
+
+    /// <summary>How often a gateway should send a heartbeat when it has nothing else to send.</summary>
+    public int HeartbeatSeconds { get; set; } = 20;
+}
+
+/// <summary>
+/// Refuses to start on a configuration that would be unsafe or would fail later: plain http is only
+/// allowed on loopback until TLS exists, because gateway tokens and console passwords travel in it.
+/// </summary>
+internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DispatchOptions options)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            problems.Add("Dispatch:DataDirectory is required (the directory that holds dispatch.db).");
+        }
+
+        CheckEndpoint("Dispatch:WebUrl", options.WebUrl, problems);
+        CheckEndpoint("Dispatch:GrpcUrl", options.GrpcUrl, problems);
+
+        if (options.HeartbeatSeconds is < 5 or > 3600)
+        {
+            problems.Add($"Dispatch:HeartbeatSeconds must be between 5 and 3600, not {options.HeartbeatSeconds}.");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    private static void CheckEndpoint(string key, string url, List<string> problems)
+    {
+        if (!ListenAddress.TryParse(url, out var address, out var problem))
+        {
+            problems.Add($"{key}: {problem}");
+            return;
+        }
+
+        if (!IPAddress.IsLoopback(address.Address))
+        {
+            problems.Add(
+                $"{key} = {url} binds a non-loopback address over plain http; TLS is not supported yet, " +
+                "so dispatch only listens on loopback (127.0.0.1, [::1] or localhost) or behind a TLS proxy.");
+        }
+    }
+}
+
+/// <summary>A parsed <c>http://host:port</c> listen URL.</summary>
+internal sealed record ListenAddress(IPAddress Address, int Port)
+{
+    public static bool TryParse(string url, out ListenAddress address, out string problem)
+    {
+        address = new ListenAddress(IPAddress.Loopback, 0);
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            problem = $"'{url}' is not a URL like http://127.0.0.1:8080.";
+            return false;
+        }
+
+        if (uri.Scheme != Uri.UriSchemeHttp)
+        {
+            problem = $"'{url}': only http:// is supported for now (TLS comes later; put a TLS proxy in front).";
+            return false;
+        }
+
+        if (uri.AbsolutePath != "/" || !string.IsNullOrEmpty(uri.Query))
+        {
+            problem = $"'{url}': a listen URL has no path.";
+            return false;
+        }
+
+        IPAddress ip;
+        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            // Kestrel cannot bind "localhost" to port 0; 127.0.0.1 is what localhost means here.
+            ip = IPAddress.Loopback;
+        }
+        else if (!IPAddress.TryParse(uri.Host, out ip!))
+        {
+            problem = $"'{url}': use an IP address or localhost, not a host name.";
+            return false;
+        }
+
+        address = new ListenAddress(ip, uri.Port);
+        problem = "";
+        return true;
+    }
+}

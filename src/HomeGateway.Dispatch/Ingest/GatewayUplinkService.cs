@@ -1,0 +1,142 @@
+using Grpc.Core;
+using HomeGateway.Contracts.V1;
+using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.Hosting;
+using HomeGateway.Dispatch.LiveFeed;
+using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Dispatch.Ingest;
+
+/// <summary>
+/// The gateway end of the uplink: authenticate, Hello → Welcome, then store each record and ack
+/// cumulatively. An ack is only sent after the record's transaction committed.
+/// </summary>
+internal sealed class GatewayUplinkService(
+    IDispatchStore store,
+    IAlertFeed feed,
+    GatewaySessions sessions,
+    IOptions<DispatchOptions> options,
+    TimeProvider time,
+    ILogger<GatewayUplinkService> logger) : GatewayUplink.GatewayUplinkBase
+{
+    public override async Task Connect(
+        IAsyncStreamReader<GatewayMessage> requestStream,
+        IServerStreamWriter<DispatchMessage> responseStream,
+        ServerCallContext context)
+    {
+        var account = await AuthenticateAsync(context);
+        using var session = sessions.Open(account.GatewayId, context.CancellationToken);
+        var ct = session.Token;
+        try
+        {
+            await ServeAsync(account, requestStream, responseStream, ct);
+        }
+        catch (OperationCanceledException) when (session.WasReplaced)
+        {
+            IngestLog.StreamReplaced(logger, account.GatewayId);
+            throw new RpcException(new Status(StatusCode.Aborted, "A newer stream from the same gateway replaced this one."));
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied)
+        {
+            IngestLog.FrameRefused(logger, account.GatewayId, ex.StatusCode, ex.Status.Detail);
+            throw;
+        }
+    }
+
+    private async Task ServeAsync(
+        GatewayAccount account,
+        IAsyncStreamReader<GatewayMessage> requestStream,
+        IServerStreamWriter<DispatchMessage> responseStream,
+        CancellationToken ct)
+    {
+        if (!await requestStream.MoveNext(ct))
+        {
+            return;
+        }
+
+        if (requestStream.Current.BodyCase != GatewayMessage.BodyOneofCase.Hello)
+        {
+            throw UplinkFrames.Invalid($"The first message on the stream must be Hello, not {Describe(requestStream.Current)}.");
+        }
+
+        var hello = requestStream.Current.Hello;
+        UplinkFrames.CheckHello(hello, account);
+        await store.MarkSeenAsync(account.GatewayId, hello.SoftwareVersion.Length > 0 ? hello.SoftwareVersion : null, ct);
+
+        // Read again: a stream this one replaced may have stored more since authentication.
+        var current = await store.FindGatewayByTokenHashAsync(account.TokenHash, ct) ?? account;
+        await responseStream.WriteAsync(new DispatchMessage
+        {
+            Welcome = new Welcome
+            {
+                StoredThroughSeq = (ulong)current.StoredThroughSeq,
+                HeartbeatSeconds = (uint)options.Value.HeartbeatSeconds,
+            },
+        }, ct);
+        IngestLog.GatewayConnected(logger, account.GatewayId, current.StoredThroughSeq, hello.LastSeq);
+
+        while (await requestStream.MoveNext(ct))
+        {
+            var message = requestStream.Current;
+            switch (message.BodyCase)
+            {
+                case GatewayMessage.BodyOneofCase.Record:
+                    var incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow());
+                    var outcome = await store.StoreAsync(incoming, ct);
+                    if (outcome.AlertStep is { } step)
+                    {
+                        feed.Publish(step);
+                    }
+
+                    await responseStream.WriteAsync(new DispatchMessage { Ack = new Ack { ThroughSeq = (ulong)outcome.StoredThroughSeq } }, ct);
+                    break;
+
+                case GatewayMessage.BodyOneofCase.Heartbeat:
+                    await store.MarkSeenAsync(account.GatewayId, null, ct);
+                    break;
+
+                default:
+                    throw UplinkFrames.Invalid($"Expected a record or a heartbeat, not {Describe(message)}.");
+            }
+        }
+    }
+
+    private async Task<GatewayAccount> AuthenticateAsync(ServerCallContext context)
+    {
+        var token = Secrets.BearerToken(context.RequestHeaders.GetValue("authorization"));
+        var account = token is null ? null : await store.FindGatewayByTokenHashAsync(Secrets.Hash(token), context.CancellationToken);
+        if (account is null)
+        {
+            IngestLog.Unauthenticated(logger, context.Peer, token is null ? "no bearer token" : "unknown token");
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid gateway token is required (authorization: Bearer ...)."));
+        }
+
+        return account;
+    }
+
+    private static string Describe(GatewayMessage message) => message.BodyCase switch
+    {
+        GatewayMessage.BodyOneofCase.None => "a message without a body",
+        GatewayMessage.BodyOneofCase.Hello => "a second Hello",
+        GatewayMessage.BodyOneofCase.Record => "a JournalRecord",
+        GatewayMessage.BodyOneofCase.Heartbeat => "a Heartbeat",
+        var other => other.ToString(),
+    };
+}
+
+internal static partial class IngestLog
+{
+    [LoggerMessage(2000, LogLevel.Information, "Gateway {GatewayId} connected: stored through {StoredThroughSeq}, journalled through {LastSeq}")]
+    public static partial void GatewayConnected(ILogger logger, string gatewayId, long storedThroughSeq, ulong lastSeq);
+
+    [LoggerMessage(2001, LogLevel.Warning, "Uplink call from {Peer} refused: {Reason}")]
+    public static partial void Unauthenticated(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(2002, LogLevel.Warning, "Gateway {GatewayId}: stream ended with {StatusCode}: {Detail}")]
+    public static partial void FrameRefused(ILogger logger, string gatewayId, StatusCode statusCode, string detail);
+
+    [LoggerMessage(2003, LogLevel.Information, "Gateway {GatewayId}: a newer stream replaced the previous one")]
+    public static partial void StreamReplaced(ILogger logger, string gatewayId);
+}

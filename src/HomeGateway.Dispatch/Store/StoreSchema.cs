@@ -1,0 +1,115 @@
+using Microsoft.Data.Sqlite;
+
+namespace HomeGateway.Dispatch.Store;
+
+/// <summary>
+/// The schema, as numbered migrations. A migration is never edited once released: add the next one.
+/// Enum columns (kind, type, priority) hold the persisted enum numbers, which never change.
+/// </summary>
+internal static class StoreSchema
+{
+    private static readonly string[] Migrations =
+    [
+        // 1: gateways, the alert history and queue, sensor evidence, console users, API tokens.
+        """
+        CREATE TABLE gateways(
+            gateway_id TEXT PRIMARY KEY,
+            home_id TEXT NOT NULL,
+            token_hash BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT,
+            stored_through_seq INTEGER NOT NULL DEFAULT 0,
+            software_version TEXT);
+        CREATE UNIQUE INDEX gateways_token_hash ON gateways(token_hash);
+
+        CREATE TABLE alert_events(
+            gateway_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            alert_id TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            type INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            home_id TEXT NOT NULL,
+            sensor_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            evidence_at TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY(gateway_id, seq));
+        CREATE INDEX alert_events_alert ON alert_events(gateway_id, alert_id);
+
+        CREATE TABLE alerts(
+            gateway_id TEXT NOT NULL,
+            alert_id TEXT NOT NULL,
+            home_id TEXT NOT NULL,
+            type INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            status TEXT NOT NULL CHECK(status IN ('open', 'cleared')),
+            sensor_id TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            raised_at TEXT NOT NULL,
+            evidence_at TEXT NOT NULL,
+            first_received_at TEXT NOT NULL,
+            last_event_at TEXT NOT NULL,
+            last_seq INTEGER NOT NULL,
+            PRIMARY KEY(gateway_id, alert_id));
+        CREATE INDEX alerts_queue ON alerts(status, priority, raised_at);
+
+        CREATE TABLE sensor_events(
+            gateway_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            home_id TEXT NOT NULL,
+            sensor_id TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            value REAL,
+            battery_percent INTEGER,
+            link_quality INTEGER,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY(gateway_id, seq));
+        CREATE INDEX sensor_events_sensor ON sensor_events(gateway_id, sensor_id, at);
+
+        CREATE TABLE users(
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK(role IN ('admin', 'dispatcher', 'technician')),
+            created_at TEXT NOT NULL);
+
+        CREATE TABLE api_tokens(
+            name TEXT PRIMARY KEY,
+            token_hash BLOB NOT NULL UNIQUE,
+            created_at TEXT NOT NULL);
+        """,
+    ];
+
+    public static int LatestVersion => Migrations.Length;
+
+    public static async Task MigrateAsync(SqliteConnection connection, CancellationToken ct)
+    {
+        // WAL lets the console read while a gateway stream writes; the mode is stored in the file.
+        await SqliteDispatchStore.Execute(connection, "PRAGMA journal_mode = WAL", ct);
+        await SqliteDispatchStore.Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)", ct);
+
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var read = SqliteDispatchStore.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+        var current = Convert.ToInt32(await read.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        if (current > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"dispatch.db has schema version {current}, newer than this program knows ({LatestVersion}); use a newer dispatch.");
+        }
+
+        for (var version = current + 1; version <= LatestVersion; version++)
+        {
+            await SqliteDispatchStore.Execute(connection, Migrations[version - 1], ct);
+            await SqliteDispatchStore.Execute(connection, "INSERT INTO schema_version(version) VALUES (@v)", ct, ("@v", version));
+        }
+
+        await tx.CommitAsync(ct);
+    }
+}

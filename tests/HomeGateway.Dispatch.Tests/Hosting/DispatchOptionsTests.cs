@@ -1,0 +1,47 @@
+using HomeGateway.Dispatch.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Dispatch.Tests.Hosting;
+
+/// <summary>Invariant: dispatch refuses to start on settings that would expose secrets or lose data.</summary>
+public sealed class DispatchOptionsTests
+{
+    [Theory]
+    [InlineData("http://0.0.0.0:0", "http://127.0.0.1:0", "non-loopback")]
+    [InlineData("http://127.0.0.1:0", "http://192.168.1.10:8081", "non-loopback")]
+    [InlineData("https://127.0.0.1:0", "http://127.0.0.1:0", "only http://")]
+    [InlineData("http://dispatch.example:80", "http://127.0.0.1:0", "IP address or localhost")]
+    public async Task Unsafe_or_unusable_endpoints_are_refused_at_start(string webUrl, string grpcUrl, string reason)
+    {
+        using var data = new TempDirectory();
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            DispatchApp.StartAsync(new DispatchOptions { DataDirectory = data.Path, WebUrl = webUrl, GrpcUrl = grpcUrl }));
+
+        Assert.Contains(refused.Failures, f => f.Contains(reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_data_directory_is_required()
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            DispatchApp.StartAsync(new DispatchOptions { DataDirectory = "", WebUrl = "http://127.0.0.1:0", GrpcUrl = "http://127.0.0.1:0" }));
+
+        Assert.Contains(refused.Failures, f => f.Contains("Dispatch:DataDirectory is required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Localhost_and_port_0_start_and_report_real_ports()
+    {
+        using var data = new TempDirectory();
+        await using var running = await DispatchApp.StartAsync(
+            new DispatchOptions { DataDirectory = data.Path, WebUrl = "http://localhost:0", GrpcUrl = "http://127.0.0.1:0" });
+
+        Assert.NotEqual(0, running.WebUri.Port);
+        Assert.NotEqual(0, running.GrpcUri.Port);
+        Assert.NotEqual(running.WebUri.Port, running.GrpcUri.Port);
+        using var http = new HttpClient();
+        Assert.Equal("ok", await http.GetStringAsync(new Uri(running.WebUri, "/healthz")));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+}

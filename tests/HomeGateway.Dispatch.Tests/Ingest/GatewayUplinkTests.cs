@@ -1,0 +1,182 @@
+using Grpc.Core;
+using HomeGateway.Contracts.V1;
+using AlertEventKind = HomeGateway.Core.Alerts.AlertEventKind;
+using AlertType = HomeGateway.Core.Alerts.AlertType;
+using WireAlertType = HomeGateway.Contracts.V1.AlertType;
+using HomeGateway.Dispatch.Store;
+
+namespace HomeGateway.Dispatch.Tests.Ingest;
+
+/// <summary>
+/// Invariant: a gateway is only acked for what is stored, only an authenticated gateway can store, and a
+/// bad frame ends that one call with a reason while the server keeps serving. Real Kestrel, real channel.
+/// </summary>
+public sealed class GatewayUplinkTests : IAsyncLifetime
+{
+    private DispatchServer server = null!;
+
+    public async Task InitializeAsync() => server = await DispatchServer.StartAsync();
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    [Fact]
+    public async Task Hello_gets_Welcome_and_each_record_gets_a_cumulative_ack()
+    {
+        var token = await server.AddGatewayAsync("gw-1");
+        using var stream = await server.ConnectAsync(token);
+
+        var welcome = await stream.HelloAsync("gw-1");
+        Assert.Equal(0UL, welcome.StoredThroughSeq);
+        Assert.Equal(20U, welcome.HeartbeatSeconds);
+
+        Assert.Equal(1UL, await stream.SendRecordAsync(Records.Wire(1, Records.Sensor())));
+        Assert.Equal(2UL, await stream.SendRecordAsync(Records.Wire(2, Records.Alert("fall-1"))));
+        await stream.SendAsync(new GatewayMessage { Heartbeat = new Heartbeat { LastSeq = 2 } });
+        Assert.Equal(3UL, await stream.SendRecordAsync(Records.Wire(3, Records.Alert("fall-1", AlertEventKind.Repeated, count: 2, minutes: 1))));
+
+        var row = Assert.Single(await server.Store.ListAlertsAsync(null));
+        Assert.Equal(("gw-1", "fall-1", 2), (row.GatewayId, row.AlertId, row.Count));
+    }
+
+    [Fact]
+    public async Task A_gap_holds_the_ack_back()
+    {
+        var token = await server.AddGatewayAsync("gw-gap");
+        using var stream = await server.ConnectAsync(token);
+        await stream.HelloAsync("gw-gap");
+
+        Assert.Equal(1UL, await stream.SendRecordAsync(Records.Wire(1, Records.Sensor())));
+        Assert.Equal(1UL, await stream.SendRecordAsync(Records.Wire(3, Records.Sensor())));
+        Assert.Equal(3UL, await stream.SendRecordAsync(Records.Wire(2, Records.Sensor())));
+    }
+
+    [Fact]
+    public async Task A_reconnect_resumes_after_what_is_stored_and_replays_store_nothing_twice()
+    {
+        var token = await server.AddGatewayAsync("gw-2");
+        using (var first = await server.ConnectAsync(token))
+        {
+            await first.HelloAsync("gw-2");
+            await first.SendRecordAsync(Records.Wire(1, Records.Alert("help-1", type: AlertType.Help)));
+            await first.SendRecordAsync(Records.Wire(2, Records.Sensor()));
+        }
+
+        using var second = await server.ConnectAsync(token);
+        var welcome = await second.HelloAsync("gw-2");
+        Assert.Equal(2UL, welcome.StoredThroughSeq);
+
+        // At-least-once on the wire: the gateway may resend what it was not sure about.
+        Assert.Equal(2UL, await second.SendRecordAsync(Records.Wire(1, Records.Alert("help-1", type: AlertType.Help))));
+        Assert.Equal(3UL, await second.SendRecordAsync(Records.Wire(3, Records.Alert("help-1", AlertEventKind.Repeated, AlertType.Help, count: 2))));
+        var row = Assert.Single(await server.Store.ListAlertsAsync(AlertStatus.Open));
+        Assert.Equal(2, row.Count);
+    }
+
+    [Fact]
+    public async Task A_newer_stream_from_the_same_gateway_replaces_the_old_one()
+    {
+        var token = await server.AddGatewayAsync("gw-3");
+        using var old = await server.ConnectAsync(token);
+        await old.HelloAsync("gw-3");
+
+        using var newer = await server.ConnectAsync(token);
+        await newer.HelloAsync("gw-3");
+
+        Assert.Equal(StatusCode.Aborted, (await old.FailureAsync()).StatusCode);
+        Assert.Equal(1UL, await newer.SendRecordAsync(Records.Wire(1, Records.Sensor())));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("hgw_not-a-token-anyone-was-given")]
+    public async Task A_call_without_a_valid_token_is_refused(string? token)
+    {
+        await server.AddGatewayAsync("gw-4");
+        using var stream = await server.ConnectAsync(token);
+        await SendIgnoringClosedStreamAsync(stream, Records.Hello("gw-4"));
+
+        Assert.Equal(StatusCode.Unauthenticated, (await stream.FailureAsync()).StatusCode);
+    }
+
+    [Fact]
+    public async Task Hello_for_another_gateway_is_refused()
+    {
+        var token = await server.AddGatewayAsync("gw-5");
+        await server.AddGatewayAsync("gw-6");
+        using var stream = await server.ConnectAsync(token);
+        await stream.SendAsync(Records.Hello("gw-6"));
+
+        var refused = await stream.FailureAsync();
+
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("gw-5", refused.Status.Detail, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, GatewayMessage[], string> MalformedFrames() => new()
+    {
+        { "record first", [Records.Message(Records.Wire(1, Records.Sensor()))], "must be Hello" },
+        { "empty message first", [new GatewayMessage()], "must be Hello" },
+        { "record without body", [Records.Hello("gw-7"), Records.Message(new JournalRecord { Seq = 1 })], "has no body" },
+        { "unknown alert type", [Records.Hello("gw-7"), Records.Message(WithAlert(1, a => a.Type = (WireAlertType)99))], "alert_event.type has unknown value 99" },
+        { "unspecified priority", [Records.Hello("gw-7"), Records.Message(WithAlert(1, a => a.Priority = HomeGateway.Contracts.V1.AlertPriority.Unspecified))], "alert_event.priority" },
+        { "empty alert id", [Records.Hello("gw-7"), Records.Message(WithAlert(1, a => a.AlertId = ""))], "alert_event.alert_id is empty" },
+        { "missing time", [Records.Hello("gw-7"), Records.Message(WithAlert(1, a => a.At = null))], "alert_event.at is missing" },
+        { "seq zero", [Records.Hello("gw-7"), Records.Message(Records.Wire(0, Records.Sensor()))], "seq is 0" },
+        { "empty gateway id", [Records.Hello("")], "gateway_id is empty" },
+        { "second hello", [Records.Hello("gw-7"), Records.Hello("gw-7")], "second Hello" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedFrames))]
+    public async Task A_malformed_frame_is_refused_with_a_reason_and_the_server_keeps_serving(string why, GatewayMessage[] frames, string reason)
+    {
+        var token = await server.AddGatewayAsync("gw-7");
+        using (var bad = await server.ConnectAsync(token))
+        {
+            foreach (var frame in frames)
+            {
+                await SendIgnoringClosedStreamAsync(bad, frame);
+            }
+
+            var refused = await bad.FailureAsync();
+            Assert.True(StatusCode.InvalidArgument == refused.StatusCode, $"{why}: {refused.Status}");
+            Assert.Contains(reason, refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        Assert.Empty(await server.Store.ListAlertsAsync(null));
+        using var good = await server.ConnectAsync(token);
+        await good.HelloAsync("gw-7");
+        Assert.Equal(1UL, await good.SendRecordAsync(Records.Wire(1, Records.Alert("fall-9"))));
+    }
+
+    [Fact]
+    public async Task A_record_for_another_home_is_refused()
+    {
+        var token = await server.AddGatewayAsync("gw-8", "home-8");
+        using var stream = await server.ConnectAsync(token);
+        await stream.HelloAsync("gw-8", "home-8");
+        await stream.SendAsync(Records.Message(Records.Wire(1, Records.Alert("fall-1", homeId: "home-other"))));
+
+        Assert.Equal(StatusCode.PermissionDenied, (await stream.FailureAsync()).StatusCode);
+        Assert.Empty(await server.Store.ListAlertsAsync(null));
+    }
+
+    private static JournalRecord WithAlert(long seq, Action<HomeGateway.Contracts.V1.AlertEvent> change)
+    {
+        var record = Records.Wire(seq, Records.Alert("fall-1"));
+        change(record.AlertEvent);
+        return record;
+    }
+
+    // The server may end the call before the client has written everything; that is the point of the test.
+    private static async Task SendIgnoringClosedStreamAsync(UplinkStream stream, GatewayMessage message)
+    {
+        try
+        {
+            await stream.SendAsync(message);
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException)
+        {
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using HomeGateway.Core.Alerts;
+using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.Store;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomeGateway.Dispatch.Tests.Store;
+
+/// <summary>
+/// Invariant: exactly once in the dispatcher's queue. A (gateway, seq) is stored once however often it
+/// arrives, each alert has one queue row, and the cumulative ack never claims a sequence that is missing.
+/// </summary>
+public sealed class SqliteDispatchStoreTests : IAsyncLifetime
+{
+    private const string Gateway = "gw-1";
+    private readonly TempDirectory data = new();
+    private readonly FakeTimeProvider time = new(Records.T0.AddSeconds(5));
+    private SqliteDispatchStore store = null!;
+
+    public async Task InitializeAsync()
+    {
+        store = new SqliteDispatchStore(data.Path, time);
+        await store.MigrateAsync();
+        await store.SetGatewayCredentialAsync(Gateway, "home-1", Secrets.Hash("token"));
+    }
+
+    public Task DisposeAsync()
+    {
+        store.Dispose();
+        SqliteConnection.ClearAllPools();
+        data.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private Task<StoreOutcome> Store(long seq, AlertEvent alert) =>
+        store.StoreAsync(new IncomingRecord(Gateway, seq, alert.At, alert, null));
+
+    private Task<StoreOutcome> StoreSensor(long seq) =>
+        store.StoreAsync(new IncomingRecord(Gateway, seq, Records.T0, null, Records.Sensor()));
+
+    [Fact]
+    public async Task The_same_record_twice_is_stored_once()
+    {
+        var first = await Store(1, Records.Alert("fall-1"));
+        var second = await Store(1, Records.Alert("fall-1"));
+
+        Assert.True(first.IsNew);
+        Assert.NotNull(first.AlertStep);
+        Assert.False(second.IsNew);
+        Assert.Null(second.AlertStep);
+        Assert.Equal(1, second.StoredThroughSeq);
+        Assert.Equal(1, await CountAsync("alert_events"));
+        var row = Assert.Single(await store.ListAlertsAsync(null));
+        Assert.Equal(1, row.Count);
+    }
+
+    [Fact]
+    public async Task Replaying_a_whole_stream_stores_nothing_new()
+    {
+        var stream = new Func<Task<StoreOutcome>>[]
+        {
+            () => StoreSensor(1),
+            () => Store(2, Records.Alert("door-1", type: AlertType.DoorLeftOpen, priority: AlertPriority.Normal)),
+            () => StoreSensor(3),
+            () => Store(4, Records.Alert("door-1", AlertEventKind.Repeated, AlertType.DoorLeftOpen, AlertPriority.Normal, count: 2, minutes: 10)),
+        };
+        foreach (var step in stream)
+        {
+            Assert.True((await step()).IsNew);
+        }
+
+        var before = await store.ListAlertsAsync(null);
+        time.Advance(TimeSpan.FromMinutes(1));
+        foreach (var step in stream)
+        {
+            var replay = await step();
+            Assert.False(replay.IsNew);
+            Assert.Equal(4, replay.StoredThroughSeq);
+        }
+
+        Assert.Equal(2, await CountAsync("alert_events"));
+        Assert.Equal(2, await CountAsync("sensor_events"));
+        Assert.Equal(before, await store.ListAlertsAsync(null));
+    }
+
+    [Fact]
+    public async Task The_cumulative_ack_stops_at_a_gap_and_moves_on_when_the_gap_is_filled()
+    {
+        Assert.Equal(1, (await StoreSensor(1)).StoredThroughSeq);
+        Assert.Equal(2, (await StoreSensor(2)).StoredThroughSeq);
+
+        // 3 is missing: 4 and 5 are kept, but the ack must not claim 3.
+        var four = await StoreSensor(4);
+        Assert.True(four.IsNew);
+        Assert.Equal(2, four.StoredThroughSeq);
+        Assert.Equal(2, (await StoreSensor(5)).StoredThroughSeq);
+
+        // The gateway resends from 3: the ack jumps over what was already stored.
+        Assert.Equal(5, (await StoreSensor(3)).StoredThroughSeq);
+        Assert.Equal(5, (await StoreSensor(4)).StoredThroughSeq);
+        Assert.Equal(5, (await store.FindGatewayByTokenHashAsync(Secrets.Hash("token")))!.StoredThroughSeq);
+    }
+
+    [Fact]
+    public async Task Repeats_escalation_and_clear_update_the_single_queue_row()
+    {
+        await Store(1, Records.Alert("door-1", type: AlertType.DoorLeftOpen, priority: AlertPriority.Normal, summary: "Door open 10 min"));
+        time.Advance(TimeSpan.FromSeconds(30));
+        await Store(2, Records.Alert("door-1", AlertEventKind.Repeated, AlertType.DoorLeftOpen, AlertPriority.Normal, count: 2, summary: "Door open 20 min", minutes: 10));
+        await Store(3, Records.Alert("door-1", AlertEventKind.Escalated, AlertType.DoorLeftOpen, AlertPriority.High, count: 2, summary: "Door open 20 min, not acknowledged", minutes: 15));
+        var open = Assert.Single(await store.ListAlertsAsync(AlertStatus.Open));
+        Assert.Equal((AlertPriority.High, 2, AlertStatus.Open), (open.Priority, open.Count, open.Status));
+        Assert.Equal(Records.T0, open.RaisedAt);
+        Assert.Equal(Records.T0.AddSeconds(5), open.FirstReceivedAt);
+
+        await Store(4, Records.Alert("door-1", AlertEventKind.Cleared, AlertType.DoorLeftOpen, AlertPriority.Normal, count: 2, summary: "Door closed", minutes: 25));
+
+        Assert.Empty(await store.ListAlertsAsync(AlertStatus.Open));
+        var row = Assert.Single(await store.ListAlertsAsync(null));
+        Assert.Equal(AlertStatus.Cleared, row.Status);
+        Assert.Equal(AlertPriority.High, row.Priority); // a clear does not hide how serious it became
+        Assert.Equal("Door closed", row.Summary);
+        Assert.Equal(Records.T0.AddMinutes(25), row.LastEventAt);
+        Assert.Equal(4, row.LastSeq);
+        Assert.Equal(4, await CountAsync("alert_events"));
+    }
+
+    [Fact]
+    public async Task The_queue_is_sorted_by_priority_then_age()
+    {
+        await Store(1, Records.Alert("door-1", type: AlertType.DoorLeftOpen, priority: AlertPriority.Normal, minutes: 0));
+        await Store(2, Records.Alert("help-2", type: AlertType.Help, priority: AlertPriority.Critical, minutes: 5));
+        await Store(3, Records.Alert("fall-1", type: AlertType.Fall, priority: AlertPriority.Critical, minutes: 2));
+
+        var ids = (await store.ListAlertsAsync(null)).Select(a => a.AlertId);
+
+        Assert.Equal(["fall-1", "help-2", "door-1"], ids);
+    }
+
+    [Fact]
+    public async Task Migration_is_recorded_and_can_run_again()
+    {
+        using var again = new SqliteDispatchStore(data.Path, time);
+        await again.MigrateAsync();
+
+        await using var connection = new SqliteConnection($"Data Source={store.DatabasePath}");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT group_concat(version) FROM schema_version";
+        Assert.Equal("1", await cmd.ExecuteScalarAsync());
+        cmd.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Re_registering_a_gateway_replaces_its_token_and_keeps_its_progress()
+    {
+        await StoreSensor(1);
+
+        Assert.True(await store.SetGatewayCredentialAsync(Gateway, "home-1", Secrets.Hash("new token")));
+
+        Assert.Null(await store.FindGatewayByTokenHashAsync(Secrets.Hash("token")));
+        Assert.Equal(1, (await store.FindGatewayByTokenHashAsync(Secrets.Hash("new token")))!.StoredThroughSeq);
+    }
+
+    private async Task<long> CountAsync(string table)
+    {
+        await using var connection = new SqliteConnection($"Data Source={store.DatabasePath}");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM {table}";
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+}
