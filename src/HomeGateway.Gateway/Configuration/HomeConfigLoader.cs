@@ -1,6 +1,7 @@
 using System.Globalization;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
+using HomeGateway.Gateway.Mqtt;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -39,6 +40,17 @@ public static class HomeConfigLoader
             // a field already reported is not reported again.
             var reported = reader.Problems.Select(p => p.Field).ToHashSet(StringComparer.Ordinal);
             reader.Problems.AddRange(HomeConfigValidator.Validate(home, reader.LineOf).Where(p => !reported.Contains(p.Field)));
+
+            // Whether the gateway can read each MQTT device is the adapters' knowledge (fall keys differ per model).
+            for (var i = 0; i < home.Sensors.Count; i++)
+            {
+                if (home.Sensors[i].Mqtt is { } mqtt && MqttPayloadProfiles.Find(mqtt.Profile) is { } profile
+                    && profile.FindProblem(home.Sensors[i]) is { } problem)
+                {
+                    var field = $"sensors[{i}].mqtt";
+                    reader.Problems.Add(new ConfigProblem(field, problem, reader.LineOf(field)));
+                }
+            }
         }
 
         if (reader.Problems.Count > 0 || home is null)

@@ -177,7 +177,9 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable
 }
 
 /// <summary>Checks the MQTT options that data annotations cannot, so a bad address fails at start, not on first connect.</summary>
-internal sealed class MqttOptionsValidator(HomeConfig home) : IValidateOptions<GatewayOptions>
+// Must not depend on HomeConfig: loading the home file needs the options, so that would be a cycle.
+// The home file's MQTT sensors are checked by HomeConfigLoader instead.
+internal sealed class MqttOptionsValidator : IValidateOptions<GatewayOptions>
 {
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
@@ -186,8 +188,6 @@ internal sealed class MqttOptionsValidator(HomeConfig home) : IValidateOptions<G
         {
             failures.Add($"Gateway:Mqtt:ListenAddress '{options.Mqtt.ListenAddress}' is not an IP address");
         }
-
-        failures.AddRange(MqttPayloadProfiles.FindProblems(home));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -84,6 +84,15 @@ public class HomeConfigLoaderTests
     }
 
     [Fact]
+    public void A_fall_radar_of_an_unknown_model_is_refused_at_its_line()
+    {
+        const string yaml = "home: { id: a, timezone: UTC }\nsensors:\n  - id: radar\n    kind: fall\n    mqtt: { topic: z/radar, profile: zigbee2mqtt }\n";
+        var error = Assert.Throws<HomeConfigException>(() => HomeConfigLoader.Parse(yaml, "h.yaml"));
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal(("sensors[0].mqtt", 5), (problem.Field, problem.Line));
+    }
+
+    [Fact]
     public void A_missing_file_is_a_problem_not_a_crash()
     {
         var error = Assert.Throws<HomeConfigException>(() => HomeConfigLoader.Load("/nonexistent/home.yaml"));
