@@ -42,7 +42,7 @@ public sealed class DemoRun(ProductBinaries binaries, string workDirectory, Text
         var allSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watcher = WatchAlertsAsync(api, seen, allSeen, watching.Token);
 
-        output.WriteLine("Playing the demo scenario: a help press, a fall, a door left open.");
+        output.WriteLine("Playing the demo scenario: a help press, a door left open, a fall.");
         await using (var player = new ScenarioPlayer(deployment.HomeLink, TimeProvider.System, text => output.WriteLine($"  {Elapsed(clock)}  {text}")))
         {
             await ConnectWithRetryAsync(player, cancellationToken).ConfigureAwait(false);
