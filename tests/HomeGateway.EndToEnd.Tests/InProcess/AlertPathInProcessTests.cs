@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using HomeGateway.Dispatch.Cli;
+using HomeGateway.Dispatch.Hosting;
+using HomeGateway.Gateway;
+using HomeGateway.Gateway.Mqtt;
+using HomeGateway.Simulator.Scenarios;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using MQTTnet;
+
+namespace HomeGateway.EndToEnd.Tests.InProcess;
+
+/// <summary>
+/// The whole slice in one process: the simulated home's devices → the gateway's broker and GPIO → journal → rules →
+/// uplink over a real gRPC channel → dispatch's store → the API, and the local MQTT republish. Guards that each alert
+/// arrives once, with its evidence, and that the gateway's outbox is fully acknowledged afterwards.
+/// </summary>
+public sealed class AlertPathInProcessTests : IAsyncLifetime
+{
+    private const string Home = """
+        home: { id: kotka-0042, timezone: Europe/Helsinki }
+        sensors:
+          - { id: help_button, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up, debounceMs: 20 } }
+          - { id: bedroom_radar, kind: fall, mqtt: { topic: zigbee2mqtt/bedroom_radar, profile: zigbee2mqtt, model: tuya-mir-he200 } }
+          - { id: front_door, kind: door, mqtt: { topic: zigbee2mqtt/front_door, profile: zigbee2mqtt } }
+        rules:
+          fall: {}
+          help: {}
+          doorLeftOpen: { after: 2s, repeatEvery: 1m }
+        """;
+
+    private readonly string work = Built.NewWorkDirectory("inproc");
+    private RunningDispatch? dispatch;
+    private IHost? gateway;
+    private string apiToken = "";
+    private string mqttPassword = "";
+    private int mqttPort;
+
+    public async Task InitializeAsync()
+    {
+        var dispatchData = Path.Combine(work, "dispatch");
+        var gatewayData = Path.Combine(work, "gateway");
+        Directory.CreateDirectory(gatewayData);
+        dispatch = await DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = dispatchData,
+            WebUrl = "http://127.0.0.1:0",
+            GrpcUrl = "http://127.0.0.1:0",
+        });
+
+        apiToken = await DispatchCliAsync("tokens", "add", "e2e", "--data", dispatchData);
+        var gatewayToken = await DispatchCliAsync("gateways", "add", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
+        await File.WriteAllTextAsync(Path.Combine(gatewayData, "dispatch-token"), gatewayToken);
+        mqttPassword = new MqttCredentialStore(Path.Combine(gatewayData, "mqtt-users")).AddUser("simulator");
+        await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
+        PinFiles.Write(Path.Combine(work, "pins"), 27, high: true);
+
+        mqttPort = FreePort();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:HomeFile"] = Path.Combine(work, "home.yaml"),
+            ["Gateway:DataDirectory"] = gatewayData,
+            ["Gateway:Dispatch:Url"] = dispatch.GrpcUri.ToString(),
+            ["Gateway:Mqtt:Port"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:Gpio:Driver"] = "simulated",
+            ["Gateway:Gpio:SimulatedPinDirectory"] = Path.Combine(work, "pins"),
+        });
+        builder.AddGateway();
+        gateway = builder.Build();
+        await gateway.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (gateway is not null)
+        {
+            await gateway.StopAsync();
+            gateway.Dispose();
+        }
+
+        if (dispatch is not null)
+        {
+            await dispatch.DisposeAsync();
+        }
+
+        Processes.DemoProcessTests.TryDelete(work);
+    }
+
+    [Fact]
+    public async Task Help_fall_and_door_alerts_reach_dispatch_once_and_are_republished_locally()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var local = await SubscribeToLocalAlertsAsync(timeout.Token);
+
+        await using (var player = new ScenarioPlayer(
+            new SimulatedHomeLink("127.0.0.1", mqttPort, "simulator", mqttPassword, Path.Combine(work, "pins")), TimeProvider.System, _ => { }))
+        {
+            await player.ConnectAsync(timeout.Token);
+            await player.PlayAsync(Scenario.Parse("""
+                0s     gpio 27 0
+                300ms  gpio 27 1
+                500ms  mqtt zigbee2mqtt/bedroom_radar {"fall_down_status":"fall","linkquality":140}
+                600ms  mqtt zigbee2mqtt/bedroom_radar {"fall_down_status":
+                700ms  mqtt zigbee2mqtt/front_door {"contact":false}
+                """, "e2e"), timeout.Token);
+        }
+
+        using var api = new HttpClient { BaseAddress = dispatch!.WebUri };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiToken);
+        var alerts = await PollAsync(api, 3, timeout.Token);
+
+        Assert.Equal(["door_left_open", "fall", "help"], alerts.Select(a => a.GetProperty("type").GetString()).Order());
+        var help = alerts.Single(a => a.GetProperty("type").GetString() == "help");
+        Assert.Equal("critical", help.GetProperty("priority").GetString());
+        Assert.Equal("help_button", help.GetProperty("sensorId").GetString());
+        Assert.Equal("kotka-0042", help.GetProperty("homeId").GetString());
+        Assert.Equal("normal", alerts.Single(a => a.GetProperty("type").GetString() == "door_left_open").GetProperty("priority").GetString());
+
+        // The same steps went out on the local MQTT topic, as JSON, once each.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (local.Count < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+
+        Assert.Equal(["door_left_open", "fall", "help"], local.Select(j => JsonDocument.Parse(j).RootElement.GetProperty("type").GetString()).Order());
+
+        // Every journalled record is acknowledged by dispatch: nothing waits in the outbox.
+        var journal = gateway!.Services.GetRequiredService<HomeGateway.Gateway.Journal.Journal>();
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (journal.OutboxDepth > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
+
+        Assert.Equal(0, journal.OutboxDepth);
+        Assert.Equal(3, (await PollAsync(api, 3, timeout.Token)).Count);
+    }
+
+    private async Task<ConcurrentQueue<string>> SubscribeToLocalAlertsAsync(CancellationToken ct)
+    {
+        var received = new ConcurrentQueue<string>();
+        var listenerPassword = new MqttCredentialStore(Path.Combine(work, "gateway", "mqtt-users")).AddUser("listener");
+        var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            received.Enqueue(Encoding.UTF8.GetString(e.ApplicationMessage.Payload));
+            return Task.CompletedTask;
+        };
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithCredentials("listener", listenerPassword).Build(), ct);
+                break;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // The broker re-reads the credentials file when it changes; give it a moment.
+                await Task.Delay(100, ct);
+            }
+        }
+
+        await client.SubscribeAsync("homegateway/kotka-0042/alerts", cancellationToken: ct);
+        return received;
+    }
+
+    private static async Task<List<JsonElement>> PollAsync(HttpClient api, int expected, CancellationToken ct)
+    {
+        while (true)
+        {
+            using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri("api/alerts", UriKind.Relative), ct));
+            var alerts = document.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
+            if (alerts.Count >= expected)
+            {
+                return alerts;
+            }
+
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static async Task<string> DispatchCliAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await DispatchCommandLine.InvokeAsync(args, stdout, stderr);
+        Assert.True(exit == 0, stderr.ToString());
+        return stdout.ToString().Trim();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
