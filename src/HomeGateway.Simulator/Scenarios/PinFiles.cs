@@ -13,7 +13,8 @@ public static class PinFiles
     {
         Directory.CreateDirectory(directory);
         var target = Path.Combine(directory, pin.ToString(CultureInfo.InvariantCulture));
-        var temporary = target + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        // A dot-name: the gateway ignores it until the rename makes it the pin file.
+        var temporary = Path.Combine(directory, $".{pin}.tmp-{Environment.ProcessId}");
         File.WriteAllText(temporary, high ? "1" : "0");
         File.Move(temporary, target, overwrite: true);
     }
