@@ -18,13 +18,13 @@ public sealed class HelpRule(string homeId, HelpRuleConfig config) : Rule
 
         if (open.TryGetValue(e.SensorId, out var latched) && latched.IsRecent(now, config.RepeatWindow))
         {
-            output.Add(latched.Repeat(e, seq, now, AlertPriority.Critical, $"Help button {e.SensorId} pressed again"));
+            output.Add(latched.Repeat(e, seq, now, AlertPriority.Critical, "Help button pressed again"));
             return;
         }
 
         var raised = new AlertEvent(
             AlertIds.Create(AlertType.Help, e.SensorId, now), AlertEventKind.Raised, AlertType.Help, AlertPriority.Critical,
-            homeId, e.SensorId, now, e.At, 1, $"Help button {e.SensorId} pressed")
+            homeId, e.SensorId, now, e.At, 1, "Help button pressed")
         { EvidenceSeqs = [seq] };
         open[e.SensorId] = new LatchedAlert(raised);
         output.Add(raised);
