@@ -11,6 +11,7 @@ using HomeGateway.Simulator.Scenarios;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using MQTTnet;
 
 namespace HomeGateway.EndToEnd.Tests.InProcess;
@@ -51,7 +52,7 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
             DataDirectory = dispatchData,
             WebUrl = "http://127.0.0.1:0",
             GrpcUrl = "http://127.0.0.1:0",
-        });
+        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
 
         apiToken = await DispatchCliAsync("tokens", "add", "e2e", "--data", dispatchData);
         var gatewayToken = await DispatchCliAsync("gateways", "add", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
