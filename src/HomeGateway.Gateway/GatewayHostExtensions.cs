@@ -28,7 +28,7 @@ public static class GatewayHostExtensions
         services.AddSingleton(sp => Journal.Journal.Open(
             Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDirectory, "journal.db"),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new RulesEngine(sp.GetRequiredService<HomeConfig>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new RulesEngine(sp.GetRequiredService<HomeConfig>(), sp.GetRequiredService<TimeProvider>().GetUtcNow()));
 
         services.AddSingleton<SensorEventInbox>();
         services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<SensorEventInbox>());

@@ -37,7 +37,10 @@ public class PersistedValuesTests
     public void State_words_are_frozen()
     {
         Assert.Equal(
-            ["open", "closed", "detected", "clear", "fall", "suspected_fall", "pressed", "released", "occupied", "empty", "online", "offline"],
+            [
+                "open", "closed", "detected", "clear", "fall", "suspected_fall", "pressed", "released", "occupied", "empty", "online", "offline",
+                "measured", "check_in", "check_out", "dose_due", "dose_dispensed", "dose_taken", "dose_missed", "dispenser_error", "refill_low",
+            ],
             typeof(SensorStates).GetFields().Select(f => (string)f.GetValue(null)!).ToArray());
     }
 

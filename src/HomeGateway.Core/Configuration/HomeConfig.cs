@@ -12,6 +12,9 @@ public sealed record HomeConfig(
     IReadOnlyList<SensorConfig> Sensors,
     RulesConfig Rules)
 {
+    /// <summary>Night, day and dose times in the home's local time.</summary>
+    public ScheduleConfig Schedule { get; init; } = new();
+
     public SensorConfig? FindSensor(string id) => Sensors.FirstOrDefault(s => s.Id == id);
 }
 
@@ -64,6 +67,32 @@ public sealed record RulesConfig
     public FallRuleConfig? Fall { get; init; }
     public HelpRuleConfig? Help { get; init; }
     public DoorLeftOpenRuleConfig? DoorLeftOpen { get; init; }
+
+    /// <summary>Critical alerts not acknowledged in time escalate. On by default.</summary>
+    public EscalationConfig Escalation { get; init; } = new();
+
+    /// <summary>Carer visits: how long a check-in lasts at most.</summary>
+    public VisitsConfig Visits { get; init; } = new();
+}
+
+/// <summary>
+/// A critical alert that dispatch has not acknowledged within <see cref="AckTimeout"/> escalates: an escalated
+/// step (the local buzzer sounds, dispatch highlights it), again every <see cref="AckTimeout"/>, at most
+/// <see cref="MaxEscalations"/> times.
+/// </summary>
+public sealed record EscalationConfig
+{
+    public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    public int MaxEscalations { get; init; } = 3;
+}
+
+/// <summary>
+/// A carer visit (check-in by keyswitch, MQTT or a dispatch command) holds back the door and inactivity rules
+/// until check-out or <see cref="MaxLength"/> — never fall, help, smoke or water.
+/// </summary>
+public sealed record VisitsConfig
+{
+    public TimeSpan MaxLength { get; init; } = TimeSpan.FromHours(2);
 }
 
 /// <summary>

@@ -24,4 +24,19 @@ public static class SensorStates
 
     public const string Online = "online";
     public const string Offline = "offline";
+
+    /// <summary>A reading whose meaning is in <see cref="SensorEvent.Value"/> (temperature in °C).</summary>
+    public const string Measured = "measured";
+
+    /// <summary>A carer arrived (keyswitch, NFC tag, app) / left.</summary>
+    public const string CheckIn = "check_in";
+    public const string CheckOut = "check_out";
+
+    /// <summary>Medication dispenser events (our documented homegateway profile).</summary>
+    public const string DoseDue = "dose_due";
+    public const string DoseDispensed = "dose_dispensed";
+    public const string DoseTaken = "dose_taken";
+    public const string DoseMissed = "dose_missed";
+    public const string DispenserError = "dispenser_error";
+    public const string RefillLow = "refill_low";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
@@ -5,22 +6,19 @@ using HomeGateway.Core.Events;
 namespace HomeGateway.Core.Rules;
 
 /// <summary>
-/// A door open longer than <c>after</c> raises an alert; while it stays open the alert repeats every
-/// <c>repeatEvery</c> (the count goes up, it is still one alert); closing the door clears it.
+/// A door open longer than <c>after</c> raises an alert exactly at that moment; while it stays open the alert
+/// repeats every <c>repeatEvery</c> (the count goes up, it is still one alert); closing the door clears it.
+/// During a carer visit the rule holds back: a door open at check-out is timed from the check-out.
 /// </summary>
-public sealed class DoorLeftOpenRule(string homeId, DoorLeftOpenRuleConfig config, IReadOnlySet<string> doors) : Rule
+public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet<string> doors) : Rule
 {
-    private sealed class OpenDoor(SensorEvent opened, long seq, DateTimeOffset due)
-    {
-        public SensorEvent Opened { get; } = opened;
-        public long Seq { get; } = seq;
-        public DateTimeOffset Due { get; set; } = due;
-        public AlertEvent? Alert { get; set; }
-    }
+    private sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset? Due, AlertEvent? Alert);
 
-    private readonly Dictionary<string, OpenDoor> openDoors = new(StringComparer.Ordinal);
+    private Dictionary<string, OpenDoor> openDoors = new(StringComparer.Ordinal);
 
-    public override void Observe(SensorEvent e, long seq, DateTimeOffset now, List<AlertEvent> output)
+    public override string Key => "doorLeftOpen";
+
+    public override void Observe(SensorEvent e, long seq, RuleContext context, List<AlertEvent> output)
     {
         if (e.Kind != SensorKind.Door || !doors.Contains(e.SensorId))
         {
@@ -30,14 +28,14 @@ public sealed class DoorLeftOpenRule(string homeId, DoorLeftOpenRuleConfig confi
         if (e.State == SensorStates.Open)
         {
             // A repeated "open" report (devices resend state) does not restart the timer.
-            openDoors.TryAdd(e.SensorId, new OpenDoor(e, seq, e.At + config.After));
+            openDoors.TryAdd(e.SensorId, new OpenDoor(e, seq, context.VisitInProgress ? null : e.At + config.After, null));
         }
         else if (e.State == SensorStates.Closed && openDoors.Remove(e.SensorId, out var door) && door.Alert is { } alert)
         {
             output.Add(alert with
             {
                 Kind = AlertEventKind.Cleared,
-                At = now,
+                At = context.Now,
                 EvidenceAt = e.At,
                 Summary = $"Door {e.SensorId} closed after {FormatDuration(e.At - door.Opened.At)}",
                 EvidenceSeqs = [seq],
@@ -45,43 +43,62 @@ public sealed class DoorLeftOpenRule(string homeId, DoorLeftOpenRuleConfig confi
         }
     }
 
-    public override void Advance(DateTimeOffset now, List<AlertEvent> output)
+    public override void Advance(RuleContext context, List<AlertEvent> output)
     {
-        foreach (var (sensorId, door) in openDoors)
+        var now = context.Now;
+        foreach (var (sensorId, door) in openDoors.Where(d => d.Value.Due is { } due && due <= now).OrderBy(d => d.Value.Due).ToList())
         {
-            if (door.Due > now)
-            {
-                continue;
-            }
-
-            var openFor = FormatDuration(now - door.Opened.At);
-            if (door.Alert is null)
-            {
-                door.Alert = new AlertEvent(
-                    AlertIds.Create(AlertType.DoorLeftOpen, sensorId, now), AlertEventKind.Raised, AlertType.DoorLeftOpen,
-                    (AlertPriority)config.Priority, homeId, sensorId, now, door.Opened.At, 1,
+            var due = door.Due!.Value;
+            var openFor = FormatDuration(due - door.Opened.At);
+            var step = door.Alert is null
+                ? new AlertEvent(
+                    AlertIds.Create(AlertType.DoorLeftOpen, sensorId, due), AlertEventKind.Raised, AlertType.DoorLeftOpen,
+                    (AlertPriority)config.Priority, context.HomeId, sensorId, due, door.Opened.At, 1,
                     $"Door {sensorId} has been open for {openFor}")
-                { EvidenceSeqs = [door.Seq] };
-            }
-            else
-            {
-                door.Alert = door.Alert with
+                { EvidenceSeqs = [door.Seq] }
+                : door.Alert with
                 {
                     Kind = AlertEventKind.Repeated,
-                    At = now,
+                    At = due,
                     Count = door.Alert.Count + 1,
                     Summary = $"Door {sensorId} still open, for {openFor}",
                 };
-            }
+            output.Add(step);
 
-            output.Add(door.Alert);
             // After a long pause (the gateway was down) one repeat is enough: no burst of catch-up alerts.
-            door.Due = now + config.RepeatEvery;
+            var next = due + config.RepeatEvery;
+            openDoors[sensorId] = door with { Alert = step, Due = next > now ? next : now + config.RepeatEvery };
+        }
+    }
+
+    public override void OnVisitStarted(RuleContext context, List<AlertEvent> output)
+    {
+        // Hold the timers; an alert already raised stays open until the door closes.
+        foreach (var (id, door) in openDoors.ToList())
+        {
+            openDoors[id] = door with { Due = null };
+        }
+    }
+
+    public override void OnVisitEnded(RuleContext context, List<AlertEvent> output)
+    {
+        foreach (var (id, door) in openDoors.ToList())
+        {
+            openDoors[id] = door with { Due = context.Now + (door.Alert is null ? config.After : config.RepeatEvery) };
         }
     }
 
     public override DateTimeOffset? NextDeadline =>
-        openDoors.Count == 0 ? null : openDoors.Values.Min(d => d.Due);
+        openDoors.Values.Select(d => d.Due).Where(d => d is not null).DefaultIfEmpty(null).Min();
+
+    public override object SaveState() => openDoors;
+
+    public override void RestoreState(JsonElement state, RuleContext context)
+    {
+        var saved = state.Deserialize<Dictionary<string, OpenDoor>>(RuleStateJson.Options)!;
+        // A door that is no longer watched (the home file changed) is forgotten.
+        openDoors = new Dictionary<string, OpenDoor>(saved.Where(d => doors.Contains(d.Key)), StringComparer.Ordinal);
+    }
 
     internal static string FormatDuration(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{(int)span.TotalHours} h {span.Minutes} min"

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
@@ -5,16 +6,22 @@ using HomeGateway.Core.Events;
 namespace HomeGateway.Core.Rules;
 
 /// <summary>
-/// A fall is critical at once. A suspected fall (a radar's "maybe") becomes a high alert unless the
-/// sensor reports clear within the confirm window: a false "maybe" must not wake anyone, a real one
-/// must not be lost.
+/// A fall is critical at once. A suspected fall (a radar's "maybe") becomes a high alert exactly when the
+/// confirm window ends unless the sensor reported clear before: a false "maybe" must not wake anyone, a real
+/// one must not be lost. Falls while an alert is recent count up on it.
 /// </summary>
-public sealed class FallRule(string homeId, FallRuleConfig config) : Rule
+public sealed class FallRule(FallRuleConfig config) : Rule
 {
-    private readonly Dictionary<string, LatchedAlert> open = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (DateTimeOffset Due, SensorEvent Evidence, long Seq)> suspected = new(StringComparer.Ordinal);
+    private sealed record Suspicion(DateTimeOffset Due, SensorEvent Evidence, long Seq);
 
-    public override void Observe(SensorEvent e, long seq, DateTimeOffset now, List<AlertEvent> output)
+    private sealed record State(Dictionary<string, LatchedAlert> Open, Dictionary<string, Suspicion> Suspected);
+
+    private Dictionary<string, LatchedAlert> open = new(StringComparer.Ordinal);
+    private Dictionary<string, Suspicion> suspected = new(StringComparer.Ordinal);
+
+    public override string Key => "fall";
+
+    public override void Observe(SensorEvent e, long seq, RuleContext context, List<AlertEvent> output)
     {
         if (e.Kind != SensorKind.Fall)
         {
@@ -25,16 +32,16 @@ public sealed class FallRule(string homeId, FallRuleConfig config) : Rule
         {
             case SensorStates.Fall:
                 suspected.Remove(e.SensorId);
-                Trigger(e, seq, now, AlertPriority.Critical, $"Fall detected by {e.SensorId}", output);
+                Trigger(e, seq, context.Now, AlertPriority.Critical, $"Fall detected by {e.SensorId}", context, output);
                 break;
             case SensorStates.SuspectedFall:
-                if (open.TryGetValue(e.SensorId, out var latched) && latched.IsRecent(now, config.RepeatWindow))
+                if (open.TryGetValue(e.SensorId, out var latched) && latched.IsRecent(context.Now, config.RepeatWindow))
                 {
-                    output.Add(latched.Repeat(e, seq, now, AlertPriority.High, $"Possible fall again at {e.SensorId}"));
+                    Trigger(e, seq, context.Now, AlertPriority.High, $"Possible fall again at {e.SensorId}", context, output);
                 }
                 else
                 {
-                    suspected.TryAdd(e.SensorId, (now + config.ConfirmWindow, e, seq));
+                    suspected.TryAdd(e.SensorId, new Suspicion(context.Now + config.ConfirmWindow, e, seq));
                 }
 
                 break;
@@ -44,33 +51,44 @@ public sealed class FallRule(string homeId, FallRuleConfig config) : Rule
         }
     }
 
-    public override void Advance(DateTimeOffset now, List<AlertEvent> output)
+    public override void Advance(RuleContext context, List<AlertEvent> output)
     {
-        foreach (var (sensorId, pending) in suspected.Where(p => p.Value.Due <= now).ToList())
+        foreach (var (sensorId, pending) in suspected.Where(p => p.Value.Due <= context.Now).OrderBy(p => p.Value.Due).ToList())
         {
             suspected.Remove(sensorId);
             var seconds = (int)config.ConfirmWindow.TotalSeconds;
-            Trigger(pending.Evidence, pending.Seq, now, AlertPriority.High,
-                $"Possible fall at {sensorId}, not cleared within {seconds} s", output);
+            Trigger(pending.Evidence, pending.Seq, pending.Due, AlertPriority.High,
+                $"Possible fall at {sensorId}, not cleared within {seconds} s", context, output);
         }
     }
 
     public override DateTimeOffset? NextDeadline =>
         suspected.Count == 0 ? null : suspected.Values.Min(p => p.Due);
 
-    private void Trigger(SensorEvent e, long seq, DateTimeOffset now, AlertPriority priority, string summary, List<AlertEvent> output)
+    public override object SaveState() => new State(open, suspected);
+
+    public override void RestoreState(JsonElement state, RuleContext context)
     {
-        if (open.TryGetValue(e.SensorId, out var latched) && latched.IsRecent(now, config.RepeatWindow))
+        var saved = state.Deserialize<State>(RuleStateJson.Options)!;
+        open = new Dictionary<string, LatchedAlert>(saved.Open, StringComparer.Ordinal);
+        suspected = new Dictionary<string, Suspicion>(saved.Suspected, StringComparer.Ordinal);
+    }
+
+    private void Trigger(SensorEvent e, long seq, DateTimeOffset at, AlertPriority priority, string summary, RuleContext context, List<AlertEvent> output)
+    {
+        if (open.TryGetValue(e.SensorId, out var latched) && latched.IsRecent(at, config.RepeatWindow))
         {
-            output.Add(latched.Repeat(e, seq, now, priority, summary));
+            latched = latched.Repeat(e, seq, at, priority, summary);
+            open[e.SensorId] = latched;
+            output.Add(latched.Last);
             return;
         }
 
         var raised = new AlertEvent(
-            AlertIds.Create(AlertType.Fall, e.SensorId, now), AlertEventKind.Raised, AlertType.Fall, priority,
-            homeId, e.SensorId, now, e.At, 1, summary)
+            AlertIds.Create(AlertType.Fall, e.SensorId, at), AlertEventKind.Raised, AlertType.Fall, priority,
+            context.HomeId, e.SensorId, at, e.At, 1, summary)
         { EvidenceSeqs = [seq] };
-        open[e.SensorId] = new LatchedAlert(raised);
+        open[e.SensorId] = LatchedAlert.Raise(raised);
         output.Add(raised);
     }
 }

@@ -1,24 +1,72 @@
+using System.Text.Json;
 using HomeGateway.Core.Alerts;
+using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
 
 namespace HomeGateway.Core.Rules;
 
 /// <summary>
-/// One care-plan rule. Rules are pure state machines: they see normalised events and the current time,
-/// and add the alert steps they decide to <c>output</c>. They never read a clock or touch IO.
+/// One care-plan rule. Rules are pure state machines: they see normalised events and the time the engine gives
+/// them (<see cref="RuleContext.Now"/>), and add the alert steps they decide to <c>output</c>. They never read a
+/// clock or touch IO. A step decided by a timer carries the timer's due time as its <c>At</c>, not the moment the
+/// timer happened to run, so a rule's output does not depend on how punctual the host was.
 /// </summary>
 public abstract class Rule
 {
-    /// <summary>An event was journalled with sequence number <paramref name="seq"/>.</summary>
-    public abstract void Observe(SensorEvent e, long seq, DateTimeOffset now, List<AlertEvent> output);
+    /// <summary>The rule's key in the home file (<c>doorLeftOpen</c>); also its key in saved state.</summary>
+    public abstract string Key { get; }
 
-    /// <summary>Time has moved on to <paramref name="now"/>: fire whatever timers are due.</summary>
-    public virtual void Advance(DateTimeOffset now, List<AlertEvent> output)
+    /// <summary>An event was journalled with sequence number <paramref name="seq"/>.</summary>
+    public abstract void Observe(SensorEvent e, long seq, RuleContext context, List<AlertEvent> output);
+
+    /// <summary>Time has moved on to <see cref="RuleContext.Now"/>: fire whatever timers are due.</summary>
+    public virtual void Advance(RuleContext context, List<AlertEvent> output)
     {
     }
 
     /// <summary>The earliest time at which <see cref="Advance"/> would decide something, if any.</summary>
     public virtual DateTimeOffset? NextDeadline => null;
+
+    /// <summary>A carer checked in (<see cref="RuleContext.VisitInProgress"/> is now true).</summary>
+    public virtual void OnVisitStarted(RuleContext context, List<AlertEvent> output)
+    {
+    }
+
+    /// <summary>The carer checked out, or the visit reached its maximum length.</summary>
+    public virtual void OnVisitEnded(RuleContext context, List<AlertEvent> output)
+    {
+    }
+
+    /// <summary>
+    /// Everything the rule needs to carry on after a restart (open alerts, running timers, last activity), as a
+    /// value <see cref="JsonSerializer"/> can write. Null when there is nothing to keep.
+    /// </summary>
+    public virtual object? SaveState() => null;
+
+    /// <summary>Takes back what <see cref="SaveState"/> wrote (possibly by an earlier version of the home file).</summary>
+    public virtual void RestoreState(JsonElement state, RuleContext context)
+    {
+    }
+}
+
+/// <summary>What every rule may know besides the event: the home, its clock and whether a carer is there.</summary>
+public sealed class RuleContext(HomeConfig home, HomeTime clock, DateTimeOffset startedAt)
+{
+    public HomeConfig Home => home;
+
+    public string HomeId => home.HomeId;
+
+    /// <summary>The home's local time (time zone and daylight saving).</summary>
+    public HomeTime Clock => clock;
+
+    /// <summary>When the engine began watching: silence since then counts as silence.</summary>
+    public DateTimeOffset StartedAt { get; internal set; } = startedAt;
+
+    /// <summary>The time of the current decision.</summary>
+    public DateTimeOffset Now { get; internal set; } = startedAt;
+
+    /// <summary>A carer is checked in: door and inactivity rules hold back.</summary>
+    public bool VisitInProgress { get; internal set; }
 }
 
 /// <summary>Alert ids: stable, readable, unique per gateway (rule, sensor and the millisecond it was raised).</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
@@ -5,62 +7,308 @@ using HomeGateway.Core.Events;
 namespace HomeGateway.Core.Rules;
 
 /// <summary>
-/// The home's care plan, running. Feed it every journalled sensor event and call <see cref="Advance"/>
-/// when <see cref="NextDeadline"/> comes; it answers with the alert steps to commit. Single-threaded by
-/// design: the gateway's pipeline is its only caller. Time comes only from the injected <see cref="TimeProvider"/>.
+/// The home's care plan, running. Feed it every journalled sensor event with the time it was journalled, and
+/// call <see cref="Advance"/> when <see cref="NextDeadline"/> comes; it answers with the alert steps to commit.
+/// It reads no clock: the caller passes the time (from its <see cref="TimeProvider"/>), which makes replays and
+/// restarts exact. Single-threaded by design: the gateway's pipeline is its only caller.
+/// Cross-cutting duties live here: carer visits and the escalation of unacknowledged critical alerts.
 /// </summary>
 public sealed class RulesEngine
 {
-    private readonly TimeProvider time;
-    private readonly IReadOnlyList<Rule> rules;
+    // A rule that keeps saying it is due would otherwise spin the loop forever.
+    private const int MaxAdvanceRounds = 10_000;
+    private const int StateVersion = 1;
 
-    public RulesEngine(HomeConfig home, TimeProvider time)
+    private readonly HomeConfig home;
+    private readonly RuleContext context;
+    private readonly IReadOnlyList<Rule> rules;
+    private readonly Dictionary<string, Escalation> escalations = new(StringComparer.Ordinal);
+    private DateTimeOffset? visitEndsAt;
+
+    private sealed record Escalation(AlertEvent Last, DateTimeOffset Due, int Count);
+
+    private sealed record EngineState(int Version, DateTimeOffset StartedAt, DateTimeOffset? VisitEndsAt,
+        Dictionary<string, Escalation> Escalations, Dictionary<string, JsonElement> Rules);
+
+    public RulesEngine(HomeConfig home, DateTimeOffset startedAt)
     {
-        this.time = time;
-        this.rules = CreateRules(home);
+        this.home = home;
+        context = new RuleContext(home, HomeTime.For(home), startedAt);
+        rules = CreateRules(home);
     }
 
     public IReadOnlyList<Rule> Rules => rules;
 
-    public IReadOnlyList<AlertEvent> Observe(SensorEvent e, long seq)
+    public RuleContext Context => context;
+
+    public bool VisitInProgress => context.VisitInProgress;
+
+    public IReadOnlyList<AlertEvent> Observe(SensorEvent e, long seq, DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         var output = new List<AlertEvent>();
-        foreach (var rule in rules)
+        AdvanceInto(now, output);
+        var start = output.Count;
+        context.Now = now;
+        if (e.Kind == SensorKind.Visit)
         {
-            rule.Advance(now, output);
-            rule.Observe(e, seq, now, output);
+            ObserveVisit(e, output);
         }
 
+        foreach (var rule in rules)
+        {
+            rule.Observe(e, seq, context, output);
+        }
+
+        Track(output, start);
         return output;
     }
 
-    public IReadOnlyList<AlertEvent> Advance()
+    /// <summary>Fires everything due up to <paramref name="now"/>, each at its own due time, in order.</summary>
+    public IReadOnlyList<AlertEvent> Advance(DateTimeOffset now)
     {
-        var now = time.GetUtcNow();
         var output = new List<AlertEvent>();
-        foreach (var rule in rules)
-        {
-            rule.Advance(now, output);
-        }
-
+        AdvanceInto(now, output);
         return output;
     }
 
-    public DateTimeOffset? NextDeadline =>
-        rules.Select(r => r.NextDeadline).Where(d => d is not null).DefaultIfEmpty(null).Min();
+    /// <summary>A person at dispatch acknowledged the alert: no more escalation.</summary>
+    public void Acknowledge(string alertId) => escalations.Remove(alertId);
+
+    /// <summary>A carer checked in or out by a command from dispatch rather than a sensor.</summary>
+    public IReadOnlyList<AlertEvent> SetVisit(bool inProgress, DateTimeOffset now)
+    {
+        var output = new List<AlertEvent>();
+        AdvanceInto(now, output);
+        var start = output.Count;
+        context.Now = now;
+        if (inProgress)
+        {
+            StartVisit(output);
+        }
+        else
+        {
+            EndVisit(output);
+        }
+
+        Track(output, start);
+        return output;
+    }
+
+    public DateTimeOffset? NextDeadline
+    {
+        get
+        {
+            DateTimeOffset? next = visitEndsAt;
+            foreach (var rule in rules)
+            {
+                next = Earliest(next, rule.NextDeadline);
+            }
+
+            foreach (var escalation in escalations.Values)
+            {
+                next = Earliest(next, escalation.Due);
+            }
+
+            return next;
+        }
+    }
+
+    /// <summary>Everything needed to carry on after a restart, as JSON bytes.</summary>
+    public byte[] SaveState()
+    {
+        var ruleStates = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var rule in rules)
+        {
+            if (rule.SaveState() is { } state)
+            {
+                ruleStates[rule.Key] = JsonSerializer.SerializeToElement(state, state.GetType(), RuleStateJson.Options);
+            }
+        }
+
+        var engine = new EngineState(StateVersion, context.StartedAt, visitEndsAt, escalations, ruleStates);
+        return JsonSerializer.SerializeToUtf8Bytes(engine, RuleStateJson.Options);
+    }
+
+    /// <summary>
+    /// Takes back state saved by <see cref="SaveState"/>, possibly by an engine built from an earlier home file:
+    /// rules that no longer exist are dropped, new rules start fresh.
+    /// </summary>
+    public void RestoreState(ReadOnlySpan<byte> saved)
+    {
+        var state = JsonSerializer.Deserialize<EngineState>(saved, RuleStateJson.Options)
+            ?? throw new InvalidDataException("saved rule state is empty");
+        if (state.Version != StateVersion)
+        {
+            throw new InvalidDataException($"saved rule state has version {state.Version}; this engine reads {StateVersion}");
+        }
+
+        context.StartedAt = state.StartedAt;
+        visitEndsAt = state.VisitEndsAt;
+        context.VisitInProgress = state.VisitEndsAt is not null;
+        escalations.Clear();
+        if (home.Rules.Escalation.MaxEscalations > 0)
+        {
+            foreach (var (id, escalation) in state.Escalations)
+            {
+                escalations[id] = escalation;
+            }
+        }
+
+        foreach (var rule in rules)
+        {
+            if (state.Rules.TryGetValue(rule.Key, out var ruleState))
+            {
+                rule.RestoreState(ruleState, context);
+            }
+        }
+    }
+
+    private void AdvanceInto(DateTimeOffset now, List<AlertEvent> output)
+    {
+        // Rules see the real time (a rule may treat a long-overdue timer differently, e.g. no burst of repeats)
+        // but stamp what they decide with each timer's own due time.
+        for (var round = 0; round < MaxAdvanceRounds && NextDeadline is { } due && due <= now; round++)
+        {
+            var start = output.Count;
+            if (visitEndsAt is { } end && end <= now)
+            {
+                context.Now = end;
+                EndVisit(output);
+            }
+
+            context.Now = now;
+            foreach (var rule in rules)
+            {
+                rule.Advance(context, output);
+            }
+
+            EscalateDue(now, output);
+            Track(output, start);
+            SortByTime(output, start);
+        }
+
+        context.Now = now;
+    }
+
+    private static void SortByTime(List<AlertEvent> output, int start)
+    {
+        if (output.Count - start > 1)
+        {
+            var round = output.GetRange(start, output.Count - start).OrderBy(a => a.At).ToList();
+            output.RemoveRange(start, round.Count);
+            output.AddRange(round);
+        }
+    }
+
+    private void ObserveVisit(SensorEvent e, List<AlertEvent> output)
+    {
+        switch (e.State)
+        {
+            case SensorStates.CheckIn or SensorStates.Detected or SensorStates.Pressed:
+                StartVisit(output);
+                break;
+            case SensorStates.CheckOut or SensorStates.Clear or SensorStates.Released:
+                EndVisit(output);
+                break;
+        }
+    }
+
+    private void StartVisit(List<AlertEvent> output)
+    {
+        // A second check-in extends the visit; rules are told only once.
+        var wasInProgress = context.VisitInProgress;
+        visitEndsAt = context.Now + home.Rules.Visits.MaxLength;
+        context.VisitInProgress = true;
+        if (!wasInProgress)
+        {
+            foreach (var rule in rules)
+            {
+                rule.OnVisitStarted(context, output);
+            }
+        }
+    }
+
+    private void EndVisit(List<AlertEvent> output)
+    {
+        if (!context.VisitInProgress)
+        {
+            return;
+        }
+
+        visitEndsAt = null;
+        context.VisitInProgress = false;
+        foreach (var rule in rules)
+        {
+            rule.OnVisitEnded(context, output);
+        }
+    }
+
+    /// <summary>Follows every critical alert step until it is acknowledged or cleared.</summary>
+    private void Track(List<AlertEvent> output, int from)
+    {
+        var config = home.Rules.Escalation;
+        if (config.MaxEscalations <= 0)
+        {
+            return;
+        }
+
+        for (var i = from; i < output.Count; i++)
+        {
+            var step = output[i];
+            switch (step.Kind)
+            {
+                case AlertEventKind.Raised when step.Priority == AlertPriority.Critical:
+                    escalations[step.AlertId] = new Escalation(step, step.At + config.AckTimeout, 0);
+                    break;
+                case AlertEventKind.Repeated when step.Priority == AlertPriority.Critical:
+                    escalations[step.AlertId] = escalations.TryGetValue(step.AlertId, out var known)
+                        ? known with { Last = step }
+                        : new Escalation(step, step.At + config.AckTimeout, 0);
+                    break;
+                case AlertEventKind.Cleared:
+                    escalations.Remove(step.AlertId);
+                    break;
+            }
+        }
+    }
+
+    private void EscalateDue(DateTimeOffset now, List<AlertEvent> output)
+    {
+        var config = home.Rules.Escalation;
+        foreach (var (id, escalation) in escalations.Where(e => e.Value.Due <= now).OrderBy(e => e.Value.Due).ToList())
+        {
+            var count = escalation.Count + 1;
+            output.Add(escalation.Last with
+            {
+                Kind = AlertEventKind.Escalated,
+                At = escalation.Due,
+                Summary = $"Not acknowledged within {(int)(config.AckTimeout.TotalSeconds * count)} s: {escalation.Last.Summary}",
+            });
+            if (count >= config.MaxEscalations)
+            {
+                escalations.Remove(id);
+            }
+            else
+            {
+                escalations[id] = escalation with { Due = escalation.Due + config.AckTimeout, Count = count };
+            }
+        }
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
 
     private static List<Rule> CreateRules(HomeConfig home)
     {
         var rules = new List<Rule>();
         if (home.Rules.Fall is { } fall)
         {
-            rules.Add(new FallRule(home.HomeId, fall));
+            rules.Add(new FallRule(fall));
         }
 
         if (home.Rules.Help is { } help)
         {
-            rules.Add(new HelpRule(home.HomeId, help));
+            rules.Add(new HelpRule(help));
         }
 
         if (home.Rules.DoorLeftOpen is { } door)
@@ -68,7 +316,7 @@ public sealed class RulesEngine
             var doors = door.Doors.Count > 0
                 ? door.Doors.ToHashSet(StringComparer.Ordinal)
                 : home.Sensors.Where(s => s.Kind == SensorKind.Door).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-            rules.Add(new DoorLeftOpenRule(home.HomeId, door, doors));
+            rules.Add(new DoorLeftOpenRule(door, doors));
         }
 
         return rules;

@@ -61,7 +61,7 @@ public sealed class AlertPipeline(
                 }
             }
 
-            await CommitAsync(engine.Advance(), stoppingToken).ConfigureAwait(false);
+            await CommitAsync(engine.Advance(time.GetUtcNow()), stoppingToken).ConfigureAwait(false);
         }
     }
 
@@ -69,7 +69,7 @@ public sealed class AlertPipeline(
     {
         var seq = journal.Append(sensorEvent);
         PipelineLog.EventJournalled(logger, seq, sensorEvent.SensorId, sensorEvent.State, sensorEvent.Source);
-        await CommitAsync(engine.Observe(sensorEvent, seq), cancellationToken).ConfigureAwait(false);
+        await CommitAsync(engine.Observe(sensorEvent, seq, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task CommitAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken)

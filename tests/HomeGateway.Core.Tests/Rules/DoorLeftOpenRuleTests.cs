@@ -69,7 +69,7 @@ public class DoorLeftOpenRuleTests
         home.Send("front_door", SensorStates.Open);
         home.Wait(TimeSpan.FromMinutes(10));
         home.Clock.Advance(TimeSpan.FromHours(2));
-        var steps = home.Engine.Advance();
+        var steps = home.Engine.Advance(home.Clock.GetUtcNow());
         Assert.Equal(AlertEventKind.Repeated, Assert.Single(steps).Kind);
     }
 

@@ -11,8 +11,11 @@ internal sealed class RuleTestHome
     public const string HomeId = "test-home";
     private long seq;
 
-    public RuleTestHome(RulesConfig rules)
+    /// <param name="rules">The rules under test.</param>
+    /// <param name="escalate">Keep escalation on; off by default so rule tests see only their rule's steps.</param>
+    public RuleTestHome(RulesConfig rules, bool escalate = false)
     {
+        rules = escalate ? rules : rules with { Escalation = new EscalationConfig { MaxEscalations = 0 } };
         Home = new HomeConfig(HomeId, "Europe/Helsinki",
         [
             new SensorConfig("front_door", SensorKind.Door) { Mqtt = new MqttInputConfig("zigbee2mqtt/front_door", MqttProfiles.Zigbee2Mqtt) },
@@ -20,7 +23,7 @@ internal sealed class RuleTestHome
             new SensorConfig("radar", SensorKind.Fall) { Mqtt = new MqttInputConfig("zigbee2mqtt/radar", MqttProfiles.Zigbee2Mqtt) { Model = "tuya-mir-he200" } },
             new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) { ActiveLow = true } },
         ], rules);
-        Engine = new RulesEngine(Home, Clock);
+        Engine = new RulesEngine(Home, Clock.GetUtcNow());
     }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
@@ -33,26 +36,22 @@ internal sealed class RuleTestHome
     {
         var sensor = Home.FindSensor(sensorId)!;
         var e = new SensorEvent(HomeId, sensorId, sensor.Kind, state, Clock.GetUtcNow(), "test");
-        return Engine.Observe(e, ++seq);
+        return Engine.Observe(e, ++seq, Clock.GetUtcNow());
     }
 
-    /// <summary>Moves the clock as the gateway's loop would: stopping at each deadline to let rules fire.</summary>
+    /// <summary>Moves the clock on as the gateway's loop does: waking at each deadline to let rules fire.</summary>
     public List<HomeGateway.Core.Alerts.AlertEvent> Wait(TimeSpan span)
     {
         var end = Clock.GetUtcNow() + span;
         var output = new List<HomeGateway.Core.Alerts.AlertEvent>();
         while (Engine.NextDeadline is { } due && due <= end)
         {
-            if (due > Clock.GetUtcNow())
-            {
-                Clock.SetUtcNow(due);
-            }
-
-            output.AddRange(Engine.Advance());
+            Clock.SetUtcNow(due > Clock.GetUtcNow() ? due : Clock.GetUtcNow());
+            output.AddRange(Engine.Advance(Clock.GetUtcNow()));
         }
 
         Clock.SetUtcNow(end);
-        output.AddRange(Engine.Advance());
+        output.AddRange(Engine.Advance(end));
         return output;
     }
 }

@@ -33,7 +33,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
         new RulesConfig { Help = new HelpRuleConfig(), DoorLeftOpen = new DoorLeftOpenRuleConfig { After = TimeSpan.FromMinutes(10) } });
         journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
         observer = new RecordingObserver(journal);
-        pipeline = new AlertPipeline(inbox, journal, new RulesEngine(home, clock), [observer], clock, NullLogger<AlertPipeline>.Instance);
+        pipeline = new AlertPipeline(inbox, journal, new RulesEngine(home, clock.GetUtcNow()), [observer], clock, NullLogger<AlertPipeline>.Instance);
     }
 
     public async ValueTask DisposeAsync()
@@ -91,7 +91,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
         var otherInbox = new SensorEventInbox();
         using var other = new AlertPipeline(otherInbox, journal, new RulesEngine(
             new HomeConfig("home", "UTC", [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) }],
-                new RulesConfig { Help = new HelpRuleConfig() }), clock),
+                new RulesConfig { Help = new HelpRuleConfig() }), clock.GetUtcNow()),
             [failing, observer], clock, NullLogger<AlertPipeline>.Instance);
         await other.StartAsync(CancellationToken.None);
         await otherInbox.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
