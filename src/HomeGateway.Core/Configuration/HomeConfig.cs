@@ -62,7 +62,7 @@ public static class MqttProfiles
 }
 
 /// <summary>The care-plan rules this home uses. A rule left out is off.</summary>
-public sealed record RulesConfig
+public sealed partial record RulesConfig
 {
     public FallRuleConfig? Fall { get; init; }
     public HelpRuleConfig? Help { get; init; }

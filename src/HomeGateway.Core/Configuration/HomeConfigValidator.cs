@@ -104,8 +104,16 @@ public static partial class HomeConfigValidator
         return problems;
     }
 
+    // Each family of rules checks its own settings in its own file (HomeConfigValidator.<Family>.cs).
+    static partial void ValidateTimeWindowRules(HomeConfig home, Action<string, string> problem);
+
+    static partial void ValidateSafetyRules(HomeConfig home, Action<string, string> problem);
+
     private static void ValidateRules(HomeConfig home, Action<string, string> problem)
     {
+        ValidateTimeWindowRules(home, problem);
+        ValidateSafetyRules(home, problem);
+
         if (home.Rules.Fall is { } fall)
         {
             Positive(fall.ConfirmWindow, "rules.fall.confirmWindow", problem);
@@ -123,6 +131,22 @@ public static partial class HomeConfigValidator
             {
                 problem("rules.help", "the help rule is on but no sensor has kind help_button");
             }
+        }
+
+        var escalation = home.Rules.Escalation;
+        if (escalation.AckTimeout < TimeSpan.FromSeconds(10) || escalation.AckTimeout > TimeSpan.FromHours(1))
+        {
+            problem("rules.escalation.ackTimeoutSeconds", "must be between 10 and 3600 seconds");
+        }
+
+        if (escalation.MaxEscalations is < 0 or > 20)
+        {
+            problem("rules.escalation.maxEscalations", "must be between 0 (never escalate) and 20");
+        }
+
+        if (home.Rules.Visits.MaxLength < TimeSpan.FromMinutes(5) || home.Rules.Visits.MaxLength > TimeSpan.FromHours(24))
+        {
+            problem("rules.visits.maxLength", "must be between 5m and 24h: a forgotten check-out must not silence the door rules for days");
         }
 
         if (home.Rules.DoorLeftOpen is { } door)

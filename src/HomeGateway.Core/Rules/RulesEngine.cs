@@ -13,7 +13,7 @@ namespace HomeGateway.Core.Rules;
 /// restarts exact. Single-threaded by design: the gateway's pipeline is its only caller.
 /// Cross-cutting duties live here: carer visits and the escalation of unacknowledged critical alerts.
 /// </summary>
-public sealed class RulesEngine
+public sealed partial class RulesEngine
 {
     // A rule that keeps saying it is due would otherwise spin the loop forever.
     private const int MaxAdvanceRounds = 10_000;
@@ -298,6 +298,11 @@ public sealed class RulesEngine
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a < b ? a : b;
 
+    // Each family of rules is created in its own file (RulesEngine.<Family>.cs).
+    static partial void AddTimeWindowRules(HomeConfig home, List<Rule> rules);
+
+    static partial void AddSafetyRules(HomeConfig home, List<Rule> rules);
+
     private static List<Rule> CreateRules(HomeConfig home)
     {
         var rules = new List<Rule>();
@@ -319,6 +324,8 @@ public sealed class RulesEngine
             rules.Add(new DoorLeftOpenRule(door, doors));
         }
 
+        AddTimeWindowRules(home, rules);
+        AddSafetyRules(home, rules);
         return rules;
     }
 }

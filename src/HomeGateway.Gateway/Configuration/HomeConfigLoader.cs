@@ -13,7 +13,7 @@ namespace HomeGateway.Gateway.Configuration;
 /// must fail at install time, not silently switch a rule off. All problems are collected, not just the first.
 /// The schema is documented in deploy/examples/home.yaml.
 /// </summary>
-public static class HomeConfigLoader
+public static partial class HomeConfigLoader
 {
     public static HomeConfig Load(string path)
     {
@@ -61,7 +61,7 @@ public static class HomeConfigLoader
         return home;
     }
 
-    private sealed class Reader
+    private sealed partial class Reader
     {
         private readonly Dictionary<string, int> lines = new(StringComparer.Ordinal);
 
@@ -106,7 +106,7 @@ public static class HomeConfigLoader
                 return null;
             }
 
-            var map = Mapping(root, "", ["home", "sensors", "rules"]);
+            var map = Mapping(root, "", ["home", "schedule", "sensors", "rules"]);
             var homeNode = Required<YamlMappingNode>(map, "home", "home");
             string? homeId = null;
             string? timeZone = null;
@@ -129,8 +129,86 @@ public static class HomeConfigLoader
                 }
             }
 
+            var schedule = map.TryGetValue("schedule", out var scheduleNode) ? ReadSchedule(scheduleNode) : new ScheduleConfig();
             var rules = map.TryGetValue("rules", out var rulesNode) ? ReadRules(rulesNode) : new RulesConfig();
-            return homeId is null || timeZone is null ? null : new HomeConfig(homeId, timeZone, sensors, rules);
+            return homeId is null || timeZone is null ? null : new HomeConfig(homeId, timeZone, sensors, rules) { Schedule = schedule };
+        }
+
+        private ScheduleConfig ReadSchedule(YamlNode node)
+        {
+            var defaults = new ScheduleConfig();
+            if (Expect<YamlMappingNode>(node, "schedule") is not { } mapping)
+            {
+                return defaults;
+            }
+
+            var map = Mapping(mapping, "schedule", ["night", "day", "doses"]);
+            var doses = new List<TimeOnly>();
+            if (map.TryGetValue("doses", out var dosesNode) && Expect<YamlSequenceNode>(dosesNode, "schedule.doses") is { } list)
+            {
+                for (var i = 0; i < list.Children.Count; i++)
+                {
+                    var field = $"schedule.doses[{i}]";
+                    lines[field] = (int)list.Children[i].Start.Line;
+                    if (Expect<YamlScalarNode>(list.Children[i], field) is { Value: { } text } && ParseTime(text, field, list.Children[i]) is { } time)
+                    {
+                        doses.Add(time);
+                    }
+                }
+            }
+
+            return new ScheduleConfig
+            {
+                Night = OptionalWindow(map, "night", "schedule.night") ?? defaults.Night,
+                Day = OptionalWindow(map, "day", "schedule.day") ?? defaults.Day,
+                Doses = doses,
+            };
+        }
+
+        /// <summary>A daily window written as <c>{ from: "22:00", to: "06:30" }</c>.</summary>
+        private DailyWindow? OptionalWindow(Dictionary<string, YamlNode> map, string key, string field)
+        {
+            if (!map.TryGetValue(key, out var node) || Expect<YamlMappingNode>(node, field) is not { } mapping)
+            {
+                return null;
+            }
+
+            var window = Mapping(mapping, field, ["from", "to"]);
+            var from = RequiredTime(window, "from", $"{field}.from");
+            var to = RequiredTime(window, "to", $"{field}.to");
+            if (from is null || to is null)
+            {
+                return null;
+            }
+
+            if (from == to)
+            {
+                Add(field, "from and to are the same time: the window would be empty", node);
+                return null;
+            }
+
+            return new DailyWindow(from.Value, to.Value);
+        }
+
+        private TimeOnly? RequiredTime(Dictionary<string, YamlNode> map, string key, string field) =>
+            map.ContainsKey(key) ? OptionalTime(map, key, field) : Missing<TimeOnly?>(field);
+
+        /// <summary>A local time of day written as <c>"HH:mm"</c> (24-hour clock).</summary>
+        private TimeOnly? OptionalTime(Dictionary<string, YamlNode> map, string key, string field) =>
+            OptionalString(map, key, field) is { } text ? ParseTime(text, field, map[key]) : null;
+
+        private TimeOnly? ParseTime(string text, string field, YamlNode node)
+        {
+            if (text.Length == 5 && text[2] == ':'
+                && int.TryParse(text.AsSpan(0, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var hour)
+                && int.TryParse(text.AsSpan(3, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var minute)
+                && hour < 24 && minute < 60)
+            {
+                return new TimeOnly(hour, minute);
+            }
+
+            Add(field, $"'{text}' is not a time of day; write it as \"HH:mm\" from 00:00 to 23:59", node);
+            return null;
         }
 
         private SensorConfig? ReadSensor(YamlNode node, string at)
@@ -202,7 +280,7 @@ public static class HomeConfigLoader
                 return new RulesConfig();
             }
 
-            var map = Mapping(rulesMapping, "rules", ["fall", "help", "doorLeftOpen"]);
+            var map = Mapping(rulesMapping, "rules", ["fall", "help", "doorLeftOpen", "escalation", "visits", .. TimeWindowRuleKeys, .. SafetyRuleKeys]);
             FallRuleConfig? fall = null;
             HelpRuleConfig? help = null;
             DoorLeftOpenRuleConfig? door = null;
@@ -262,7 +340,28 @@ public static class HomeConfigLoader
                 };
             }
 
-            return new RulesConfig { Fall = fall, Help = help, DoorLeftOpen = door };
+            var escalation = new EscalationConfig();
+            if (map.TryGetValue("escalation", out var escalationNode) && Expect<YamlMappingNode>(escalationNode, "rules.escalation") is { } em)
+            {
+                var e = Mapping(em, "rules.escalation", ["ackTimeoutSeconds", "maxEscalations"]);
+                escalation = new EscalationConfig
+                {
+                    AckTimeout = TimeSpan.FromSeconds(OptionalInt(e, "ackTimeoutSeconds", "rules.escalation.ackTimeoutSeconds") ?? (int)escalation.AckTimeout.TotalSeconds),
+                    MaxEscalations = OptionalInt(e, "maxEscalations", "rules.escalation.maxEscalations") ?? escalation.MaxEscalations,
+                };
+            }
+
+            var visits = new VisitsConfig();
+            if (map.TryGetValue("visits", out var visitsNode) && Expect<YamlMappingNode>(visitsNode, "rules.visits") is { } vm)
+            {
+                var v = Mapping(vm, "rules.visits", ["maxLength"]);
+                visits = new VisitsConfig { MaxLength = OptionalDuration(v, "maxLength", "rules.visits.maxLength") ?? visits.MaxLength };
+            }
+
+            var rules = new RulesConfig { Fall = fall, Help = help, DoorLeftOpen = door, Escalation = escalation, Visits = visits };
+            ReadTimeWindowRules(map, ref rules);
+            ReadSafetyRules(map, ref rules);
+            return rules;
         }
 
         /// <summary>A rule is on when its key is present: <c>help: {}</c> or <c>help: on</c> takes the defaults.</summary>
