@@ -91,7 +91,7 @@ public sealed class AlertPipelineTests : IAsyncDisposable
         var otherInbox = new SensorEventInbox();
         using var other = new AlertPipeline(otherInbox, journal, new RulesEngine(
             new HomeConfig("home", "UTC", [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) }],
-                new RulesConfig { Help = new HelpRuleConfig() }), clock.GetUtcNow()),
+                new RulesConfig { Help = new HelpRuleConfig(), Escalation = new EscalationConfig { MaxEscalations = 0 } }), clock.GetUtcNow()),
             [failing, observer], clock, NullLogger<AlertPipeline>.Instance);
         await other.StartAsync(CancellationToken.None);
         await otherInbox.PublishAsync(Event("button", SensorKind.HelpButton, SensorStates.Pressed), CancellationToken.None);
