@@ -24,7 +24,9 @@ public static class GatewayHostExtensions
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
-        services.AddSingleton(sp => HomeConfigLoader.Load(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.HomeFile));
+        services.AddSingleton<HomeConfigSource>();
+        services.AddHostedService(sp => sp.GetRequiredService<HomeConfigSource>());
+        services.AddSingleton(sp => sp.GetRequiredService<HomeConfigSource>().Current);
         services.AddSingleton(sp => Journal.Journal.Open(
             Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDirectory, "journal.db"),
             sp.GetRequiredService<TimeProvider>()));
@@ -32,7 +34,8 @@ public static class GatewayHostExtensions
 
         services.AddSingleton<SensorEventInbox>();
         services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<SensorEventInbox>());
-        services.AddHostedService<AlertPipeline>();
+        services.AddSingleton<AlertPipeline>();
+        services.AddHostedService(sp => sp.GetRequiredService<AlertPipeline>());
 
         services.AddMqttInputs();
         services.AddGpioInputs();

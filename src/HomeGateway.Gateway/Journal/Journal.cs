@@ -83,15 +83,37 @@ public sealed class Journal : IDisposable
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
     public long Append(CoreEvents.SensorEvent sensorEvent) =>
-        (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }])[0].Seq;
+        (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }], null)[0].Seq;
 
     /// <summary>Commits alert steps in one durable transaction; returns them as journalled.</summary>
     public IReadOnlyList<JournalRecord> Append(IEnumerable<CoreAlerts.AlertEvent> alerts) =>
-        Append(alerts.Select(a => new JournalRecord { AlertEvent = a.ToWire() }).ToList());
+        Append(alerts.Select(a => new JournalRecord { AlertEvent = a.ToWire() }).ToList(), null);
 
-    private List<JournalRecord> Append(List<JournalRecord> records)
+    /// <summary>
+    /// Commits alert steps together with the rules' state after deciding them, in one durable transaction:
+    /// after a crash the journal never holds alerts the saved state does not know about, or the reverse.
+    /// </summary>
+    /// <param name="alerts">The steps decided (may be empty: the state alone is saved).</param>
+    /// <param name="ruleState">The rules engine's saved state.</param>
+    /// <param name="throughSeq">The last sensor event the state has seen.</param>
+    public IReadOnlyList<JournalRecord> Append(IEnumerable<CoreAlerts.AlertEvent> alerts, byte[] ruleState, long throughSeq) =>
+        Append(alerts.Select(a => new JournalRecord { AlertEvent = a.ToWire() }).ToList(), (ruleState, throughSeq));
+
+    /// <summary>The rules' state as last saved, and the last sensor event it had seen; null on a new journal.</summary>
+    public (byte[] State, long ThroughSeq)? LoadRuleState()
     {
-        if (records.Count == 0)
+        lock (gate)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT state, through_seq FROM rule_state WHERE id = 1;";
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? ((byte[])reader.GetValue(0), reader.GetInt64(1)) : null;
+        }
+    }
+
+    private List<JournalRecord> Append(List<JournalRecord> records, (byte[] State, long ThroughSeq)? ruleState)
+    {
+        if (records.Count == 0 && ruleState is null)
         {
             return records;
         }
@@ -101,6 +123,20 @@ public sealed class Journal : IDisposable
         {
             var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
             using var transaction = connection.BeginTransaction();
+            if (ruleState is { } saved)
+            {
+                using var save = connection.CreateCommand();
+                save.Transaction = transaction;
+                save.CommandText = """
+                    INSERT INTO rule_state (id, through_seq, saved_at_ms, state) VALUES (1, $seq, $at, $state)
+                    ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = excluded.state;
+                    """;
+                save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
+                save.Parameters.AddWithValue("$at", now.ToDateTimeOffset().ToUnixTimeMilliseconds());
+                save.Parameters.Add("$state", SqliteType.Blob).Value = saved.State;
+                save.ExecuteNonQuery();
+            }
+
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = "INSERT INTO journal (seq, kind, recorded_at_ms, record) VALUES ($seq, $kind, $at, $record);";
@@ -121,6 +157,11 @@ public sealed class Journal : IDisposable
             }
 
             transaction.Commit();
+            if (records.Count == 0)
+            {
+                return records;
+            }
+
             LastSeq = seq;
             signal = appended;
             appended = NewSignal();
@@ -207,6 +248,11 @@ public sealed class Journal : IDisposable
                 recorded_at_ms INTEGER NOT NULL,
                 record BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS uplink_state (id INTEGER PRIMARY KEY CHECK (id = 1), acked_seq INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS rule_state (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                through_seq INTEGER NOT NULL,
+                saved_at_ms INTEGER NOT NULL,
+                state BLOB NOT NULL);
             INSERT OR IGNORE INTO uplink_state (id, acked_seq) VALUES (1, 0);
             """);
         using var command = connection.CreateCommand();

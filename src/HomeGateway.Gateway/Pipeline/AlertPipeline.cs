@@ -1,17 +1,23 @@
+using System.Text.Json;
 using System.Threading.Channels;
-using HomeGateway.Core.Alerts;
-using HomeGateway.Core.Events;
+using HomeGateway.Contracts.V1;
+using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Rules;
+using HomeGateway.Gateway.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using CoreAlerts = HomeGateway.Core.Alerts;
+using CoreEvents = HomeGateway.Core.Events;
 
 namespace HomeGateway.Gateway.Pipeline;
 
 /// <summary>
 /// The one loop that turns sensor events into alerts, in a fixed order per event:
-/// journal the event → rules decide → journal the alert steps durably → tell observers (local MQTT,
-/// LED) → the uplink sees them in the journal. Being the rules engine's only caller keeps the engine
-/// single-threaded, and journalling first means an event the rules saw can never be lost by a crash.
+/// journal the event → rules decide → journal the alert steps and the rules' state in one durable transaction →
+/// tell observers (local MQTT, LED) → the uplink sees them in the journal. Being the rules engine's only caller
+/// keeps the engine single-threaded; journalling first means an event the rules saw can never be lost by a crash.
+/// At start the rules' saved state is restored and the events journalled after it (a crash between the event and
+/// its alerts) are decided again, so a restart neither loses nor repeats an alert.
 /// </summary>
 public sealed class AlertPipeline(
     SensorEventInbox inbox,
@@ -19,32 +25,57 @@ public sealed class AlertPipeline(
     RulesEngine engine,
     IEnumerable<IAlertObserver> observers,
     TimeProvider time,
-    ILogger<AlertPipeline> logger) : BackgroundService
+    ILogger<AlertPipeline> logger,
+    HomeConfigSource? homeSource = null) : BackgroundService
 {
     private readonly IAlertObserver[] observers = observers.ToArray();
+    private readonly Channel<HomeConfig> reloads = Channel.CreateBounded<HomeConfig>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
+
+    private RulesEngine engine = engine;
+
+    // The last sensor event the engine has seen; saved with its state.
+    private long appliedSeq;
+
+    /// <summary>The engine in force (replaced when the home file is reloaded).</summary>
+    public RulesEngine Engine => engine;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        PipelineLog.Started(logger, journal.LastSeq, journal.AckedSeq);
+        if (homeSource is not null)
+        {
+            homeSource.Changed += home => reloads.Writer.TryWrite(home);
+        }
+
+        await RestoreAsync(stoppingToken).ConfigureAwait(false);
+        PipelineLog.Started(logger, journal.LastSeq, journal.AckedSeq, appliedSeq);
+
         Task<bool>? waitForEvent = null;
+        Task<bool>? waitForReload = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             waitForEvent ??= inbox.Reader.WaitToReadAsync(stoppingToken).AsTask();
-            var deadline = engine.NextDeadline;
-            if (deadline is { } due)
+            waitForReload ??= reloads.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            using (var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
-                var delay = due - time.GetUtcNow();
-                if (delay > TimeSpan.Zero)
+                var waits = new List<Task> { waitForEvent, waitForReload };
+                if (engine.NextDeadline is { } due)
                 {
-                    using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    var timer = Task.Delay(delay, time, timerCancel.Token);
-                    await Task.WhenAny(waitForEvent, timer).ConfigureAwait(false);
-                    await timerCancel.CancelAsync().ConfigureAwait(false);
+                    var delay = due - time.GetUtcNow();
+                    waits.Add(delay > TimeSpan.Zero ? Task.Delay(delay, time, timerCancel.Token) : Task.CompletedTask);
                 }
+
+                await Task.WhenAny(waits).ConfigureAwait(false);
+                await timerCancel.CancelAsync().ConfigureAwait(false);
             }
-            else
+
+            if (waitForReload.IsCompleted)
             {
-                await Task.WhenAny(waitForEvent).ConfigureAwait(false);
+                waitForReload = null;
+                while (reloads.Reader.TryRead(out var home))
+                {
+                    await SwitchCarePlanAsync(home, stoppingToken).ConfigureAwait(false);
+                }
             }
 
             if (waitForEvent.IsCompleted)
@@ -57,29 +88,87 @@ public sealed class AlertPipeline(
                 waitForEvent = null;
                 while (inbox.Reader.TryRead(out var sensorEvent))
                 {
-                    await HandleAsync(sensorEvent, stoppingToken).ConfigureAwait(false);
+                    var seq = journal.Append(sensorEvent);
+                    PipelineLog.EventJournalled(logger, seq, sensorEvent.SensorId, sensorEvent.State, sensorEvent.Source);
+                    await DecideAsync(engine.Observe(sensorEvent, seq, time.GetUtcNow()), seq, stoppingToken).ConfigureAwait(false);
                 }
             }
 
-            await CommitAsync(engine.Advance(time.GetUtcNow()), stoppingToken).ConfigureAwait(false);
+            var timed = engine.Advance(time.GetUtcNow());
+            if (timed.Count > 0)
+            {
+                await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task HandleAsync(SensorEvent sensorEvent, CancellationToken cancellationToken)
+    /// <summary>The rules' state from the journal, then the events it had not yet seen, decided again.</summary>
+    private async Task RestoreAsync(CancellationToken cancellationToken)
     {
-        var seq = journal.Append(sensorEvent);
-        PipelineLog.EventJournalled(logger, seq, sensorEvent.SensorId, sensorEvent.State, sensorEvent.Source);
-        await CommitAsync(engine.Observe(sensorEvent, seq, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task CommitAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken)
-    {
-        if (alerts.Count == 0)
+        if (journal.LoadRuleState() is { } saved)
         {
+            try
+            {
+                engine.RestoreState(saved.State);
+                appliedSeq = saved.ThroughSeq;
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+            {
+                // The rules start fresh rather than not at all; what was already sent stays sent.
+                PipelineLog.StateUnreadable(logger, ex.Message);
+                appliedSeq = journal.LastSeq;
+                return;
+            }
+        }
+        else
+        {
+            appliedSeq = journal.LastSeq;
             return;
         }
 
-        var records = journal.Append(alerts);
+        for (var after = appliedSeq; ;)
+        {
+            var batch = journal.ReadAfter(after, 256);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var record in batch)
+            {
+                after = (long)record.Seq;
+                if (record.BodyCase == JournalRecord.BodyOneofCase.SensorEvent)
+                {
+                    PipelineLog.Redeciding(logger, after);
+                    var decided = engine.Observe(record.SensorEvent.ToDomain(), after, record.RecordedAt.ToDateTimeOffset());
+                    await DecideAsync(decided, after, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task SwitchCarePlanAsync(HomeConfig home, CancellationToken cancellationToken)
+    {
+        // The new plan carries on from the old one's state: running timers and open alerts survive a reload.
+        var next = new RulesEngine(home, engine.Context.StartedAt);
+        try
+        {
+            next.RestoreState(engine.SaveState());
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
+        {
+            PipelineLog.StateUnreadable(logger, ex.Message);
+        }
+
+        engine = next;
+        PipelineLog.CarePlanSwitched(logger, home.HomeId, string.Join(", ", next.Rules.Select(r => r.Key)));
+        await DecideAsync([], appliedSeq, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DecideAsync(IReadOnlyList<CoreAlerts.AlertEvent> alerts, long throughSeq, CancellationToken cancellationToken)
+    {
+        appliedSeq = Math.Max(appliedSeq, throughSeq);
+        var records = journal.Append(alerts, engine.SaveState(), appliedSeq);
         for (var i = 0; i < alerts.Count; i++)
         {
             var alert = alerts[i];
@@ -109,19 +198,19 @@ public sealed class AlertPipeline(
 public sealed class SensorEventInbox : ISensorEventSink
 {
     // Tens of events a minute is normal; the bound only protects memory from a runaway device.
-    private readonly Channel<SensorEvent> channel = Channel.CreateBounded<SensorEvent>(
+    private readonly Channel<CoreEvents.SensorEvent> channel = Channel.CreateBounded<CoreEvents.SensorEvent>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    public ChannelReader<SensorEvent> Reader => channel.Reader;
+    public ChannelReader<CoreEvents.SensorEvent> Reader => channel.Reader;
 
-    public ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken) =>
+    public ValueTask PublishAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken) =>
         channel.Writer.WriteAsync(sensorEvent, cancellationToken);
 }
 
 internal static partial class PipelineLog
 {
-    [LoggerMessage(1000, LogLevel.Information, "Alert pipeline started: journal at seq {LastSeq}, dispatch has through {AckedSeq}")]
-    public static partial void Started(ILogger logger, long lastSeq, long ackedSeq);
+    [LoggerMessage(1000, LogLevel.Information, "Alert pipeline started: journal at seq {LastSeq}, dispatch has through {AckedSeq}, rules have seen through {AppliedSeq}")]
+    public static partial void Started(ILogger logger, long lastSeq, long ackedSeq, long appliedSeq);
 
     [LoggerMessage(1001, LogLevel.Debug, "Event {Seq}: {SensorId} {State} ({Source})")]
     public static partial void EventJournalled(ILogger logger, long seq, string sensorId, string state, string source);
@@ -131,4 +220,13 @@ internal static partial class PipelineLog
 
     [LoggerMessage(1003, LogLevel.Error, "Alert output {Observer} failed for {AlertId}; the alert is journalled and goes to dispatch regardless")]
     public static partial void ObserverFailed(ILogger logger, Exception exception, string observer, string alertId);
+
+    [LoggerMessage(1004, LogLevel.Warning, "Event {Seq} was journalled before a restart but not decided: deciding it now")]
+    public static partial void Redeciding(ILogger logger, long seq);
+
+    [LoggerMessage(1005, LogLevel.Error, "The rules' saved state could not be read ({Problem}); the rules start fresh")]
+    public static partial void StateUnreadable(ILogger logger, string problem);
+
+    [LoggerMessage(1006, LogLevel.Information, "Care plan for {HomeId} switched without a restart; rules: {Rules}")]
+    public static partial void CarePlanSwitched(ILogger logger, string homeId, string rules);
 }
