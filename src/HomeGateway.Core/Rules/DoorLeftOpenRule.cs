@@ -96,8 +96,12 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     public override void RestoreState(JsonElement state, RuleContext context)
     {
         var saved = state.Deserialize<Dictionary<string, OpenDoor>>(RuleStateJson.Options)!;
-        // A door that is no longer watched (the home file changed) is forgotten.
-        openDoors = new Dictionary<string, OpenDoor>(saved.Where(d => doors.Contains(d.Key)), StringComparer.Ordinal);
+        // A door that is no longer watched (the home file changed) is forgotten; a running timer follows the
+        // limit in force now, so a technician who shortens it sees the effect on a door that is open now.
+        openDoors = new Dictionary<string, OpenDoor>(
+            saved.Where(d => doors.Contains(d.Key))
+                .Select(d => KeyValuePair.Create(d.Key, d.Value is { Alert: null, Due: not null } ? d.Value with { Due = d.Value.Opened.At + config.After } : d.Value)),
+            StringComparer.Ordinal);
     }
 
     internal static string FormatDuration(TimeSpan span) =>
