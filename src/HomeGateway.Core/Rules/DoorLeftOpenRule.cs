@@ -12,7 +12,9 @@ namespace HomeGateway.Core.Rules;
 /// </summary>
 public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet<string> doors) : Rule
 {
-    private sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset? Due, AlertEvent? Alert);
+    // TimedFrom: when the current wait began (the opening, or the end of a carer visit); Due: when it ends (null
+    // while a visit holds the timer).
+    private sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert);
 
     private Dictionary<string, OpenDoor> openDoors = new(StringComparer.Ordinal);
 
@@ -28,7 +30,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
         if (e.State == SensorStates.Open)
         {
             // A repeated "open" report (devices resend state) does not restart the timer.
-            openDoors.TryAdd(e.SensorId, new OpenDoor(e, seq, context.VisitInProgress ? null : e.At + config.After, null));
+            openDoors.TryAdd(e.SensorId, new OpenDoor(e, seq, e.At, context.VisitInProgress ? null : e.At + config.After, null));
         }
         else if (e.State == SensorStates.Closed && openDoors.Remove(e.SensorId, out var door) && door.Alert is { } alert)
         {
@@ -46,7 +48,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     public override void Advance(RuleContext context, List<AlertEvent> output)
     {
         var now = context.Now;
-        foreach (var (sensorId, door) in openDoors.Where(d => d.Value.Due is { } due && due <= now).OrderBy(d => d.Value.Due).ToList())
+        foreach (var (sensorId, door) in openDoors.Where(d => d.Value.Due is { } due && due <= now).OrderBy(d => d.Value.Due).ThenBy(d => d.Key, StringComparer.Ordinal).ToList())
         {
             var due = door.Due!.Value;
             var openFor = FormatDuration(due - door.Opened.At);
@@ -84,7 +86,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     {
         foreach (var (id, door) in openDoors.ToList())
         {
-            openDoors[id] = door with { Due = context.Now + (door.Alert is null ? config.After : config.RepeatEvery) };
+            openDoors[id] = door with { TimedFrom = context.Now, Due = context.Now + (door.Alert is null ? config.After : config.RepeatEvery) };
         }
     }
 
@@ -100,7 +102,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
         // limit in force now, so a technician who shortens it sees the effect on a door that is open now.
         openDoors = new Dictionary<string, OpenDoor>(
             saved.Where(d => doors.Contains(d.Key))
-                .Select(d => KeyValuePair.Create(d.Key, d.Value is { Alert: null, Due: not null } ? d.Value with { Due = d.Value.Opened.At + config.After } : d.Value)),
+                .Select(d => KeyValuePair.Create(d.Key, d.Value is { Alert: null, Due: not null } ? d.Value with { Due = d.Value.TimedFrom + config.After } : d.Value)),
             StringComparer.Ordinal);
     }
 

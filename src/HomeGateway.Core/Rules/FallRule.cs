@@ -53,7 +53,7 @@ public sealed class FallRule(FallRuleConfig config) : Rule
 
     public override void Advance(RuleContext context, List<AlertEvent> output)
     {
-        foreach (var (sensorId, pending) in suspected.Where(p => p.Value.Due <= context.Now).OrderBy(p => p.Value.Due).ToList())
+        foreach (var (sensorId, pending) in suspected.Where(p => p.Value.Due <= context.Now).OrderBy(p => p.Value.Due).ThenBy(p => p.Key, StringComparer.Ordinal).ToList())
         {
             suspected.Remove(sensorId);
             var seconds = (int)config.ConfirmWindow.TotalSeconds;

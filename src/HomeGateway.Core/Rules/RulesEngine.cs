@@ -190,11 +190,14 @@ public sealed partial class RulesEngine
         context.Now = now;
     }
 
+    // Steps decided in one round are journalled in time order; ties are broken by type and sensor so that the
+    // order never depends on dictionary order (which differs after a restart).
     private static void SortByTime(List<AlertEvent> output, int start)
     {
         if (output.Count - start > 1)
         {
-            var round = output.GetRange(start, output.Count - start).OrderBy(a => a.At).ToList();
+            var round = output.GetRange(start, output.Count - start)
+                .OrderBy(a => a.At).ThenBy(a => a.Type).ThenBy(a => a.SensorId, StringComparer.Ordinal).ToList();
             output.RemoveRange(start, round.Count);
             output.AddRange(round);
         }
@@ -275,7 +278,7 @@ public sealed partial class RulesEngine
     private void EscalateDue(DateTimeOffset now, List<AlertEvent> output)
     {
         var config = home.Rules.Escalation;
-        foreach (var (id, escalation) in escalations.Where(e => e.Value.Due <= now).OrderBy(e => e.Value.Due).ToList())
+        foreach (var (id, escalation) in escalations.Where(e => e.Value.Due <= now).OrderBy(e => e.Value.Due).ThenBy(e => e.Key, StringComparer.Ordinal).ToList())
         {
             var count = escalation.Count + 1;
             output.Add(escalation.Last with
