@@ -21,6 +21,18 @@ public class HomeConfigLoaderTests
         Assert.Equal(["front_door"], home.Rules.DoorLeftOpen.Doors);
         Assert.NotNull(home.Rules.Help);
         Assert.Equal(TimeSpan.FromSeconds(60), home.Rules.Fall!.ConfirmWindow);
+
+        Assert.Equal(new DailyWindow(new TimeOnly(22, 0), new TimeOnly(6, 30)), home.Schedule.Night);
+        Assert.Equal(new DailyWindow(new TimeOnly(7, 0), new TimeOnly(22, 0)), home.Schedule.Day);
+        Assert.Equal(SensorKind.Motion, home.FindSensor("hall_motion")!.Kind);
+        Assert.Equal(SensorKind.Bed, home.FindSensor("bed")!.Kind);
+        Assert.Equal(
+            new NightExitRuleConfig { Door = "front_door", Grace = TimeSpan.FromMinutes(10), AfterVisit = TimeSpan.FromMinutes(5), Priority = AlertPriorityChoice.High },
+            home.Rules.NightExit! with { Presence = [] });
+        Assert.Equal(["hall_motion"], home.Rules.NightExit.Presence);
+        Assert.Equal((TimeSpan.FromHours(4), AlertPriorityChoice.High), (home.Rules.Inactivity!.After, home.Rules.Inactivity.Priority));
+        Assert.Empty(home.Rules.Inactivity.Sensors);
+        Assert.Equal(new BedNotReturnedRuleConfig { Bed = "bed", After = TimeSpan.FromMinutes(30), Priority = AlertPriorityChoice.High }, home.Rules.BedNotReturned);
     }
 
     [Fact]
