@@ -83,6 +83,12 @@ internal sealed class SafetyTestHome
         return output;
     }
 
+    /// <summary>Every field of a step, evidence included (records compare lists by reference).</summary>
+    public static string Describe(AlertEvent a) =>
+        $"{a.AlertId} {a.Kind} {a.Type} {a.Priority} {a.SensorId} {a.At:O} {a.EvidenceAt:O} {a.Count} [{string.Join(",", a.EvidenceSeqs)}] {a.Summary}";
+
+    public static List<string> Describe(IEnumerable<AlertEvent> steps) => steps.Select(Describe).ToList();
+
     public List<AlertEvent> WaitUntil(DateTimeOffset instant) => Wait(instant - Now);
 
     /// <summary>A restart: state saved, a new engine built at this moment from <paramref name="home"/> (default: the same file), state taken back.</summary>
