@@ -101,7 +101,8 @@ public sealed partial class RulesEngine
             DateTimeOffset? next = visitEndsAt;
             foreach (var rule in rules)
             {
-                next = Earliest(next, rule.NextDeadline);
+                // A rule that has not yet seen the start time asks to be advanced at once; never before the start.
+                next = Earliest(next, rule.NextDeadline is { } due && due < context.StartedAt ? context.StartedAt : rule.NextDeadline);
             }
 
             foreach (var escalation in escalations.Values)
