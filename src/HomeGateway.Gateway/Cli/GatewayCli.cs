@@ -28,6 +28,7 @@ public static class GatewayCli
 
         root.Subcommands.Add(CreateConfigCommand());
         root.Subcommands.Add(Mqtt.MqttCommands.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
         return root;
     }
 

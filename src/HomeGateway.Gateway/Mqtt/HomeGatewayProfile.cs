@@ -16,7 +16,7 @@ public sealed partial class HomeGatewayProfile : IMqttPayloadProfile
     {
         SensorStates.Open, SensorStates.Closed, SensorStates.Detected, SensorStates.Clear,
         SensorStates.Fall, SensorStates.SuspectedFall, SensorStates.Pressed, SensorStates.Released,
-        SensorStates.Occupied, SensorStates.Empty,
+        SensorStates.Occupied, SensorStates.Empty, SensorStates.CheckIn, SensorStates.CheckOut,
     };
 
     public string Name => MqttProfiles.HomeGateway;

@@ -105,10 +105,10 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
             await player.ConnectAsync(timeout.Token);
             await player.PlayAsync(Scenario.Parse("""
                 0s     gpio 27 0
-                300ms  gpio 27 1
-                500ms  mqtt zigbee2mqtt/bedroom_radar {"fall_down_status":"fall","linkquality":140}
-                600ms  mqtt zigbee2mqtt/bedroom_radar {"fall_down_status":
-                700ms  mqtt zigbee2mqtt/front_door {"contact":false}
+                800ms  gpio 27 1
+                900ms  mqtt zigbee2mqtt/bedroom_radar {"fall_down_status":"fall","linkquality":140}
+                950ms  mqtt zigbee2mqtt/bedroom_radar {"fall_down_status":
+                1s     mqtt zigbee2mqtt/front_door {"contact":false}
                 """, "e2e"), timeout.Token);
         }
 

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using HomeGateway.Gateway.Cli;
+
+namespace HomeGateway.Gateway.Tests.Cli;
+
+/// <summary>Guards `homegateway replay`: the real engine on a virtual clock, deterministic JSON lines, clear errors.</summary>
+public sealed class ReplayCommandTests : IDisposable
+{
+    private const string Home = """
+        home: { id: kotka-0042, timezone: Europe/Helsinki }
+        schedule:
+          night: { from: "22:00", to: "06:30" }
+        sensors:
+          - { id: front_door, kind: door, mqtt: { topic: z/front_door, profile: zigbee2mqtt } }
+          - { id: hall_motion, kind: motion, mqtt: { topic: z/hall_motion, profile: zigbee2mqtt } }
+          - { id: button, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up } }
+        rules:
+          help: {}
+          nightExit: { door: front_door, grace: 10m }
+          doorLeftOpen: { after: 15m, repeatEvery: 15m }
+          escalation: { ackTimeoutSeconds: 120, maxEscalations: 1 }
+        """;
+
+    private readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    private (int Exit, List<JsonElement> Lines, string Errors) Replay(string events, string? until = null)
+    {
+        File.WriteAllText(dir.File("home.yaml"), Home);
+        File.WriteAllText(dir.File("events.jsonl"), events);
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = ReplayCommand.Run(new FileInfo(dir.File("home.yaml")), new FileInfo(dir.File("events.jsonl")), until, output, errors);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        return (exit, lines, errors.ToString());
+    }
+
+    [Fact]
+    public void A_night_exit_on_the_spring_forward_night_alerts_ten_real_minutes_later_in_local_time()
+    {
+        // 2026-03-29 in Helsinki: 03:00 EET becomes 04:00 EEST. The door opens at 02:55 EET; ten real minutes
+        // later the wall clock shows 04:05 EEST.
+        var (exit, lines, errors) = Replay("""
+            {"at":"2026-03-29T02:55:00+02:00","sensor":"front_door","state":"open"}
+            """, until: "2026-03-29T06:00:00+03:00");
+
+        Assert.True(exit == 0, errors);
+        var exitAlert = Assert.Single(lines, l => l.GetProperty("type").GetString() == "nightExit");
+        Assert.Equal("2026-03-29T04:05:00+03:00", exitAlert.GetProperty("at").GetString());
+        Assert.Equal("raised", exitAlert.GetProperty("action").GetString());
+        Assert.Equal("high", exitAlert.GetProperty("priority").GetString());
+        Assert.Equal("front_door", exitAlert.GetProperty("sensor").GetString());
+        Assert.False(string.IsNullOrEmpty(exitAlert.GetProperty("alertId").GetString()));
+    }
+
+    [Fact]
+    public void Help_is_raised_escalated_once_and_the_output_is_the_same_every_time()
+    {
+        const string events = """
+            {"at":"2026-06-01T10:00:00+03:00","sensor":"button","state":"pressed"}
+            {"at":"2026-06-01T10:00:01+03:00","sensor":"button","state":"released"}
+            """;
+        var first = Replay(events, until: "2026-06-01T11:00:00+03:00");
+        var second = Replay(events, until: "2026-06-01T11:00:00+03:00");
+
+        Assert.Equal(0, first.Exit);
+        Assert.Equal(["raised", "escalated"], first.Lines.Select(l => l.GetProperty("action").GetString()));
+        Assert.Equal("2026-06-01T10:02:00+03:00", first.Lines[1].GetProperty("at").GetString());
+        Assert.Equal(first.Lines.Select(l => l.GetRawText()), second.Lines.Select(l => l.GetRawText()));
+    }
+
+    [Theory]
+    [InlineData("{\"at\":\"yesterday\",\"sensor\":\"button\",\"state\":\"pressed\"}", "events.jsonl:1: 'at' must be an ISO 8601 time")]
+    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"attic\",\"state\":\"open\"}", "events.jsonl:1: 'sensor' must name a sensor")]
+    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"colour\":\"red\"}", "events.jsonl:1: unknown key 'colour'")]
+    [InlineData("not json", "events.jsonl:1: not JSON")]
+    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}\n{\"at\":\"2026-06-01T09:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}", "events.jsonl:2: events must be in time order")]
+    public void A_bad_timeline_line_is_named_with_its_line_and_nothing_is_printed(string events, string expected)
+    {
+        var (exit, lines, errors) = Replay(events);
+        Assert.Equal(2, exit);
+        Assert.Empty(lines);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+    }
+}
