@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test clean
+.PHONY: all build run test bench clean
 
 all: build
 
@@ -32,6 +32,12 @@ test: build
 	status=$${PIPESTATUS[0]}; \
 	tests/summarize-results artifacts/test/output.log; summary=$$?; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$summary
+
+# Speed measured, never asserted: BenchmarkDotNet results in artifacts/bench/. BENCH_ARGS passes options
+# (e.g. BENCH_ARGS="--filter '*Observe*' --job short").
+BENCH_ARGS ?= --filter '*'
+bench:
+	$(DOTNET) run -c Release --project tests/HomeGateway.Benchmarks -- $(BENCH_ARGS) --artifacts artifacts/bench
 
 clean:
 	rm -rf artifacts

@@ -80,7 +80,7 @@ public sealed class BedNotReturnedRule(BedNotReturnedRuleConfig config, IReadOnl
         }
     }
 
-    public override DateTimeOffset? NextDeadline => states.Values.Select(b => b.Due).Where(d => d is not null).DefaultIfEmpty(null).Min();
+    public override DateTimeOffset? NextDeadline => Deadlines.Earliest(states, static (_, b) => b.Due);
 
     public override void OnVisitStarted(RuleContext context, List<AlertEvent> output)
     {

@@ -91,7 +91,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     }
 
     public override DateTimeOffset? NextDeadline =>
-        openDoors.Values.Select(d => d.Due).Where(d => d is not null).DefaultIfEmpty(null).Min();
+        Deadlines.Earliest(openDoors, static (_, d) => d.Due);
 
     public override object SaveState() => openDoors;
 

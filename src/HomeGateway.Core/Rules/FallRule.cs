@@ -63,7 +63,7 @@ public sealed class FallRule(FallRuleConfig config) : Rule
     }
 
     public override DateTimeOffset? NextDeadline =>
-        suspected.Count == 0 ? null : suspected.Values.Min(p => p.Due);
+        Deadlines.Earliest(suspected, static (_, p) => p.Due);
 
     public override object SaveState() => new State(open, suspected);
 

@@ -105,7 +105,7 @@ public sealed class SensorOfflineRule : Rule
 
     public override DateTimeOffset? NextDeadline =>
         !armed ? (watched.Count == 0 ? null : DateTimeOffset.MinValue)
-        : sensors.Where(p => p.Value.Alert is null).Select(p => (DateTimeOffset?)(p.Value.LastHeard + watched[p.Key].After)).DefaultIfEmpty(null).Min();
+        : Deadlines.Earliest(sensors, (id, s) => s.Alert is null ? s.LastHeard + watched[id].After : null);
 
     public override object SaveState() => sensors;
 

@@ -95,7 +95,7 @@ public sealed class TemperatureRule(TemperatureRuleConfig config, IReadOnlySet<s
     }
 
     public override DateTimeOffset? NextDeadline =>
-        outOfRange.Values.Select(s => s.Due).Where(d => d is not null).DefaultIfEmpty(null).Min();
+        Deadlines.Earliest(outOfRange, static (_, s) => s.Due);
 
     public override object SaveState() => outOfRange;
 
