@@ -16,6 +16,9 @@ namespace HomeGateway.Gateway.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
+    // Times carry a '+' offset; keep it readable ("+03:00", not "\u002B03:00"). The lines are JSON, not HTML.
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     // Short words a technician may write in a timeline, and the normalised state they mean.
     private static readonly Dictionary<string, string> ShortStates = new(StringComparer.Ordinal)
     {
@@ -106,7 +109,7 @@ internal static class ReplayCommand
                 ["count"] = step.Count,
                 ["summary"] = step.Summary,
             };
-            output.WriteLine(line.ToJsonString());
+            output.WriteLine(line.ToJsonString(Json));
         }
 
         return 0;
