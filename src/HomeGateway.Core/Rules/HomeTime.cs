@@ -48,7 +48,9 @@ public sealed class HomeTime(TimeZoneInfo zone)
     /// <summary>The first instant strictly after <paramref name="after"/> at which the clock shows <paramref name="time"/>.</summary>
     public DateTimeOffset Next(TimeOnly time, DateTimeOffset after)
     {
-        var date = Date(after).AddDays(-1);
+        // Any wall-clock time on the local date before `after`'s is earlier than `after` (a gap shifts by an hour at
+        // most), so the search starts on `after`'s own local date.
+        var date = Date(after);
         while (true)
         {
             var candidate = At(date, time);

@@ -137,17 +137,31 @@ public sealed class MissedDoseRule(MissedDoseRuleConfig config, HomeTime clock, 
                 return DateTimeOffset.MinValue;
             }
 
+            // Asked before every decision; the answer changes only when judging moves on or a dose is settled,
+            // and working it out means time-zone arithmetic over the schedule.
+            var key = (judged, settled, settled.Count);
+            if (deadlineKey == key)
+            {
+                return deadline;
+            }
+
+            deadline = null;
             foreach (var dose in DosesFrom(judged - config.Window))
             {
                 if (dose + config.Window > judged && Find(dose) is null)
                 {
-                    return dose + config.Window;
+                    deadline = dose + config.Window;
+                    break;
                 }
             }
 
-            return null;
+            deadlineKey = key;
+            return deadline;
         }
     }
+
+    private (DateTimeOffset Judged, List<Slot> Settled, int Count)? deadlineKey;
+    private DateTimeOffset? deadline;
 
     public override object SaveState() => new State(judgedUntil, settled, missed, errors, refills);
 
