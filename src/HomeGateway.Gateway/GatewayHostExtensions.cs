@@ -1,6 +1,7 @@
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Configuration;
+using HomeGateway.Gateway.Feedback;
 using HomeGateway.Gateway.Gpio;
 using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
@@ -42,6 +43,10 @@ public static class GatewayHostExtensions
 
         services.AddSingleton<DispatchUplink>();
         services.AddHostedService(sp => sp.GetRequiredService<DispatchUplink>());
+
+        services.AddSingleton<ClientFeedback>();
+        services.AddSingleton<IAlertObserver>(sp => sp.GetRequiredService<ClientFeedback>());
+        services.AddHostedService(sp => sp.GetRequiredService<ClientFeedback>());
         return builder;
     }
 }

@@ -22,6 +22,19 @@ public sealed class GatewayOptions
     public MqttOptions Mqtt { get; set; } = new();
 
     public GpioOptions Gpio { get; set; } = new();
+
+    public FeedbackOptions Feedback { get; set; } = new();
+}
+
+/// <summary>The client's status LED and buzzer, wired to GPIO outputs (BCM numbers). Unset: not fitted.</summary>
+public sealed class FeedbackOptions
+{
+    public int? LedPin { get; set; }
+
+    public int? BuzzerPin { get; set; }
+
+    /// <summary>True when the outputs are driven low to switch on (e.g. through a PNP transistor or to 3.3 V).</summary>
+    public bool ActiveLow { get; set; }
 }
 
 /// <summary>The uplink to dispatch.</summary>

@@ -67,6 +67,19 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add("Gateway:Mqtt:MaxConnections must be between 1 and 10000");
         }
 
+        foreach (var (setting, pin) in new[] { ("LedPin", options.Feedback.LedPin), ("BuzzerPin", options.Feedback.BuzzerPin) })
+        {
+            if (pin is < 0 or > 27)
+            {
+                problems.Add($"Gateway:Feedback:{setting} {pin} is not a BCM GPIO number on the header (0–27)");
+            }
+        }
+
+        if (options.Feedback.LedPin is { } led && led == options.Feedback.BuzzerPin)
+        {
+            problems.Add($"Gateway:Feedback:LedPin and BuzzerPin are both {led}");
+        }
+
         if (options.Gpio.Driver is not ("auto" or "simulated"))
         {
             problems.Add($"Gateway:Gpio:Driver '{options.Gpio.Driver}' must be 'auto' or 'simulated'");

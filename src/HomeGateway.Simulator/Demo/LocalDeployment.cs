@@ -21,6 +21,10 @@ public sealed class LocalDeployment : IAsyncDisposable
     public const string GatewayId = "kotka-0042";
     public const string ConsoleUser = "demo";
 
+    /// <summary>The simulated home's status LED and buzzer (GPIO outputs; their levels appear in the pin directory).</summary>
+    public const int StatusLedPin = 23;
+    public const int BuzzerPin = 24;
+
     private readonly ProductBinaries binaries;
     private readonly string workDirectory;
     private ChildProcess? dispatch;
@@ -130,6 +134,8 @@ public sealed class LocalDeployment : IAsyncDisposable
             "--Gateway:Mqtt:Port=" + MqttPort.ToString(CultureInfo.InvariantCulture),
             "--Gateway:Gpio:Driver=simulated",
             "--Gateway:Gpio:SimulatedPinDirectory=" + PinDirectory,
+            "--Gateway:Feedback:LedPin=" + StatusLedPin.ToString(CultureInfo.InvariantCulture),
+            "--Gateway:Feedback:BuzzerPin=" + BuzzerPin.ToString(CultureInfo.InvariantCulture),
         ], Path.Combine(workDirectory, "gateway.log"));
         await WaitUntilAsync(gateway, () => Task.FromResult(IsListening(MqttPort)), cancellationToken).ConfigureAwait(false);
     }

@@ -1,0 +1,225 @@
+using System.Device.Gpio;
+using HomeGateway.Core.Alerts;
+using HomeGateway.Core.Configuration;
+using HomeGateway.Gateway.Pipeline;
+using HomeGateway.Gateway.Uplink;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Gateway.Feedback;
+
+/// <summary>
+/// What the client sees and hears at home: a status LED and a buzzer on GPIO outputs.
+/// LED, most important first: help is coming (a person at dispatch acknowledged: steady light) → an alarm is on its
+/// way (fast blink) → dispatch has it (slow blink) → no link to dispatch (double flash) → all well (heartbeat flash).
+/// Buzzer: three beeps every ten seconds for a minute after a critical alert escalates (nobody acknowledged it).
+/// </summary>
+public sealed class ClientFeedback(
+    GpioController gpio,
+    Journal.Journal journal,
+    DispatchUplink uplink,
+    HomeConfig home,
+    IOptions<GatewayOptions> options,
+    TimeProvider time,
+    ILogger<ClientFeedback> logger) : BackgroundService, IAlertObserver
+{
+    /// <summary>How long an alarm is shown when nobody acknowledges or clears it.</summary>
+    public static readonly TimeSpan AlarmShownFor = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long "help is coming" is shown after an acknowledgement.</summary>
+    public static readonly TimeSpan AcknowledgedShownFor = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long the buzzer sounds after an escalation.</summary>
+    public static readonly TimeSpan EscalationSoundsFor = TimeSpan.FromMinutes(1);
+
+    // Re-evaluated at least this often: acknowledgements from dispatch move the journal's acked mark silently.
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+
+    private readonly FeedbackOptions settings = options.Value.Feedback;
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, (long Seq, DateTimeOffset At)> alarms = new(StringComparer.Ordinal);
+    private DateTimeOffset? acknowledgedAt;
+    private DateTimeOffset? escalatedAt;
+    private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Output? led;
+    private Output? buzzer;
+
+    public BlinkPattern LedPattern => led?.Pattern ?? BlinkPattern.Dark;
+
+    public BlinkPattern BuzzerPattern => buzzer?.Pattern ?? BlinkPattern.Dark;
+
+    public ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            switch (alert.Kind)
+            {
+                case AlertEventKind.Raised or AlertEventKind.Repeated when alert.Priority is AlertPriority.Critical or AlertPriority.High:
+                    alarms[alert.AlertId] = (seq, time.GetUtcNow());
+                    acknowledgedAt = null;
+                    break;
+                case AlertEventKind.Cleared:
+                    alarms.Remove(alert.AlertId);
+                    break;
+                case AlertEventKind.Escalated:
+                    escalatedAt = time.GetUtcNow();
+                    break;
+            }
+        }
+
+        Wake();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A person at dispatch took the alert: the client sees that help is coming, the buzzer stops.</summary>
+    public void Acknowledged(string alertId)
+    {
+        lock (gate)
+        {
+            if (alarms.Remove(alertId))
+            {
+                acknowledgedAt = time.GetUtcNow();
+                escalatedAt = null;
+            }
+        }
+
+        Wake();
+    }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        var used = home.Sensors.Where(s => s.Gpio is not null).ToDictionary(s => s.Gpio!.Pin, s => s.Id);
+        var problems = new List<string>();
+        foreach (var (name, pin) in new[] { ("LedPin", settings.LedPin), ("BuzzerPin", settings.BuzzerPin) })
+        {
+            if (pin is { } p && used.TryGetValue(p, out var sensor))
+            {
+                problems.Add($"Gateway:Feedback:{name} {p} is also the input of sensor '{sensor}' in the home file");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(GatewayOptions), typeof(GatewayOptions), problems);
+        }
+
+        led = settings.LedPin is { } ledPin ? new Output(gpio, ledPin, settings.ActiveLow) : null;
+        buzzer = settings.BuzzerPin is { } buzzerPin ? new Output(gpio, buzzerPin, settings.ActiveLow) : null;
+        FeedbackLog.Outputs(logger, settings.LedPin?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
+            settings.BuzzerPin?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (led is null && buzzer is null)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var signal = changed.Task;
+            var now = time.GetUtcNow();
+            var (ledPattern, buzzerPattern) = Decide(now);
+            var next = Earliest(led?.Show(ledPattern, now), buzzer?.Show(buzzerPattern, now)) ?? now + Recheck;
+            var wait = next - now;
+            if (wait > Recheck)
+            {
+                wait = Recheck;
+            }
+
+            try
+            {
+                await Task.WhenAny(Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken), signal).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        led?.Write(false);
+        buzzer?.Write(false);
+    }
+
+    internal (BlinkPattern Led, BlinkPattern Buzzer) Decide(DateTimeOffset now)
+    {
+        lock (gate)
+        {
+            foreach (var stale in alarms.Where(a => now - a.Value.At >= AlarmShownFor).Select(a => a.Key).ToList())
+            {
+                alarms.Remove(stale);
+            }
+
+            var ledPattern =
+                acknowledgedAt is { } ack && now - ack < AcknowledgedShownFor ? BlinkPattern.Steady
+                : alarms.Values.Any(a => a.Seq > journal.AckedSeq) ? BlinkPattern.AlarmPending
+                : alarms.Count > 0 ? BlinkPattern.AlarmDelivered
+                : uplink.State is UplinkState.Connecting or UplinkState.Waiting ? BlinkPattern.Offline
+                : BlinkPattern.Heartbeat;
+            var buzzerPattern = escalatedAt is { } escalated && now - escalated < EscalationSoundsFor
+                ? BlinkPattern.EscalationBeeps
+                : BlinkPattern.Dark;
+            return (ledPattern, buzzerPattern);
+        }
+    }
+
+    private void Wake() => Interlocked.Exchange(ref changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
+
+    /// <summary>One GPIO output showing one pattern at a time; a new pattern starts its cycle from the beginning.</summary>
+    private sealed class Output
+    {
+        private readonly GpioController gpio;
+        private readonly int pin;
+        private readonly bool activeLow;
+        private DateTimeOffset patternStart;
+        private bool? lit;
+
+        public Output(GpioController gpio, int pin, bool activeLow)
+        {
+            this.gpio = gpio;
+            this.pin = pin;
+            this.activeLow = activeLow;
+            gpio.OpenPin(pin, PinMode.Output);
+            Write(false);
+        }
+
+        public BlinkPattern Pattern { get; private set; } = BlinkPattern.Dark;
+
+        /// <summary>Sets the level for now; returns when it next changes.</summary>
+        public DateTimeOffset? Show(BlinkPattern pattern, DateTimeOffset now)
+        {
+            if (pattern != Pattern)
+            {
+                Pattern = pattern;
+                patternStart = now;
+            }
+
+            var since = now - patternStart;
+            var on = pattern.IsOnAt(since);
+            if (on != lit)
+            {
+                Write(on);
+            }
+
+            return pattern.NextChangeAfter(since) is { } next ? patternStart + next : null;
+        }
+
+        public void Write(bool on)
+        {
+            lit = on;
+            gpio.Write(pin, on != activeLow ? PinValue.High : PinValue.Low);
+        }
+    }
+}
+
+internal static partial class FeedbackLog
+{
+    [LoggerMessage(2300, LogLevel.Information, "Client feedback: status LED on pin {Led}, buzzer on pin {Buzzer}")]
+    public static partial void Outputs(ILogger logger, string led, string buzzer);
+}
