@@ -52,7 +52,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add($"Gateway:Mqtt:Port {options.Mqtt.Port} is not a TCP port");
         }
 
-        if (!IPAddress.TryParse(options.Mqtt.ListenAddress, out _))
+        if (options.Mqtt.Enabled && !IPAddress.TryParse(options.Mqtt.ListenAddress, out _))
         {
             problems.Add($"Gateway:Mqtt:ListenAddress '{options.Mqtt.ListenAddress}' is not an IP address");
         }

@@ -66,11 +66,12 @@ public sealed class GatewayHostTests : IDisposable
     [Fact]
     public async Task Wrong_settings_fail_at_start_with_every_problem_named()
     {
-        using var host = Build(("Gateway:Dispatch:Url", "http://dispatch.example:8081"), ("Gateway:Gpio:Driver", "magic"));
+        using var host = Build(("Gateway:Dispatch:Url", "http://dispatch.example:8081"), ("Gateway:Gpio:Driver", "magic"), ("Gateway:Mqtt:ListenAddress", "everywhere"));
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(CancellationToken.None));
         Assert.Contains(error.Failures, f => f.Contains("plain http to another machine", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Gateway:Gpio:Driver 'magic'", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("dispatch credential", StringComparison.Ordinal));
+        Assert.Single(error.Failures, f => f.Contains("ListenAddress 'everywhere'", StringComparison.Ordinal));
     }
 
     private static int FreePort()

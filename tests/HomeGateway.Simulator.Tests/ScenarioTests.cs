@@ -1,4 +1,5 @@
 using System.Text;
+using HomeGateway.Contracts.Api;
 using HomeGateway.Simulator.Demo;
 using HomeGateway.Simulator.Scenarios;
 
@@ -71,7 +72,7 @@ public class ScenarioTests
     public void An_alert_line_shows_type_priority_and_latency_from_the_right_moment()
     {
         var evidence = new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
-        var help = new StreamedAlert("help-b-1", "gw", "kotka-0042", 3, "raised", "help", "critical", "help_button", "Help button pressed", 1,
+        var help = new AlertStepJson("help-b-1", "gw", "kotka-0042", 3, "raised", "help", "critical", "help_button", "Help button pressed", 1,
             evidence.AddMilliseconds(5), evidence, evidence.AddMilliseconds(42));
         Assert.Contains("help            critical", DemoRun.Describe(help), StringComparison.Ordinal);
         Assert.Contains("latency 42 ms (sensor event → dispatch)", DemoRun.Describe(help), StringComparison.Ordinal);

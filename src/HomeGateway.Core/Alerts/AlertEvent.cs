@@ -27,4 +27,20 @@ public sealed record AlertEvent(
 {
     /// <summary>Journal sequence numbers of the sensor events that are the evidence.</summary>
     public IReadOnlyList<long> EvidenceSeqs { get; init; } = [];
+
+    /// <summary>
+    /// The same alert, its condition met again: one more on the count, new evidence and summary. A repeat can make an
+    /// alert more urgent, never less: the priority is the higher of this step's and <paramref name="priority"/>.
+    /// </summary>
+    public AlertEvent Repeated(DateTimeOffset at, DateTimeOffset evidenceAt, IReadOnlyList<long> evidenceSeqs, string summary,
+        AlertPriority? priority = null) => this with
+        {
+            Kind = AlertEventKind.Repeated,
+            Priority = priority is { } p && p < Priority ? p : Priority,
+            At = at,
+            EvidenceAt = evidenceAt,
+            Count = Count + 1,
+            Summary = summary,
+            EvidenceSeqs = evidenceSeqs,
+        };
 }

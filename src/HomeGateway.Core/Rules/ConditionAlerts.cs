@@ -27,16 +27,7 @@ internal sealed class ConditionAlerts(AlertType type)
                 return;
             }
 
-            step = open with
-            {
-                Kind = AlertEventKind.Repeated,
-                Priority = (AlertPriority)Math.Min((int)priority, (int)open.Priority),
-                At = at,
-                EvidenceAt = e.At,
-                Count = open.Count + 1,
-                Summary = summary,
-                EvidenceSeqs = [seq],
-            };
+            step = open.Repeated(at, e.At, [seq], summary, priority);
         }
         else
         {

@@ -58,13 +58,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
                     (AlertPriority)config.Priority, context.HomeId, sensorId, due, door.Opened.At, 1,
                     $"Door {sensorId} has been open for {openFor}")
                 { EvidenceSeqs = [door.Seq] }
-                : door.Alert with
-                {
-                    Kind = AlertEventKind.Repeated,
-                    At = due,
-                    Count = door.Alert.Count + 1,
-                    Summary = $"Door {sensorId} still open, for {openFor}",
-                };
+                : door.Alert.Repeated(due, door.Alert.EvidenceAt, door.Alert.EvidenceSeqs, $"Door {sensorId} still open, for {openFor}");
             output.Add(step);
 
             // After a long pause (the gateway was down) one repeat is enough: no burst of catch-up alerts.

@@ -17,18 +17,6 @@ internal sealed record LatchedAlert(AlertEvent Last, DateTimeOffset LastTriggerA
 
     public LatchedAlert Repeat(SensorEvent e, long seq, DateTimeOffset now, AlertPriority priority, string summary)
     {
-        var higher = (AlertPriority)Math.Min((int)priority, (int)Last.Priority);
-        return new LatchedAlert(
-            Last with
-            {
-                Kind = AlertEventKind.Repeated,
-                Priority = higher,
-                At = now,
-                EvidenceAt = e.At,
-                Count = Last.Count + 1,
-                Summary = summary,
-                EvidenceSeqs = [seq],
-            },
-            now);
+        return new LatchedAlert(Last.Repeated(now, e.At, [seq], summary, priority), now);
     }
 }

@@ -211,7 +211,7 @@ public sealed class MissedDoseRule(MissedDoseRuleConfig config, HomeTime clock, 
 
         IReadOnlyList<long> evidence = seq is { } s ? [s] : [];
         var step = missed.TryGetValue(sensorId, out var open)
-            ? open with { Kind = AlertEventKind.Repeated, At = at, EvidenceAt = evidenceAt, Count = open.Count + 1, Summary = summary, EvidenceSeqs = evidence }
+            ? open.Repeated(at, evidenceAt, evidence, summary)
             : new AlertEvent(AlertIds.Create(AlertType.MissedDose, sensorId, at), AlertEventKind.Raised, AlertType.MissedDose,
                 AlertPriority.High, context.HomeId, sensorId, at, evidenceAt, 1, summary)
             { EvidenceSeqs = evidence };

@@ -59,7 +59,7 @@ public sealed class SensorOfflineRule : Rule
         {
             var summary = $"The {what} is reported offline by its network";
             var step = state.Alert is { } open
-                ? open with { Kind = AlertEventKind.Repeated, At = context.Now, EvidenceAt = e.At, Count = open.Count + 1, Summary = summary, EvidenceSeqs = [seq] }
+                ? open.Repeated(context.Now, e.At, [seq], summary)
                 : new AlertEvent(AlertIds.Create(AlertType.SensorOffline, e.SensorId, context.Now), AlertEventKind.Raised,
                     AlertType.SensorOffline, AlertPriority.Normal, context.HomeId, e.SensorId, context.Now, e.At, 1, summary)
                 { EvidenceSeqs = [seq] };

@@ -60,16 +60,7 @@ public sealed class TemperatureRule(TemperatureRuleConfig config, IReadOnlySet<s
         {
             known = known with
             {
-                Alert = open with
-                {
-                    Kind = AlertEventKind.Repeated,
-                    Priority = AlertPriority.High,
-                    At = context.Now,
-                    EvidenceAt = e.At,
-                    Count = open.Count + 1,
-                    Summary = $"Temperature at {where} has fallen to {Celsius(value)}",
-                    EvidenceSeqs = [seq],
-                },
+                Alert = open.Repeated(context.Now, e.At, [seq], $"Temperature at {where} has fallen to {Celsius(value)}", AlertPriority.High),
             };
             output.Add(known.Alert!);
         }

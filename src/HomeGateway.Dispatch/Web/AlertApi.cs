@@ -78,7 +78,7 @@ internal static class AlertApi
                 waiting = null;
                 while (subscription.Reader.TryRead(out var step))
                 {
-                    var data = JsonSerializer.Serialize(AlertStepJson.From(step), Json);
+                    var data = JsonSerializer.Serialize(AlertStepJsonMapping.From(step), Json);
                     await http.Response.WriteAsync($"event: alert\ndata: {data}\n\n", ct);
                 }
 

@@ -1,3 +1,4 @@
+using HomeGateway.Contracts.Api;
 using HomeGateway.Core.Rules;
 using HomeGateway.Dispatch.Store;
 
@@ -25,21 +26,8 @@ public sealed record QueuedAlertJson(
         row.RaisedAt, row.EvidenceAt, row.FirstReceivedAt, row.LastEventAt);
 }
 
-/// <summary>One stored alert step on the live stream.</summary>
-public sealed record AlertStepJson(
-    string AlertId,
-    string GatewayId,
-    string HomeId,
-    long Seq,
-    string Kind,
-    string Type,
-    string Priority,
-    string SensorId,
-    string Summary,
-    int Count,
-    DateTimeOffset At,
-    DateTimeOffset EvidenceAt,
-    DateTimeOffset ReceivedAt)
+/// <summary>A stored alert step in the API's shape (<see cref="AlertStepJson"/>).</summary>
+public static class AlertStepJsonMapping
 {
     public static AlertStepJson From(StoredAlertStep step) => new(
         step.Alert.AlertId, step.GatewayId, step.Alert.HomeId, step.Seq, AlertTypeNames.ToName(step.Alert.Kind),

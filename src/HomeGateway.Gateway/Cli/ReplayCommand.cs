@@ -172,10 +172,11 @@ internal static class ReplayCommand
                 throw Error("give a 'state', a 'value' or a 'battery'");
             }
 
-            state = state is null ? (value is not null ? SensorStates.Measured : "report")
-                : ShortStates.TryGetValue(state, out var normalised) ? normalised : state;
+            // The kind follows from the word as written: "tampered" and online/offline are reports about the device.
             var kind = state is SensorStates.Online or SensorStates.Offline ? SensorKind.Availability
                 : state is "tampered" ? SensorKind.Tamper : sensor.Kind;
+            state = state is null ? (value is not null ? SensorStates.Measured : "report")
+                : ShortStates.TryGetValue(state, out var normalised) ? normalised : state;
             if (timeline.Count > 0 && at < timeline[^1].At)
             {
                 throw Error($"events must be in time order; {at:O} is before the line above");

@@ -175,19 +175,3 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable
         return port;
     }
 }
-
-/// <summary>Checks the MQTT options that data annotations cannot, so a bad address fails at start, not on first connect.</summary>
-// Must not depend on HomeConfig: loading the home file needs the options, so that would be a cycle.
-// The home file's MQTT sensors are checked by HomeConfigLoader instead.
-internal sealed class MqttOptionsValidator : IValidateOptions<GatewayOptions>
-{
-    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
-    {
-        var failures = new List<string>();
-        if (options.Mqtt.Enabled && !IPAddress.TryParse(options.Mqtt.ListenAddress, out _))
-        {
-            failures.Add($"Gateway:Mqtt:ListenAddress '{options.Mqtt.ListenAddress}' is not an IP address");
-        }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}

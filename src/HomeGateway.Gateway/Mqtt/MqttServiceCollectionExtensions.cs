@@ -27,7 +27,6 @@ public static class MqttServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
         services.TryAddSingleton<MqttAlertRepublisher>();
         services.AddSingleton<Pipeline.IAlertObserver>(sp => sp.GetRequiredService<MqttAlertRepublisher>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, MqttOptionsValidator>());
         return services;
     }
 }

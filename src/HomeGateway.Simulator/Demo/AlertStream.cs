@@ -1,24 +1,9 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using HomeGateway.Contracts.Api;
 
 namespace HomeGateway.Simulator.Demo;
-
-/// <summary>One alert step as dispatch's <c>/api/alerts/stream</c> announces it after storing it.</summary>
-public sealed record StreamedAlert(
-    string AlertId,
-    string GatewayId,
-    string HomeId,
-    long Seq,
-    string Kind,
-    string Type,
-    string Priority,
-    string SensorId,
-    string Summary,
-    int Count,
-    DateTimeOffset At,
-    DateTimeOffset EvidenceAt,
-    DateTimeOffset ReceivedAt);
 
 /// <summary>Reads dispatch's server-sent alert stream, as an integration would.</summary>
 public static class AlertStream
@@ -28,7 +13,7 @@ public static class AlertStream
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
 
-    public static async IAsyncEnumerable<StreamedAlert> ReadAsync(HttpClient client, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<AlertStepJson> ReadAsync(HttpClient client, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("api/alerts/stream", UriKind.Relative));
         request.Headers.Accept.ParseAdd("text/event-stream");
@@ -41,7 +26,7 @@ public static class AlertStream
         {
             if (line.Length == 0)
             {
-                if (eventName == "alert" && data.Count > 0 && JsonSerializer.Deserialize<StreamedAlert>(string.Join('\n', data), Json) is { } alert)
+                if (eventName == "alert" && data.Count > 0 && JsonSerializer.Deserialize<AlertStepJson>(string.Join('\n', data), Json) is { } alert)
                 {
                     yield return alert;
                 }

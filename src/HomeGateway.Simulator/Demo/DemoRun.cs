@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HomeGateway.Contracts.Api;
 using HomeGateway.Simulator.Scenarios;
 
 namespace HomeGateway.Simulator.Demo;
@@ -125,7 +126,7 @@ public sealed class DemoRun(ProductBinaries binaries, string workDirectory, Text
         }
     }
 
-    internal static string Describe(StreamedAlert alert)
+    internal static string Describe(AlertStepJson alert)
     {
         // Instant rules are measured from the sensor event; timer rules from the moment the condition was met.
         var instant = alert.Type is "help" or "fall";

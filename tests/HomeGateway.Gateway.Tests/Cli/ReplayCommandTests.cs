@@ -18,6 +18,7 @@ public sealed class ReplayCommandTests : IDisposable
           help: {}
           nightExit: { door: front_door, grace: 10m }
           doorLeftOpen: { after: 15m, repeatEvery: 15m }
+          tamper: {}
           escalation: { ackTimeoutSeconds: 120, maxEscalations: 1 }
         """;
 
@@ -68,6 +69,19 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Equal(["raised", "escalated"], first.Lines.Select(l => l.GetProperty("action").GetString()));
         Assert.Equal("2026-06-01T10:02:00+03:00", first.Lines[1].GetProperty("at").GetString());
         Assert.Equal(first.Lines.Select(l => l.GetRawText()), second.Lines.Select(l => l.GetRawText()));
+    }
+
+    [Fact]
+    public void A_tampered_report_is_about_the_device_and_raises_a_tamper_alert_for_that_sensor()
+    {
+        var (exit, lines, errors) = Replay("""
+            {"at":"2026-06-01T10:00:00+03:00","sensor":"hall_motion","state":"tampered"}
+            """);
+
+        Assert.True(exit == 0, errors);
+        var tamper = Assert.Single(lines);
+        Assert.Equal(("tamper", "raised", "hall_motion"),
+            (tamper.GetProperty("type").GetString(), tamper.GetProperty("action").GetString(), tamper.GetProperty("sensor").GetString()));
     }
 
     [Theory]

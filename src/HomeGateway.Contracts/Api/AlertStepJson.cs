@@ -1,0 +1,21 @@
+namespace HomeGateway.Contracts.Api;
+
+/// <summary>
+/// One stored alert step as dispatch's integration API announces it on <c>/api/alerts/stream</c> (server-sent
+/// events, <c>event: alert</c>, camelCase JSON). The one definition of that shape: dispatch writes it, the simulator
+/// and the end-to-end tests read it.
+/// </summary>
+public sealed record AlertStepJson(
+    string AlertId,
+    string GatewayId,
+    string HomeId,
+    long Seq,
+    string Kind,
+    string Type,
+    string Priority,
+    string SensorId,
+    string Summary,
+    int Count,
+    DateTimeOffset At,
+    DateTimeOffset EvidenceAt,
+    DateTimeOffset ReceivedAt);
