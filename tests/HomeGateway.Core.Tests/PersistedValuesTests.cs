@@ -10,7 +10,7 @@ public class PersistedValuesTests
     [Fact]
     public void Sensor_kind_values_are_frozen()
     {
-        var expected = "Unknown=0 Door=1 Motion=2 Presence=3 Bed=4 Chair=5 Fall=6 HelpButton=7 Medication=8 Smoke=9 WaterLeak=10 Temperature=11 Tamper=12 Availability=13 Visit=14";
+        var expected = "Unknown=0 Door=1 Motion=2 Presence=3 Bed=4 Chair=5 Fall=6 HelpButton=7 Medication=8 Smoke=9 WaterLeak=10 Temperature=11 Tamper=12 Availability=13 Visit=14 Gas=15 CarbonMonoxide=16 Power=17";
         Assert.Equal(expected, Describe<SensorKind>());
     }
 
@@ -18,7 +18,7 @@ public class PersistedValuesTests
     public void Alert_enum_values_are_frozen()
     {
         Assert.Equal(
-            "Unknown=0 Fall=1 Help=2 DoorLeftOpen=3 NightExit=4 Inactivity=5 BedNotReturned=6 MissedDose=7 Smoke=8 WaterLeak=9 Temperature=10 SensorOffline=11 BatteryLow=12 Tamper=13 GatewayHealth=14 DailyTest=15",
+            "Unknown=0 Fall=1 Help=2 DoorLeftOpen=3 NightExit=4 Inactivity=5 BedNotReturned=6 MissedDose=7 Smoke=8 WaterLeak=9 Temperature=10 SensorOffline=11 BatteryLow=12 Tamper=13 GatewayHealth=14 DailyTest=15 Gas=16 CarbonMonoxide=17 PowerFailure=18",
             Describe<AlertType>());
         Assert.Equal("Unknown=0 Critical=1 High=2 Normal=3 Low=4", Describe<AlertPriority>());
         Assert.Equal("Unknown=0 Raised=1 Repeated=2 Cleared=3 Escalated=4", Describe<AlertEventKind>());
@@ -29,7 +29,7 @@ public class PersistedValuesTests
     {
         var names = Enum.GetValues<AlertType>().Where(t => t != AlertType.Unknown).Select(AlertTypeNames.ToName).ToList();
         Assert.Equal(
-            "fall help door_left_open night_exit inactivity bed_not_returned missed_dose smoke water_leak temperature sensor_offline battery_low tamper gateway_health daily_test",
+            "fall help door_left_open night_exit inactivity bed_not_returned missed_dose smoke water_leak temperature sensor_offline battery_low tamper gateway_health daily_test gas carbon_monoxide power_failure",
             string.Join(' ', names));
     }
 
@@ -40,6 +40,7 @@ public class PersistedValuesTests
             [
                 "open", "closed", "detected", "clear", "fall", "suspected_fall", "pressed", "released", "occupied", "empty", "online", "offline",
                 "measured", "check_in", "check_out", "dose_due", "dose_dispensed", "dose_taken", "dose_missed", "dispenser_error", "refill_low",
+                "mains_lost", "mains_restored",
             ],
             typeof(SensorStates).GetFields().Select(f => (string)f.GetValue(null)!).ToArray());
     }

@@ -19,6 +19,9 @@ public enum AlertType
     Tamper = 13,
     GatewayHealth = 14,
     DailyTest = 15,
+    Gas = 16,
+    CarbonMonoxide = 17,
+    PowerFailure = 18,
 }
 
 /// <summary>How urgently a person must act. Lower value sorts first. Persisted: values never change.</summary>

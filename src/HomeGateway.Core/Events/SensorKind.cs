@@ -18,4 +18,9 @@ public enum SensorKind
     Tamper = 12,
     Availability = 13,
     Visit = 14,
+    Gas = 15,
+    CarbonMonoxide = 16,
+
+    /// <summary>The home's mains power as a UPS reports it (states mains_lost / mains_restored).</summary>
+    Power = 17,
 }

@@ -19,6 +19,9 @@ public static class SensorKindNames
         ["tamper"] = SensorKind.Tamper,
         ["availability"] = SensorKind.Availability,
         ["visit"] = SensorKind.Visit,
+        ["gas"] = SensorKind.Gas,
+        ["carbon_monoxide"] = SensorKind.CarbonMonoxide,
+        ["power"] = SensorKind.Power,
     };
 
     public static IEnumerable<string> All => ByName.Keys;

@@ -39,4 +39,8 @@ public static class SensorStates
     public const string DoseMissed = "dose_missed";
     public const string DispenserError = "dispenser_error";
     public const string RefillLow = "refill_low";
+
+    /// <summary>The UPS reports that mains power failed (the gateway runs on battery) / came back.</summary>
+    public const string MainsLost = "mains_lost";
+    public const string MainsRestored = "mains_restored";
 }

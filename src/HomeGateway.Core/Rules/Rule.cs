@@ -96,6 +96,9 @@ public static class AlertTypeNames
         AlertType.Tamper => "tamper",
         AlertType.GatewayHealth => "gateway_health",
         AlertType.DailyTest => "daily_test",
+        AlertType.Gas => "gas",
+        AlertType.CarbonMonoxide => "carbon_monoxide",
+        AlertType.PowerFailure => "power_failure",
         _ => "unknown",
     };
 

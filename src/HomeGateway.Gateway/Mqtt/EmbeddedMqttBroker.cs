@@ -15,7 +15,7 @@ namespace HomeGateway.Gateway.Mqtt;
 /// with a device user from <see cref="MqttCredentialStore"/>; every published message goes through
 /// <see cref="MqttSensorInput"/> on its way in. Nothing else listens on the device.
 /// </summary>
-public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable
+public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILocalMqttPublisher
 {
     /// <summary>The client id the gateway itself publishes under (alert republish); no device may use it.</summary>
     internal const string GatewayClientId = "homegateway";
@@ -98,7 +98,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Publishes a message from the gateway itself to the clients subscribed to its topic.</summary>
-    internal async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
     {
         if (_server is not { IsStarted: true } server)
         {

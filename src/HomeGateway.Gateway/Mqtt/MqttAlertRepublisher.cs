@@ -11,11 +11,11 @@ using MQTTnet.Protocol;
 namespace HomeGateway.Gateway.Mqtt;
 
 /// <summary>
-/// Republishes every committed alert step on the local broker (<c>homegateway/&lt;home-id&gt;/alerts</c>, QoS 1,
+/// Republishes every committed alert step on the home's broker (embedded or external) (<c>homegateway/&lt;home-id&gt;/alerts</c>, QoS 1,
 /// not retained) so that local displays, a speaker or Home Assistant in the home can react even when dispatch is
 /// out of reach. Not retained: a subscriber that connects later must not take an old alert for a new one.
 /// </summary>
-public sealed class MqttAlertRepublisher(EmbeddedMqttBroker broker, HomeConfig home, ILogger<MqttAlertRepublisher> logger) : IAlertObserver
+public sealed class MqttAlertRepublisher(ILocalMqttPublisher broker, HomeConfig home, ILogger<MqttAlertRepublisher> logger) : IAlertObserver
 {
     private readonly string _topic = AlertTopics.For(home.HomeId);
 

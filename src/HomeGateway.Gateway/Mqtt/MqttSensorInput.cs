@@ -69,24 +69,35 @@ public sealed class MqttSensorInput
         }
     }
 
-    /// <summary>The broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.</summary>
+    /// <summary>The embedded broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.</summary>
     internal async Task OnPublishAsync(InterceptingPublishEventArgs args)
     {
         var message = args.ApplicationMessage;
-        var topic = message.Topic ?? "";
+        args.ProcessPublish = await HandleAsync(message.Topic ?? "", message.Payload, args.ClientId, args.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One message from any broker (the embedded one, or an external one the gateway subscribes to): routed to its
+    /// sensor, read by the sensor's profile, handed to the pipeline. Never throws for bad input.
+    /// </summary>
+    /// <param name="publisherClientId">The MQTT client that published it when known (embedded broker); null from an external broker.</param>
+    /// <returns>False when the message must not be passed on to other subscribers (oversized, or a forged gateway topic).</returns>
+    public async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload, string? publisherClientId, CancellationToken cancellationToken)
+    {
         if (AlertTopics.IsGatewayTopic(topic, _gatewayTopicPrefix))
         {
-            // The gateway's own alert topic: only the gateway may publish there, and it is not sensor input.
-            if (!string.Equals(args.ClientId, EmbeddedMqttBroker.GatewayClientId, StringComparison.Ordinal))
+            // The gateway's own topics: only the gateway may publish there, and they are not sensor input.
+            if (publisherClientId is not null && !string.Equals(publisherClientId, EmbeddedMqttBroker.GatewayClientId, StringComparison.Ordinal))
             {
-                args.ProcessPublish = false;
-                if (_logGate.TryPass("reserved:" + args.ClientId, out var held))
+                if (_logGate.TryPass("reserved:" + publisherClientId, out var held))
                 {
-                    MqttLog.ReservedTopic(_logger, args.ClientId ?? "", topic, held);
+                    MqttLog.ReservedTopic(_logger, publisherClientId, topic, held);
                 }
+
+                return false;
             }
 
-            return;
+            return true;
         }
 
         if (!_routes.TryGetValue(topic, out var route))
@@ -97,16 +108,14 @@ public sealed class MqttSensorInput
                 MqttLog.UnknownTopic(_logger, topic, held);
             }
 
-            return;
+            return true;
         }
 
-        var payload = message.Payload;
         if (payload.Length > _maxPayloadBytes)
         {
             // Not forwarded to subscribers either: an oversized message is refused at the broker.
-            args.ProcessPublish = false;
             Reject(route.Sensor, topic, $"payload of {payload.Length} bytes is larger than the limit of {_maxPayloadBytes}");
-            return;
+            return false;
         }
 
         var events = Normalise(route, topic, payload.IsSingleSegment ? payload.First : payload.ToArray());
@@ -114,17 +123,19 @@ public sealed class MqttSensorInput
         {
             try
             {
-                await _sink.PublishAsync(e, args.CancellationToken).ConfigureAwait(false);
+                await _sink.PublishAsync(e, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (args.CancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                return true;
             }
             catch (Exception ex)
             {
                 MqttLog.SinkFailed(_logger, route.Sensor.Id, ex);
             }
         }
+
+        return true;
     }
 
     /// <summary>The events one message yields (none when it was refused or carried nothing new). Counts and logs refusals.</summary>

@@ -25,6 +25,7 @@ public static class MqttServiceCollectionExtensions
         services.TryAddSingleton<MqttSensorInput>();
         services.TryAddSingleton<EmbeddedMqttBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
+        services.TryAddSingleton<ILocalMqttPublisher>(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
         services.TryAddSingleton<MqttAlertRepublisher>();
         services.AddSingleton<Pipeline.IAlertObserver>(sp => sp.GetRequiredService<MqttAlertRepublisher>());
         return services;
