@@ -69,6 +69,9 @@ public sealed class MqttSensorInput
         }
     }
 
+    /// <summary>Every topic this input reads (state and availability topics of the home file's MQTT sensors): what a client of an external broker subscribes to.</summary>
+    public IReadOnlyCollection<string> SubscriptionTopics => _routes.Keys;
+
     /// <summary>The embedded broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.</summary>
     internal async Task OnPublishAsync(InterceptingPublishEventArgs args)
     {
