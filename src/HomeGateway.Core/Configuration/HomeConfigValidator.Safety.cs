@@ -21,6 +21,30 @@ public static partial class HomeConfigValidator
             SensorList(home, smoke.Sensors, SensorKind.Smoke, "rules.smoke", problem);
         }
 
+        if (r.Gas is { } gas)
+        {
+            SensorList(home, gas.Sensors, SensorKind.Gas, "rules.gas", problem);
+        }
+
+        if (r.CarbonMonoxide is { } co)
+        {
+            SensorList(home, co.Sensors, SensorKind.CarbonMonoxide, "rules.carbonMonoxide", problem);
+        }
+
+        if (r.PowerFailure is { } power)
+        {
+            SensorList(home, [], SensorKind.Power, "rules.powerFailure", problem);
+            if (power.After < TimeSpan.Zero || power.After > TimeSpan.FromHours(12))
+            {
+                problem("rules.powerFailure.after", "must be between 0s and 12h: the UPS battery does not last longer than that");
+            }
+
+            if (power.Priority == AlertPriorityChoice.Low)
+            {
+                problem("rules.powerFailure.priority", "must be critical, high or normal: a home without power needs a person to look");
+            }
+        }
+
         if (r.WaterLeak is { } water)
         {
             SensorList(home, water.Sensors, SensorKind.WaterLeak, "rules.waterLeak", problem);

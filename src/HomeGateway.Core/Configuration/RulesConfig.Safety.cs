@@ -7,6 +7,9 @@ public sealed partial record RulesConfig
 {
     public MissedDoseRuleConfig? MissedDose { get; init; }
     public SmokeRuleConfig? Smoke { get; init; }
+    public GasRuleConfig? Gas { get; init; }
+    public CarbonMonoxideRuleConfig? CarbonMonoxide { get; init; }
+    public PowerFailureRuleConfig? PowerFailure { get; init; }
     public WaterLeakRuleConfig? WaterLeak { get; init; }
     public TemperatureRuleConfig? Temperature { get; init; }
     public SensorOfflineRuleConfig? SensorOffline { get; init; }
@@ -33,6 +36,36 @@ public sealed record SmokeRuleConfig
 {
     /// <summary>The smoke sensors watched; empty means every sensor of kind smoke.</summary>
     public IReadOnlyList<string> Sensors { get; init; } = [];
+}
+
+/// <summary>A gas detector (natural gas, LPG) reports gas: critical at once, cleared when it reports clear.</summary>
+public sealed record GasRuleConfig
+{
+    /// <summary>The gas sensors watched; empty means every sensor of kind gas.</summary>
+    public IReadOnlyList<string> Sensors { get; init; } = [];
+}
+
+/// <summary>A carbon monoxide detector reports CO: critical at once (CO poisoning is silent), cleared when it reports clear.</summary>
+public sealed record CarbonMonoxideRuleConfig
+{
+    /// <summary>The CO sensors watched; empty means every sensor of kind carbon_monoxide.</summary>
+    public IReadOnlyList<string> Sensors { get; init; } = [];
+}
+
+/// <summary>
+/// The UPS reports mains power lost (<c>mains_lost</c>) and it is not back (<c>mains_restored</c>) within
+/// <see cref="After"/>: an alert (normal by default) exactly then; power back clears it. Short cuts are left alone:
+/// the gateway rides them out on its battery, and a flickering grid must not page anyone.
+/// </summary>
+public sealed record PowerFailureRuleConfig
+{
+    public TimeSpan After { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Normal by default: the gateway keeps working on its battery, but heating, lights and a care phone without
+    /// a battery may not; high where the client depends on mains-powered equipment (oxygen, an air mattress).
+    /// </summary>
+    public AlertPriorityChoice Priority { get; init; } = AlertPriorityChoice.Normal;
 }
 
 /// <summary>A leak sensor reports water: an alert at once (high by default), cleared when it reports dry.</summary>
@@ -85,6 +118,8 @@ public sealed record SensorOfflineRuleConfig
         [SensorKind.Chair] = TimeSpan.FromHours(25),
         [SensorKind.HelpButton] = TimeSpan.FromHours(25),
         [SensorKind.Smoke] = TimeSpan.FromHours(25),
+        [SensorKind.Gas] = TimeSpan.FromHours(25),
+        [SensorKind.CarbonMonoxide] = TimeSpan.FromHours(25),
         [SensorKind.WaterLeak] = TimeSpan.FromHours(25),
         [SensorKind.Temperature] = TimeSpan.FromHours(25),
         [SensorKind.Tamper] = TimeSpan.FromHours(25),

@@ -5,7 +5,7 @@ using HomeGateway.Core.Events;
 namespace HomeGateway.Core.Rules;
 
 /// <summary>
-/// Smoke or water: <c>detected</c> raises at once; <c>detected</c> again while the alert is open counts up on it;
+/// Smoke, gas, carbon monoxide or water: <c>detected</c> raises at once; <c>detected</c> again while the alert is open counts up on it;
 /// <c>clear</c> clears it, and a later <c>detected</c> is a new alert. Carer visits never hold it back (a carer
 /// in the home does not put out a fire), so the rule has no visit hooks. Escalation of a critical alert that
 /// nobody acknowledges is the engine's.
@@ -32,6 +32,14 @@ public sealed class HazardRule : Rule
     public static HazardRule Smoke(IReadOnlySet<string> sensors) =>
         new("smoke", SensorKind.Smoke, AlertType.Smoke, AlertPriority.Critical, sensors);
 
+    /// <summary>Gas: critical, an explosion or poisoning risk that someone must act on now.</summary>
+    public static HazardRule Gas(IReadOnlySet<string> sensors) =>
+        new("gas", SensorKind.Gas, AlertType.Gas, AlertPriority.Critical, sensors);
+
+    /// <summary>Carbon monoxide: critical; the client cannot notice it and may soon be unable to call.</summary>
+    public static HazardRule CarbonMonoxide(IReadOnlySet<string> sensors) =>
+        new("carbonMonoxide", SensorKind.CarbonMonoxide, AlertType.CarbonMonoxide, AlertPriority.Critical, sensors);
+
     public static HazardRule WaterLeak(AlertPriority priority, IReadOnlySet<string> sensors) =>
         new("waterLeak", SensorKind.WaterLeak, AlertType.WaterLeak, priority, sensors);
 
@@ -45,7 +53,13 @@ public sealed class HazardRule : Rule
         }
 
         var where = ConditionAlerts.Describe(context.Home, e.SensorId);
-        var what = type == AlertType.Smoke ? "Smoke" : "Water leak";
+        var what = type switch
+        {
+            AlertType.Smoke => "Smoke",
+            AlertType.Gas => "Gas",
+            AlertType.CarbonMonoxide => "Carbon monoxide",
+            _ => "Water leak",
+        };
         switch (e.State)
         {
             case SensorStates.Detected:

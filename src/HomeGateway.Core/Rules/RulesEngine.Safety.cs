@@ -24,6 +24,21 @@ public sealed partial class RulesEngine
             rules.Add(HazardRule.Smoke(Watched(home, smoke.Sensors, SensorKind.Smoke)));
         }
 
+        if (r.Gas is { } gas)
+        {
+            rules.Add(HazardRule.Gas(Watched(home, gas.Sensors, SensorKind.Gas)));
+        }
+
+        if (r.CarbonMonoxide is { } co)
+        {
+            rules.Add(HazardRule.CarbonMonoxide(Watched(home, co.Sensors, SensorKind.CarbonMonoxide)));
+        }
+
+        if (r.PowerFailure is { } power)
+        {
+            rules.Add(new PowerFailureRule(power, Watched(home, [], SensorKind.Power)));
+        }
+
         if (r.WaterLeak is { } water)
         {
             rules.Add(HazardRule.WaterLeak((AlertPriority)water.Priority, Watched(home, water.Sensors, SensorKind.WaterLeak)));

@@ -11,9 +11,9 @@ public static partial class HomeConfigLoader
     {
         /// <summary>The keys under <c>rules</c> read here.</summary>
         private static readonly string[] SafetyRuleKeys =
-            ["missedDose", "smoke", "waterLeak", "temperature", "sensorOffline", "batteryLow", "tamper", "dailyTest"];
+            ["missedDose", "smoke", "gas", "carbonMonoxide", "powerFailure", "waterLeak", "temperature", "sensorOffline", "batteryLow", "tamper", "dailyTest"];
 
-        /// <summary>Reads the safety and device rules (missedDose, smoke, waterLeak, temperature, sensorOffline, batteryLow, tamper, dailyTest) into <paramref name="rules"/>.</summary>
+        /// <summary>Reads the safety and device rules (missedDose, smoke, gas, carbonMonoxide, powerFailure, waterLeak, temperature, sensorOffline, batteryLow, tamper, dailyTest) into <paramref name="rules"/>.</summary>
         partial void ReadSafetyRules(Dictionary<string, YamlNode> map, ref RulesConfig rules);
 
         partial void ReadSafetyRules(Dictionary<string, YamlNode> map, ref RulesConfig rules)
@@ -34,6 +34,29 @@ public static partial class HomeConfigLoader
             if (RuleMapping(map, "smoke", ["sensors"]) is { } smoke)
             {
                 rules = rules with { Smoke = new SmokeRuleConfig { Sensors = SensorIds(smoke, "rules.smoke") } };
+            }
+
+            if (RuleMapping(map, "gas", ["sensors"]) is { } gas)
+            {
+                rules = rules with { Gas = new GasRuleConfig { Sensors = SensorIds(gas, "rules.gas") } };
+            }
+
+            if (RuleMapping(map, "carbonMonoxide", ["sensors"]) is { } co)
+            {
+                rules = rules with { CarbonMonoxide = new CarbonMonoxideRuleConfig { Sensors = SensorIds(co, "rules.carbonMonoxide") } };
+            }
+
+            if (RuleMapping(map, "powerFailure", ["after", "priority"]) is { } power)
+            {
+                var defaults = new PowerFailureRuleConfig();
+                rules = rules with
+                {
+                    PowerFailure = new PowerFailureRuleConfig
+                    {
+                        After = OptionalDuration(power, "after", "rules.powerFailure.after") ?? defaults.After,
+                        Priority = OptionalPriority(power, "rules.powerFailure.priority") ?? defaults.Priority,
+                    },
+                };
             }
 
             if (RuleMapping(map, "waterLeak", ["sensors", "priority"]) is { } water)
