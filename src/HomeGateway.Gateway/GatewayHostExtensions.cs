@@ -5,6 +5,7 @@ using HomeGateway.Gateway.Feedback;
 using HomeGateway.Gateway.Gpio;
 using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
+using HomeGateway.Gateway.Status;
 using HomeGateway.Gateway.Uplink;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,7 @@ public static class GatewayHostExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RulesEngine(sp.GetRequiredService<HomeConfig>(), sp.GetRequiredService<TimeProvider>().GetUtcNow()));
 
+        services.AddSingleton<SensorBoard>();
         services.AddSingleton<SensorEventInbox>();
         services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<SensorEventInbox>());
         services.AddSingleton<AlertPipeline>();
@@ -43,6 +45,9 @@ public static class GatewayHostExtensions
 
         services.AddSingleton<DispatchUplink>();
         services.AddHostedService(sp => sp.GetRequiredService<DispatchUplink>());
+
+        services.AddSingleton<StatusFileWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusFileWriter>());
 
         services.AddSingleton<ClientFeedback>();
         services.AddSingleton<IAlertObserver>(sp => sp.GetRequiredService<ClientFeedback>());

@@ -14,6 +14,12 @@ public sealed class GatewayOptions
     /// <summary>Where the journal and credentials live (systemd's StateDirectory on a device).</summary>
     public string DataDirectory { get; set; } = "";
 
+    /// <summary>
+    /// Where the service writes <c>status.json</c> for the technician's commands. Default: systemd's
+    /// <c>RUNTIME_DIRECTORY</c> (<c>/run/homegateway</c>, in RAM), else <see cref="DataDirectory"/>.
+    /// </summary>
+    public string? RuntimeDirectory { get; set; }
+
     /// <summary>The gateway's id at dispatch. Defaults to the home id.</summary>
     public string? GatewayId { get; set; }
 

@@ -195,7 +195,7 @@ public sealed class AlertPipeline(
 /// Where the inputs hand over events; the pipeline reads them in order. Kept apart from the pipeline so that
 /// inputs and outputs (the MQTT broker is both) can depend on it without a cycle.
 /// </summary>
-public sealed class SensorEventInbox : ISensorEventSink
+public sealed class SensorEventInbox(Status.SensorBoard? board = null) : ISensorEventSink
 {
     // Tens of events a minute is normal; the bound only protects memory from a runaway device.
     private readonly Channel<CoreEvents.SensorEvent> channel = Channel.CreateBounded<CoreEvents.SensorEvent>(
@@ -203,8 +203,11 @@ public sealed class SensorEventInbox : ISensorEventSink
 
     public ChannelReader<CoreEvents.SensorEvent> Reader => channel.Reader;
 
-    public ValueTask PublishAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken) =>
-        channel.Writer.WriteAsync(sensorEvent, cancellationToken);
+    public ValueTask PublishAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
+    {
+        board?.Record(sensorEvent);
+        return channel.Writer.WriteAsync(sensorEvent, cancellationToken);
+    }
 }
 
 internal static partial class PipelineLog

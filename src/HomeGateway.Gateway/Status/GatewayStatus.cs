@@ -1,0 +1,78 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HomeGateway.Gateway.Status;
+
+/// <summary>
+/// What the running service writes to <c>status.json</c> for the technician's commands (<c>homegateway sensors</c>):
+/// a published format, version 1. Fields are only ever added. Holds client data (door and bed states): the file is
+/// readable by the service user and its group only.
+/// </summary>
+public sealed record GatewayStatus
+{
+    public const int CurrentVersion = 1;
+
+    public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>When the service wrote this; an old value means the service is stopped or stuck.</summary>
+    public DateTimeOffset WrittenAt { get; init; }
+
+    public DateTimeOffset StartedAt { get; init; }
+
+    public string HomeId { get; init; } = "";
+
+    public string GatewayId { get; init; } = "";
+
+    public string Software { get; init; } = "";
+
+    public UplinkStatus Uplink { get; init; } = new();
+
+    /// <summary>Messages on MQTT topics of no sensor in the home file, since start.</summary>
+    public long UnknownTopicMessages { get; init; }
+
+    public IReadOnlyList<SensorStatus> Sensors { get; init; } = [];
+}
+
+/// <summary>The link to dispatch and what is waiting for it.</summary>
+public sealed record UplinkStatus
+{
+    /// <summary><c>disabled</c>, <c>connecting</c>, <c>connected</c> or <c>waiting</c> (backing off before a retry).</summary>
+    public string State { get; init; } = "";
+
+    /// <summary>Journal records dispatch has not acknowledged yet.</summary>
+    public long OutboxDepth { get; init; }
+}
+
+/// <summary>One sensor of the home file with what it last said; nulls for what it never reported.</summary>
+public sealed record SensorStatus
+{
+    public string Id { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string? Location { get; init; }
+
+    /// <summary><c>gpio:17</c> or <c>mqtt:zigbee2mqtt/front_door (zigbee2mqtt)</c>.</summary>
+    public string Input { get; init; } = "";
+
+    public string? State { get; init; }
+    public double? Value { get; init; }
+    public DateTimeOffset? StateAt { get; init; }
+
+    /// <summary><c>online</c>/<c>offline</c> as its network last reported it.</summary>
+    public string? Availability { get; init; }
+
+    public string? Tamper { get; init; }
+
+    /// <summary>The last readable message or event from it.</summary>
+    public DateTimeOffset? LastSeen { get; init; }
+
+    public int? BatteryPercent { get; init; }
+    public int? LinkQuality { get; init; }
+
+    /// <summary>Messages read / refused since the service started (MQTT sensors).</summary>
+    public long Accepted { get; init; }
+    public long Rejected { get; init; }
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GatewayStatus))]
+internal sealed partial class StatusJsonContext : JsonSerializerContext;

@@ -1,0 +1,151 @@
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Events;
+using HomeGateway.Gateway.Configuration;
+using HomeGateway.Gateway.Mqtt;
+using HomeGateway.Gateway.Uplink;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Gateway.Status;
+
+/// <summary>
+/// Writes <see cref="GatewayStatus"/> to <c>status.json</c> every few seconds, atomically (a reader never sees half
+/// a file). It goes to the runtime directory (<c>/run/homegateway</c> under systemd: RAM, no SD-card wear) so the
+/// technician's commands can read it without talking to the service.
+/// </summary>
+public sealed class StatusFileWriter(
+    IOptions<GatewayOptions> options,
+    HomeConfigSource homeSource,
+    SensorBoard board,
+    SensorInputStats mqttStats,
+    Journal.Journal journal,
+    DispatchUplink uplink,
+    TimeProvider time,
+    ILogger<StatusFileWriter> logger) : BackgroundService
+{
+    public const string FileName = "status.json";
+
+    /// <summary>How often the file is rewritten; readers call a file older than a few of these stale.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    private bool _failing;
+
+    /// <summary>Where the file goes: <c>Gateway:RuntimeDirectory</c>, else systemd's <c>RUNTIME_DIRECTORY</c>, else the data directory.</summary>
+    public static string PathFor(GatewayOptions options) =>
+        Path.Combine(
+            options.RuntimeDirectory is { Length: > 0 } configured ? configured
+            : Environment.GetEnvironmentVariable("RUNTIME_DIRECTORY") is { Length: > 0 } systemd ? systemd.Split(':')[0]
+            : options.DataDirectory,
+            FileName);
+
+    public GatewayStatus Snapshot()
+    {
+        var home = homeSource.Current;
+        var sensors = new List<SensorStatus>(home.Sensors.Count);
+        foreach (var sensor in home.Sensors)
+        {
+            var report = board.Find(sensor.Id);
+            var messageSeen = mqttStats.LastSeen(sensor.Id);
+            var lastSeen = report?.LastEventAt is { } e && (messageSeen is null || e > messageSeen) ? e : messageSeen;
+            sensors.Add(new SensorStatus
+            {
+                Id = sensor.Id,
+                Kind = SensorKindNames.ToName(sensor.Kind),
+                Location = sensor.Location,
+                Input = DescribeInput(sensor),
+                State = sensor.Kind == SensorKind.Tamper ? report?.Tamper : report?.State,
+                Value = report?.Value,
+                StateAt = report?.StateAt,
+                Availability = report?.Availability,
+                Tamper = sensor.Kind == SensorKind.Tamper ? null : report?.Tamper,
+                LastSeen = lastSeen,
+                BatteryPercent = report?.BatteryPercent,
+                LinkQuality = report?.LinkQuality,
+                Accepted = mqttStats.AcceptedMessages(sensor.Id),
+                Rejected = mqttStats.RejectedMessages(sensor.Id),
+            });
+        }
+
+        return new GatewayStatus
+        {
+            WrittenAt = time.GetUtcNow(),
+            StartedAt = _startedAt,
+            HomeId = home.HomeId,
+            GatewayId = uplink.GatewayId,
+            Software = DispatchUplink.SoftwareVersion,
+            Uplink = new UplinkStatus { State = uplink.State.ToString().ToLowerInvariant(), OutboxDepth = journal.OutboxDepth },
+            UnknownTopicMessages = mqttStats.TotalUnknownTopicMessages,
+            Sensors = sensors,
+        };
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var path = PathFor(options.Value);
+        using var timer = new PeriodicTimer(Interval, time);
+        do
+        {
+            Write(path);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        // One last write, so the file shows the state at shutdown rather than up to 5 s before it.
+        Write(PathFor(options.Value));
+    }
+
+    internal void Write(string path)
+    {
+        try
+        {
+            var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Snapshot(), StatusJsonContext.Default.GatewayStatus);
+            var temporary = path + ".tmp";
+            var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+            var streamOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                streamOptions.UnixCreateMode = mode;
+            }
+
+            using (var stream = new FileStream(temporary, streamOptions))
+            {
+                stream.Write(bytes);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            if (_failing)
+            {
+                _failing = false;
+                StatusLog.WritingAgain(logger, path);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The status file is a convenience: failing to write it must never touch the alarm path. Logged once per outage.
+            if (!_failing)
+            {
+                _failing = true;
+                StatusLog.WriteFailed(logger, path, ex.Message);
+            }
+        }
+    }
+
+    internal static string DescribeInput(SensorConfig sensor) =>
+        sensor.Gpio is { } gpio ? $"gpio:{gpio.Pin}"
+        : sensor.Mqtt is { } mqtt ? $"mqtt:{mqtt.Topic} ({mqtt.Profile})"
+        : "none";
+}
+
+internal static partial class StatusLog
+{
+    [LoggerMessage(2700, LogLevel.Warning, "Cannot write the status file {Path} ({Problem}); `homegateway sensors` will show old data until it can")]
+    public static partial void WriteFailed(ILogger logger, string path, string problem);
+
+    [LoggerMessage(2701, LogLevel.Information, "Writing the status file {Path} again")]
+    public static partial void WritingAgain(ILogger logger, string path);
+}
