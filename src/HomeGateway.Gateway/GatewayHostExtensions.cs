@@ -3,6 +3,7 @@ using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Configuration;
 using HomeGateway.Gateway.Feedback;
 using HomeGateway.Gateway.Gpio;
+using HomeGateway.Gateway.HomeAssistant;
 using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Status;
@@ -45,6 +46,12 @@ public static class GatewayHostExtensions
 
         services.AddSingleton<DispatchUplink>();
         services.AddHostedService(sp => sp.GetRequiredService<DispatchUplink>());
+
+        services.AddSingleton<HomeAssistantBridge>();
+        services.AddSingleton<IAlertObserver>(sp => sp.GetRequiredService<HomeAssistantBridge>());
+        services.AddSingleton<HomeAssistantBirth>();
+        services.AddSingleton<IMqttTopicHandler>(sp => sp.GetRequiredService<HomeAssistantBirth>());
+        services.AddHostedService(sp => sp.GetRequiredService<HomeAssistantBridge>());
 
         services.AddSingleton<StatusFileWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusFileWriter>());

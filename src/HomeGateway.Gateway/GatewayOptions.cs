@@ -30,6 +30,17 @@ public sealed class GatewayOptions
     public GpioOptions Gpio { get; set; } = new();
 
     public FeedbackOptions Feedback { get; set; } = new();
+
+    public HomeAssistantOptions HomeAssistant { get; set; } = new();
+}
+
+/// <summary>Home Assistant MQTT discovery of the gateway's alert and status entities, on the home's broker. Off by default.</summary>
+public sealed class HomeAssistantOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Home Assistant's discovery prefix (its MQTT integration setting).</summary>
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
 }
 
 /// <summary>The client's status LED and buzzer, wired to GPIO outputs (BCM numbers). Unset: not fitted.</summary>

@@ -85,6 +85,13 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add($"Gateway:Gpio:Driver '{options.Gpio.Driver}' must be 'auto' or 'simulated'");
         }
 
+        var prefix = options.HomeAssistant.DiscoveryPrefix;
+        if (options.HomeAssistant.Enabled
+            && (string.IsNullOrWhiteSpace(prefix) || prefix.IndexOfAny(['#', '+', ' ']) >= 0 || prefix.StartsWith('/') || prefix.EndsWith('/')))
+        {
+            problems.Add($"Gateway:HomeAssistant:DiscoveryPrefix '{prefix}' is not a topic prefix: no wildcards, spaces or leading/trailing '/' (Home Assistant's default is 'homeassistant')");
+        }
+
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
