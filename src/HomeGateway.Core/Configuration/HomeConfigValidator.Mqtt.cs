@@ -56,7 +56,7 @@ public static partial class HomeConfigValidator
         {
             if (mqtt.Key is null)
             {
-                problem($"{at}.mqtt", $"sensor '{sensorId}': profile '{mqtt.Profile}' needs mqtt.key, the path of the value in the message (e.g. Switch1 or DS18B20.Temperature)");
+                problem($"{at}.mqtt.key", $"sensor '{sensorId}': profile '{mqtt.Profile}' needs mqtt.key, the path of the value in the message (e.g. Switch1 or DS18B20.Temperature)");
             }
             else if (FindKeyProblem(mqtt.Key) is { } keyProblem)
             {
