@@ -9,6 +9,13 @@ internal static class JsonPayload
     {
         document = null;
         problem = null;
+        // The JSON reader checks UTF-8 only where it must; bytes that are not text must never reach a log or the journal.
+        if (!System.Text.Unicode.Utf8.IsValid(payload.Span))
+        {
+            problem = "payload is not UTF-8 text";
+            return false;
+        }
+
         try
         {
             document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 16 });
