@@ -36,6 +36,16 @@ public static class JournalRecordMapping
             wire.LinkQuality = lqi;
         }
 
+        if (e.BatteryLow is { } low)
+        {
+            wire.BatteryLow = low;
+        }
+
+        if (e.Detail is { } detail)
+        {
+            wire.Detail = detail;
+        }
+
         return wire;
     }
 
@@ -45,6 +55,8 @@ public static class JournalRecordMapping
             Value = wire.HasValue ? wire.Value : null,
             BatteryPercent = wire.HasBatteryPercent ? wire.BatteryPercent : null,
             LinkQuality = wire.HasLinkQuality ? wire.LinkQuality : null,
+            BatteryLow = wire.HasBatteryLow ? wire.BatteryLow : null,
+            Detail = wire.HasDetail ? wire.Detail : null,
         };
 
     public static AlertEvent ToWire(this CoreAlerts.AlertEvent a)

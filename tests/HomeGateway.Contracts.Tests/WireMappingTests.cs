@@ -25,8 +25,10 @@ public class WireMappingTests
             BatteryPercent = 87,
             LinkQuality = 120,
             Value = 21.5,
+            BatteryLow = true,
+            Detail = "code=jam",
         };
-        var bare = full with { BatteryPercent = null, LinkQuality = null, Value = null };
+        var bare = full with { BatteryPercent = null, LinkQuality = null, Value = null, BatteryLow = null, Detail = null };
 
         Assert.Equal(full, RoundTrip(full));
         Assert.Equal(bare, RoundTrip(bare));

@@ -51,14 +51,25 @@ public sealed record MqttInputConfig(string Topic, string Profile)
 {
     /// <summary>The device model, where the payload keys depend on it (fall radars).</summary>
     public string? Model { get; init; }
+
+    /// <summary>
+    /// Where in the payload the sensor's value is, as a dotted path (<c>Switch1</c>, <c>DS18B20.Temperature</c>):
+    /// one Tasmota message carries every sensor of the device. Required for <see cref="MqttProfiles.Tasmota"/>, unused otherwise.
+    /// </summary>
+    public string? Key { get; init; }
 }
 
 public static class MqttProfiles
 {
     public const string Zigbee2Mqtt = "zigbee2mqtt";
     public const string HomeGateway = "homegateway";
+    public const string EspHome = "esphome";
+    public const string Tasmota = "tasmota";
 
-    public static readonly IReadOnlyList<string> All = [Zigbee2Mqtt, HomeGateway];
+    public static readonly IReadOnlyList<string> All = [Zigbee2Mqtt, EspHome, Tasmota, HomeGateway];
+
+    /// <summary>Profiles whose one message carries several sensors, told apart by <see cref="MqttInputConfig.Key"/>.</summary>
+    public static bool NeedsKey(string profile) => profile == Tasmota;
 }
 
 /// <summary>The care-plan rules this home uses. A rule left out is off.</summary>

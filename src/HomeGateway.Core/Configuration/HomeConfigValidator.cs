@@ -80,23 +80,7 @@ public static partial class HomeConfigValidator
 
             if (sensor.Mqtt is { } mqtt)
             {
-                if (string.IsNullOrWhiteSpace(mqtt.Topic) || mqtt.Topic.Contains('#') || mqtt.Topic.Contains('+'))
-                {
-                    Problem($"{at}.mqtt.topic", "topic must be a concrete topic name without wildcards");
-                }
-                else if (seenTopics.TryGetValue(mqtt.Topic, out var other))
-                {
-                    Problem($"{at}.mqtt.topic", $"topic '{mqtt.Topic}' is already used by sensor '{other}'");
-                }
-                else
-                {
-                    seenTopics[mqtt.Topic] = sensor.Id;
-                }
-
-                if (!MqttProfiles.All.Contains(mqtt.Profile))
-                {
-                    Problem($"{at}.mqtt.profile", $"unknown profile '{mqtt.Profile}'; use one of: {string.Join(", ", MqttProfiles.All)}");
-                }
+                ValidateMqtt(sensor.Id, mqtt, at, seenTopics, Problem);
             }
         }
 

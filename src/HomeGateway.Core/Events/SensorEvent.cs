@@ -25,4 +25,16 @@ public sealed record SensorEvent(
 
     /// <summary>Radio link quality as the device network reports it (Zigbee LQI 0–255).</summary>
     public int? LinkQuality { get; init; }
+
+    /// <summary>
+    /// The device's own low-battery flag (Zigbee2MQTT <c>battery_low</c>), when it sent one: many devices report
+    /// the flag long before, or instead of, a percentage. Null when the message did not say.
+    /// </summary>
+    public bool? BatteryLow { get; init; }
+
+    /// <summary>
+    /// What the device added to the state in its own words, short and machine-readable: a dispenser error's
+    /// <c>code=jam</c>, a dose's <c>dose_id=morning</c>. For the dispatcher and the journal; rules never branch on it.
+    /// </summary>
+    public string? Detail { get; init; }
 }

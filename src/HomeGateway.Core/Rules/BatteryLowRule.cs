@@ -9,7 +9,10 @@ namespace HomeGateway.Core.Rules;
 /// Any message carrying a battery level strictly below <c>threshold</c> raises a low alert for that sensor, once:
 /// further low readings add nothing (a battery reports every hour; nobody needs a count of them). A level strictly
 /// above <c>threshold + hysteresis</c> clears it (the battery was replaced); levels in between change nothing, so
-/// a battery hovering at the threshold cannot flap. Messages without a level are ignored.
+/// a battery hovering at the threshold cannot flap. The device's own flag counts too (Zigbee2MQTT <c>battery_low</c>):
+/// <c>true</c> raises whatever the level says (the device knows its cell chemistry better than a fixed threshold);
+/// <c>false</c> clears only when no level came with it, or the level is above the band as well. Messages with
+/// neither a level nor a flag are ignored.
 /// </summary>
 public sealed class BatteryLowRule(BatteryLowRuleConfig config) : Rule
 {
@@ -19,20 +22,23 @@ public sealed class BatteryLowRule(BatteryLowRuleConfig config) : Rule
 
     public override void Observe(SensorEvent e, long seq, RuleContext context, List<AlertEvent> output)
     {
-        if (e.BatteryPercent is not { } level || context.Home.FindSensor(e.SensorId) is null)
+        if ((e.BatteryPercent is null && e.BatteryLow is null) || context.Home.FindSensor(e.SensorId) is null)
         {
             return;
         }
 
         var where = ConditionAlerts.Describe(context.Home, e.SensorId);
-        if (level < config.Threshold)
+        var level = e.BatteryPercent;
+        if (e.BatteryLow == true || level < config.Threshold)
         {
-            alerts.Start(e, seq, context.Now, AlertPriority.Low, $"Battery of {where} is low ({level} %): replace it",
+            var why = level is { } l ? $"{l} %" : "the device reports battery_low";
+            alerts.Start(e, seq, context.Now, AlertPriority.Low, $"Battery of {where} is low ({why}): replace it",
                 context, output, countRepeats: false);
         }
-        else if (level > config.Threshold + config.Hysteresis)
+        else if (level is { } l ? l > config.Threshold + config.Hysteresis : e.BatteryLow == false)
         {
-            alerts.End(e, seq, context.Now, $"Battery of {where} is at {level} % again", output);
+            var why = level is { } l2 ? $"at {l2} %" : "no longer low";
+            alerts.End(e, seq, context.Now, $"Battery of {where} is {why} again", output);
         }
     }
 

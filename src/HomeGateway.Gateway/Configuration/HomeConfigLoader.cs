@@ -47,8 +47,11 @@ public static partial class HomeConfigLoader
                 if (home.Sensors[i].Mqtt is { } mqtt && MqttPayloadProfiles.Find(mqtt.Profile) is { } profile
                     && profile.FindProblem(home.Sensors[i]) is { } problem)
                 {
-                    var field = $"sensors[{i}].mqtt";
-                    reader.Problems.Add(new ConfigProblem(field, problem, reader.LineOf(field)));
+                    var field = $"sensors[{i}].{problem.Field}";
+                    if (!reader.Problems.Exists(p => p.Field == field))
+                    {
+                        reader.Problems.Add(new ConfigProblem(field, $"sensor '{home.Sensors[i].Id}': {problem.Message}", reader.LineOf(field)));
+                    }
                 }
             }
         }
@@ -259,12 +262,16 @@ public static partial class HomeConfigLoader
             MqttInputConfig? mqtt = null;
             if (map.TryGetValue("mqtt", out var mqttNode) && Expect<YamlMappingNode>(mqttNode, $"{at}.mqtt") is { } mqttMapping)
             {
-                var m = Mapping(mqttMapping, $"{at}.mqtt", ["topic", "profile", "model"]);
+                var m = Mapping(mqttMapping, $"{at}.mqtt", ["topic", "profile", "model", "key"]);
                 var topic = RequiredString(m, "topic", $"{at}.mqtt.topic");
                 var profile = RequiredString(m, "profile", $"{at}.mqtt.profile");
                 if (topic is not null && profile is not null)
                 {
-                    mqtt = new MqttInputConfig(topic, profile) { Model = OptionalString(m, "model", $"{at}.mqtt.model") };
+                    mqtt = new MqttInputConfig(topic, profile)
+                    {
+                        Model = OptionalString(m, "model", $"{at}.mqtt.model"),
+                        Key = OptionalString(m, "key", $"{at}.mqtt.key"),
+                    };
                 }
             }
 

@@ -9,13 +9,21 @@ internal static class JsonPayload
     {
         document = null;
         problem = null;
+        // The JSON reader checks UTF-8 only where it must; bytes that are not text must never reach a log or the journal.
+        if (!System.Text.Unicode.Utf8.IsValid(payload.Span))
+        {
+            problem = "payload is not UTF-8 text";
+            return false;
+        }
+
         try
         {
             document = JsonDocument.Parse(payload, new JsonDocumentOptions { MaxDepth = 16 });
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            problem = $"malformed JSON ({e.Message})";
+            // Invalid UTF-8 and nesting beyond MaxDepth land here too: a device never needs either.
+            problem = $"malformed JSON ({Shorten(e.Message, 120)})";
             return false;
         }
 
@@ -90,17 +98,48 @@ internal static class JsonPayload
     }
 
     /// <summary>
-    /// Battery 0–100 % and link quality 0–255, when present and sane. Out-of-range or mistyped values are dropped,
-    /// not refused: they must never cost the door or fall state that came in the same message.
+    /// Battery 0–100 %, link quality 0–255, <c>battery_low</c> and <c>voltage</c> (mV, 0–100 000), when present and sane.
+    /// Out-of-range or mistyped values are dropped, not refused: they must never cost the door or fall state that came
+    /// in the same message.
     /// </summary>
-    public static (int? Battery, int? LinkQuality) ReadHealth(JsonElement obj)
+    public static (int? Battery, int? LinkQuality, bool? BatteryLow, int? Voltage) ReadHealth(JsonElement obj)
     {
         int? battery = TryNumber(obj, "battery", out var b, out _) && b is >= 0 and <= 100 ? (int)Math.Round(b.Value) : null;
         int? link = TryNumber(obj, "linkquality", out var l, out _) && l is >= 0 and <= 255 ? (int)Math.Round(l.Value) : null;
-        return (battery, link);
+        bool? low = TryBool(obj, "battery_low", out var lowFlag, out _) ? lowFlag : null;
+        int? voltage = TryNumber(obj, "voltage", out var v, out _) && v is >= 0 and <= 100_000 ? (int)Math.Round(v.Value) : null;
+        return (battery, link, low, voltage);
     }
 
-    private static string Describe(JsonElement element) => element.ValueKind switch
+    /// <summary>The element at a dotted path (<c>DS18B20.Temperature</c>); false when any level is missing or not an object.</summary>
+    public static bool TryGetPath(JsonElement obj, string dottedPath, out JsonElement element)
+    {
+        element = obj;
+        foreach (var segment in dottedPath.Split('.'))
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(segment, out element))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A device's text for a log line: at most <paramref name="max"/> characters, control characters replaced.</summary>
+    public static string Shorten(string text, int max = 40)
+    {
+        var cut = text.Length <= max ? text : text[..max] + "…";
+        return string.Create(cut.Length, cut, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+    }
+
+    public static string Describe(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.True or JsonValueKind.False => "boolean",
         _ => element.ValueKind.ToString().ToLowerInvariant(),

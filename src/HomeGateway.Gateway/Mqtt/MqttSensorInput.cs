@@ -12,15 +12,14 @@ using MQTTnet.Server;
 namespace HomeGateway.Gateway.Mqtt;
 
 /// <summary>
-/// Reads every message published into the embedded broker: finds the sensor by topic (the state topic, or
-/// <c>&lt;topic&gt;/availability</c>), lets the sensor's profile normalise the payload and hands the resulting
-/// <see cref="SensorEvent"/>s to the pipeline. A bad message is counted and logged and goes no further;
+/// Reads every message published into the embedded broker (or an external one): finds the sensors fed by the topic
+/// (a topic may feed several: a Tasmota message carries all sensors of the device, an ESPHome node's status covers all
+/// its sensors, a Zigbee2MQTT bridge all devices behind it), lets each sensor's profile normalise the payload and hands
+/// the resulting <see cref="SensorEvent"/>s to the pipeline. A bad message is counted and logged and goes no further;
 /// it never stops other messages. Holds no rule logic.
 /// </summary>
 public sealed class MqttSensorInput
 {
-    private const string AvailabilitySuffix = "/availability";
-
     private readonly HomeConfig _home;
     private readonly ISensorEventSink _sink;
     private readonly SensorInputStats _stats;
@@ -28,7 +27,8 @@ public sealed class MqttSensorInput
     private readonly ILogger _logger;
     private readonly int _maxPayloadBytes;
     private readonly string _gatewayTopicPrefix;
-    private readonly Dictionary<string, Route> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Route>> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Availability> _availability = new(StringComparer.Ordinal);
     private readonly LogGate _logGate;
 
     // The last tamper state per sensor: Zigbee2MQTT repeats the full state (tamper: false) in every message,
@@ -60,16 +60,30 @@ public sealed class MqttSensorInput
 
         foreach (var sensor in home.Sensors)
         {
-            if (sensor.Mqtt is { } mqtt)
+            if (sensor.Mqtt is not { } mqtt)
             {
-                var profile = MqttPayloadProfiles.Find(mqtt.Profile)!;
-                _routes[mqtt.Topic] = new Route(sensor, profile, IsAvailability: false);
-                _routes.TryAdd(mqtt.Topic + AvailabilitySuffix, new Route(sensor, profile, IsAvailability: true));
+                continue;
+            }
+
+            var profile = MqttPayloadProfiles.Find(mqtt.Profile)!;
+            _availability[sensor.Id] = new Availability();
+            foreach (var topic in profile.Topics(mqtt))
+            {
+                if (!_routes.TryGetValue(topic.Topic, out var routes))
+                {
+                    _routes[topic.Topic] = routes = [];
+                }
+
+                // The same sensor twice on one topic would double its events (two bridge candidates never coincide).
+                if (!routes.Exists(r => r.Sensor.Id == sensor.Id))
+                {
+                    routes.Add(new Route(sensor, profile, topic.Role));
+                }
             }
         }
     }
 
-    /// <summary>Every topic this input reads (state and availability topics of the home file's MQTT sensors): what a client of an external broker subscribes to.</summary>
+    /// <summary>Every topic this input reads (state, availability and bridge topics of the home file's MQTT sensors): what a client of an external broker subscribes to.</summary>
     public IReadOnlyCollection<string> SubscriptionTopics => _routes.Keys;
 
     /// <summary>The embedded broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.</summary>
@@ -81,7 +95,7 @@ public sealed class MqttSensorInput
 
     /// <summary>
     /// One message from any broker (the embedded one, or an external one the gateway subscribes to): routed to its
-    /// sensor, read by the sensor's profile, handed to the pipeline. Never throws for bad input.
+    /// sensors, read by each sensor's profile, handed to the pipeline. Never throws for bad input.
     /// </summary>
     /// <param name="publisherClientId">The MQTT client that published it when known (embedded broker); null from an external broker.</param>
     /// <returns>False when the message must not be passed on to other subscribers (oversized, or a forged gateway topic).</returns>
@@ -103,7 +117,7 @@ public sealed class MqttSensorInput
             return true;
         }
 
-        if (!_routes.TryGetValue(topic, out var route))
+        if (!_routes.TryGetValue(topic, out var routes))
         {
             _stats.CountUnknownTopic(topic);
             if (_logGate.TryPass("topic:" + topic, out var held))
@@ -117,11 +131,15 @@ public sealed class MqttSensorInput
         if (payload.Length > _maxPayloadBytes)
         {
             // Not forwarded to subscribers either: an oversized message is refused at the broker.
-            Reject(route.Sensor, topic, $"payload of {payload.Length} bytes is larger than the limit of {_maxPayloadBytes}");
+            foreach (var route in routes)
+            {
+                Reject(route.Sensor, topic, $"payload of {payload.Length} bytes is larger than the limit of {_maxPayloadBytes}");
+            }
+
             return false;
         }
 
-        var events = Normalise(route, topic, payload.IsSingleSegment ? payload.First : payload.ToArray());
+        var events = Normalise(routes, topic, payload.IsSingleSegment ? payload.First : payload.ToArray());
         foreach (var e in events)
         {
             try
@@ -134,7 +152,7 @@ public sealed class MqttSensorInput
             }
             catch (Exception ex)
             {
-                MqttLog.SinkFailed(_logger, route.Sensor.Id, ex);
+                MqttLog.SinkFailed(_logger, e.SensorId, ex);
             }
         }
 
@@ -143,29 +161,52 @@ public sealed class MqttSensorInput
 
     /// <summary>The events one message yields (none when it was refused or carried nothing new). Counts and logs refusals.</summary>
     internal IReadOnlyList<SensorEvent> Normalise(string topic, ReadOnlyMemory<byte> payload) =>
-        _routes.TryGetValue(topic, out var route) ? Normalise(route, topic, payload) : [];
+        _routes.TryGetValue(topic, out var routes) ? Normalise(routes, topic, payload) : [];
 
-    private List<SensorEvent> Normalise(Route route, string topic, ReadOnlyMemory<byte> payload)
+    private List<SensorEvent> Normalise(List<Route> routes, string topic, ReadOnlyMemory<byte> payload)
+    {
+        var events = new List<SensorEvent>();
+        string? availability = null;
+        var availabilityRead = false;
+        foreach (var route in routes)
+        {
+            if (route.Role == MqttTopicRole.State)
+            {
+                NormaliseState(route, topic, payload, events);
+                continue;
+            }
+
+            if (!availabilityRead)
+            {
+                availability = ReadAvailability(payload.Span);
+                availabilityRead = true;
+            }
+
+            if (availability is null)
+            {
+                Reject(route.Sensor, topic, "availability must be online or offline (plain or {\"state\":...})");
+                continue;
+            }
+
+            _stats.CountAccepted(route.Sensor.Id, _time.GetUtcNow());
+            if (_availability[route.Sensor.Id].Report(topic, availability) is { } changed)
+            {
+                events.Add(new SensorEvent(_home.HomeId, route.Sensor.Id, SensorKind.Availability, changed, _time.GetUtcNow(), "mqtt:" + topic));
+            }
+        }
+
+        return events;
+    }
+
+    private void NormaliseState(Route route, string topic, ReadOnlyMemory<byte> payload, List<SensorEvent> events)
     {
         var sensor = route.Sensor;
         var at = _time.GetUtcNow();
         var source = "mqtt:" + topic;
-        if (route.IsAvailability)
-        {
-            if (ReadAvailability(payload.Span) is not { } state)
-            {
-                Reject(sensor, topic, "availability must be online or offline (plain or {\"state\":...})");
-                return [];
-            }
-
-            _stats.CountAccepted(sensor.Id, at);
-            return [new SensorEvent(_home.HomeId, sensor.Id, SensorKind.Availability, state, at, source)];
-        }
-
         PayloadReading reading;
         try
         {
-            reading = route.Profile.Read(sensor, payload);
+            reading = route.Profile.Read(sensor, topic, payload);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -176,11 +217,11 @@ public sealed class MqttSensorInput
         if (reading.Rejection is { } reason)
         {
             Reject(sensor, topic, reason);
-            return [];
+            return;
         }
 
         _stats.CountAccepted(sensor.Id, at);
-        var events = new List<SensorEvent>(reading.States.Count);
+        _stats.RecordHealth(sensor.Id, reading.BatteryPercent, reading.BatteryLow, reading.LinkQuality, reading.VoltageMillivolts);
         foreach (var state in reading.States)
         {
             if (state.Kind == SensorKind.Tamper && sensor.Kind != SensorKind.Tamper && !TamperChanged(sensor.Id, state.State))
@@ -193,10 +234,10 @@ public sealed class MqttSensorInput
                 Value = state.Value,
                 BatteryPercent = reading.BatteryPercent,
                 LinkQuality = reading.LinkQuality,
+                BatteryLow = reading.BatteryLow,
+                Detail = state.Detail,
             });
         }
-
-        return events;
     }
 
     private bool TamperChanged(string sensorId, string state)
@@ -209,7 +250,11 @@ public sealed class MqttSensorInput
 
     private static string? ReadAvailability(ReadOnlySpan<byte> payload)
     {
-        var text = Encoding.UTF8.GetString(payload).Trim();
+        if (PlainText.TryRead(payload, out var text) is not null)
+        {
+            return null;
+        }
+
         if (text.StartsWith('{'))
         {
             try
@@ -238,14 +283,41 @@ public sealed class MqttSensorInput
 
     private void Reject(SensorConfig sensor, string topic, string reason)
     {
-        _stats.CountRejected(sensor.Id);
+        _stats.CountRejected(sensor.Id, reason, _time.GetUtcNow());
         if (_logGate.TryPass("sensor:" + sensor.Id, out var held))
         {
             MqttLog.MessageRejected(_logger, sensor.Id, topic, reason, held);
         }
     }
 
-    private sealed record Route(SensorConfig Sensor, IMqttPayloadProfile Profile, bool IsAvailability);
+    private sealed record Route(SensorConfig Sensor, IMqttPayloadProfile Profile, MqttTopicRole Role);
+
+    /// <summary>
+    /// One sensor's availability from all that speak for it: the device's own topic and any bridge it sits behind.
+    /// It is offline while any of them says offline, online once one says online and none says offline; an event is
+    /// due only when that changes (the first report after start always is one).
+    /// </summary>
+    private sealed class Availability
+    {
+        private readonly Dictionary<string, string> _bySource = new(StringComparer.Ordinal);
+        private string? _emitted;
+
+        public string? Report(string topic, string state)
+        {
+            lock (_bySource)
+            {
+                _bySource[topic] = state;
+                var now = _bySource.ContainsValue(SensorStates.Offline) ? SensorStates.Offline : SensorStates.Online;
+                if (now == _emitted)
+                {
+                    return null;
+                }
+
+                _emitted = now;
+                return now;
+            }
+        }
+    }
 }
 
 /// <summary>The topics the gateway itself publishes on.</summary>

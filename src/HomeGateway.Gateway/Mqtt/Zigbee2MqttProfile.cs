@@ -48,27 +48,47 @@ public sealed class Zigbee2MqttProfile : IMqttPayloadProfile
     [
         SensorKind.Door, SensorKind.Motion, SensorKind.Presence, SensorKind.Bed, SensorKind.Chair, SensorKind.Fall,
         SensorKind.HelpButton, SensorKind.Smoke, SensorKind.WaterLeak, SensorKind.Tamper, SensorKind.Temperature,
+        SensorKind.Gas, SensorKind.CarbonMonoxide,
     ];
+
+    /// <summary>The kinds this profile reads.</summary>
+    public static IReadOnlyCollection<SensorKind> Kinds => Supported;
 
     public string Name => MqttProfiles.Zigbee2Mqtt;
 
     /// <summary>The fall radar models this profile knows.</summary>
     public static IEnumerable<string> KnownFallModels => FallModels.Keys;
 
-    public string? FindProblem(SensorConfig sensor)
+    public MqttSensorProblem? FindProblem(SensorConfig sensor)
     {
         if (!Supported.Contains(sensor.Kind))
         {
-            return $"kind '{SensorKindNames.ToName(sensor.Kind)}' cannot be read from Zigbee2MQTT";
+            return new("kind", $"kind '{SensorKindNames.ToName(sensor.Kind)}' cannot be read from Zigbee2MQTT");
         }
 
         if (sensor.Kind == SensorKind.Fall && (sensor.Mqtt?.Model is not { } model || !FallModels.ContainsKey(model)))
         {
             var given = sensor.Mqtt?.Model is { } m ? $"model '{m}' is not a known fall radar" : "mqtt.model is missing";
-            return $"{given}; Zigbee2MQTT fall sensors report falls under model-specific keys, so set mqtt.model to one of: {string.Join(", ", FallModels.Keys)}";
+            return new("mqtt.model", $"{given}; Zigbee2MQTT fall sensors report falls under model-specific keys, so set mqtt.model to one of: {string.Join(", ", FallModels.Keys)}");
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The state topic, its <c>/availability</c> sibling (Zigbee2MQTT's device availability, off by default) and the
+    /// bridge's <c>bridge/state</c> under every possible base topic: a friendly name may contain '/', so which prefix
+    /// is the base topic cannot be told from the topic alone, and a candidate nobody publishes on costs nothing.
+    /// </summary>
+    public IReadOnlyList<MqttTopic> Topics(MqttInputConfig mqtt)
+    {
+        var topics = new List<MqttTopic> { new(mqtt.Topic, MqttTopicRole.State), new(mqtt.Topic + "/availability", MqttTopicRole.Availability) };
+        for (var slash = mqtt.Topic.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = mqtt.Topic.IndexOf('/', slash + 1))
+        {
+            topics.Add(new MqttTopic(mqtt.Topic[..slash] + "/bridge/state", MqttTopicRole.Bridge));
+        }
+
+        return topics;
     }
 
     public PayloadReading Read(SensorConfig sensor, ReadOnlyMemory<byte> payload)
@@ -101,8 +121,8 @@ public sealed class Zigbee2MqttProfile : IMqttPayloadProfile
                 }
             }
 
-            var (battery, link) = JsonPayload.ReadHealth(obj);
-            return new PayloadReading(states, battery, link);
+            var (battery, link, low, voltage) = JsonPayload.ReadHealth(obj);
+            return new PayloadReading(states, battery, link) { BatteryLow = low, VoltageMillivolts = voltage };
         }
     }
 
@@ -115,19 +135,26 @@ public sealed class Zigbee2MqttProfile : IMqttPayloadProfile
                 // Zigbee2MQTT's contact is true when the magnet is near: the door is closed.
                 return Flag(obj, "contact", kind, SensorStates.Closed, SensorStates.Open, states);
             case SensorKind.Motion:
-                return Flag(obj, "occupancy", kind, SensorStates.Detected, SensorStates.Clear, states);
+                // Vibration sensors (on a bed frame, a walker) are the motion source of devices without occupancy.
+                return Present(obj, "occupancy") || !Present(obj, "vibration")
+                    ? Flag(obj, "occupancy", kind, SensorStates.Detected, SensorStates.Clear, states)
+                    : Flag(obj, "vibration", kind, SensorStates.Detected, SensorStates.Clear, states);
             case SensorKind.Presence:
-                return obj.TryGetProperty("presence", out _)
+                return Present(obj, "presence")
                     ? Flag(obj, "presence", kind, SensorStates.Detected, SensorStates.Clear, states)
                     : Flag(obj, "occupancy", kind, SensorStates.Detected, SensorStates.Clear, states);
             case SensorKind.Bed or SensorKind.Chair:
-                return obj.TryGetProperty("occupancy", out _)
+                return Present(obj, "occupancy")
                     ? Flag(obj, "occupancy", kind, SensorStates.Occupied, SensorStates.Empty, states)
                     : Flag(obj, "presence", kind, SensorStates.Occupied, SensorStates.Empty, states);
             case SensorKind.Smoke:
                 return Flag(obj, "smoke", kind, SensorStates.Detected, SensorStates.Clear, states);
             case SensorKind.WaterLeak:
                 return Flag(obj, "water_leak", kind, SensorStates.Detected, SensorStates.Clear, states);
+            case SensorKind.Gas:
+                return Flag(obj, "gas", kind, SensorStates.Detected, SensorStates.Clear, states);
+            case SensorKind.CarbonMonoxide:
+                return Flag(obj, "carbon_monoxide", kind, SensorStates.Detected, SensorStates.Clear, states);
             case SensorKind.Tamper:
                 return Flag(obj, "tamper", kind, SensorStates.Detected, SensorStates.Clear, states);
             case SensorKind.Temperature:
@@ -170,7 +197,7 @@ public sealed class Zigbee2MqttProfile : IMqttPayloadProfile
 
         if (!model.States.TryGetValue(status, out var state))
         {
-            return $"'{model.Key}' has unknown value '{status}'";
+            return $"'{model.Key}' has unknown value '{JsonPayload.Shorten(status)}'";
         }
 
         states.Add(new StateReading(SensorKind.Fall, state));
@@ -198,7 +225,7 @@ public sealed class Zigbee2MqttProfile : IMqttPayloadProfile
                 return null;
             }
 
-            return $"'action' value '{action}' is not a button press or release";
+            return $"'action' value '{JsonPayload.Shorten(action)}' is not a button press or release";
         }
 
         // SOS pendants report sos: true on a press; sos: false is their idle state, not a release.
@@ -229,6 +256,10 @@ public sealed class Zigbee2MqttProfile : IMqttPayloadProfile
 
         return null;
     }
+
+    // Zigbee2MQTT sends null for a key the device has not reported yet: null counts as absent.
+    private static bool Present(JsonElement obj, string key) =>
+        obj.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null;
 
     private sealed record FallModel(string Key, Dictionary<string, string> States);
 }

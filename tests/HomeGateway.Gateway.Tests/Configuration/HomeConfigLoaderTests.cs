@@ -101,7 +101,7 @@ public class HomeConfigLoaderTests
         const string yaml = "home: { id: a, timezone: UTC }\nsensors:\n  - id: radar\n    kind: fall\n    mqtt: { topic: z/radar, profile: zigbee2mqtt }\n";
         var error = Assert.Throws<HomeConfigException>(() => HomeConfigLoader.Parse(yaml, "h.yaml"));
         var problem = Assert.Single(error.Problems);
-        Assert.Equal(("sensors[0].mqtt", 5), (problem.Field, problem.Line));
+        Assert.Equal(("sensors[0].mqtt.model", 5), (problem.Field, problem.Line));
     }
 
     [Fact]

@@ -63,8 +63,9 @@ public class Zigbee2MqttProfileTests
     [Fact]
     public void Fall_sensor_without_a_known_model_is_a_config_problem()
     {
-        Assert.Contains("mqtt.model", Profile.FindProblem(Sensor(SensorKind.Fall)));
-        Assert.Contains("aqara-fp1", Profile.FindProblem(Sensor(SensorKind.Fall, "aqara-fp1")));
+        Assert.Equal("mqtt.model", Profile.FindProblem(Sensor(SensorKind.Fall))!.Field);
+        Assert.Contains("mqtt.model", Profile.FindProblem(Sensor(SensorKind.Fall))!.Message);
+        Assert.Contains("aqara-fp1", Profile.FindProblem(Sensor(SensorKind.Fall, "aqara-fp1"))!.Message);
         Assert.Null(Profile.FindProblem(Sensor(SensorKind.Fall, Zigbee2MqttProfile.HeimanHs2fdEf1)));
     }
 
