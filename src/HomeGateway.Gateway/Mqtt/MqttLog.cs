@@ -35,6 +35,9 @@ internal static partial class MqttLog
     [LoggerMessage(EventId = 2123, Level = LogLevel.Error, Message = "MQTT message from sensor '{SensorId}' could not be handed to the pipeline")]
     public static partial void SinkFailed(ILogger logger, string sensorId, Exception exception);
 
+    [LoggerMessage(EventId = 2124, Level = LogLevel.Error, Message = "The gateway's own handler of MQTT topic '{Topic}' failed; the message is dropped")]
+    public static partial void TopicHandlerFailed(ILogger logger, string topic, Exception exception);
+
     [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Alert {AlertId} step not republished on local MQTT: the broker is not running")]
     public static partial void AlertNotRepublished(ILogger logger, string alertId);
 

@@ -26,10 +26,11 @@ public sealed class MqttSensorInput
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _maxPayloadBytes;
-    private readonly string _gatewayTopicPrefix;
     private readonly Dictionary<string, List<Route>> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Availability> _availability = new(StringComparer.Ordinal);
     private readonly LogGate _logGate;
+    private readonly string[] _gatewayTopicPrefixes;
+    private readonly Dictionary<string, IMqttTopicHandler> _handlers = new(StringComparer.Ordinal);
 
     // The last tamper state per sensor: Zigbee2MQTT repeats the full state (tamper: false) in every message,
     // and one journal record per message for an unchanged side state is noise, not information.
@@ -41,7 +42,8 @@ public sealed class MqttSensorInput
         ISensorEventSink sink,
         SensorInputStats stats,
         TimeProvider time,
-        ILogger<MqttSensorInput> logger)
+        ILogger<MqttSensorInput> logger,
+        IEnumerable<IMqttTopicHandler>? handlers = null)
     {
         var problems = MqttPayloadProfiles.FindProblems(home);
         if (problems.Count > 0)
@@ -55,8 +57,16 @@ public sealed class MqttSensorInput
         _time = time;
         _logger = logger;
         _maxPayloadBytes = options.Value.Mqtt.MaxPayloadBytes;
-        _gatewayTopicPrefix = AlertTopics.For(home.HomeId);
+        _gatewayTopicPrefixes = [AlertTopics.For(home.HomeId), GatewayTopics.For(home.HomeId)];
         _logGate = new LogGate(time, TimeSpan.FromMinutes(1));
+
+        foreach (var handler in handlers ?? [])
+        {
+            foreach (var topic in handler.Topics)
+            {
+                _handlers[topic] = handler;
+            }
+        }
 
         foreach (var sensor in home.Sensors)
         {
@@ -84,7 +94,7 @@ public sealed class MqttSensorInput
     }
 
     /// <summary>Every topic this input reads (state, availability and bridge topics of the home file's MQTT sensors): what a client of an external broker subscribes to.</summary>
-    public IReadOnlyCollection<string> SubscriptionTopics => _routes.Keys;
+    public IReadOnlyCollection<string> SubscriptionTopics => [.. _routes.Keys, .. _handlers.Keys.Where(t => !_routes.ContainsKey(t))];
 
     /// <summary>The embedded broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.</summary>
     internal async Task OnPublishAsync(InterceptingPublishEventArgs args)
@@ -101,7 +111,7 @@ public sealed class MqttSensorInput
     /// <returns>False when the message must not be passed on to other subscribers (oversized, or a forged gateway topic).</returns>
     public async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload, string? publisherClientId, CancellationToken cancellationToken)
     {
-        if (AlertTopics.IsGatewayTopic(topic, _gatewayTopicPrefix))
+        if (Array.Exists(_gatewayTopicPrefixes, prefix => AlertTopics.IsGatewayTopic(topic, prefix)))
         {
             // The gateway's own topics: only the gateway may publish there, and they are not sensor input.
             if (publisherClientId is not null && !string.Equals(publisherClientId, EmbeddedMqttBroker.GatewayClientId, StringComparison.Ordinal))
@@ -117,8 +127,25 @@ public sealed class MqttSensorInput
             return true;
         }
 
+        if (_handlers.TryGetValue(topic, out var handler) && payload.Length <= _maxPayloadBytes)
+        {
+            try
+            {
+                await handler.HandleAsync(topic, payload, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                MqttLog.TopicHandlerFailed(_logger, topic, ex);
+            }
+        }
+
         if (!_routes.TryGetValue(topic, out var routes))
         {
+            if (handler is not null)
+            {
+                return true;
+            }
+
             _stats.CountUnknownTopic(topic);
             if (_logGate.TryPass("topic:" + topic, out var held))
             {
