@@ -29,6 +29,7 @@ public static class GatewayCli
         root.Subcommands.Add(CreateConfigCommand());
         root.Subcommands.Add(Mqtt.MqttCommands.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(GpioWatchCommand.Create());
         return root;
     }
 
