@@ -39,7 +39,7 @@ internal static class GpioWatchCommand
         var activeLow = new Option<bool>("--active-low") { Description = "With --pin: low means active (a contact to GND with a pull-up)" };
         var debounce = new Option<int>("--debounce-ms") { Description = "With --pin: debounce time in ms", DefaultValueFactory = _ => 50 };
         var driver = new Option<string>("--driver") { Description = "GPIO driver as in Gateway:Gpio:Driver: auto, libgpiod, libgpiodv2, sysfs or simulated", DefaultValueFactory = _ => GpioSelection.Auto };
-        var chip = new Option<string>("--chip") { Description = "GPIO chip label as in Gateway:Gpio:Chip (default: auto)", DefaultValueFactory = _ => GpioSelection.Auto };
+        var chip = new Option<string>("--chip") { Description = "GPIO chip label as in Gateway:Gpio:Chip, e.g. pinctrl-rp1", DefaultValueFactory = _ => GpioSelection.Auto };
         var pinsDir = new Option<DirectoryInfo?>("--pins-dir") { Description = "With --driver simulated: the pin-file directory (Gateway:Gpio:SimulatedPinDirectory)" };
         var forSeconds = new Option<double?>("--for") { Description = "Stop after this many seconds (default: until Ctrl-C)" };
         var watch = new Command("watch", "Show each pin's level and meaning live, for checking wiring. Stop the service first: it holds the pins.")
