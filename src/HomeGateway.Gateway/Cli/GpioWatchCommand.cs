@@ -148,7 +148,12 @@ internal static class GpioWatchCommand
                         await Busy(errors, busy).ConfigureAwait(false);
                         return 1;
                     }
-                    catch (Exception ex) when (ex is GpioSetupException or IOException or InvalidOperationException or UnauthorizedAccessException)
+                    catch (GpioSetupException ex)
+                    {
+                        await errors.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                        return 1;
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
                     {
                         await errors.WriteLineAsync($"pin {line.Gpio.Pin} ('{line.Id}') cannot be opened: {ex.Message}").ConfigureAwait(false);
                         return 1;
