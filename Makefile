@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test bench clean
+.PHONY: all build run test test-hardware bench clean
 
 all: build
 
@@ -25,13 +25,19 @@ run: build
 	$(DOTNET) $(SIM_DLL) demo --gateway $(GATEWAY_DLL) --dispatch $(DISPATCH_DLL) --work artifacts/demo
 
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
+# Tests that need the Raspberry Pi rig (Category=Hardware, see hardware/README.md) run with `make test-hardware`.
 test: build
 	@mkdir -p artifacts/test
-	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo \
+	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo --filter "Category!=Hardware" \
 		--logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 | tee artifacts/test/output.log; \
 	status=$${PIPESTATUS[0]}; \
 	tests/summarize-results artifacts/test/output.log; summary=$$?; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$summary
+
+# Only the tests for the real Pi rig (jumpers BCM 5->6 and 13->19): run on the Pi itself.
+test-hardware: build
+	$(DOTNET) test tests/HomeGateway.Gateway.Tests -c $(CONFIGURATION) --no-build -nologo --filter "Category=Hardware" \
+		--logger "console;verbosity=normal"
 
 # Speed measured, never asserted: BenchmarkDotNet results in artifacts/bench/. BENCH_ARGS passes options
 # (e.g. BENCH_ARGS="--filter '*Observe*' --job short").

@@ -87,8 +87,17 @@ public sealed class MqttOptions
 /// <summary>GPIO inputs.</summary>
 public sealed class GpioOptions
 {
-    /// <summary><c>auto</c> (the board's driver) or <c>simulated</c> (a virtual pin bank, for demos and tests).</summary>
+    /// <summary>
+    /// <c>auto</c> (libgpiod v2 when <c>libgpiod.so.3</c> loads, else v1 with <c>libgpiod.so.2</c>), <c>libgpiod</c> (v1),
+    /// <c>libgpiodv2</c>, <c>sysfs</c> (no pull resistors; a last resort) or <c>simulated</c> (a virtual pin bank, for demos and tests).
+    /// </summary>
     public string Driver { get; set; } = "auto";
+
+    /// <summary>
+    /// The GPIO chip of the 40-pin header: <c>auto</c> (found by label, else line count — never by number, which changes
+    /// between kernels on a Pi 5) or a chip label such as <c>pinctrl-rp1</c>.
+    /// </summary>
+    public string Chip { get; set; } = "auto";
 
     /// <summary>
     /// With the simulated driver: a directory with one file per pin (<c>17</c> holding <c>0</c> or <c>1</c>),

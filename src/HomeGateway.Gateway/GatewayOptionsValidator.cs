@@ -80,11 +80,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add($"Gateway:Feedback:LedPin and BuzzerPin are both {led}");
         }
 
-        if (options.Gpio.Driver is not ("auto" or "simulated"))
-        {
-            problems.Add($"Gateway:Gpio:Driver '{options.Gpio.Driver}' must be 'auto' or 'simulated'");
-        }
-
+        // Gateway:Gpio:* is checked by Gpio/GpioOptionsValidator.
         var prefix = options.HomeAssistant.DiscoveryPrefix;
         if (options.HomeAssistant.Enabled
             && (string.IsNullOrWhiteSpace(prefix) || prefix.IndexOfAny(['#', '+', ' ']) >= 0 || prefix.StartsWith('/') || prefix.EndsWith('/')))

@@ -30,6 +30,7 @@ public static class GatewayCli
         root.Subcommands.Add(Mqtt.MqttCommands.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(SensorsCommand.Create());
+        root.Subcommands.Add(GpioWatchCommand.Create());
         return root;
     }
 

@@ -20,4 +20,7 @@ internal static partial class GpioLog
     [LoggerMessage(EventId = 2204, Level = LogLevel.Error, Message = "GPIO input: event of sensor '{SensorId}' could not be handed to the pipeline")]
     public static partial void SinkFailed(ILogger logger, string sensorId, Exception exception);
 
+    [LoggerMessage(EventId = 2205, Level = LogLevel.Information, Message = "GPIO: board {Board}; chip {Chip}, chosen {Reason}; driver {Driver}")]
+    public static partial void DriverChosen(ILogger logger, string board, string chip, string reason, string driver);
+
 }

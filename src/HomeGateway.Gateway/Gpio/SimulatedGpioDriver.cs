@@ -6,8 +6,9 @@ namespace HomeGateway.Gateway.Gpio;
 /// A pin bank in memory, for demos, the simulator and tests: <see cref="SetInputLevel"/> plays the wire and fires the
 /// edge callbacks a real driver would. A pin opened as input reads its pull level (up → high, down → low, none →
 /// low) until something drives it. With a directory, input levels also come from pin files (see
-/// <see cref="SimulatedPinFiles"/>), polled every 50 ms on the given clock, and output pins are written there.
-/// Thread-safe.
+/// <see cref="SimulatedPinFiles"/>), polled every 50 ms on the given clock, and output pins are written there; an open
+/// pin is also held there, so a second process opening it fails with <see cref="GpioLineBusyException"/> as the kernel
+/// refuses a second request for a line. Thread-safe.
 /// </summary>
 public sealed class SimulatedGpioDriver : GpioDriver
 {
@@ -78,7 +79,13 @@ public sealed class SimulatedGpioDriver : GpioDriver
         CheckPin(pinNumber);
         lock (_gate)
         {
-            Pin(pinNumber).IsOpen = true;
+            var state = Pin(pinNumber);
+            if (_directory is not null && state.Hold is null)
+            {
+                state.Hold = SimulatedPinFiles.TryHold(_directory, pinNumber) ?? throw new GpioLineBusyException(pinNumber);
+            }
+
+            state.IsOpen = true;
         }
     }
 
@@ -89,6 +96,8 @@ public sealed class SimulatedGpioDriver : GpioDriver
             var state = Pin(pinNumber);
             state.IsOpen = false;
             state.Callbacks.Clear();
+            state.Hold?.Dispose();
+            state.Hold = null;
         }
     }
 
@@ -192,6 +201,14 @@ public sealed class SimulatedGpioDriver : GpioDriver
         if (disposing)
         {
             _poll?.Dispose();
+            lock (_gate)
+            {
+                foreach (var state in _pins.Values)
+                {
+                    state.Hold?.Dispose();
+                    state.Hold = null;
+                }
+            }
         }
 
         base.Dispose(disposing);
@@ -250,10 +267,20 @@ public sealed class SimulatedGpioDriver : GpioDriver
         public PinMode Mode = PinMode.Input;
         public PinValue? Driven;
         public PinValue Written = PinValue.Low;
+        public IDisposable? Hold;
         public readonly List<(PinEventTypes Events, PinChangeEventHandler Handler)> Callbacks = [];
 
         public PinValue Effective => Mode == PinMode.Output
             ? Written
             : Driven ?? (Mode == PinMode.InputPullUp ? PinValue.High : PinValue.Low);
     }
+}
+
+/// <summary>A GPIO line another program holds (the kernel's EBUSY, or a simulated pin another process opened).</summary>
+public sealed class GpioLineBusyException(int pin, string? consumer = null)
+    : IOException($"pin {pin} is in use{(string.IsNullOrEmpty(consumer) ? "" : $" by '{consumer}'")}")
+{
+    public int Pin => pin;
+
+    public string? Consumer => consumer;
 }

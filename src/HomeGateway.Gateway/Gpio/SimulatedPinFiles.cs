@@ -52,6 +52,25 @@ public static class SimulatedPinFiles
         }
     }
 
+    /// <summary>
+    /// Holds <paramref name="pin"/> for this process (an exclusive lock on <c>.held/PIN</c>, released when disposed or
+    /// when the process ends); null when another process holds it.
+    /// </summary>
+    public static IDisposable? TryHold(string directory, int pin)
+    {
+        var held = Path.Combine(directory, ".held");
+        Directory.CreateDirectory(held);
+        try
+        {
+            // FileShare.None is an exclusive flock on Linux: held across processes, gone with the process.
+            return new FileStream(Path.Combine(held, pin.ToString(CultureInfo.InvariantCulture)), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The pin numbers that have a file in <paramref name="directory"/>.</summary>
     public static IEnumerable<int> Pins(string directory)
     {

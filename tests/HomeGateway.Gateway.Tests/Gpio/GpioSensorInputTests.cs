@@ -124,4 +124,103 @@ public sealed class GpioSensorInputTests : IAsyncLifetime
         Assert.Equal(("front_door", "open"), (e.SensorId, e.State));
         Assert.Single(_logs.WithEventId(2202));
     }
+
+    [Fact]
+    public async Task A_burst_of_bounces_shorter_than_the_debounce_yields_exactly_one_event()
+    {
+        await StartAsync();
+
+        // A help button pressed hard: twenty edges 2 ms apart, ending pressed.
+        for (var i = 0; i < 20; i++)
+        {
+            _driver.SetInputLevel(ButtonPin, i % 2 == 0 ? PinValue.High : PinValue.Low);
+            _time.Advance(TimeSpan.FromMilliseconds(2));
+        }
+
+        _driver.SetInputLevel(ButtonPin, PinValue.High);
+        var lastEdge = _time.GetUtcNow();
+        _time.Advance(Debounce);
+        _time.Advance(GpioSensorInput.RereadInterval * 3);
+
+        var pressed = await _sink.NextAsync();
+        Assert.Equal(("help", "pressed", lastEdge + Debounce), (pressed.SensorId, pressed.State, pressed.At));
+        Assert.False(_sink.TryTake(out var extra), $"one press, one event; also got {extra?.State}");
+    }
+
+    [Fact]
+    public async Task A_pin_active_at_boot_yields_its_event_before_any_change()
+    {
+        _driver.SetInputLevel(ButtonPin, PinValue.High); // the button is held while the gateway boots
+
+        await _input.StartAsync(CancellationToken.None);
+        _driver.SetInputLevel(ButtonPin, PinValue.Low); // released right after start
+        _time.Advance(Debounce);
+
+        var events = new List<SensorEvent>();
+        for (var i = 0; i < 3; i++)
+        {
+            events.Add(await _sink.NextAsync());
+        }
+
+        var help = events.Where(e => e.SensorId == "help").Select(e => e.State).ToList();
+        Assert.Equal(["pressed", "released"], help);
+    }
+
+    [Fact]
+    public async Task An_edge_the_driver_never_reported_is_caught_by_the_reread_even_after_a_bounce_settled()
+    {
+        await StartAsync();
+        _driver.SetInputLevel(ButtonPin, PinValue.High);
+        _time.Advance(Debounce);
+        Assert.Equal("pressed", (await _sink.NextAsync()).State);
+
+        _driver.SetInputLevel(ButtonPin, PinValue.Low, raiseEdge: false); // the release interrupt is lost
+        _time.Advance(GpioSensorInput.RereadInterval);
+        _time.Advance(Debounce);
+
+        var released = await _sink.NextAsync();
+        Assert.Equal(("help", "released"), (released.SensorId, released.State));
+        Assert.Single(_logs.WithEventId(2202));
+    }
+
+    [Theory]
+    [InlineData(true, false, "mains_lost")]
+    [InlineData(true, true, "mains_restored")]
+    [InlineData(false, true, "mains_lost")]
+    [InlineData(false, false, "mains_restored")]
+    public async Task A_ups_power_fail_line_reports_mains_lost_and_restored(bool activeLow, bool bootHigh, string expected)
+    {
+        var boot = bootHigh ? PinValue.High : PinValue.Low;
+        // A UPS HAT's "power lost" output; whether it pulls low or drives high on a failure is the HAT's choice.
+        var home = new HomeConfig("test-home", "Europe/Helsinki",
+            [new SensorConfig("ups", SensorKind.Power) { Gpio = new GpioInputConfig(PowerPin) { ActiveLow = activeLow, Pull = activeLow ? GpioPull.Up : GpioPull.Down } }],
+            new RulesConfig());
+        var driver = new SimulatedGpioDriver(timeProvider: _time);
+        driver.SetInputLevel(PowerPin, boot);
+        var sink = new CapturingSink();
+        using var input = new GpioSensorInput(new GpioController(driver), home, sink, _time, _logs.CreateLogger<GpioSensorInput>());
+        await input.StartAsync(CancellationToken.None);
+
+        var atBoot = await sink.NextAsync();
+        Assert.Equal((SensorKind.Power, expected, "gpio:4"), (atBoot.Kind, atBoot.State, atBoot.Source));
+
+        driver.SetInputLevel(PowerPin, boot == PinValue.High ? PinValue.Low : PinValue.High);
+        _time.Advance(Debounce);
+        var after = await sink.NextAsync();
+        Assert.Equal(expected == "mains_lost" ? "mains_restored" : "mains_lost", after.State);
+        await input.StopAsync(CancellationToken.None);
+    }
+
+    [Theory]
+    [InlineData(SensorKind.Power, "mains_lost", "mains_restored")]
+    [InlineData(SensorKind.Gas, "detected", "clear")]
+    [InlineData(SensorKind.CarbonMonoxide, "detected", "clear")]
+    [InlineData(SensorKind.Door, "open", "closed")]
+    [InlineData(SensorKind.HelpButton, "pressed", "released")]
+    [InlineData(SensorKind.Bed, "occupied", "empty")]
+    [InlineData(SensorKind.Smoke, "detected", "clear")]
+    public void Each_kind_names_its_active_and_inactive_state(SensorKind kind, string active, string inactive) =>
+        Assert.Equal((active, inactive), (GpioStates.For(kind, true), GpioStates.For(kind, false)));
+
+    private const int PowerPin = 4;
 }

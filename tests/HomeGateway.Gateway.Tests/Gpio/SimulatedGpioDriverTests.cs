@@ -74,4 +74,21 @@ public sealed class SimulatedGpioDriverTests : IDisposable
         Assert.Equal("1", File.ReadAllText(SimulatedPinFiles.PathOf(_dir, 22)).Trim());
         Assert.DoesNotContain(Directory.EnumerateFiles(_dir), f => Path.GetFileName(f).StartsWith('.'));
     }
+
+    [Fact]
+    public void A_pin_held_by_one_driver_is_busy_for_another_until_it_is_closed()
+    {
+        // Like the kernel with a requested line: the service holds its pins, `gpio watch` in another process must not.
+        using var service = new GpioController(new SimulatedGpioDriver(pinDirectory: _dir, timeProvider: new FakeTimeProvider()));
+        using var watch = new GpioController(new SimulatedGpioDriver(pinDirectory: _dir, timeProvider: new FakeTimeProvider()));
+        service.OpenPin(17, PinMode.InputPullUp);
+
+        var busy = Assert.Throws<GpioLineBusyException>(() => watch.OpenPin(17, PinMode.Input));
+        Assert.Equal(17, busy.Pin);
+        watch.OpenPin(27, PinMode.Input); // other pins are free
+
+        service.ClosePin(17);
+        watch.OpenPin(17, PinMode.Input);
+        Assert.DoesNotContain(Directory.EnumerateFiles(_dir), f => !int.TryParse(Path.GetFileName(f), out _));
+    }
 }
