@@ -26,6 +26,7 @@ run: build
 
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
 test: build
+	tests/install-test-deps
 	@mkdir -p artifacts/test
 	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo \
 		--logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 | tee artifacts/test/output.log; \
