@@ -145,7 +145,7 @@ public sealed class ExternalMqttBrokerClient : IHostedService, IAsyncDisposable,
         var backoff = new ReconnectBackoff();
         while (!stopping.IsCancellationRequested)
         {
-            var client = new MqttClientFactory().CreateMqttClient(new MqttNetLogBridge(_logger));
+            var client = new MqttClientFactory().CreateMqttClient(new MqttNetLogBridge(_logger, problemsReportedByCaller: true));
             var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             client.DisconnectedAsync += args =>
             {
