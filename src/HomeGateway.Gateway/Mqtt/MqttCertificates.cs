@@ -38,7 +38,7 @@ internal static class MqttCertificates
             // A PEM-loaded key is ephemeral; SslStream wants a key it can hand to the TLS stack, which a PKCS#12 round trip gives.
             return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw new InvalidDataException($"{certificateFile} with key {keyFile} could not be read as a PEM certificate and its private key: {ex.Message}", ex);
         }
