@@ -79,6 +79,25 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_half_open_link_is_found_by_the_ping_and_the_gateway_reconnects_when_the_broker_answers_again()
+    {
+        await using var gateway = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path, external => external.KeepAliveSeconds = 5);
+        await gateway.ConnectedAsync();
+
+        // No FIN, no RST: only the missing answer to a ping can tell.
+        _broker.Freeze();
+        var down = await gateway.WaitForHealthAsync(s => !s.IsConnected, "the half-open link found", seconds: 60);
+        Assert.NotNull(down.LastError);
+        _broker.Resume();
+
+        await gateway.ConnectedAsync(reconnects: 1);
+        var device = await _broker.DeviceAsync("door-sensor");
+        await PublishAsync(device, "zigbee2mqtt/front_door", """{"contact":true}""");
+        Assert.Equal("closed", (await gateway.Sink.NextAsync()).State);
+        gateway.AssertNoErrorsExcept();
+    }
+
+    [Fact]
     public async Task Qos1_messages_published_while_the_gateway_was_away_arrive_when_it_is_back()
     {
         var first = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path);

@@ -168,6 +168,14 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// SIGSTOP: the process stays, its sockets stay open, nothing answers — what a client sees of a half-open link
+    /// (a router that dropped the connection without a word). <see cref="Resume"/> undoes it.
+    /// </summary>
+    public void Freeze() => Signal("STOP", _process!.Id);
+
+    public void Resume() => Signal("CONT", _process!.Id);
+
     /// <summary>Starts mosquitto again with the same settings and ports (its sessions are gone: persistence is off).</summary>
     public Task RestartAsync() => RunAsync();
 
@@ -196,6 +204,12 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         foreach (var client in _clients)
         {
             client.Dispose();
+        }
+
+        if (_process is { HasExited: false } process)
+        {
+            // A frozen process ignores nothing but SIGKILL; resume anyway so no stopped process is left behind.
+            Signal("CONT", process.Id);
         }
 
         await KillAsync();
@@ -234,6 +248,10 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {output}{error.Result}");
         }
     }
+
+    // .NET sends only SIGKILL itself; the shell's kill builtin sends the others.
+    private static void Signal(string signal, int pid) =>
+        Run("/bin/sh", "-c", $"kill -{signal} {pid.ToString(CultureInfo.InvariantCulture)}");
 
     // mosquitto_passwd takes the password on the command line: letters and digits only, so no quoting question arises.
     private static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
