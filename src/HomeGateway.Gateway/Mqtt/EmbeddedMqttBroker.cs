@@ -28,8 +28,8 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     private readonly MqttSensorInput _input;
     private readonly ILogger _logger;
     private readonly LogGate _refusalLog;
-    private int _connections;
     private readonly MqttLinkHealth _health;
+    private int _connections;
     private MqttServer? _server;
     private X509Certificate2? _certificate;
 

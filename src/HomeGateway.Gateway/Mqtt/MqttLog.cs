@@ -41,7 +41,7 @@ internal static partial class MqttLog
     [LoggerMessage(EventId = 2123, Level = LogLevel.Error, Message = "MQTT message from sensor '{SensorId}' could not be handed to the pipeline")]
     public static partial void SinkFailed(ILogger logger, string sensorId, Exception exception);
 
-    [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Alert {AlertId} step not republished on local MQTT: the broker is not running")]
+    [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Alert {AlertId} step not republished on local MQTT: the broker is not running (embedded) or not connected (external)")]
     public static partial void AlertNotRepublished(ILogger logger, string alertId);
 
     [LoggerMessage(EventId = 2131, Level = LogLevel.Warning, Message = "Alert {AlertId} step could not be republished on local MQTT")]
