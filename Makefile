@@ -27,6 +27,7 @@ run: build
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
 # Tests that need the Raspberry Pi rig (Category=Hardware, see hardware/README.md) run with `make test-hardware`.
 test: build
+	tests/install-test-deps
 	@mkdir -p artifacts/test
 	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo --filter "Category!=Hardware" \
 		--logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 | tee artifacts/test/output.log; \

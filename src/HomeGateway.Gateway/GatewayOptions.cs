@@ -66,22 +66,105 @@ public sealed class DispatchLinkOptions
     public int HeartbeatSeconds { get; set; } = 20;
 }
 
-/// <summary>The embedded MQTT broker that sensors (Zigbee2MQTT, the dispenser) publish to.</summary>
+/// <summary>
+/// How sensors reach the gateway over MQTT: the embedded broker (default) or, in <c>external</c> mode, as a client of a
+/// broker that is already in the home (the mosquitto Zigbee2MQTT uses).
+/// </summary>
 public sealed class MqttOptions
 {
+    public const string EmbeddedMode = "embedded";
+    public const string ExternalMode = "external";
+
+    /// <summary>False: no MQTT at all (GPIO sensors only).</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Address to listen on. Loopback by default: a LAN-facing broker must be chosen on purpose.</summary>
+    /// <summary><c>embedded</c>: the gateway is the broker. <c>external</c>: it listens on nothing and connects to <see cref="External"/>.</summary>
+    public string Mode { get; set; } = EmbeddedMode;
+
+    /// <summary>Embedded broker: address to listen on. Loopback by default: a LAN-facing broker must be chosen on purpose.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>Embedded broker: the plain MQTT port.</summary>
     public int Port { get; set; } = 1883;
 
-    /// <summary>Per-device MQTT credentials (hashed). Default: DataDirectory/mqtt-users.</summary>
+    /// <summary>Embedded broker: false turns the plain listener off (then only <see cref="Tls"/> listens).</summary>
+    public bool PlainListener { get; set; } = true;
+
+    /// <summary>Embedded broker: the optional TLS listener.</summary>
+    public MqttListenerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>Embedded broker: per-device MQTT credentials (hashed). Default: DataDirectory/mqtt-users.</summary>
     public string? CredentialsFile { get; set; }
 
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Embedded broker: clients connected at once; one more is refused with QuotaExceeded.</summary>
     public int MaxConnections { get; set; } = 64;
+
+    /// <summary>External mode: the broker to connect to.</summary>
+    public ExternalBrokerOptions External { get; set; } = new();
+
+    public bool IsExternal => string.Equals(Mode, ExternalMode, StringComparison.Ordinal);
+}
+
+/// <summary>The embedded broker's TLS listener. Off while <see cref="Port"/> is unset.</summary>
+public sealed class MqttListenerTlsOptions
+{
+    /// <summary>e.g. 8883. Unset: no TLS listener. 0 picks a free port (tests).</summary>
+    public int? Port { get; set; }
+
+    /// <summary>The server certificate (PEM), with <see cref="KeyFile"/>; or use <see cref="PfxFile"/>.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>The certificate's private key (PEM, PKCS#8 or PKCS#1/SEC1).</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Certificate and key in one PKCS#12 file, instead of the two PEM files.</summary>
+    public string? PfxFile { get; set; }
+
+    /// <summary>A file holding the PFX's password (never the password itself in settings). Unset: the PFX has none.</summary>
+    public string? PfxPasswordFile { get; set; }
+}
+
+/// <summary>External mode: the broker the gateway is a client of.</summary>
+public sealed class ExternalBrokerOptions
+{
+    public string? Host { get; set; }
+
+    /// <summary>Unset: 8883 with TLS, 1883 without.</summary>
+    public int? Port { get; set; }
+
+    public ExternalBrokerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>The gateway's user on the broker; anonymous login is never used.</summary>
+    public string? UserName { get; set; }
+
+    /// <summary>A file holding the password (mode 0600). Default: DataDirectory/mqtt-external-password.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>Default <c>homegateway-&lt;home-id&gt;</c>. Must stay the same across restarts: the broker keeps the session under it.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>MQTT keep-alive; the supervision loop also pings at this interval to find half-open links.</summary>
+    public int KeepAliveSeconds { get; set; } = 30;
+
+    /// <summary>How long the broker keeps the gateway's session (subscriptions and queued QoS 1 messages) while it is away.</summary>
+    public int SessionExpirySeconds { get; set; } = 24 * 60 * 60;
+}
+
+/// <summary>External mode: TLS towards the broker.</summary>
+public sealed class ExternalBrokerTlsOptions
+{
+    /// <summary>Unset: on, unless the host is loopback. Off towards another machine is refused at start.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>The CA that signed the broker's certificate (PEM). Unset: the system's trusted roots.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>Mutual TLS: the gateway's client certificate (PEM), with <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    public string? ClientKeyFile { get; set; }
 }
 
 /// <summary>GPIO inputs.</summary>

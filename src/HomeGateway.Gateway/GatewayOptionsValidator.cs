@@ -47,25 +47,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add("Gateway:Dispatch:HeartbeatSeconds must be between 5 and 300");
         }
 
-        if (options.Mqtt.Port is < 0 or > 65535)
-        {
-            problems.Add($"Gateway:Mqtt:Port {options.Mqtt.Port} is not a TCP port");
-        }
-
-        if (options.Mqtt.Enabled && !IPAddress.TryParse(options.Mqtt.ListenAddress, out _))
-        {
-            problems.Add($"Gateway:Mqtt:ListenAddress '{options.Mqtt.ListenAddress}' is not an IP address");
-        }
-
-        if (options.Mqtt.MaxPayloadBytes is < 1024 or > 16 * 1024 * 1024)
-        {
-            problems.Add("Gateway:Mqtt:MaxPayloadBytes must be between 1024 and 16777216");
-        }
-
-        if (options.Mqtt.MaxConnections is < 1 or > 10_000)
-        {
-            problems.Add("Gateway:Mqtt:MaxConnections must be between 1 and 10000");
-        }
+        Mqtt.MqttOptionsValidation.AddProblems(options, problems);
 
         foreach (var (setting, pin) in new[] { ("LedPin", options.Feedback.LedPin), ("BuzzerPin", options.Feedback.BuzzerPin) })
         {

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using HomeGateway.Core.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,7 +15,8 @@ namespace HomeGateway.Gateway.Mqtt;
 /// <summary>
 /// The MQTT broker inside the gateway that Zigbee2MQTT and our own devices publish to. Every client must log in
 /// with a device user from <see cref="MqttCredentialStore"/>; every published message goes through
-/// <see cref="MqttSensorInput"/> on its way in. Nothing else listens on the device.
+/// <see cref="MqttSensorInput"/> on its way in. A plain listener (loopback by default), a TLS listener, or both. Idle in
+/// external mode (<see cref="ExternalMqttBrokerClient"/>).
 /// </summary>
 public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILocalMqttPublisher
 {
@@ -25,25 +28,32 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     private readonly MqttSensorInput _input;
     private readonly ILogger _logger;
     private readonly LogGate _refusalLog;
+    private readonly MqttLinkHealth _health;
     private int _connections;
     private MqttServer? _server;
+    private X509Certificate2? _certificate;
 
     public EmbeddedMqttBroker(
         IOptions<GatewayOptions> options,
         MqttCredentialStore credentials,
         MqttSensorInput input,
+        MqttLinkHealth health,
         TimeProvider time,
         ILogger<EmbeddedMqttBroker> logger)
     {
         _options = options.Value.Mqtt;
         _credentials = credentials;
         _input = input;
+        _health = health;
         _logger = logger;
         _refusalLog = new LogGate(time, TimeSpan.FromMinutes(1));
     }
 
-    /// <summary>The TCP port the broker listens on once started (the chosen one when the options said 0).</summary>
+    /// <summary>The TCP port the plain listener is on once started (the chosen one when the options said 0); 0 when it is off.</summary>
     public int Port { get; private set; }
+
+    /// <summary>The TLS listener's port once started (the chosen one when the options said 0); 0 when there is none.</summary>
+    public int TlsPort { get; private set; }
 
     /// <summary>True between a successful start and stop.</summary>
     public bool IsRunning => _server?.IsStarted == true;
@@ -61,16 +71,45 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
             return;
         }
 
-        var address = IPAddress.Parse(_options.ListenAddress);
-        var port = _options.Port == 0 ? FindFreePort(address) : _options.Port;
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(port);
-        builder = address.AddressFamily == AddressFamily.InterNetworkV6
-            ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
-            : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+        if (_options.IsExternal)
+        {
+            // External mode: the gateway is a client of the home's broker and listens on nothing.
+            return;
+        }
 
-        var server = new MqttServerFactory().CreateMqttServer(builder.Build(), new MqttNetLogBridge(_logger));
+        var address = IPAddress.Parse(_options.ListenAddress);
+        var factory = new MqttServerFactory();
+        var builder = factory.CreateServerOptionsBuilder();
+        var port = 0;
+        if (_options.PlainListener)
+        {
+            port = _options.Port == 0 ? FindFreePort(address) : _options.Port;
+            builder = builder.WithDefaultEndpoint().WithDefaultEndpointPort(port);
+            builder = address.AddressFamily == AddressFamily.InterNetworkV6
+                ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
+                : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+        }
+        else
+        {
+            builder = builder.WithoutDefaultEndpoint();
+        }
+
+        var tlsPort = 0;
+        if (_options.Tls.Port is { } configuredTlsPort)
+        {
+            // Same credentials check as the plain listener: TLS protects the link, the device user still has to log in.
+            tlsPort = configuredTlsPort == 0 ? FindFreePort(address) : configuredTlsPort;
+            _certificate = MqttCertificates.LoadServerCertificate(_options.Tls);
+            builder = builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointPort(tlsPort)
+                .WithEncryptionCertificate(_certificate)
+                .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+            builder = address.AddressFamily == AddressFamily.InterNetworkV6
+                ? builder.WithEncryptedEndpointBoundIPV6Address(address).WithEncryptedEndpointBoundIPAddress(IPAddress.None)
+                : builder.WithEncryptedEndpointBoundIPAddress(address).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
+        }
+
+        var server = factory.CreateMqttServer(builder.Build(), new MqttNetLogBridge(_logger));
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
@@ -78,7 +117,26 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         await server.StartAsync().ConfigureAwait(false);
         _server = server;
         Port = port;
-        MqttLog.BrokerStarted(_logger, address.ToString(), port);
+        TlsPort = tlsPort;
+        var listeners = new List<string>();
+        if (_options.PlainListener)
+        {
+            MqttLog.BrokerStarted(_logger, address.ToString(), port);
+            listeners.Add($"{address}:{port}");
+        }
+        else
+        {
+            MqttLog.BrokerPlainListenerOff(_logger);
+        }
+
+        if (_options.Tls.Port is not null)
+        {
+            MqttLog.BrokerTlsStarted(_logger, address.ToString(), tlsPort);
+            listeners.Add($"{address}:{tlsPort} (TLS)");
+        }
+
+        _health.Starting(MqttOptions.EmbeddedMode, string.Join(", ", listeners));
+        _health.Connected();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -86,6 +144,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         if (_server is { } server)
         {
             await server.StopAsync().ConfigureAwait(false);
+            _health.Lost("stopped");
             MqttLog.BrokerStopped(_logger);
         }
     }
@@ -94,6 +153,8 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     {
         _server?.Dispose();
         _server = null;
+        _certificate?.Dispose();
+        _certificate = null;
         return ValueTask.CompletedTask;
     }
 

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.Gateway.Mqtt;
 
-/// <summary>Log lines of the embedded broker and the MQTT sensor input. Event ids 2100–2199 are stable: dashboards and the doctor grep for them.</summary>
+/// <summary>Log lines of the embedded broker, the external-broker client and the MQTT sensor input. Event ids 2100–2199 are stable: dashboards and the doctor grep for them.</summary>
 internal static partial class MqttLog
 {
     [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "MQTT broker listening on {Address}:{Port}")]
@@ -13,6 +13,12 @@ internal static partial class MqttLog
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Information, Message = "MQTT broker is disabled (Gateway:Mqtt:Enabled=false)")]
     public static partial void BrokerDisabled(ILogger logger);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "MQTT broker listening with TLS on {Address}:{Port}")]
+    public static partial void BrokerTlsStarted(ILogger logger, string address, int port);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "MQTT broker's plain listener is off (Gateway:Mqtt:PlainListener=false): TLS only")]
+    public static partial void BrokerPlainListenerOff(ILogger logger);
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Warning, Message = "MQTT connection refused from {Endpoint} (client '{ClientId}', user '{UserName}'): {Reason} ({Suppressed} similar refusals not logged)")]
     public static partial void ConnectionRefused(ILogger logger, string endpoint, string clientId, string userName, string reason, long suppressed);
@@ -38,7 +44,7 @@ internal static partial class MqttLog
     [LoggerMessage(EventId = 2124, Level = LogLevel.Error, Message = "The gateway's own handler of MQTT topic '{Topic}' failed; the message is dropped")]
     public static partial void TopicHandlerFailed(ILogger logger, string topic, Exception exception);
 
-    [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Alert {AlertId} step not republished on local MQTT: the broker is not running")]
+    [LoggerMessage(EventId = 2130, Level = LogLevel.Debug, Message = "Alert {AlertId} step not republished on local MQTT: the broker is not running (embedded) or not connected (external)")]
     public static partial void AlertNotRepublished(ILogger logger, string alertId);
 
     [LoggerMessage(EventId = 2131, Level = LogLevel.Warning, Message = "Alert {AlertId} step could not be republished on local MQTT")]
@@ -55,4 +61,34 @@ internal static partial class MqttLog
 
     [LoggerMessage(EventId = 2153, Level = LogLevel.Error, Message = "MQTTnet [{Source}] {Message}")]
     public static partial void LibraryError(ILogger logger, string source, string message, Exception? exception);
+
+    [LoggerMessage(EventId = 2160, Level = LogLevel.Information, Message = "MQTT connected to broker {Broker} as '{ClientId}' (user '{UserName}', session resumed: {SessionPresent}); {Subscribed} sensor topics subscribed")]
+    public static partial void ExternalConnected(ILogger logger, string broker, string clientId, string userName, bool sessionPresent, int subscribed);
+
+    [LoggerMessage(EventId = 2161, Level = LogLevel.Warning, Message = "MQTT link to broker {Broker} lost: {Reason}; reconnecting ({Suppressed} similar not logged)")]
+    public static partial void ExternalLost(ILogger logger, string broker, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 2162, Level = LogLevel.Information, Message = "MQTT link to broker {Broker} restored after {DowntimeSeconds:0.0} s (session resumed: {SessionPresent}) ({Suppressed} similar not logged)")]
+    public static partial void ExternalRestored(ILogger logger, string broker, double downtimeSeconds, bool sessionPresent, long suppressed);
+
+    [LoggerMessage(EventId = 2163, Level = LogLevel.Warning, Message = "MQTT broker {Broker} cannot be reached: {Reason}; next try in {DelaySeconds:0.0} s ({Suppressed} similar not logged)")]
+    public static partial void ExternalConnectFailed(ILogger logger, string broker, string reason, double delaySeconds, long suppressed);
+
+    [LoggerMessage(EventId = 2164, Level = LogLevel.Error, Message = "MQTT broker {Broker} refused the gateway's login as '{UserName}': {Reason}. Check Gateway:Mqtt:External:UserName and the password file against the broker's password file; retrying with backoff ({Suppressed} similar not logged)")]
+    public static partial void ExternalCredentialsRefused(ILogger logger, string broker, string userName, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 2165, Level = LogLevel.Error, Message = "MQTT message on '{Topic}' from the external broker could not be handled; the link goes on ({Suppressed} similar not logged)")]
+    public static partial void ExternalHandlerFailed(ILogger logger, string topic, long suppressed, Exception exception);
+
+    [LoggerMessage(EventId = 2166, Level = LogLevel.Error, Message = "MQTT broker {Broker} refused the subscription to '{Topic}' ({ResultCode}): that sensor's messages will not arrive; check the broker's ACL for the gateway's user ({Suppressed} similar not logged)")]
+    public static partial void ExternalSubscriptionRefused(ILogger logger, string broker, string topic, string resultCode, long suppressed);
+
+    [LoggerMessage(EventId = 2167, Level = LogLevel.Warning, Message = "MQTT broker {Broker} granted only QoS 0 for '{Topic}': messages on it are not kept while the gateway is away ({Suppressed} similar not logged)")]
+    public static partial void ExternalSubscriptionDowngraded(ILogger logger, string broker, string topic, long suppressed);
+
+    [LoggerMessage(EventId = 2168, Level = LogLevel.Warning, Message = "MQTT broker {Broker} refused the gateway's publish on '{Topic}' ({ReasonCode}); check the broker's ACL for the gateway's user ({Suppressed} similar not logged)")]
+    public static partial void ExternalPublishRefused(ILogger logger, string broker, string topic, string reasonCode, long suppressed);
+
+    [LoggerMessage(EventId = 2169, Level = LogLevel.Information, Message = "MQTT client for broker {Broker} stopped")]
+    public static partial void ExternalStopped(ILogger logger, string broker);
 }

@@ -4,8 +4,13 @@ using MQTTnet.Diagnostics.Logger;
 
 namespace HomeGateway.Gateway.Mqtt;
 
-/// <summary>MQTTnet logs through its own interface; this sends its lines to our ILogger so they reach journald.</summary>
-internal sealed class MqttNetLogBridge(ILogger logger) : IMqttNetLogger
+/// <summary>
+/// MQTTnet logs through its own interface; this sends its lines to our ILogger so they reach journald.
+/// <paramref name="problemsReportedByCaller"/>: the caller reports every failure itself, in plain words and rate-limited
+/// (the external-broker client's connect and link-loss lines), so MQTTnet's own warnings and errors — one per
+/// reconnect attempt, with a stack trace — go to debug instead of filling a small SD card during an outage.
+/// </summary>
+internal sealed class MqttNetLogBridge(ILogger logger, bool problemsReportedByCaller = false) : IMqttNetLogger
 {
     public bool IsEnabled => logger.IsEnabled(LogLevel.Debug) || logger.IsEnabled(LogLevel.Information);
 
@@ -31,6 +36,9 @@ internal sealed class MqttNetLogBridge(ILogger logger) : IMqttNetLogger
                 break;
             case MqttNetLogLevel.Info:
                 // MQTTnet's info lines are per-connection chatter: debug for us.
+                MqttLog.LibraryDebug(logger, source, text, exception);
+                break;
+            case MqttNetLogLevel.Warning or MqttNetLogLevel.Error when problemsReportedByCaller:
                 MqttLog.LibraryDebug(logger, source, text, exception);
                 break;
             case MqttNetLogLevel.Warning:

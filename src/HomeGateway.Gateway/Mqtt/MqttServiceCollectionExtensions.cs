@@ -8,7 +8,9 @@ namespace HomeGateway.Gateway.Mqtt;
 public static class MqttServiceCollectionExtensions
 {
     /// <summary>
-    /// The embedded broker, the MQTT sensor input and the local alert republish. Expects <c>IOptions&lt;GatewayOptions&gt;</c>,
+    /// The MQTT sensor input, the link to the home's broker — the embedded broker (<c>Gateway:Mqtt:Mode</c> <c>embedded</c>)
+    /// or a client of an external one (<c>external</c>); both are registered and the one not chosen stays idle — its
+    /// health (<see cref="MqttLinkHealth"/>) and the local alert republish. Expects <c>IOptions&lt;GatewayOptions&gt;</c>,
     /// <c>HomeConfig</c>, <c>TimeProvider</c> and <c>ISensorEventSink</c> to be registered by the host.
     /// </summary>
     public static IServiceCollection AddMqttInputs(this IServiceCollection services)
@@ -23,9 +25,15 @@ public static class MqttServiceCollectionExtensions
             return new MqttCredentialStore(path);
         });
         services.TryAddSingleton<MqttSensorInput>();
+        services.TryAddSingleton<MqttLinkHealth>();
         services.TryAddSingleton<EmbeddedMqttBroker>();
         services.AddHostedService(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
-        services.TryAddSingleton<ILocalMqttPublisher>(sp => sp.GetRequiredService<EmbeddedMqttBroker>());
+        services.TryAddSingleton<ExternalMqttBrokerClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExternalMqttBrokerClient>());
+        services.TryAddSingleton<ILocalMqttPublisher>(sp =>
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Mqtt.IsExternal
+                ? sp.GetRequiredService<ExternalMqttBrokerClient>()
+                : sp.GetRequiredService<EmbeddedMqttBroker>());
         services.TryAddSingleton<MqttAlertRepublisher>();
         services.AddSingleton<Pipeline.IAlertObserver>(sp => sp.GetRequiredService<MqttAlertRepublisher>());
         return services;

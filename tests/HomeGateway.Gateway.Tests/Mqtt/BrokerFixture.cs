@@ -45,7 +45,7 @@ internal sealed class BrokerFixture : IAsyncDisposable
     private static SensorConfig Z2m(string id, SensorKind kind, string? model = null) =>
         new(id, kind) { Mqtt = new MqttInputConfig($"zigbee2mqtt/{id}", MqttProfiles.Zigbee2Mqtt) { Model = model } };
 
-    public static async Task<BrokerFixture> StartAsync()
+    public static async Task<BrokerFixture> StartAsync(Action<MqttOptions>? configure = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "hg-mqtt-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
@@ -53,11 +53,13 @@ internal sealed class BrokerFixture : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddSingleton(logs);
         services.AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        var mqtt = new MqttOptions { Port = 0, MaxPayloadBytes = MaxPayloadBytes, MaxConnections = 8 };
+        configure?.Invoke(mqtt);
         services.AddSingleton(Options.Create(new GatewayOptions
         {
             HomeFile = "home.yaml",
             DataDirectory = directory,
-            Mqtt = new MqttOptions { Port = 0, MaxPayloadBytes = MaxPayloadBytes, MaxConnections = 8 },
+            Mqtt = mqtt,
         }));
         services.AddSingleton(Home);
         services.AddSingleton(TimeProvider.System);
