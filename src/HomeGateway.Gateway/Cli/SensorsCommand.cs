@@ -96,13 +96,21 @@ public static class SensorsCommand
         s.Availability == "offline" ? "offline"
         : s.LastSeen is null ? "never heard from since start"
         : s.Tamper == "detected" ? "tampered"
-        : s.BatteryPercent is < 15 ? "battery low"
-        : s.Rejected > 0 ? $"{s.Rejected} message(s) refused (see the log, event 2120)"
+        : s.BatteryLow == true || s.BatteryPercent is < 15 ? "battery low"
+        : s.Rejected > 0 ? $"{s.Rejected} message(s) refused, the last: {s.LastRejection}"
         : null;
 
     private static void Print(GatewayStatus status, DateTimeOffset now, TextWriter output)
     {
         output.WriteLine($"home {status.HomeId}, gateway {status.GatewayId}, status written {Ago(now - status.WrittenAt)} ago; dispatch link {status.Uplink.State}, {status.Uplink.OutboxDepth} record(s) waiting to be sent");
+        if (status.Mqtt is { Mode: "external" } mqtt)
+        {
+            var since = mqtt.Since is { } at ? $" for {Ago(now - at)}" : "";
+            output.WriteLine(mqtt.Connected
+                ? $"MQTT broker {mqtt.Broker}: connected{since}"
+                : $"MQTT broker {mqtt.Broker}: NOT connected{since}{(mqtt.LastError is { } e ? $" ({e})" : "")}: no MQTT sensor can be heard");
+        }
+
         var rows = new List<string[]> { new[] { "SENSOR", "KIND", "INPUT", "STATE", "SINCE", "LAST SEEN", "BATTERY", "LINK", "REFUSED", "NOTE" } };
         foreach (var s in status.Sensors)
         {

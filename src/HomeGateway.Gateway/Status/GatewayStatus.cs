@@ -27,6 +27,9 @@ public sealed record GatewayStatus
 
     public UplinkStatus Uplink { get; init; } = new();
 
+    /// <summary>The link to the home's MQTT broker (embedded, or external in client mode).</summary>
+    public MqttStatus? Mqtt { get; init; }
+
     /// <summary>Messages on MQTT topics of no sensor in the home file, since start.</summary>
     public long UnknownTopicMessages { get; init; }
 
@@ -41,6 +44,19 @@ public sealed record UplinkStatus
 
     /// <summary>Journal records dispatch has not acknowledged yet.</summary>
     public long OutboxDepth { get; init; }
+}
+
+/// <summary>The MQTT side: which broker, and in client mode whether the gateway is connected to it.</summary>
+public sealed record MqttStatus
+{
+    /// <summary><c>embedded</c> or <c>external</c>.</summary>
+    public string Mode { get; init; } = "";
+    public string Broker { get; init; } = "";
+    public bool Connected { get; init; }
+    public DateTimeOffset? Since { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset? LastErrorAt { get; init; }
+    public long Reconnects { get; init; }
 }
 
 /// <summary>One sensor of the home file with what it last said; nulls for what it never reported.</summary>
@@ -66,11 +82,22 @@ public sealed record SensorStatus
     public DateTimeOffset? LastSeen { get; init; }
 
     public int? BatteryPercent { get; init; }
+
+    /// <summary>The device's own low-battery flag (Zigbee2MQTT <c>battery_low</c>), when it has one.</summary>
+    public bool? BatteryLow { get; init; }
+
     public int? LinkQuality { get; init; }
+
+    /// <summary>The last battery or supply voltage the device reported, in mV.</summary>
+    public int? VoltageMillivolts { get; init; }
 
     /// <summary>Messages read / refused since the service started (MQTT sensors).</summary>
     public long Accepted { get; init; }
     public long Rejected { get; init; }
+
+    /// <summary>Why the last refused message was refused, and when.</summary>
+    public string? LastRejection { get; init; }
+    public DateTimeOffset? LastRejectedAt { get; init; }
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -21,6 +21,7 @@ public sealed class StatusFileWriter(
     SensorInputStats mqttStats,
     Journal.Journal journal,
     DispatchUplink uplink,
+    MqttLinkHealth mqttHealth,
     TimeProvider time,
     ILogger<StatusFileWriter> logger) : BackgroundService
 {
@@ -47,7 +48,8 @@ public sealed class StatusFileWriter(
         foreach (var sensor in home.Sensors)
         {
             var report = board.Find(sensor.Id);
-            var messageSeen = mqttStats.LastSeen(sensor.Id);
+            var input = mqttStats.Snapshot(sensor.Id);
+            var messageSeen = input?.LastSeen;
             var lastSeen = report?.LastEventAt is { } e && (messageSeen is null || e > messageSeen) ? e : messageSeen;
             sensors.Add(new SensorStatus
             {
@@ -61,15 +63,30 @@ public sealed class StatusFileWriter(
                 Availability = report?.Availability,
                 Tamper = sensor.Kind == SensorKind.Tamper ? null : report?.Tamper,
                 LastSeen = lastSeen,
-                BatteryPercent = report?.BatteryPercent,
-                LinkQuality = report?.LinkQuality,
-                Accepted = mqttStats.AcceptedMessages(sensor.Id),
-                Rejected = mqttStats.RejectedMessages(sensor.Id),
+                BatteryPercent = input?.BatteryPercent ?? report?.BatteryPercent,
+                BatteryLow = input?.BatteryLow,
+                LinkQuality = input?.LinkQuality ?? report?.LinkQuality,
+                VoltageMillivolts = input?.VoltageMillivolts,
+                Accepted = input?.Accepted ?? 0,
+                Rejected = input?.Rejected ?? 0,
+                LastRejection = input?.LastRejectionReason,
+                LastRejectedAt = input?.LastRejectedAt,
             });
         }
 
+        var link = mqttHealth.Current;
         return new GatewayStatus
         {
+            Mqtt = new MqttStatus
+            {
+                Mode = link.Mode,
+                Broker = link.Broker,
+                Connected = link.IsConnected,
+                Since = link.Since,
+                LastError = link.LastError,
+                LastErrorAt = link.LastErrorAt,
+                Reconnects = link.Reconnects,
+            },
             WrittenAt = time.GetUtcNow(),
             StartedAt = _startedAt,
             HomeId = home.HomeId,

@@ -99,7 +99,7 @@ public sealed class SensorsStatusTests : IDisposable
             Assert.StartsWith("home status-home, gateway status-home, status written 3 s ago; dispatch link disabled, ", lines[0], StringComparison.Ordinal);
             Assert.Matches(@"^SENSOR\s+KIND\s+INPUT\s+STATE\s+SINCE\s+LAST SEEN\s+BATTERY\s+LINK\s+REFUSED\s+NOTE$", lines[1]);
             Assert.Matches(@"^button\s+help_button\s+gpio:27\s+released\s+\d+ s\s+\d+ s\s+-\s+-\s+0$", lines[2]);
-            Assert.Matches(@"^front_door\s+door\s+mqtt:zigbee2mqtt/front_door \(zigbee2mqtt\)\s+open\s+\d+ s\s+\d+ s\s+87 %\s+120\s+1\s+1 message\(s\) refused", lines[3]);
+            Assert.Matches(@"^front_door\s+door\s+mqtt:zigbee2mqtt/front_door \(zigbee2mqtt\)\s+open\s+\d+ s\s+\d+ s\s+87 %\s+120\s+1\s+1 message\(s\) refused, the last: malformed JSON", lines[3]);
             Assert.Matches(@"^kitchen_temp\s+temperature\s+.*\s+-\s+-\s+never\s+-\s+-\s+0\s+never heard from since start$", lines[4]);
 
             // --check turns "needs attention" into an exit code for scripts; --json gives the file's data.
@@ -107,6 +107,8 @@ public sealed class SensorsStatusTests : IDisposable
             var json = JsonDocument.Parse(Sensors(now, "--data", dir.File("run"), "--json").Output).RootElement;
             Assert.Equal("open", json.GetProperty("sensors")[1].GetProperty("state").GetString());
             Assert.Equal("bedroom", json.GetProperty("sensors")[0].GetProperty("location").GetString());
+            Assert.StartsWith("malformed JSON", json.GetProperty("sensors")[1].GetProperty("lastRejection").GetString(), StringComparison.Ordinal);
+            Assert.Equal(("embedded", true), (json.GetProperty("mqtt").GetProperty("mode").GetString(), json.GetProperty("mqtt").GetProperty("connected").GetBoolean()));
 
             // A file nobody rewrote for a while means the service is down: said plainly, exit 1.
             var stale = Sensors(written.WrittenAt + TimeSpan.FromMinutes(10), "--data", dir.File("run"));
