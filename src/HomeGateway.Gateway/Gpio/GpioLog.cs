@@ -23,4 +23,7 @@ internal static partial class GpioLog
     [LoggerMessage(EventId = 2205, Level = LogLevel.Information, Message = "GPIO: board {Board}; chip {Chip}, chosen {Reason}; driver {Driver}")]
     public static partial void DriverChosen(ILogger logger, string board, string chip, string reason, string driver);
 
+    [LoggerMessage(EventId = 2206, Level = LogLevel.Information, Message = "GPIO: not used (no sensor in the home file and no LED or buzzer pin); the board's GPIO is not opened")]
+    public static partial void NotUsed(ILogger logger);
+
 }

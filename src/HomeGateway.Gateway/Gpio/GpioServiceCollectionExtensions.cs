@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using HomeGateway.Core.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,15 @@ public static class GpioServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Gpio;
             var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GpioSensorInput).FullName!);
+            var settings = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            if (options.Driver != "simulated" && !UsesGpio(sp.GetRequiredService<HomeConfig>(), settings))
+            {
+                // A home with only Zigbee/MQTT devices may run on a machine without GPIO (a mini PC): nothing opens a
+                // pin, so an in-memory pin bank stands in and the board is never touched.
+                GpioLog.NotUsed(logger);
+                return new GpioController(new SimulatedGpioDriver(timeProvider: sp.GetRequiredService<TimeProvider>()));
+            }
+
             var choice = StartupProblem(() => GpioSelection.Choose(options.Driver, options.Chip, sp.GetRequiredService<IGpioHardware>()));
             GpioLog.DriverChosen(logger, choice.BoardModel ?? "unknown", choice.ChipDescription, choice.ChipReason, choice.DriverName);
             // The container owns the simulated driver (tests and the simulator reach it as a service).
@@ -38,6 +48,9 @@ public static class GpioServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GatewayOptions>, GpioOptionsValidator>());
         return services;
     }
+
+    private static bool UsesGpio(HomeConfig home, GatewayOptions options) =>
+        home.Sensors.Any(s => s.Gpio is not null) || options.Feedback.LedPin is not null || options.Feedback.BuzzerPin is not null;
 
     private static T StartupProblem<T>(Func<T> create)
     {

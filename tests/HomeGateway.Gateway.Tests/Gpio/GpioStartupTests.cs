@@ -18,14 +18,18 @@ public sealed class GpioStartupTests : IDisposable
 
     public void Dispose() => dir.Dispose();
 
-    private IHost Build(IGpioHardware hardware, params (string Key, string Value)[] gpio)
+    private const string UpsOnGpio = """
+        home: { id: test-home, timezone: Europe/Helsinki }
+        sensors:
+          - { id: ups, kind: power, gpio: { pin: 4, activeLow: true, pull: up } }
+        rules: { }
+        """;
+
+    private IHost Build(IGpioHardware hardware, params (string Key, string Value)[] gpio) => Build(UpsOnGpio, hardware, gpio);
+
+    private IHost Build(string homeFile, IGpioHardware hardware, params (string Key, string Value)[] gpio)
     {
-        File.WriteAllText(dir.File("home.yaml"), """
-            home: { id: test-home, timezone: Europe/Helsinki }
-            sensors:
-              - { id: ups, kind: power, gpio: { pin: 4, activeLow: true, pull: up } }
-            rules: { }
-            """);
+        File.WriteAllText(dir.File("home.yaml"), homeFile);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = Environments.Production });
         var settings = new Dictionary<string, string?>
         {
@@ -55,6 +59,30 @@ public sealed class GpioStartupTests : IDisposable
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith("GPIO: This machine has no GPIO chip", failure, StringComparison.Ordinal);
         Assert.Contains("'simulated'", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_home_without_wired_sensors_or_outputs_runs_on_a_machine_without_gpio()
+    {
+        const string zigbeeOnly = """
+            home: { id: test-home, timezone: Europe/Helsinki }
+            sensors:
+              - { id: front_door, kind: door, mqtt: { topic: zigbee2mqtt/front_door, profile: zigbee2mqtt } }
+            rules: { }
+            """;
+        using var host = Build(zigbeeOnly, Boards.Machine(null, []));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        await host.StartAsync(timeout.Token);
+        await host.StopAsync(timeout.Token);
+
+        Assert.Single(logs.WithEventId(2206));
+        Assert.Empty(logs.WithEventId(2205));
+
+        // An LED pin is a GPIO use: then the missing GPIO is a start-up problem again.
+        using var withLed = Build(zigbeeOnly, Boards.Machine(null, []), ("Gateway:Feedback:LedPin", "23"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => withLed.StartAsync(CancellationToken.None));
+        Assert.StartsWith("GPIO: This machine has no GPIO chip", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
     [Fact]
