@@ -95,7 +95,7 @@ public sealed class MissedDoseRule(MissedDoseRuleConfig config, HomeTime clock, 
 
                 break;
             case SensorStates.DispenserError:
-                Latch(errors, "error", e, seq, now, AlertPriority.High, $"Dispenser {where} reports an error", context, output);
+                Latch(errors, "error", e, seq, now, AlertPriority.High, e.Detail is { Length: > 0 } detail ? $"Dispenser {where} reports an error ({detail})" : $"Dispenser {where} reports an error", context, output);
                 break;
             case SensorStates.RefillLow:
                 Latch(refills, "refill", e, seq, now, AlertPriority.Normal, $"Dispenser {where} is running out of medication: refill it", context, output);

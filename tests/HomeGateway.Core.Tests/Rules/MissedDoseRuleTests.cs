@@ -89,7 +89,8 @@ public class MissedDoseRuleTests
     public void Dispenser_errors_are_high_refills_normal_and_neither_merges_with_a_missed_dose()
     {
         home.WaitUntil(Nov25(8, 30));
-        var error = Assert.Single(home.Send("dispenser", SensorStates.DispenserError));
+        var error = Assert.Single(home.Send("dispenser", SensorStates.DispenserError, detail: "code=jam"));
+        Assert.Equal("Dispenser dispenser reports an error (code=jam)", error.Summary);
         var refill = Assert.Single(home.Send("dispenser", SensorStates.RefillLow));
         Assert.Equal((AlertEventKind.Raised, AlertPriority.High), (error.Kind, error.Priority));
         Assert.Equal((AlertEventKind.Raised, AlertPriority.Normal), (refill.Kind, refill.Priority));

@@ -57,13 +57,14 @@ internal sealed class SafetyTestHome
     public static SensorConfig Z2m(string id, SensorKind kind) =>
         new(id, kind) { Mqtt = new MqttInputConfig("zigbee2mqtt/" + id, MqttProfiles.Zigbee2Mqtt) };
 
-    public IReadOnlyList<AlertEvent> Send(string sensorId, string state, double? value = null, int? battery = null, SensorKind? kind = null, bool? batteryLow = null)
+    public IReadOnlyList<AlertEvent> Send(string sensorId, string state, double? value = null, int? battery = null, SensorKind? kind = null, bool? batteryLow = null, string? detail = null)
     {
         var e = new SensorEvent(HomeId, sensorId, kind ?? Home.FindSensor(sensorId)!.Kind, state, Now, "test")
         {
             Value = value,
             BatteryPercent = battery,
             BatteryLow = batteryLow,
+            Detail = detail,
         };
         return Engine.Observe(e, ++seq, Now);
     }
