@@ -28,6 +28,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     private readonly MqttSensorInput _input;
     private readonly ILogger _logger;
     private readonly LogGate _refusalLog;
+    private readonly TimeProvider _time;
     private readonly MqttLinkHealth _health;
     private int _connections;
     private MqttServer? _server;
@@ -47,6 +48,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         _health = health;
         _logger = logger;
         _refusalLog = new LogGate(time, TimeSpan.FromMinutes(1));
+        _time = time;
     }
 
     /// <summary>The TCP port the plain listener is on once started (the chosen one when the options said 0); 0 when it is off.</summary>
@@ -109,7 +111,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
                 : builder.WithEncryptedEndpointBoundIPAddress(address).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
         }
 
-        var server = factory.CreateMqttServer(builder.Build(), new MqttNetLogBridge(_logger));
+        var server = factory.CreateMqttServer(builder.Build(), new MqttNetLogBridge(_logger, time: _time));
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;

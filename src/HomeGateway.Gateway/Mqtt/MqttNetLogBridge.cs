@@ -9,9 +9,13 @@ namespace HomeGateway.Gateway.Mqtt;
 /// <paramref name="problemsReportedByCaller"/>: the caller reports every failure itself, in plain words and rate-limited
 /// (the external-broker client's connect and link-loss lines), so MQTTnet's own warnings and errors — one per
 /// reconnect attempt, with a stack trace — go to debug instead of filling a small SD card during an outage.
+/// With <paramref name="time"/>, the library's own warnings and errors pass once per minute per kind of line: the
+/// embedded broker logs an error for every failed TLS handshake, which anyone on the LAN could otherwise repeat at will.
 /// </summary>
-internal sealed class MqttNetLogBridge(ILogger logger, bool problemsReportedByCaller = false) : IMqttNetLogger
+internal sealed class MqttNetLogBridge(ILogger logger, bool problemsReportedByCaller = false, TimeProvider? time = null) : IMqttNetLogger
 {
+    private readonly LogGate? _gate = time is null ? null : new LogGate(time, TimeSpan.FromMinutes(1));
+
     public bool IsEnabled => logger.IsEnabled(LogLevel.Debug) || logger.IsEnabled(LogLevel.Information);
 
     public void Publish(MqttNetLogLevel logLevel, string source, string message, object[] parameters, Exception exception)
@@ -26,6 +30,20 @@ internal sealed class MqttNetLogBridge(ILogger logger, bool problemsReportedByCa
             catch (FormatException)
             {
                 // A library message with stray braces still deserves to be seen as it is.
+            }
+        }
+
+        if (logLevel is MqttNetLogLevel.Warning or MqttNetLogLevel.Error && !problemsReportedByCaller && _gate is not null)
+        {
+            // Keyed by the unformatted message: one line per kind of problem, whoever causes it.
+            if (!_gate.TryPass(source + "|" + message, out var held))
+            {
+                return;
+            }
+
+            if (held > 0)
+            {
+                text += string.Create(CultureInfo.InvariantCulture, $" ({held} more like this in the last minute were not logged)");
             }
         }
 
