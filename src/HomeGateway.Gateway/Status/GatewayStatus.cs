@@ -44,6 +44,10 @@ public sealed record UplinkStatus
 
     /// <summary>Journal records dispatch has not acknowledged yet.</summary>
     public long OutboxDepth { get; init; }
+
+    /// <summary>The last sequence number journalled, and the last one dispatch acknowledged as stored.</summary>
+    public long LastSeq { get; init; }
+    public long AckedSeq { get; init; }
 }
 
 /// <summary>The MQTT side: which broker, and in client mode whether the gateway is connected to it.</summary>

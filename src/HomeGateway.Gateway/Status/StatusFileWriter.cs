@@ -92,7 +92,7 @@ public sealed class StatusFileWriter(
             HomeId = home.HomeId,
             GatewayId = uplink.GatewayId,
             Software = DispatchUplink.SoftwareVersion,
-            Uplink = new UplinkStatus { State = uplink.State.ToString().ToLowerInvariant(), OutboxDepth = journal.OutboxDepth },
+            Uplink = new UplinkStatus { State = uplink.State.ToString().ToLowerInvariant(), OutboxDepth = journal.OutboxDepth, LastSeq = journal.LastSeq, AckedSeq = journal.AckedSeq },
             UnknownTopicMessages = mqttStats.TotalUnknownTopicMessages,
             Sensors = sensors,
         };

@@ -52,6 +52,9 @@ public sealed class LocalDeployment : IAsyncDisposable
 
     public int MqttPort { get; private set; }
 
+    /// <summary>The address the gateway dials for dispatch; null: <see cref="GrpcUrl"/>. Tests put a TCP proxy in between.</summary>
+    public Uri? GatewayDispatchUrl { get; set; }
+
     public string ConsolePassword { get; private set; } = "";
 
     public string ApiToken { get; private set; } = "";
@@ -130,7 +133,7 @@ public sealed class LocalDeployment : IAsyncDisposable
             "run",
             "--Gateway:HomeFile=" + HomeFile,
             "--Gateway:DataDirectory=" + GatewayData,
-            "--Gateway:Dispatch:Url=" + GrpcUrl.GetLeftPart(UriPartial.Authority),
+            "--Gateway:Dispatch:Url=" + (GatewayDispatchUrl ?? GrpcUrl).GetLeftPart(UriPartial.Authority),
             "--Gateway:Mqtt:Port=" + MqttPort.ToString(CultureInfo.InvariantCulture),
             "--Gateway:Gpio:Driver=simulated",
             "--Gateway:Gpio:SimulatedPinDirectory=" + PinDirectory,

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using HomeGateway.Gateway.Status;
+using HomeGateway.Simulator.Demo;
+using Microsoft.Data.Sqlite;
+using MQTTnet;
+
+namespace HomeGateway.EndToEnd.Tests.Durability;
+
+/// <summary>
+/// What the durability tests compare: what the gateway says it journalled (its status file) against what dispatch
+/// holds (its SQLite file, read directly). Plus the device that presses buttons in bursts.
+/// </summary>
+internal static class DeliveryLedger
+{
+    /// <summary>Four MQTT help buttons (our own JSON profile) and a one-second repeat window, so bursts make many alert steps.</summary>
+    public const string Home = """
+        home: { id: kotka-0042, timezone: Europe/Helsinki }
+        sensors:
+          - { id: b1, kind: help_button, mqtt: { topic: homegateway/kotka-0042/b1, profile: homegateway } }
+          - { id: b2, kind: help_button, mqtt: { topic: homegateway/kotka-0042/b2, profile: homegateway } }
+          - { id: b3, kind: help_button, mqtt: { topic: homegateway/kotka-0042/b3, profile: homegateway } }
+          - { id: b4, kind: help_button, mqtt: { topic: homegateway/kotka-0042/b4, profile: homegateway } }
+        rules:
+          help: { repeatWindow: 1s }
+          escalation: { maxEscalations: 0 }
+        """;
+
+    /// <summary>A number from the environment (for long runs: HOMEGATEWAY_KILL_ROUNDS=200 make test), else the default.</summary>
+    public static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) && value > 0 ? value : fallback;
+
+    /// <summary>
+    /// Presses the buttons as fast as the broker takes them (QoS 1) until cancelled or the gateway dies under it.
+    /// Returns how many presses the broker acknowledged.
+    /// </summary>
+    public static async Task<int> PressInBurstsAsync(LocalDeployment deployment, CancellationToken stop)
+    {
+        var acknowledged = 0;
+        using var client = new MqttClientFactory().CreateMqttClient();
+        try
+        {
+            await client.ConnectAsync(new MqttClientOptionsBuilder()
+                .WithTcpServer("127.0.0.1", deployment.MqttPort)
+                .WithCredentials(deployment.SimulatorMqttUser, deployment.SimulatorMqttPassword)
+                .WithTimeout(TimeSpan.FromSeconds(5))
+                .Build(), stop);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var message = new MqttApplicationMessageBuilder()
+                    .WithTopic($"homegateway/kotka-0042/b{(i % 4) + 1}")
+                    .WithPayload("""{"state":"pressed"}""")
+                    .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+                    .Build();
+                await client.PublishAsync(message, stop);
+                acknowledged++;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            // The gateway was killed under the burst, or the test stopped it: both are the point.
+        }
+
+        return acknowledged;
+    }
+
+    /// <summary>The gateway's own account, once it says dispatch has acknowledged everything it journalled.</summary>
+    public static async Task<GatewayStatus> WaitUntilAllAcknowledgedAsync(LocalDeployment deployment, TimeSpan timeout, CancellationToken ct)
+    {
+        var path = Path.Combine(deployment.GatewayData, StatusFileWriter.FileName);
+        var deadline = DateTime.UtcNow + timeout;
+        GatewayStatus? status = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = Read(path);
+            if (status is { Uplink: { State: "connected", OutboxDepth: 0, LastSeq: > 0 } })
+            {
+                return status;
+            }
+
+            await Task.Delay(250, ct);
+        }
+
+        Assert.Fail($"the gateway did not get everything acknowledged within {timeout}: {(status is null ? "no status file" : JsonSerializer.Serialize(status.Uplink))}\n{Logs(deployment)}");
+        return status!;
+    }
+
+    public static GatewayStatus? Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), StatusJsonContext.Default.GatewayStatus);
+        }
+        catch (Exception ex) when (ex is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Dispatch holds each of the gateway's records 1..<paramref name="lastSeq"/> exactly once, stored in sequence
+    /// order, and each alert in the queue once with the count its steps add up to.
+    /// </summary>
+    public static void AssertExactlyOnceInOrder(LocalDeployment deployment, long lastSeq)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(deployment.DispatchData, "dispatch.db"),
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+
+        var alertSeqs = Longs(connection, "SELECT seq FROM alert_events WHERE gateway_id = $g ORDER BY rowid");
+        var eventSeqs = Longs(connection, "SELECT seq FROM sensor_events WHERE gateway_id = $g ORDER BY rowid");
+        // Stored in the order they were journalled: insertion order is sequence order, per table.
+        Assert.Equal(alertSeqs.Order(), alertSeqs);
+        Assert.Equal(eventSeqs.Order(), eventSeqs);
+
+        var all = alertSeqs.Concat(eventSeqs).Order().ToList();
+        var missing = Enumerable.Range(1, (int)lastSeq).Select(i => (long)i).Except(all).ToList();
+        var duplicated = all.GroupBy(s => s).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(missing.Count == 0 && duplicated.Count == 0 && all.Count == lastSeq,
+            $"dispatch holds {all.Count} record(s) for 1..{lastSeq}; missing {string.Join(",", missing.Take(20))}; duplicated {string.Join(",", duplicated.Take(20))}");
+
+        using var counts = connection.CreateCommand();
+        counts.CommandText = """
+            SELECT a.alert_id, a.count, (SELECT COUNT(*) FROM alert_events e WHERE e.gateway_id = a.gateway_id AND e.alert_id = a.alert_id AND e.kind IN (1, 2))
+            FROM alerts a WHERE a.gateway_id = $g
+            """;
+        counts.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
+        using var reader = counts.ExecuteReader();
+        var alerts = 0;
+        while (reader.Read())
+        {
+            alerts++;
+            Assert.True(reader.GetInt64(1) == reader.GetInt64(2), $"alert {reader.GetString(0)} shows count {reader.GetInt64(1)} but has {reader.GetInt64(2)} raised/repeated steps");
+        }
+
+        Assert.True(alerts > 0, "no alert reached the queue at all");
+    }
+
+    public static string Logs(LocalDeployment deployment)
+    {
+        static string Tail(string file) =>
+            File.Exists(file) ? string.Join('\n', ReadShared(file).Split('\n').TakeLast(40)) : "(none)";
+        return $"--- gateway.log\n{Tail(Path.Combine(deployment.WorkDirectory, "gateway.log"))}\n--- dispatch.log\n{Tail(Path.Combine(deployment.WorkDirectory, "dispatch.log"))}";
+    }
+
+    private static string ReadShared(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static List<long> Longs(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
+        using var reader = command.ExecuteReader();
+        var values = new List<long>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetInt64(0));
+        }
+
+        return values;
+    }
+}
