@@ -37,6 +37,7 @@ public static class GatewayHostExtensions
 
         services.AddSingleton<SensorBoard>();
         services.AddSingleton<SensorEventInbox>();
+        services.AddSingleton<AcknowledgementInbox>();
         services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<SensorEventInbox>());
         services.AddSingleton<AlertPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertPipeline>());

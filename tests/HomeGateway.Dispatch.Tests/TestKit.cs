@@ -5,6 +5,7 @@ using HomeGateway.Contracts.V1;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.DependencyInjection;
 using CoreAlerts = HomeGateway.Core.Alerts;
 using CoreEvents = HomeGateway.Core.Events;
 
@@ -55,8 +56,8 @@ public static class Records
 
     public static GatewayMessage Message(JournalRecord record) => new() { Record = record };
 
-    public static GatewayMessage Hello(string gatewayId, string homeId = "home-1", ulong lastSeq = 0) =>
-        new() { Hello = new Hello { GatewayId = gatewayId, HomeId = homeId, SoftwareVersion = "test", LastSeq = lastSeq } };
+    public static GatewayMessage Hello(string gatewayId, string homeId = "home-1", ulong lastSeq = 0, ulong appliedAckSeq = 0) =>
+        new() { Hello = new Hello { GatewayId = gatewayId, HomeId = homeId, SoftwareVersion = "test", LastSeq = lastSeq, AppliedAckSeq = appliedAckSeq } };
 }
 
 /// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory.</summary>
@@ -75,17 +76,40 @@ public sealed class DispatchServer : IAsyncDisposable
 
     public IDispatchStore Store => (IDispatchStore)Running.Services.GetService(typeof(IDispatchStore))!;
 
-    public static async Task<DispatchServer> StartAsync()
+    public static async Task<DispatchServer> StartAsync(TimeProvider? clock = null, string? dataDirectory = null)
     {
         var server = new DispatchServer();
-        server.Running = await DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = server.data.Path,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "http://127.0.0.1:0",
-        });
+        server.Running = await StartRunningAsync(dataDirectory ?? server.data.Path, clock);
         return server;
     }
+
+    /// <summary>
+    /// Stops this dispatch and starts a new one on the same data directory and clock: a restart, with the fake
+    /// clock moved on by <paramref name="downFor"/> while nothing runs.
+    /// </summary>
+    public async Task RestartAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, TimeSpan downFor)
+    {
+        foreach (var channel in channels)
+        {
+            channel.Dispose();
+        }
+
+        channels.Clear();
+        await Running.DisposeAsync();
+        clock.Advance(downFor);
+        Running = await StartRunningAsync(data.Path, clock);
+    }
+
+    private static Task<RunningDispatch> StartRunningAsync(string dataDirectory, TimeProvider? clock) =>
+        DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = dataDirectory,
+            WebUrl = "http://127.0.0.1:0",
+            GrpcUrl = "http://127.0.0.1:0",
+        }, clock is null ? null : builder => builder.Services.AddSingleton(clock));
+
+    public T Service<T>()
+        where T : notnull => (T)Running.Services.GetService(typeof(T))!;
 
     /// <summary>Registers a gateway as <c>gateways add</c> does and returns its token.</summary>
     public async Task<string> AddGatewayAsync(string gatewayId, string homeId = "home-1")
@@ -154,9 +178,9 @@ public sealed class UplinkStream(AsyncDuplexStreamingCall<GatewayMessage, Dispat
         return call.ResponseStream.Current;
     }
 
-    public async Task<Welcome> HelloAsync(string gatewayId, string homeId = "home-1")
+    public async Task<Welcome> HelloAsync(string gatewayId, string homeId = "home-1", ulong appliedAckSeq = 0)
     {
-        await SendAsync(Records.Hello(gatewayId, homeId));
+        await SendAsync(Records.Hello(gatewayId, homeId, appliedAckSeq: appliedAckSeq));
         var reply = await ReadAsync();
         Assert.Equal(DispatchMessage.BodyOneofCase.Welcome, reply.BodyCase);
         return reply.Welcome;

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Antiforgery;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.Dispatch.DispatcherConsole;
 
-/// <summary>The dispatcher console: login, logout and the live queue page.</summary>
+/// <summary>The dispatcher console: login, logout, the live queue page and its "Acknowledge" buttons.</summary>
 internal static class ConsoleEndpoints
 {
     internal const string WrongNameOrPassword = "Wrong name or password.";
@@ -24,6 +25,7 @@ internal static class ConsoleEndpoints
             Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), null), StatusCodes.Status200OK)).AllowAnonymous();
         endpoints.MapPost("/login", LoginAsync).AllowAnonymous().DisableAntiforgery();
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
+        endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
             Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? ""), StatusCodes.Status200OK));
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
@@ -76,6 +78,34 @@ internal static class ConsoleEndpoints
         return Results.Redirect("/login");
     }
 
+    /// <summary>The queue's "Acknowledge" button: a form post (gatewayId, alertId), then back to the queue.</summary>
+    private static async Task<IResult> AcknowledgeAsync(HttpContext http, IAntiforgery antiforgery, AlertAcknowledgements acknowledgements)
+    {
+        if (!await IsFromOurFormAsync(http, antiforgery))
+        {
+            return Results.BadRequest("The acknowledge button was not sent by this site or has expired. Reload the page.");
+        }
+
+        if (!AlertAcknowledgements.MayAcknowledge(http.User))
+        {
+            return Results.Text("Your role does not acknowledge alerts (dispatchers and admins do).", "text/plain; charset=utf-8", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        var gatewayId = form["gatewayId"].ToString();
+        var alertId = form["alertId"].ToString();
+        if (gatewayId.Length == 0 || alertId.Length == 0)
+        {
+            return Results.BadRequest("The form must name the gateway and the alert.");
+        }
+
+        var outcome = await acknowledgements.AcknowledgeAsync(http.User, gatewayId, alertId, http.RequestAborted);
+        return outcome.Result is AcknowledgeResult.NotFound or AcknowledgeResult.Ambiguous
+            ? Results.NotFound($"No alert '{alertId}' from gateway '{gatewayId}'.")
+            // Post/redirect/get: back to the queue, and a reload does not post again.
+            : Results.Redirect("/");
+    }
+
     private static async Task<bool> IsFromOurFormAsync(HttpContext http, IAntiforgery antiforgery)
     {
         try
@@ -109,6 +139,7 @@ internal static class ConsolePages
           .error { color: #a00; }
           header { display: flex; justify-content: space-between; align-items: baseline; }
           #status { color: #666; }
+          td form { margin: 0; }
         </style>
         """;
 
@@ -133,7 +164,7 @@ internal static class ConsolePages
         <body>
         <header>
           <h1>Alert queue</h1>
-          <form method="post" action="/logout">
+          <form method="post" action="/logout" id="logout">
             {Encode.Encode(userName)}
             <input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">
             <button type="submit">Log out</button>
@@ -142,7 +173,7 @@ internal static class ConsolePages
         <p id="status">Loading…</p>
         <table>
           <thead><tr><th>Priority</th><th>Type</th><th>Home</th><th>Sensor</th><th>Summary</th><th>Count</th>
-          <th>Raised at</th><th>Received</th><th>Status</th></tr></thead>
+          <th>Raised at</th><th>Received</th><th>Status</th><th>Acknowledged</th></tr></thead>
           <tbody id="queue"></tbody>
         </table>
         <script src="/console.js"></script>

@@ -1,8 +1,10 @@
 using System.Net;
+using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.DispatcherConsole;
 using HomeGateway.Dispatch.Ingest;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
+using HomeGateway.Dispatch.Supervision;
 using HomeGateway.Dispatch.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -71,6 +73,8 @@ public static class DispatchApp
             ["Dispatch:WebUrl"] = options.WebUrl,
             ["Dispatch:GrpcUrl"] = options.GrpcUrl,
             ["Dispatch:HeartbeatSeconds"] = options.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dispatch:Supervision:ReportingSeconds"] =
+                options.Supervision.ReportingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         configure?.Invoke(builder);
         return StartAsync(builder, ct);
@@ -87,6 +91,9 @@ public static class DispatchApp
             sp.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAlertFeed, InProcessAlertFeed>();
         services.AddSingleton<GatewaySessions>();
+        services.AddSingleton<AlertAcknowledgements>();
+        services.AddSingleton<GatewaySupervisor>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewaySupervisor>());
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<DispatchEndpoints>();
 

@@ -19,6 +19,22 @@ public sealed class DispatchOptions
 
     /// <summary>How often a gateway should send a heartbeat when it has nothing else to send.</summary>
     public int HeartbeatSeconds { get; set; } = 20;
+
+    /// <summary>Supervision of gateways: when a silent gateway is flagged offline.</summary>
+    public SupervisionOptions Supervision { get; set; } = new();
+}
+
+/// <summary>The <c>Dispatch:Supervision</c> section.</summary>
+public sealed class SupervisionOptions
+{
+    /// <summary>The shortest reporting time alarm standards use for a monitored path.</summary>
+    public const int MinReportingSeconds = 20;
+
+    /// <summary>
+    /// A gateway with no message (hello, record, heartbeat) for this long is raised as "gateway offline".
+    /// Alarm-transmission practice uses 20 s to 180 s for monitored paths; 90 s is our default.
+    /// </summary>
+    public int ReportingSeconds { get; set; } = 90;
 }
 
 /// <summary>
@@ -41,6 +57,20 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         if (options.HeartbeatSeconds is < 5 or > 3600)
         {
             problems.Add($"Dispatch:HeartbeatSeconds must be between 5 and 3600, not {options.HeartbeatSeconds}.");
+        }
+
+        var reporting = options.Supervision.ReportingSeconds;
+        if (reporting is < SupervisionOptions.MinReportingSeconds or > 86_400)
+        {
+            problems.Add(
+                $"Dispatch:Supervision:ReportingSeconds must be between {SupervisionOptions.MinReportingSeconds} and 86400, not {reporting}.");
+        }
+        else if (options.HeartbeatSeconds * 2 > reporting)
+        {
+            // One late or lost heartbeat must not flag a healthy gateway: at least two fit in the reporting time.
+            problems.Add(
+                $"Dispatch:HeartbeatSeconds ({options.HeartbeatSeconds}) must be at most half of " +
+                $"Dispatch:Supervision:ReportingSeconds ({reporting}), so that one late heartbeat does not raise \"gateway offline\".");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

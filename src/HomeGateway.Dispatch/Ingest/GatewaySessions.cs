@@ -26,6 +26,19 @@ internal sealed class GatewaySessions
 
     public int Count => live.Count;
 
+    /// <summary>
+    /// Tells the gateway's live stream on this node that it has a new acknowledgement to send; a gateway without
+    /// a stream here learns it when it next connects (Hello carries how far it has applied). With several nodes,
+    /// the node that stored the acknowledgement reaches the others through the live feed's NOTIFY.
+    /// </summary>
+    public void WakeAcknowledgements(string gatewayId)
+    {
+        if (live.TryGetValue(gatewayId, out var session))
+        {
+            session.WakeAcknowledgements();
+        }
+    }
+
     internal void Close(GatewaySession session) =>
         live.TryRemove(new KeyValuePair<string, GatewaySession>(session.GatewayId, session));
 }
@@ -34,6 +47,7 @@ internal sealed class GatewaySession(GatewaySessions owner, string gatewayId, Ca
 {
     private readonly CancellationTokenSource cancel = CancellationTokenSource.CreateLinkedTokenSource(callAborted);
     private readonly Lock gate = new();
+    private TaskCompletionSource acknowledgements = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool disposed;
 
     public string GatewayId => gatewayId;
@@ -42,6 +56,12 @@ internal sealed class GatewaySession(GatewaySessions owner, string gatewayId, Ca
     public CancellationToken Token => cancel.Token;
 
     public bool WasReplaced { get; private set; }
+
+    /// <summary>Completes at the next <see cref="WakeAcknowledgements"/>; take it before reading the store.</summary>
+    public Task NextAcknowledgementSignal => Volatile.Read(ref acknowledgements).Task;
+
+    public void WakeAcknowledgements() =>
+        Interlocked.Exchange(ref acknowledgements, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     internal void Replace()
     {

@@ -1,9 +1,12 @@
 using Grpc.Core;
 using HomeGateway.Contracts.V1;
+using Google.Protobuf.WellKnownTypes;
+using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
+using HomeGateway.Dispatch.Supervision;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +14,8 @@ namespace HomeGateway.Dispatch.Ingest;
 
 /// <summary>
 /// The gateway end of the uplink: authenticate, Hello → Welcome, then store each record and ack
-/// cumulatively. An ack is only sent after the record's transaction committed.
+/// cumulatively. An ack is only sent after the record's transaction committed. Alongside, every acknowledgement
+/// of the gateway's alerts after the one it says it has applied goes down the same stream, in order.
 /// </summary>
 internal sealed class GatewayUplinkService(
     IDispatchStore store,
@@ -19,7 +23,8 @@ internal sealed class GatewayUplinkService(
     GatewaySessions sessions,
     IOptions<DispatchOptions> options,
     TimeProvider time,
-    ILogger<GatewayUplinkService> logger) : GatewayUplink.GatewayUplinkBase
+    ILogger<GatewayUplinkService> logger,
+    GatewaySupervisor supervisor) : GatewayUplink.GatewayUplinkBase
 {
     public override async Task Connect(
         IAsyncStreamReader<GatewayMessage> requestStream,
@@ -31,7 +36,7 @@ internal sealed class GatewayUplinkService(
         var ct = session.Token;
         try
         {
-            await ServeAsync(account, requestStream, responseStream, ct);
+            await ServeAsync(account, session, requestStream, responseStream, ct);
         }
         catch (OperationCanceledException) when (session.WasReplaced)
         {
@@ -47,11 +52,12 @@ internal sealed class GatewayUplinkService(
 
     private async Task ServeAsync(
         GatewayAccount account,
+        GatewaySession session,
         IAsyncStreamReader<GatewayMessage> requestStream,
         IServerStreamWriter<DispatchMessage> responseStream,
-        CancellationToken ct)
+        CancellationToken callToken)
     {
-        if (!await requestStream.MoveNext(ct))
+        if (!await requestStream.MoveNext(callToken))
         {
             return;
         }
@@ -63,43 +69,127 @@ internal sealed class GatewayUplinkService(
 
         var hello = requestStream.Current.Hello;
         UplinkFrames.CheckHello(hello, account);
-        await store.MarkSeenAsync(account.GatewayId, hello.SoftwareVersion.Length > 0 ? hello.SoftwareVersion : null, ct);
+        await store.MarkSeenAsync(account.GatewayId, hello.SoftwareVersion.Length > 0 ? hello.SoftwareVersion : null, callToken);
+        await supervisor.ContactAsync(account.GatewayId, callToken);
 
         // Read again: a stream this one replaced may have stored more since authentication.
-        var current = await store.FindGatewayByTokenHashAsync(account.TokenHash, ct) ?? account;
+        var current = await store.FindGatewayByTokenHashAsync(account.TokenHash, callToken) ?? account;
         await responseStream.WriteAsync(new DispatchMessage
         {
             Welcome = new Welcome
             {
                 StoredThroughSeq = (ulong)current.StoredThroughSeq,
                 HeartbeatSeconds = (uint)options.Value.HeartbeatSeconds,
+                ReportingSeconds = (uint)options.Value.Supervision.ReportingSeconds,
             },
-        }, ct);
+        }, callToken);
         IngestLog.GatewayConnected(logger, account.GatewayId, current.StoredThroughSeq, hello.LastSeq);
 
-        while (await requestStream.MoveNext(ct))
+        // Record acks and acknowledgements share the stream, and a gRPC stream takes one write at a time.
+        using var writeLock = new SemaphoreSlim(1, 1);
+        using var streamCancel = CancellationTokenSource.CreateLinkedTokenSource(callToken);
+        var ct = streamCancel.Token;
+        async Task WriteAsync(DispatchMessage message)
         {
-            var message = requestStream.Current;
-            switch (message.BodyCase)
+            await writeLock.WaitAsync(ct);
+            try
             {
-                case GatewayMessage.BodyOneofCase.Record:
-                    var incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow());
-                    var outcome = await store.StoreAsync(incoming, ct);
-                    if (outcome.AlertStep is { } step)
-                    {
-                        feed.Publish(step);
-                    }
-
-                    await responseStream.WriteAsync(new DispatchMessage { Ack = new Ack { ThroughSeq = (ulong)outcome.StoredThroughSeq } }, ct);
-                    break;
-
-                case GatewayMessage.BodyOneofCase.Heartbeat:
-                    await store.MarkSeenAsync(account.GatewayId, null, ct);
-                    break;
-
-                default:
-                    throw UplinkFrames.Invalid($"Expected a record or a heartbeat, not {Describe(message)}.");
+                await responseStream.WriteAsync(message, ct);
             }
+            finally
+            {
+                writeLock.Release();
+            }
+        }
+
+        var acknowledgements = SendAcknowledgementsAsync(account.GatewayId, session, (long)Math.Min(hello.AppliedAckSeq, long.MaxValue), WriteAsync, streamCancel);
+        try
+        {
+            while (await requestStream.MoveNext(ct))
+            {
+                var message = requestStream.Current;
+                switch (message.BodyCase)
+                {
+                    case GatewayMessage.BodyOneofCase.Record:
+                        var incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow());
+                        var outcome = await store.StoreAsync(incoming, ct);
+                        await supervisor.ContactAsync(account.GatewayId, ct);
+                        if (outcome.AlertStep is { } step)
+                        {
+                            feed.Publish(step);
+                        }
+
+                        await WriteAsync(new DispatchMessage { Ack = new Ack { ThroughSeq = (ulong)outcome.StoredThroughSeq } });
+                        break;
+
+                    case GatewayMessage.BodyOneofCase.Heartbeat:
+                        await store.MarkSeenAsync(account.GatewayId, null, ct);
+                        await supervisor.ContactAsync(account.GatewayId, ct);
+                        break;
+
+                    default:
+                        throw UplinkFrames.Invalid($"Expected a record or a heartbeat, not {Describe(message)}.");
+                }
+            }
+        }
+        finally
+        {
+            await streamCancel.CancelAsync();
+            try
+            {
+                await acknowledgements;
+            }
+            catch (OperationCanceledException)
+            {
+                // Ends with the stream.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends the gateway's acknowledgements after <paramref name="appliedAckSeq"/> in order, then each new one as it is
+    /// made. Reading them from the store (not passing them in memory) keeps the order and survives a reconnect in
+    /// between: the store is the one list; the session's signal only says "look again".
+    /// </summary>
+    private async Task SendAcknowledgementsAsync(
+        string gatewayId, GatewaySession session, long appliedAckSeq, Func<DispatchMessage, Task> write, CancellationTokenSource streamCancel)
+    {
+        const int Batch = 100;
+        var ct = streamCancel.Token;
+        var sentThrough = appliedAckSeq;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var signal = session.NextAcknowledgementSignal;
+                var batch = await store.ListAcknowledgementsAfterAsync(gatewayId, sentThrough, Batch, ct);
+                foreach (var ack in batch)
+                {
+                    await write(new DispatchMessage
+                    {
+                        AlertAcknowledged = new AlertAcknowledged
+                        {
+                            AlertId = ack.AlertId,
+                            AcknowledgedAt = Timestamp.FromDateTimeOffset(ack.AcknowledgedAt),
+                            By = ack.ByRole,
+                            AckSeq = (ulong)ack.AckSeq!.Value,
+                        },
+                    });
+                    sentThrough = ack.AckSeq.Value;
+                    AcknowledgementLog.Sent(logger, gatewayId, sentThrough, ack.AlertId);
+                }
+
+                if (batch.Count < Batch)
+                {
+                    await signal.WaitAsync(ct);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A stream that cannot carry acknowledgements is broken: end it, the gateway reconnects and resumes.
+            IngestLog.AcknowledgementsFailed(logger, gatewayId, ex.Message);
+            await streamCancel.CancelAsync();
         }
     }
 
@@ -139,4 +229,7 @@ internal static partial class IngestLog
 
     [LoggerMessage(2003, LogLevel.Information, "Gateway {GatewayId}: a newer stream replaced the previous one")]
     public static partial void StreamReplaced(ILogger logger, string gatewayId);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Gateway {GatewayId}: acknowledgements could not be sent ({Problem}); ending the stream")]
+    public static partial void AcknowledgementsFailed(ILogger logger, string gatewayId, string problem);
 }

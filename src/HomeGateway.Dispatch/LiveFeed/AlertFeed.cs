@@ -5,23 +5,23 @@ using Microsoft.Extensions.Logging;
 namespace HomeGateway.Dispatch.LiveFeed;
 
 /// <summary>
-/// Newly stored alert steps, fanned out to live consoles. Publishing never waits for a subscriber.
+/// Changes to the queue (newly stored alert steps, acknowledgements), fanned out to live consoles. Publishing never waits for a subscriber.
 /// With several dispatch nodes this becomes PostgreSQL LISTEN/NOTIFY: <see cref="Publish"/> sends a NOTIFY
 /// after the commit, and a listener on every node feeds its local subscribers; the contract stays the same.
 /// </summary>
 public interface IAlertFeed
 {
-    /// <summary>Called after the step is committed, once per new step (never for a duplicate).</summary>
-    void Publish(StoredAlertStep step);
+    /// <summary>Called after the change is committed, once per change (never for a duplicate).</summary>
+    void Publish(QueueChange change);
 
     /// <summary>Steps published from now on, until the subscription is disposed or dropped for being slow.</summary>
     AlertSubscription Subscribe();
 }
 
 /// <summary>One subscriber's bounded queue. When it completes, the subscriber was dropped: reload and resubscribe.</summary>
-public sealed class AlertSubscription(ChannelReader<StoredAlertStep> reader, Action unsubscribe) : IDisposable
+public sealed class AlertSubscription(ChannelReader<QueueChange> reader, Action unsubscribe) : IDisposable
 {
-    public ChannelReader<StoredAlertStep> Reader => reader;
+    public ChannelReader<QueueChange> Reader => reader;
 
     public void Dispose() => unsubscribe();
 }
@@ -33,16 +33,16 @@ public sealed class InProcessAlertFeed(ILogger<InProcessAlertFeed> logger) : IAl
     internal const int SubscriberCapacity = 256;
 
     private readonly Lock gate = new();
-    private readonly List<Channel<StoredAlertStep>> subscribers = [];
+    private readonly List<Channel<QueueChange>> subscribers = [];
 
-    public void Publish(StoredAlertStep step)
+    public void Publish(QueueChange change)
     {
-        List<Channel<StoredAlertStep>>? slow = null;
+        List<Channel<QueueChange>>? slow = null;
         lock (gate)
         {
             foreach (var channel in subscribers)
             {
-                if (!channel.Writer.TryWrite(step))
+                if (!channel.Writer.TryWrite(change))
                 {
                     (slow ??= []).Add(channel);
                 }
@@ -62,7 +62,7 @@ public sealed class InProcessAlertFeed(ILogger<InProcessAlertFeed> logger) : IAl
 
     public AlertSubscription Subscribe()
     {
-        var channel = Channel.CreateBounded<StoredAlertStep>(new BoundedChannelOptions(SubscriberCapacity)
+        var channel = Channel.CreateBounded<QueueChange>(new BoundedChannelOptions(SubscriberCapacity)
         {
             SingleReader = true,
             SingleWriter = false,

@@ -41,7 +41,36 @@ public interface IDispatchStore
 
     /// <summary>The name of the API token with this SHA-256, or null.</summary>
     Task<string?> FindApiTokenByHashAsync(byte[] tokenHash, CancellationToken ct = default);
+
+    /// <summary>
+    /// A person (or an integration) takes an alert. Idempotent: the first acknowledgement is kept, a later one
+    /// changes nothing and says who was first. Either way one audit row records the action. An alert from a
+    /// gateway gets the gateway's next acknowledgement sequence, for delivery to it.
+    /// </summary>
+    /// <param name="gatewayId">Null to find the alert by its id alone (ids are unique per gateway only).</param>
+    Task<AcknowledgeOutcome> AcknowledgeAsync(string? gatewayId, string alertId, string actor, string role, CancellationToken ct = default);
+
+    /// <summary>A gateway's acknowledgements after <paramref name="afterAckSeq"/>, in ack_seq order.</summary>
+    Task<IReadOnlyList<AlertAcknowledgement>> ListAcknowledgementsAfterAsync(string gatewayId, long afterAckSeq, int max, CancellationToken ct = default);
+
+    /// <summary>The audit trail, oldest first (optionally of one alert).</summary>
+    Task<IReadOnlyList<AuditEntry>> ListAuditAsync(string? gatewayId, string? alertId, CancellationToken ct = default);
+
+    /// <summary>Every registered gateway with its last contact and its open outage, for supervision.</summary>
+    Task<IReadOnlyList<SupervisedGateway>> ListSupervisedGatewaysAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Opens an outage and its "gateway offline" queue row, unless the gateway already has an open outage
+    /// (then null: once per outage).
+    /// </summary>
+    Task<StoredAlertStep?> RaiseGatewayOfflineAsync(string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default);
+
+    /// <summary>Closes the gateway's open outage and clears its queue row; null when there was none.</summary>
+    Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default);
 }
+
+/// <summary>One change to the queue that live consoles show.</summary>
+public abstract record QueueChange;
 
 /// <summary>One journal record as it arrived from a gateway, already validated and in domain form.</summary>
 public sealed record IncomingRecord(string GatewayId, long Seq, DateTimeOffset RecordedAt, AlertEvent? Alert, SensorEvent? Sensor);
@@ -53,7 +82,51 @@ public sealed record IncomingRecord(string GatewayId, long Seq, DateTimeOffset R
 public sealed record StoreOutcome(bool IsNew, long StoredThroughSeq, StoredAlertStep? AlertStep);
 
 /// <summary>An alert step as stored: what the live feed publishes.</summary>
-public sealed record StoredAlertStep(string GatewayId, long Seq, AlertEvent Alert, DateTimeOffset ReceivedAt);
+/// <param name="Seq">The gateway's journal sequence; 0 for a step dispatch decided itself (gateway offline / restored).</param>
+public sealed record StoredAlertStep(string GatewayId, long Seq, AlertEvent Alert, DateTimeOffset ReceivedAt) : QueueChange;
+
+/// <summary>An alert was acknowledged at dispatch.</summary>
+/// <param name="AckSeq">The gateway's acknowledgement sequence; null for an alert dispatch raised itself.</param>
+/// <param name="AcknowledgedBy">The user name, or <c>token:NAME</c> for an integration.</param>
+/// <param name="ByRole">The role: what the gateway is told, never the person's name.</param>
+/// <param name="RaisedAt">When the gateway raised the alert (its clock): time-to-acknowledge starts here.</param>
+public sealed record AlertAcknowledgement(
+    string GatewayId,
+    string AlertId,
+    string HomeId,
+    long? AckSeq,
+    string AcknowledgedBy,
+    string ByRole,
+    DateTimeOffset AcknowledgedAt,
+    DateTimeOffset RaisedAt) : QueueChange
+{
+    public TimeSpan TimeToAcknowledge => AcknowledgedAt - RaisedAt;
+}
+
+public enum AcknowledgeResult
+{
+    /// <summary>This call acknowledged the alert.</summary>
+    Acknowledged,
+
+    /// <summary>Someone had already acknowledged it: nothing changed.</summary>
+    AlreadyAcknowledged,
+
+    NotFound,
+
+    /// <summary>Several gateways have an alert with this id: name the gateway.</summary>
+    Ambiguous,
+}
+
+/// <param name="Acknowledgement">The acknowledgement in force (this one or the earlier one); null when not found or ambiguous.</param>
+public sealed record AcknowledgeOutcome(AcknowledgeResult Result, AlertAcknowledgement? Acknowledgement, IReadOnlyList<string> Gateways);
+
+/// <summary>One row of the audit trail.</summary>
+public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string? GatewayId, string? AlertId, string Detail);
+
+/// <summary>A registered gateway as supervision sees it.</summary>
+/// <param name="LastContactAt">Null until its first hello: a gateway not installed yet is not supervised.</param>
+/// <param name="OpenOutageAlertId">The open "gateway offline" alert, or null when the gateway is not flagged.</param>
+public sealed record SupervisedGateway(string GatewayId, string HomeId, DateTimeOffset? LastContactAt, string? OpenOutageAlertId);
 
 public sealed record GatewayAccount(string GatewayId, string HomeId, byte[] TokenHash, long StoredThroughSeq);
 
@@ -80,4 +153,14 @@ public sealed record QueuedAlert(
     DateTimeOffset EvidenceAt,
     DateTimeOffset FirstReceivedAt,
     DateTimeOffset LastEventAt,
-    long LastSeq);
+    long LastSeq,
+    AlertOrigin Origin = AlertOrigin.Gateway,
+    DateTimeOffset? AcknowledgedAt = null,
+    string? AcknowledgedBy = null);
+
+/// <summary>Who decided the alert: a gateway's rules, or dispatch itself (gateway offline).</summary>
+public enum AlertOrigin
+{
+    Gateway,
+    Dispatch,
+}

@@ -142,11 +142,13 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
         await using var connection = await OpenAsync(ct);
         await using var cmd = Command(connection,
             """
-            SELECT gateway_id, alert_id, home_id, type, priority, status, sensor_id, summary, count,
-                   raised_at, evidence_at, first_received_at, last_event_at, last_seq
-            FROM alerts
-            WHERE @status IS NULL OR status = @status
-            ORDER BY priority, raised_at, gateway_id, alert_id
+            SELECT a.gateway_id, a.alert_id, a.home_id, a.type, a.priority, a.status, a.sensor_id, a.summary, a.count,
+                   a.raised_at, a.evidence_at, a.first_received_at, a.last_event_at, a.last_seq, a.origin,
+                   k.acknowledged_at, k.acknowledged_by
+            FROM alerts a
+            LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
+            WHERE @status IS NULL OR a.status = @status
+            ORDER BY a.priority, a.raised_at, a.gateway_id, a.alert_id
             """,
             ("@status", status is null ? null : StatusText(status.Value)));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -159,7 +161,10 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
                 reader.GetString(5) == "cleared" ? AlertStatus.Cleared : AlertStatus.Open,
                 reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
                 Parse(reader.GetString(9)), Parse(reader.GetString(10)), Parse(reader.GetString(11)),
-                Parse(reader.GetString(12)), reader.GetInt64(13)));
+                Parse(reader.GetString(12)), reader.GetInt64(13),
+                reader.GetString(14) == DispatchOrigin ? AlertOrigin.Dispatch : AlertOrigin.Gateway,
+                reader.IsDBNull(15) ? null : Parse(reader.GetString(15)),
+                reader.IsDBNull(16) ? null : reader.GetString(16)));
         }
 
         return rows;
@@ -236,7 +241,259 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
             : null;
     }
 
+    public async Task<AcknowledgeOutcome> AcknowledgeAsync(string? gatewayId, string alertId, string actor, string role, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            var matches = new List<(string GatewayId, string HomeId, DateTimeOffset RaisedAt, string Origin)>();
+            await using (var find = Command(connection,
+                "SELECT gateway_id, home_id, raised_at, origin FROM alerts WHERE alert_id = @id AND (@g IS NULL OR gateway_id = @g) ORDER BY gateway_id",
+                ("@id", alertId), ("@g", gatewayId)))
+            await using (var reader = await find.ExecuteReaderAsync(ct))
+            {
+                while (await reader.ReadAsync(ct))
+                {
+                    matches.Add((reader.GetString(0), reader.GetString(1), Parse(reader.GetString(2)), reader.GetString(3)));
+                }
+            }
+
+            if (matches.Count != 1)
+            {
+                return new AcknowledgeOutcome(
+                    matches.Count == 0 ? AcknowledgeResult.NotFound : AcknowledgeResult.Ambiguous, null, matches.Select(m => m.GatewayId).ToList());
+            }
+
+            var alert = matches[0];
+            if (await ReadAcknowledgementAsync(connection, alert.GatewayId, alertId, ct) is { } earlier)
+            {
+                await AuditAsync(connection, now, actor, "acknowledge_repeated", alert.GatewayId, alertId,
+                    $"already acknowledged by {earlier.AcknowledgedBy} at {Text(earlier.AcknowledgedAt)}; nothing changed", ct);
+                await tx.CommitAsync(ct);
+                return new AcknowledgeOutcome(AcknowledgeResult.AlreadyAcknowledged, earlier, [alert.GatewayId]);
+            }
+
+            long? ackSeq = null;
+            if (alert.Origin != DispatchOrigin)
+            {
+                await using var next = Command(connection,
+                    "SELECT COALESCE(MAX(ack_seq), 0) + 1 FROM alert_acknowledgements WHERE gateway_id = @g", ("@g", alert.GatewayId));
+                ackSeq = (long)(await next.ExecuteScalarAsync(ct))!;
+            }
+
+            await Execute(connection,
+                """
+                INSERT INTO alert_acknowledgements(gateway_id, alert_id, ack_seq, acknowledged_by, by_role, acknowledged_at)
+                VALUES (@g, @id, @seq, @by, @role, @now)
+                """,
+                ct, ("@g", alert.GatewayId), ("@id", alertId), ("@seq", ackSeq), ("@by", actor), ("@role", role), ("@now", Text(now)));
+            var acknowledgement = new AlertAcknowledgement(alert.GatewayId, alertId, alert.HomeId, ackSeq, actor, role, now, alert.RaisedAt);
+            await AuditAsync(connection, now, actor, "acknowledged", alert.GatewayId, alertId,
+                FormattableString.Invariant($"time to acknowledge {acknowledgement.TimeToAcknowledge.TotalSeconds:F1} s"), ct);
+            await tx.CommitAsync(ct);
+            return new AcknowledgeOutcome(AcknowledgeResult.Acknowledged, acknowledgement, [alert.GatewayId]);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<AlertAcknowledgement>> ListAcknowledgementsAfterAsync(string gatewayId, long afterAckSeq, int max, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            $"""
+            SELECT {AcknowledgementColumns}
+            FROM alert_acknowledgements k JOIN alerts a ON a.gateway_id = k.gateway_id AND a.alert_id = k.alert_id
+            WHERE k.gateway_id = @g AND k.ack_seq > @after
+            ORDER BY k.ack_seq
+            LIMIT @max
+            """,
+            ("@g", gatewayId), ("@after", afterAckSeq), ("@max", max));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<AlertAcknowledgement>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(ReadAcknowledgement(reader));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> ListAuditAsync(string? gatewayId, string? alertId, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            """
+            SELECT id, at, actor, action, gateway_id, alert_id, detail FROM audit_log
+            WHERE (@g IS NULL OR gateway_id = @g) AND (@id IS NULL OR alert_id = @id)
+            ORDER BY id
+            """,
+            ("@g", gatewayId), ("@id", alertId));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<AuditEntry>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new AuditEntry(reader.GetInt64(0), Parse(reader.GetString(1)), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetString(6)));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<SupervisedGateway>> ListSupervisedGatewaysAsync(CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            """
+            SELECT g.gateway_id, g.home_id, g.last_seen_at, o.alert_id
+            FROM gateways g LEFT JOIN gateway_outages o ON o.gateway_id = g.gateway_id AND o.restored_at IS NULL
+            ORDER BY g.gateway_id
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<SupervisedGateway>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new SupervisedGateway(reader.GetString(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        }
+
+        return rows;
+    }
+
+    public async Task<StoredAlertStep?> RaiseGatewayOfflineAsync(
+        string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using (var open = Command(connection,
+                "SELECT EXISTS(SELECT 1 FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL)", ("@g", gatewayId)))
+            {
+                if (await open.ExecuteScalarAsync(ct) is long and not 0)
+                {
+                    return null;
+                }
+            }
+
+            await using var home = Command(connection, "SELECT home_id FROM gateways WHERE gateway_id = @g", ("@g", gatewayId));
+            if (await home.ExecuteScalarAsync(ct) is not string homeId)
+            {
+                return null;
+            }
+
+            var alert = new AlertEvent(
+                $"gateway-offline-{gatewayId}-{offlineAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}", AlertEventKind.Raised,
+                AlertType.GatewayHealth, AlertPriority.High, homeId, GatewaySensorId, offlineAt, lastContactAt, 1,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"Gateway {gatewayId} of home {homeId} is offline: no contact since {lastContactAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (reporting time {reportingSeconds} s)"));
+            await Execute(connection,
+                "INSERT INTO gateway_outages(gateway_id, alert_id, last_contact_at, offline_at) VALUES (@g, @id, @last, @offline)",
+                ct, ("@g", gatewayId), ("@id", alert.AlertId), ("@last", Text(lastContactAt)), ("@offline", Text(offlineAt)));
+            await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+            await Execute(connection, "UPDATE alerts SET origin = @origin WHERE gateway_id = @g AND alert_id = @id",
+                ct, ("@origin", DispatchOrigin), ("@g", gatewayId), ("@id", alert.AlertId));
+            await tx.CommitAsync(ct);
+            return new StoredAlertStep(gatewayId, 0, alert, now);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            string alertId;
+            DateTimeOffset lastContactAt;
+            await using (var open = Command(connection,
+                "SELECT alert_id, last_contact_at FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL", ("@g", gatewayId)))
+            await using (var reader = await open.ExecuteReaderAsync(ct))
+            {
+                if (!await reader.ReadAsync(ct))
+                {
+                    return null;
+                }
+
+                alertId = reader.GetString(0);
+                lastContactAt = Parse(reader.GetString(1));
+            }
+
+            await Execute(connection, "UPDATE gateway_outages SET restored_at = @at WHERE gateway_id = @g AND alert_id = @id",
+                ct, ("@at", Text(restoredAt)), ("@g", gatewayId), ("@id", alertId));
+            await using var row = Command(connection,
+                "SELECT home_id, count FROM alerts WHERE gateway_id = @g AND alert_id = @id", ("@g", gatewayId), ("@id", alertId));
+            await using var rowReader = await row.ExecuteReaderAsync(ct);
+            if (!await rowReader.ReadAsync(ct))
+            {
+                await tx.CommitAsync(ct);
+                return null;
+            }
+
+            var homeId = rowReader.GetString(0);
+            var count = rowReader.GetInt32(1);
+            await rowReader.DisposeAsync();
+            var alert = new AlertEvent(alertId, AlertEventKind.Cleared, AlertType.GatewayHealth, AlertPriority.High, homeId,
+                GatewaySensorId, restoredAt, lastContactAt, count,
+                $"Gateway {gatewayId} of home {homeId} is back after {Outage(restoredAt - lastContactAt)} without contact");
+            await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+            await tx.CommitAsync(ct);
+            return new StoredAlertStep(gatewayId, 0, alert, now);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
     public void Dispose() => writeLock.Dispose();
+
+    /// <summary>The queue rows dispatch raised itself; the gateway knows nothing of them.</summary>
+    internal const string DispatchOrigin = "dispatch";
+
+    /// <summary>The "sensor" of a gateway-health alert dispatch raises: the gateway itself.</summary>
+    internal const string GatewaySensorId = "gateway";
+
+    private const string AcknowledgementColumns =
+        "k.gateway_id, k.alert_id, a.home_id, k.ack_seq, k.acknowledged_by, k.by_role, k.acknowledged_at, a.raised_at";
+
+    internal static string Outage(TimeSpan length) =>
+        length.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)length.TotalHours} h {length.Minutes} min")
+        : length.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{length.Minutes} min {length.Seconds} s")
+        : string.Create(CultureInfo.InvariantCulture, $"{length.Seconds} s");
+
+    private static async Task<AlertAcknowledgement?> ReadAcknowledgementAsync(SqliteConnection connection, string gatewayId, string alertId, CancellationToken ct)
+    {
+        await using var cmd = Command(connection,
+            $"""
+            SELECT {AcknowledgementColumns}
+            FROM alert_acknowledgements k JOIN alerts a ON a.gateway_id = k.gateway_id AND a.alert_id = k.alert_id
+            WHERE k.gateway_id = @g AND k.alert_id = @id
+            """,
+            ("@g", gatewayId), ("@id", alertId));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? ReadAcknowledgement(reader) : null;
+    }
+
+    private static AlertAcknowledgement ReadAcknowledgement(SqliteDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3),
+        reader.GetString(4), reader.GetString(5), Parse(reader.GetString(6)), Parse(reader.GetString(7)));
+
+    private static Task<int> AuditAsync(
+        SqliteConnection connection, DateTimeOffset at, string actor, string action, string? gatewayId, string? alertId, string detail, CancellationToken ct) =>
+        Execute(connection,
+            "INSERT INTO audit_log(at, actor, action, gateway_id, alert_id, detail) VALUES (@at, @actor, @action, @g, @id, @detail)",
+            ct, ("@at", Text(at)), ("@actor", actor), ("@action", action), ("@g", gatewayId), ("@id", alertId), ("@detail", detail));
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {

@@ -85,6 +85,44 @@ internal static class StoreSchema
             token_hash BLOB NOT NULL UNIQUE,
             created_at TEXT NOT NULL);
         """,
+
+        // 2: acknowledgements, the audit trail, gateway outages (supervision) and where a queue row came from.
+        """
+        ALTER TABLE alerts ADD COLUMN origin TEXT NOT NULL DEFAULT 'gateway' CHECK(origin IN ('gateway', 'dispatch'));
+
+        -- One per alert: the first person to take it. ack_seq numbers a gateway's acknowledgements (1, 2, 3, ...)
+        -- for delivery to it; NULL for an alert dispatch raised itself (the gateway has nothing to stop).
+        CREATE TABLE alert_acknowledgements(
+            gateway_id TEXT NOT NULL,
+            alert_id TEXT NOT NULL,
+            ack_seq INTEGER,
+            acknowledged_by TEXT NOT NULL,
+            by_role TEXT NOT NULL,
+            acknowledged_at TEXT NOT NULL,
+            PRIMARY KEY(gateway_id, alert_id));
+        CREATE UNIQUE INDEX alert_acknowledgements_seq ON alert_acknowledgements(gateway_id, ack_seq) WHERE ack_seq IS NOT NULL;
+
+        -- Who did what with a client's alert, and when: append-only, one row per action, also for a no-op repeat.
+        CREATE TABLE audit_log(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            gateway_id TEXT,
+            alert_id TEXT,
+            detail TEXT NOT NULL DEFAULT '');
+        CREATE INDEX audit_log_alert ON audit_log(gateway_id, alert_id);
+
+        -- A gateway that missed its reporting time: open until it makes contact again. At most one open per gateway.
+        CREATE TABLE gateway_outages(
+            gateway_id TEXT NOT NULL,
+            alert_id TEXT NOT NULL,
+            last_contact_at TEXT NOT NULL,
+            offline_at TEXT NOT NULL,
+            restored_at TEXT,
+            PRIMARY KEY(gateway_id, alert_id));
+        CREATE UNIQUE INDEX gateway_outages_open ON gateway_outages(gateway_id) WHERE restored_at IS NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -1,6 +1,9 @@
 using System.Text.Json;
+using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -8,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace HomeGateway.Dispatch.Web;
 
-/// <summary>The JSON API: the queue and its live stream. Both need an API token or a console session.</summary>
+/// <summary>The JSON API: the queue, its live stream and acknowledging. All need an API token or a console session.</summary>
 internal static class AlertApi
 {
     // Proxies and browsers drop idle connections; a comment line now and then keeps the stream open.
@@ -20,7 +23,53 @@ internal static class AlertApi
     {
         endpoints.MapGet("/api/alerts", ListAsync);
         endpoints.MapGet("/api/alerts/stream", StreamAsync);
+        endpoints.MapPost("/api/alerts/{alertId}/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         return endpoints;
+    }
+
+    /// <summary>
+    /// <c>POST /api/alerts/{alertId}/acknowledge[?gateway=ID]</c>: 200 with <c>"result": "acknowledged"</c>, or
+    /// <c>"already_acknowledged"</c> (nothing changed; says who was first); 404 unknown alert; 409 when several
+    /// gateways have an alert with this id (name one); 403 for a role that does not take alerts.
+    /// </summary>
+    private static async Task<IResult> AcknowledgeAsync(
+        string alertId, string? gateway, HttpContext http, IAntiforgery antiforgery, AlertAcknowledgements acknowledgements, CancellationToken ct)
+    {
+        // A browser session is a cookie the browser sends by itself: such a post must prove it came from our page.
+        if (http.User.Identity?.AuthenticationType == CookieAuthenticationDefaults.AuthenticationScheme)
+        {
+            try
+            {
+                await antiforgery.ValidateRequestAsync(http);
+            }
+            catch (AntiforgeryValidationException)
+            {
+                return TypedResults.BadRequest(new { error = "A console session must send the page's antiforgery token." });
+            }
+        }
+
+        if (!AlertAcknowledgements.MayAcknowledge(http.User))
+        {
+            return TypedResults.Json(new { error = "This role does not acknowledge alerts (dispatchers and admins do)." }, Json, statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        var outcome = await acknowledgements.AcknowledgeAsync(http.User, string.IsNullOrEmpty(gateway) ? null : gateway, alertId, ct);
+        return outcome.Result switch
+        {
+            AcknowledgeResult.Acknowledged => TypedResults.Json(
+                new { result = "acknowledged", acknowledgement = AlertAcknowledgementJson.From(outcome.Acknowledgement!) }, Json),
+            AcknowledgeResult.AlreadyAcknowledged => TypedResults.Json(new
+            {
+                result = "already_acknowledged",
+                message = $"Already acknowledged by {outcome.Acknowledgement!.AcknowledgedBy} at {outcome.Acknowledgement.AcknowledgedAt:O}; nothing changed.",
+                acknowledgement = AlertAcknowledgementJson.From(outcome.Acknowledgement),
+            }, Json),
+            AcknowledgeResult.Ambiguous => TypedResults.Json(
+                new { error = $"Several gateways have an alert '{alertId}': add ?gateway=ID.", gateways = outcome.Gateways }, Json,
+                statusCode: StatusCodes.Status409Conflict),
+            _ => TypedResults.Json(new { error = $"No alert '{alertId}'{(string.IsNullOrEmpty(gateway) ? "" : $" from gateway '{gateway}'")}." }, Json,
+                statusCode: StatusCodes.Status404NotFound),
+        };
     }
 
     private static async Task<IResult> ListAsync(string? status, IDispatchStore store, CancellationToken ct)
@@ -76,10 +125,18 @@ internal static class AlertApi
                 }
 
                 waiting = null;
-                while (subscription.Reader.TryRead(out var step))
+                while (subscription.Reader.TryRead(out var change))
                 {
-                    var data = JsonSerializer.Serialize(AlertStepJsonMapping.From(step), Json);
-                    await http.Response.WriteAsync($"event: alert\ndata: {data}\n\n", ct);
+                    var (name, data) = change switch
+                    {
+                        StoredAlertStep step => ("alert", JsonSerializer.Serialize(AlertStepJsonMapping.From(step), Json)),
+                        AlertAcknowledgement ack => ("acknowledged", JsonSerializer.Serialize(AlertAcknowledgementJson.From(ack), Json)),
+                        _ => (null, null),
+                    };
+                    if (name is not null)
+                    {
+                        await http.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", ct);
+                    }
                 }
 
                 await http.Response.Body.FlushAsync(ct);

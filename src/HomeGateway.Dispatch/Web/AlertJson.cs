@@ -18,12 +18,40 @@ public sealed record QueuedAlertJson(
     DateTimeOffset RaisedAt,
     DateTimeOffset EvidenceAt,
     DateTimeOffset FirstReceivedAt,
-    DateTimeOffset LastEventAt)
+    DateTimeOffset LastEventAt,
+    string Origin,
+    DateTimeOffset? AcknowledgedAt,
+    string? AcknowledgedBy,
+    double? TimeToAcknowledgeSeconds)
 {
     public static QueuedAlertJson From(QueuedAlert row) => new(
         row.AlertId, row.GatewayId, row.HomeId, AlertTypeNames.ToName(row.Type), AlertTypeNames.ToName(row.Priority),
         SqliteDispatchStore.StatusText(row.Status), row.SensorId, row.Summary, row.Count,
-        row.RaisedAt, row.EvidenceAt, row.FirstReceivedAt, row.LastEventAt);
+        row.RaisedAt, row.EvidenceAt, row.FirstReceivedAt, row.LastEventAt,
+        row.Origin == AlertOrigin.Dispatch ? "dispatch" : "gateway",
+        row.AcknowledgedAt, row.AcknowledgedBy,
+        row.AcknowledgedAt is { } at ? Seconds(at - row.RaisedAt) : null);
+
+    // Raised-at is the gateway's clock and acknowledged-at dispatch's: both are NTP-synchronised in practice.
+    internal static double Seconds(TimeSpan span) => Math.Round(span.TotalSeconds, 3);
+}
+
+/// <summary>
+/// An acknowledgement as the API answers it and as the live stream announces it (<c>event: acknowledged</c>).
+/// <c>TimeToAcknowledgeSeconds</c> runs from the gateway's raised-at to dispatch's acknowledged-at.
+/// </summary>
+public sealed record AlertAcknowledgementJson(
+    string AlertId,
+    string GatewayId,
+    string HomeId,
+    string AcknowledgedBy,
+    DateTimeOffset AcknowledgedAt,
+    DateTimeOffset RaisedAt,
+    double TimeToAcknowledgeSeconds)
+{
+    public static AlertAcknowledgementJson From(AlertAcknowledgement ack) => new(
+        ack.AlertId, ack.GatewayId, ack.HomeId, ack.AcknowledgedBy, ack.AcknowledgedAt, ack.RaisedAt,
+        QueuedAlertJson.Seconds(ack.TimeToAcknowledge));
 }
 
 /// <summary>A stored alert step in the API's shape (<see cref="AlertStepJson"/>).</summary>

@@ -14,6 +14,8 @@ namespace HomeGateway.Gateway.Feedback;
 /// LED, most important first: help is coming (a person at dispatch acknowledged: steady light) → an alarm is on its
 /// way (fast blink) → dispatch has it (slow blink) → no link to dispatch (double flash) → all well (heartbeat flash).
 /// Buzzer: three beeps every ten seconds for a minute after a critical alert escalates (nobody acknowledged it).
+/// Acknowledgements arrive from dispatch through the pipeline (<see cref="AcknowledgementInbox.Applied"/>), after
+/// the rules have stopped escalating the alert.
 /// </summary>
 public sealed class ClientFeedback(
     GpioController gpio,
@@ -22,7 +24,8 @@ public sealed class ClientFeedback(
     HomeConfig home,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    ILogger<ClientFeedback> logger) : BackgroundService, IAlertObserver
+    ILogger<ClientFeedback> logger,
+    AcknowledgementInbox? acknowledgements = null) : BackgroundService, IAlertObserver
 {
     /// <summary>How long an alarm is shown when nobody acknowledges or clears it.</summary>
     public static readonly TimeSpan AlarmShownFor = TimeSpan.FromMinutes(30);
@@ -72,7 +75,10 @@ public sealed class ClientFeedback(
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>A person at dispatch took the alert: the client sees that help is coming, the buzzer stops.</summary>
+    /// <summary>
+    /// A person at dispatch took the alert: the client sees that help is coming, the buzzer stops. Idempotent: an
+    /// alert already acknowledged (or not shown) changes nothing.
+    /// </summary>
     public void Acknowledged(string alertId)
     {
         lock (gate)
@@ -102,6 +108,11 @@ public sealed class ClientFeedback(
         if (problems.Count > 0)
         {
             throw new OptionsValidationException(nameof(GatewayOptions), typeof(GatewayOptions), problems);
+        }
+
+        if (acknowledgements is not null)
+        {
+            acknowledgements.Applied += acknowledgement => Acknowledged(acknowledgement.AlertId);
         }
 
         led = settings.LedPin is { } ledPin ? new Output(gpio, ledPin, settings.ActiveLow) : null;

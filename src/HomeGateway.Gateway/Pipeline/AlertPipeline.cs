@@ -19,15 +19,18 @@ namespace HomeGateway.Gateway.Pipeline;
 /// At start the rules' saved state is restored and the events journalled after it (a crash between the event and
 /// its alerts) are decided again, so a restart neither loses nor repeats an alert.
 /// </summary>
-public sealed class AlertPipeline(
+public sealed partial class AlertPipeline(
     SensorEventInbox inbox,
     Journal.Journal journal,
     RulesEngine engine,
     IEnumerable<IAlertObserver> observers,
     TimeProvider time,
     ILogger<AlertPipeline> logger,
-    HomeConfigSource? homeSource = null) : BackgroundService
+    HomeConfigSource? homeSource = null,
+    Uplink.AcknowledgementInbox? acknowledgements = null) : BackgroundService
 {
+    private readonly Uplink.AcknowledgementInbox? acknowledgements = acknowledgements;
+
     private readonly IAlertObserver[] observers = observers.ToArray();
     private readonly Channel<HomeConfig> reloads = Channel.CreateBounded<HomeConfig>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -52,13 +55,15 @@ public sealed class AlertPipeline(
 
         Task<bool>? waitForEvent = null;
         Task<bool>? waitForReload = null;
+        Task<bool>? waitForAcknowledgement = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             waitForEvent ??= inbox.Reader.WaitToReadAsync(stoppingToken).AsTask();
             waitForReload ??= reloads.Reader.WaitToReadAsync(stoppingToken).AsTask();
+            waitForAcknowledgement ??= WaitForAcknowledgementAsync(stoppingToken);
             using (var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
-                var waits = new List<Task> { waitForEvent, waitForReload };
+                var waits = new List<Task> { waitForEvent, waitForReload, waitForAcknowledgement };
                 if (engine.NextDeadline is { } due)
                 {
                     var delay = due - time.GetUtcNow();
@@ -76,6 +81,12 @@ public sealed class AlertPipeline(
                 {
                     await SwitchCarePlanAsync(home, stoppingToken).ConfigureAwait(false);
                 }
+            }
+
+            if (waitForAcknowledgement.IsCompleted)
+            {
+                waitForAcknowledgement = null;
+                await ApplyAcknowledgementsAsync(stoppingToken).ConfigureAwait(false);
             }
 
             if (waitForEvent.IsCompleted)

@@ -24,13 +24,16 @@ public enum UplinkState
 /// journal from there on. Dispatch acknowledges cumulatively; the acknowledged sequence is persisted, so after
 /// a crash or a cut the resend starts where dispatch left off. gRPC's own retry cannot resume a stream, so
 /// this loop does: reconnect with exponential backoff and jitter, on <see cref="TimeProvider"/>.
+/// Dispatch also sends acknowledgements of the gateway's alerts down the stream; they go to the pipeline through
+/// the <see cref="AcknowledgementInbox"/>, and Hello says how far they have been applied.
 /// </summary>
 public sealed class DispatchUplink(
     Journal.Journal journal,
     HomeConfig home,
     IOptions<GatewayOptions> options,
     TimeProvider time,
-    ILogger<DispatchUplink> logger) : BackgroundService
+    ILogger<DispatchUplink> logger,
+    AcknowledgementInbox? acknowledgements = null) : BackgroundService
 {
     // Unacknowledged records allowed on the wire at once: bounds memory at dispatch and in HTTP/2 buffers.
     private const int MaxInFlight = 512;
@@ -132,6 +135,7 @@ public sealed class DispatchUplink(
                 HomeId = home.HomeId,
                 SoftwareVersion = SoftwareVersion,
                 LastSeq = (ulong)journal.LastSeq,
+                AppliedAckSeq = (ulong)(acknowledgements?.AppliedAckSeq ?? 0),
             },
         }, streamCancel.Token).ConfigureAwait(false);
 
@@ -226,12 +230,32 @@ public sealed class DispatchUplink(
     {
         while (await reader.MoveNext(cancellationToken).ConfigureAwait(false))
         {
-            if (reader.Current.BodyCase == DispatchMessage.BodyOneofCase.Ack)
+            switch (reader.Current.BodyCase)
             {
-                journal.Acknowledge((long)reader.Current.Ack.ThroughSeq);
-                Interlocked.Exchange(ref ackProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                case DispatchMessage.BodyOneofCase.Ack:
+                    journal.Acknowledge((long)reader.Current.Ack.ThroughSeq);
+                    Interlocked.Exchange(ref ackProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                    break;
+
+                case DispatchMessage.BodyOneofCase.AlertAcknowledged:
+                    HandOver(reader.Current.AlertAcknowledged);
+                    break;
             }
         }
+    }
+
+    private void HandOver(AlertAcknowledged message)
+    {
+        if (message.AlertId.Length == 0 || message.AckSeq is 0 or > long.MaxValue)
+        {
+            // Not from a dispatch that follows the contract; nothing in it can be applied safely.
+            UplinkLog.AcknowledgementRefused(logger, message.AlertId, message.AckSeq);
+            return;
+        }
+
+        var at = message.AcknowledgedAt is { } stamp ? stamp.ToDateTimeOffset() : time.GetUtcNow();
+        UplinkLog.AcknowledgementReceived(logger, message.AlertId, message.By, (long)message.AckSeq);
+        acknowledgements?.Post(new DispatchAcknowledgement(message.AlertId, at, message.By, (long)message.AckSeq));
     }
 
     private string ReadToken()
@@ -265,4 +289,10 @@ internal static partial class UplinkLog
 
     [LoggerMessage(2004, LogLevel.Information, "Reconnecting to dispatch in {Seconds:F1} s; {Pending} record(s) waiting in the outbox")]
     public static partial void Reconnecting(ILogger logger, double seconds, long pending);
+
+    [LoggerMessage(2005, LogLevel.Information, "Dispatch: alert {AlertId} acknowledged by a {By} (ack {AckSeq})")]
+    public static partial void AcknowledgementReceived(ILogger logger, string alertId, string by, long ackSeq);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Dispatch sent an acknowledgement without an alert id or number (alert '{AlertId}', ack {AckSeq}); ignored")]
+    public static partial void AcknowledgementRefused(ILogger logger, string alertId, ulong ackSeq);
 }

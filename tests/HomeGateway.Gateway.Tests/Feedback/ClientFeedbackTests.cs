@@ -64,6 +64,30 @@ public sealed class ClientFeedbackTests : IDisposable
     }
 
     [Fact]
+    public async Task An_acknowledgement_applied_by_the_pipeline_shows_help_is_coming_once_and_silences_the_buzzer()
+    {
+        var options = Options.Create(new GatewayOptions { HomeFile = "home.yaml", DataDirectory = dir.Path, Feedback = new FeedbackOptions { LedPin = 25, BuzzerPin = 26 } });
+        var home = new HomeConfig("home", "Europe/Helsinki", [], new RulesConfig());
+        var inbox = new AcknowledgementInbox(options);
+        var uplink = new DispatchUplink(journal, home, options, clock, NullLogger<DispatchUplink>.Instance, inbox);
+        using var wired = new ClientFeedback(gpio, journal, uplink, home, options, clock, NullLogger<ClientFeedback>.Instance, inbox);
+        await wired.StartAsync(CancellationToken.None);
+        var seq = Journalled(Help());
+        await wired.OnAlertCommittedAsync(seq, Help(), CancellationToken.None);
+        await wired.OnAlertCommittedAsync(seq, Help(AlertEventKind.Escalated), CancellationToken.None);
+        Assert.Equal(BlinkPattern.EscalationBeeps, wired.Decide(clock.GetUtcNow()).Buzzer);
+
+        inbox.MarkApplied([new DispatchAcknowledgement("help-1", clock.GetUtcNow(), "dispatcher", 1)]);
+
+        Assert.Equal((BlinkPattern.Steady, BlinkPattern.Dark), wired.Decide(clock.GetUtcNow()));
+        clock.Advance(ClientFeedback.AcknowledgedShownFor);
+        // Applied again (a resend): nothing to show any more, the alarm is already taken.
+        inbox.MarkApplied([new DispatchAcknowledgement("help-1", clock.GetUtcNow(), "dispatcher", 1)]);
+        Assert.NotEqual(BlinkPattern.Steady, wired.Decide(clock.GetUtcNow()).Led);
+        await wired.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_cleared_or_old_alarm_stops_being_shown()
     {
         await feedback.OnAlertCommittedAsync(Journalled(Help()), Help(), CancellationToken.None);

@@ -7,6 +7,8 @@ const rows = new Map();
 const body = document.getElementById("queue");
 const status = document.getElementById("status");
 
+const antiforgery = document.querySelector("#logout input[type=hidden]");
+
 const key = (gatewayId, alertId) => gatewayId + "\u0000" + alertId;
 const time = (iso) => new Date(iso).toLocaleString();
 
@@ -48,6 +50,37 @@ function apply(step) {
   render();
 }
 
+// Another dispatcher (or this one) took the alert: show who and when, and drop the button.
+function acknowledged(ack) {
+  const row = rows.get(key(ack.gatewayId, ack.alertId));
+  if (!row) {
+    return;
+  }
+  row.acknowledgedAt = ack.acknowledgedAt;
+  row.acknowledgedBy = ack.acknowledgedBy;
+  row.timeToAcknowledgeSeconds = ack.timeToAcknowledgeSeconds;
+  render();
+}
+
+// A plain form post, like the logout button: the server checks the session and the antiforgery token.
+function acknowledgeButton(row) {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = "/acknowledge";
+  for (const [name, value] of [[antiforgery.name, antiforgery.value], ["gatewayId", row.gatewayId], ["alertId", row.alertId]]) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.appendChild(input);
+  }
+  const button = document.createElement("button");
+  button.type = "submit";
+  button.textContent = "Acknowledge";
+  form.appendChild(button);
+  return form;
+}
+
 function render() {
   const sorted = [...rows.values()].sort((a, b) =>
     (priorityOrder[a.priority] ?? 9) - (priorityOrder[b.priority] ?? 9) || a.raisedAt.localeCompare(b.raisedAt));
@@ -60,6 +93,13 @@ function render() {
       td.textContent = text;
       tr.appendChild(td);
     }
+    const ack = document.createElement("td");
+    if (row.acknowledgedAt) {
+      ack.textContent = row.acknowledgedBy + ", " + time(row.acknowledgedAt) + " (" + Math.round(row.timeToAcknowledgeSeconds) + " s)";
+    } else {
+      ack.appendChild(acknowledgeButton(row));
+    }
+    tr.appendChild(ack);
     return tr;
   }));
   const open = sorted.filter((row) => row.status === "open").length;
@@ -69,4 +109,5 @@ function render() {
 const stream = new EventSource("/api/alerts/stream");
 stream.addEventListener("open", () => { reload(); });
 stream.addEventListener("alert", (event) => apply(JSON.parse(event.data)));
+stream.addEventListener("acknowledged", (event) => acknowledged(JSON.parse(event.data)));
 stream.addEventListener("error", () => { status.textContent = "Connection lost; reconnecting…"; });
