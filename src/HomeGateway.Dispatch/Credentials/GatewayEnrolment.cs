@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.Credentials;

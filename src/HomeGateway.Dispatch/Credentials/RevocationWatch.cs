@@ -15,7 +15,9 @@ public sealed class RevocationWatch(IDispatchStore store, TimeProvider time, ILo
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<CancellationTokenSource, byte>> watched = new(StringComparer.Ordinal);
-    private long position = -1;
+    // From the start of the list: a node that just started may already serve a stream whose certificate was
+    // revoked a moment ago, and re-reading old revocations only cancels streams that should not exist.
+    private long position;
 
     /// <summary>
     /// Cancels <paramref name="onRevoked"/> when the certificate <paramref name="serial"/> is revoked. Register
@@ -38,13 +40,6 @@ public sealed class RevocationWatch(IDispatchStore store, TimeProvider time, ILo
     /// <summary>Reads the store once and closes what was revoked since the last read.</summary>
     public async Task CheckAsync(CancellationToken ct)
     {
-        if (position < 0)
-        {
-            // Streams opened after start were checked against the store when they opened; start from now.
-            var existing = await store.ListRevocationsAsync(0, ct).ConfigureAwait(false);
-            position = existing.Count > 0 ? existing[^1].Position : 0;
-        }
-
         foreach (var revocation in await store.ListRevocationsAsync(position, ct).ConfigureAwait(false))
         {
             position = revocation.Position;
