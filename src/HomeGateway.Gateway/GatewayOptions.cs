@@ -57,11 +57,11 @@ public sealed class FeedbackOptions
 /// <summary>The uplink to dispatch.</summary>
 public sealed class DispatchLinkOptions
 {
-    /// <summary>Dispatch's gRPC address, e.g. <c>http://127.0.0.1:5081</c>. Empty: run offline (journal only).</summary>
+    /// <summary>
+    /// Dispatch's gateway endpoint, e.g. <c>https://dispatch.example:8081</c>. Empty: run offline (journal only).
+    /// The gateway authenticates with the certificate <c>homegateway enroll</c> stored in DataDirectory.
+    /// </summary>
     public string? Url { get; set; }
-
-    /// <summary>File holding this gateway's credential issued by dispatch. Default: DataDirectory/dispatch-token.</summary>
-    public string? TokenFile { get; set; }
 
     public int HeartbeatSeconds { get; set; } = 20;
 }

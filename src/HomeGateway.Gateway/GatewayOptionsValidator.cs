@@ -28,17 +28,19 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 problems.Add($"Gateway:Dispatch:Url '{url}' is not an http(s) URL");
             }
-            else if (uri.Scheme == Uri.UriSchemeHttp && !IsLoopback(uri))
+            else if (uri.Scheme == Uri.UriSchemeHttp)
             {
-                // Alerts carry health data about a person: they never cross a network unencrypted.
-                problems.Add($"Gateway:Dispatch:Url '{url}' is plain http to another machine; use https (plain http is allowed on loopback only)");
+                // Alerts carry health data about a person, and the gateway proves who it is with its TLS certificate.
+                problems.Add(IsLoopback(uri)
+                    ? $"Gateway:Dispatch:Url '{url}' is plain http; dispatch serves gateways over TLS only: use https://"
+                    : $"Gateway:Dispatch:Url '{url}' is plain http to another machine; use https://");
             }
 
-            var tokenFile = Uplink.DispatchUplink.TokenFilePath(options);
-            if (!string.IsNullOrWhiteSpace(options.DataDirectory) && !File.Exists(tokenFile))
+            if (!string.IsNullOrWhiteSpace(options.DataDirectory) && Uplink.DispatchCredentials.Missing(options.DataDirectory) is { Count: > 0 } missing)
             {
-                problems.Add($"Gateway:Dispatch:Url is set but the gateway's dispatch credential {tokenFile} does not exist; "
-                    + "create one with `homegateway-dispatch gateways add GATEWAY_ID --home HOME_ID` and save it there");
+                problems.Add($"Gateway:Dispatch:Url is set but the gateway's dispatch credential is missing ({string.Join(", ", missing)}); "
+                    + "enrol it: `homegateway-dispatch gateways enroll GATEWAY_ID --home HOME_ID` on dispatch, then "
+                    + "`homegateway enroll --dispatch URL --token CODE` here");
             }
         }
 

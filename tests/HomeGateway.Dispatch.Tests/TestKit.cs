@@ -1,3 +1,6 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -60,14 +63,16 @@ public static class Records
         new() { Hello = new Hello { GatewayId = gatewayId, HomeId = homeId, SoftwareVersion = "test", LastSeq = lastSeq, AppliedAckSeq = appliedAckSeq } };
 }
 
-/// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory.</summary>
+/// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory (and so its own CA).</summary>
 public sealed class DispatchServer : IAsyncDisposable
 {
     private readonly TempDirectory data = new();
-    private readonly List<GrpcChannel> channels = [];
+    private readonly List<IDisposable> owned = [];
+    private readonly Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure;
 
-    private DispatchServer()
+    private DispatchServer(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure)
     {
+        this.configure = configure;
     }
 
     public RunningDispatch Running { get; private set; } = null!;
@@ -76,47 +81,50 @@ public sealed class DispatchServer : IAsyncDisposable
 
     public IDispatchStore Store => (IDispatchStore)Running.Services.GetService(typeof(IDispatchStore))!;
 
-    public static async Task<DispatchServer> StartAsync(TimeProvider? clock = null, string? dataDirectory = null)
+    public DispatchAuthority Authority => (DispatchAuthority)Running.Services.GetService(typeof(DispatchAuthority))!;
+
+    public GatewayEnrolment Enrolment => (GatewayEnrolment)Running.Services.GetService(typeof(GatewayEnrolment))!;
+
+    public static async Task<DispatchServer> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
-        var server = new DispatchServer();
-        server.Running = await StartRunningAsync(dataDirectory ?? server.data.Path, clock);
+        var server = new DispatchServer(configure);
+        server.Running = await server.StartRunningAsync();
         return server;
     }
 
-    /// <summary>
-    /// Stops this dispatch and starts a new one on the same data directory and clock: a restart, with the fake
-    /// clock moved on by <paramref name="downFor"/> while nothing runs.
-    /// </summary>
-    public async Task RestartAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, TimeSpan downFor)
-    {
-        foreach (var channel in channels)
-        {
-            channel.Dispose();
-        }
-
-        channels.Clear();
-        await Running.DisposeAsync();
-        clock.Advance(downFor);
-        Running = await StartRunningAsync(data.Path, clock);
-    }
-
-    private static Task<RunningDispatch> StartRunningAsync(string dataDirectory, TimeProvider? clock) =>
-        DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = dataDirectory,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "http://127.0.0.1:0",
-        }, clock is null ? null : builder => builder.Services.AddSingleton(clock));
+    /// <summary>A dispatch on <paramref name="clock"/> (a fake clock for supervision tests).</summary>
+    public static Task<DispatchServer> StartAsync(TimeProvider clock) =>
+        StartAsync(builder => builder.Services.AddSingleton(clock));
 
     public T Service<T>()
         where T : notnull => (T)Running.Services.GetService(typeof(T))!;
 
-    /// <summary>Registers a gateway as <c>gateways add</c> does and returns its token.</summary>
-    public async Task<string> AddGatewayAsync(string gatewayId, string homeId = "home-1")
+    /// <summary>Stops dispatch and starts it again on the same data directory (new ports, same CA and store).</summary>
+    public async Task RestartAsync()
     {
-        var token = Secrets.NewGatewayToken();
-        await Store.SetGatewayCredentialAsync(gatewayId, homeId, Secrets.Hash(token));
-        return token;
+        await Running.DisposeAsync();
+        Running = await StartRunningAsync();
+    }
+
+    /// <summary>
+    /// A restart with the fake clock moved on by <paramref name="downFor"/> while nothing runs (the server must have
+    /// been started on <paramref name="clock"/>).
+    /// </summary>
+    public async Task RestartAsync(Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, TimeSpan downFor)
+    {
+        await Running.DisposeAsync();
+        clock.Advance(downFor);
+        Running = await StartRunningAsync();
+    }
+
+    /// <summary>Enrols a gateway the way <c>homegateway enroll</c> does and returns its certificate with its key.</summary>
+    public async Task<X509Certificate2> AddGatewayAsync(string gatewayId, string homeId = "home-1")
+    {
+        var issued = await Enrolment.IssueCodeAsync(gatewayId, homeId);
+        Assert.True(EnrolmentCode.TryParse(issued.Code, out var token, out _));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var enrolled = await Enrolment.EnrolAsync(token, Csr(key));
+        return Own(X509Certificate2.CreateFromPem(enrolled.CertificatePem).CopyWithPrivateKey(key));
     }
 
     public async Task<string> AddApiTokenAsync(string name)
@@ -126,23 +134,28 @@ public sealed class DispatchServer : IAsyncDisposable
         return token;
     }
 
-    public GatewayUplink.GatewayUplinkClient UplinkClient()
+    /// <summary>A PKCS#10 request for <paramref name="key"/>, naming <paramref name="commonName"/> if given.</summary>
+    public static string Csr(ECDsa key, string? commonName = null) =>
+        new CertificateRequest(new X500DistinguishedName(commonName is null ? "" : $"CN={commonName}"), key, HashAlgorithmName.SHA256)
+            .CreateSigningRequestPem();
+
+    /// <summary>An HTTPS client for the gateway endpoint that trusts only this dispatch's CA, optionally presenting a certificate.</summary>
+    public HttpClient GatewayEndpointClient(X509Certificate2? clientCertificate = null) =>
+        Own(new HttpClient(Own(Handler(clientCertificate))) { BaseAddress = Running.GrpcUri, Timeout = TimeSpan.FromSeconds(20) });
+
+    /// <summary>POST /enroll as a gateway sends it.</summary>
+    public async Task<HttpResponseMessage> PostEnrolmentAsync(string token, string csr) =>
+        await GatewayEndpointClient().PostAsJsonAsync("/enroll", new { token, csr });
+
+    public GatewayUplink.GatewayUplinkClient UplinkClient(X509Certificate2? clientCertificate)
     {
-        var channel = GrpcChannel.ForAddress(Running.GrpcUri);
-        channels.Add(channel);
+        var channel = Own(GrpcChannel.ForAddress(Running.GrpcUri, new GrpcChannelOptions { HttpHandler = Handler(clientCertificate) }));
         return new GatewayUplink.GatewayUplinkClient(channel);
     }
 
-    public async Task<UplinkStream> ConnectAsync(string? token)
-    {
-        var headers = new Metadata();
-        if (token is not null)
-        {
-            headers.Add("authorization", "Bearer " + token);
-        }
-
-        return new UplinkStream(UplinkClient().Connect(headers, cancellationToken: new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token));
-    }
+    /// <summary>An uplink call presenting <paramref name="certificate"/> (none when null) over TLS that trusts only this dispatch's CA.</summary>
+    public Task<UplinkStream> ConnectAsync(X509Certificate2? certificate) =>
+        Task.FromResult(new UplinkStream(UplinkClient(certificate).Connect(cancellationToken: new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token)));
 
     public HttpClient WebClient(System.Net.CookieContainer? cookies = null) =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies is not null, CookieContainer = cookies ?? new() })
@@ -153,14 +166,51 @@ public sealed class DispatchServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var channel in channels)
+        foreach (var disposable in owned)
         {
-            channel.Dispose();
+            disposable.Dispose();
         }
 
         await Running.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         data.Dispose();
+    }
+
+    private Task<RunningDispatch> StartRunningAsync() =>
+        DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = data.Path,
+            WebUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
+        }, configure);
+
+    private SocketsHttpHandler Handler(X509Certificate2? clientCertificate)
+    {
+        var ca = X509CertificateLoader.LoadCertificate(Authority.CaCertificate.RawData);
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            return certificate is X509Certificate2 leaf && chain.Build(leaf)
+                && (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
+        };
+        if (clientCertificate is not null)
+        {
+            handler.SslOptions.ClientCertificates = [clientCertificate];
+            handler.SslOptions.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+        }
+
+        return handler;
+    }
+
+    private T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        owned.Add(disposable);
+        return disposable;
     }
 }
 

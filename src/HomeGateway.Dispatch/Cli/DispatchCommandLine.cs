@@ -115,28 +115,63 @@ public static class DispatchCommandLine
         }));
         root.Subcommands.Add(new Command("tokens", "API tokens for integrations.") { tokensAdd });
 
-        var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway's id (as in its Hello)." };
-        var home = new Option<string>("--home") { Description = "The home the gateway serves.", Required = true };
-        var gatewaysAdd = new Command("add", "Create a gateway credential, or replace its token; prints only the token.") { gatewayId, home, data };
-        gatewaysAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway's id (its certificate's subject; what it says in Hello)." };
+        var home = new Option<string?>("--home") { Description = "The home the gateway serves (required the first time a gateway id is enrolled)." };
+        var enroll = new Command("enroll",
+            "Issue a one-time enrolment code for a gateway (registering it if new); prints only the code. "
+            + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token CODE") { gatewayId, home, data };
+        enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async (store, directory) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
-            var homeId = parsed.GetValue(home)!.Trim();
-            if (id.Length == 0 || homeId.Length == 0)
+            var homeId = parsed.GetValue(home)?.Trim();
+            if (id.Length == 0 || id.Any(char.IsControl) || id.Contains(',', StringComparison.Ordinal) || id.Contains('=', StringComparison.Ordinal))
             {
-                await stderr.WriteLineAsync("The gateway id and the home id must not be empty.");
+                await stderr.WriteLineAsync("The gateway id must not be empty nor contain ',', '=' or control characters.");
                 return UsageError;
             }
 
-            var token = Secrets.NewGatewayToken();
-            var replaced = await store.SetGatewayCredentialAsync(id, homeId, Secrets.Hash(token), ct);
-            await stderr.WriteLineAsync(replaced
-                ? $"Gateway '{id}' existed: its token was replaced, the old token no longer works. Home: '{homeId}'."
-                : $"Created gateway '{id}' for home '{homeId}'. The token is shown once; only its hash is stored.");
-            await stdout.WriteLineAsync(token);
+            using var authority = DispatchAuthority.LoadOrCreate(directory, TimeProvider.System);
+            IssuedEnrolmentCode issued;
+            try
+            {
+                issued = await new GatewayEnrolment(store, authority, TimeProvider.System).IssueCodeAsync(id, homeId, ct);
+            }
+            catch (EnrolmentRefusedException refused)
+            {
+                await stderr.WriteLineAsync(refused.Message);
+                return Failure;
+            }
+
+            await stderr.WriteLineAsync(
+                $"""
+                Enrolment code for gateway '{issued.GatewayId}' (home '{issued.HomeId}'): works once, until {issued.ExpiresAt:yyyy-MM-dd HH:mm} UTC.
+                On the gateway run:  homegateway enroll --dispatch https://<this dispatch>:<gateway port> --token <code>
+                The code carries this dispatch's CA fingerprint (SHA-256), which the gateway checks before it sends anything:
+                  {authority.FingerprintText}
+                Enrolling again replaces the gateway's certificate; the old one stops working.
+                """);
+            await stdout.WriteLineAsync(issued.Code);
             return Ok;
         }));
-        root.Subcommands.Add(new Command("gateways", "Gateway credentials.") { gatewaysAdd });
+
+        var revoke = new Command("revoke", "Revoke the gateway's certificate: its live stream is closed and new ones are refused until it is enrolled again.") { gatewayId, data };
+        revoke.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async (store, _) =>
+        {
+            var id = parsed.GetValue(gatewayId)!.Trim();
+            if (await store.FindGatewayAsync(id, ct) is null)
+            {
+                await stderr.WriteLineAsync($"No gateway '{id}' is registered; nothing changed.");
+                return Failure;
+            }
+
+            var serials = await store.RevokeGatewayAsync(id, ct);
+            await stderr.WriteLineAsync(serials.Count == 0
+                ? $"Gateway '{id}' had no valid certificate; its unused enrolment codes (if any) no longer work."
+                : $"Revoked gateway '{id}': certificate {string.Join(", ", serials)}. A connected stream is closed within seconds; "
+                    + $"enrol it again with `homegateway-dispatch gateways enroll {id}`.");
+            return Ok;
+        }));
+        root.Subcommands.Add(new Command("gateways", "Gateway enrolment (certificates from dispatch's CA) and revocation.") { enroll, revoke });
         return root;
     }
 
@@ -159,7 +194,10 @@ public static class DispatchCommandLine
         return Ok;
     }
 
-    private static async Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action)
+    private static Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action) =>
+        WithStoreAsync(parsed, data, stderr, (store, _) => action(store));
+
+    private static async Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, string, Task<int>> action)
     {
         var directory = parsed.GetValue(data) ?? DataDirectoryFromConfiguration();
         if (string.IsNullOrWhiteSpace(directory))
@@ -172,9 +210,10 @@ public static class DispatchCommandLine
         {
             using var store = new SqliteDispatchStore(directory, TimeProvider.System);
             await store.MigrateAsync();
-            return await action(store);
+            return await action(store, directory);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+            or System.Security.Cryptography.CryptographicException)
         {
             await stderr.WriteLineAsync($"Could not use the data directory '{directory}': {ex.Message}");
             return Failure;

@@ -5,16 +5,13 @@ using System.Text;
 namespace HomeGateway.Dispatch.Credentials;
 
 /// <summary>
-/// Bearer secrets for gateways and integrations. Only their SHA-256 is stored: the secrets are 32 random
+/// Bearer secrets for integrations (gateways use certificates; their one-time enrolment tokens are hashed the same way). Only their SHA-256 is stored: the secrets are 32 random
 /// bytes, so a fast hash is enough (there is nothing to brute-force), and it lets dispatch find the owner
 /// by an indexed lookup instead of trying every row.
 /// </summary>
 internal static class Secrets
 {
-    public const string GatewayTokenPrefix = "hgw_";
     public const string ApiTokenPrefix = "hgd_";
-
-    public static string NewGatewayToken() => GatewayTokenPrefix + RandomUrlSafe(32);
 
     public static string NewApiToken() => ApiTokenPrefix + RandomUrlSafe(32);
 

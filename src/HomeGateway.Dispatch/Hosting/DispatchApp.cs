@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using HomeGateway.Dispatch.Acknowledgements;
+using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.DispatcherConsole;
 using HomeGateway.Dispatch.Ingest;
 using HomeGateway.Dispatch.LiveFeed;
@@ -16,6 +18,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -75,7 +78,7 @@ public static class DispatchApp
             ["Dispatch:HeartbeatSeconds"] = options.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dispatch:Supervision:ReportingSeconds"] =
                 options.Supervision.ReportingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        }.Concat(options.PublicNames.Select((name, i) => KeyValuePair.Create($"Dispatch:PublicNames:{i}", (string?)name))));
         configure?.Invoke(builder);
         return StartAsync(builder, ct);
     }
@@ -96,6 +99,11 @@ public static class DispatchApp
         services.AddHostedService(sp => sp.GetRequiredService<GatewaySupervisor>());
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<DispatchEndpoints>();
+        services.AddSingleton(sp => DispatchAuthority.LoadOrCreate(
+            sp.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GatewayEnrolment>();
+        services.AddSingleton<RevocationWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<RevocationWatch>());
 
         services.AddGrpc(grpc =>
         {
@@ -104,7 +112,8 @@ public static class DispatchApp
             grpc.MaxSendMessageSize = 64 * 1024;
         });
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<DispatchOptions>, DispatchEndpoints>((kestrel, options, endpoints) => endpoints.Listen(kestrel, options.Value));
+            .Configure<IOptions<DispatchOptions>, DispatchEndpoints, DispatchAuthority, ILoggerFactory>((kestrel, options, endpoints, authority, loggers) =>
+                endpoints.Listen(kestrel, options.Value, authority, loggers.CreateLogger("HomeGateway.Dispatch")));
 
         // Session cookies and antiforgery tokens must survive a restart: keep their keys with the data.
         services.AddDataProtection().SetApplicationName("HomeGateway.Dispatch");
@@ -156,10 +165,14 @@ public static class DispatchApp
             System.Console.Out.Flush();
         });
 
+        var listeners = app.Services.GetRequiredService<DispatchEndpoints>();
         app.Use(async (http, next) =>
         {
-            // The h2c port is for gateways only: no console or API over it.
-            if (http.Request.Protocol == "HTTP/2" && http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+            // The gateway endpoint serves gateways only (the uplink and enrolment), the web endpoint everything else.
+            var isGrpc = http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
+            var isEnrolment = http.Request.Path.Equals(EnrolmentEndpoints.Path, StringComparison.Ordinal);
+            var onGatewayEndpoint = listeners.IsGatewayEndpoint(http.Connection.LocalPort);
+            if (onGatewayEndpoint ? !(isGrpc || isEnrolment) : (isGrpc || isEnrolment))
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;
@@ -175,8 +188,10 @@ public static class DispatchApp
         app.UseAuthentication();
         app.UseAuthorization();
 
-        // Gateways authenticate inside the call (their token maps to a gateway, not to a web user).
+        // Gateways authenticate inside the call with their certificate (it maps to a gateway, not to a web user),
+        // and enrolment with its one-time token.
         app.MapGrpcService<GatewayUplinkService>().AllowAnonymous();
+        app.MapEnrolment();
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapAlertApi();
         app.MapConsole();
@@ -206,11 +221,11 @@ internal sealed class DispatchEndpoints
     private ListenOptions? web;
     private ListenOptions? grpc;
 
-    public Uri WebUri => Bound(web, "web");
+    public Uri WebUri => Bound(web, "web", Uri.UriSchemeHttp);
 
-    public Uri GrpcUri => Bound(grpc, "gRPC");
+    public Uri GrpcUri => Bound(grpc, "gRPC", Uri.UriSchemeHttps);
 
-    public void Listen(KestrelServerOptions kestrel, DispatchOptions options)
+    public void Listen(KestrelServerOptions kestrel, DispatchOptions options, DispatchAuthority authority, ILogger logger)
     {
         kestrel.AddServerHeader = false;
         // Half-open gateway connections (a router reboot) are found by pings, not by waiting for TCP.
@@ -218,13 +233,40 @@ internal sealed class DispatchEndpoints
         kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
         kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
 
-        web = ListenOn(kestrel, options.WebUrl, HttpProtocols.Http1);
-        grpc = ListenOn(kestrel, options.GrpcUrl, HttpProtocols.Http2);
+        web = ListenOn(kestrel, options.WebUrl, Uri.UriSchemeHttp, HttpProtocols.Http1, null);
+        var names = ServerNames(options);
+        var certificate = authority.ServerCertificate(names);
+        CredentialsLog.AuthorityReady(logger, authority.FingerprintText, authority.Directory, string.Join(", ", names));
+        grpc = ListenOn(kestrel, options.GrpcUrl, Uri.UriSchemeHttps, HttpProtocols.Http1AndHttp2, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+        {
+            ServerCertificate = certificate,
+            // Asked for in the handshake, checked per call by GatewayUplinkService (chain to this CA only, validity,
+            // revocation), so that a refusal is a gRPC status the gateway logs in words, not a failed handshake;
+            // enrolment on the same port needs no certificate yet.
+            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+            ClientCertificateValidation = (_, _, _) => true,
+            SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        }));
     }
 
-    private static ListenOptions ListenOn(KestrelServerOptions kestrel, string url, HttpProtocols protocols)
+    /// <summary>True when <paramref name="localPort"/> is the gateway endpoint's port.</summary>
+    public bool IsGatewayEndpoint(int localPort) => grpc?.IPEndPoint?.Port == localPort;
+
+    /// <summary>The names in the gateway endpoint's certificate: <see cref="DispatchOptions.PublicNames"/>, else the listen address.</summary>
+    internal static IReadOnlyCollection<string> ServerNames(DispatchOptions options)
     {
-        if (!ListenAddress.TryParse(url, out var address, out var problem))
+        if (options.PublicNames.Count > 0)
+        {
+            return options.PublicNames;
+        }
+
+        ListenAddress.TryParse(options.GrpcUrl, Uri.UriSchemeHttps, out var address, out _);
+        return IPAddress.IsLoopback(address.Address) ? ["localhost", "127.0.0.1", "::1"] : [address.Host.Trim('[', ']')];
+    }
+
+    private static ListenOptions ListenOn(KestrelServerOptions kestrel, string url, string scheme, HttpProtocols protocols, Action<ListenOptions>? configure)
+    {
+        if (!ListenAddress.TryParse(url, scheme, out var address, out var problem))
         {
             throw new OptionsValidationException(DispatchOptions.SectionName, typeof(DispatchOptions), [problem]);
         }
@@ -233,19 +275,20 @@ internal sealed class DispatchEndpoints
         kestrel.Listen(new IPEndPoint(address.Address, address.Port), listen =>
         {
             listen.Protocols = protocols;
+            configure?.Invoke(listen);
             configured = listen;
         });
         return configured!;
     }
 
-    private static Uri Bound(ListenOptions? listen, string what)
+    private static Uri Bound(ListenOptions? listen, string what, string scheme)
     {
         if (listen?.IPEndPoint is not { Port: > 0 } endpoint)
         {
             throw new InvalidOperationException($"The {what} endpoint is not bound yet.");
         }
 
-        return new Uri($"http://{endpoint}");
+        return new Uri($"{scheme}://{endpoint}");
     }
 }
 
@@ -259,7 +302,7 @@ public sealed class RunningDispatch(WebApplication app, Uri webUri, Uri grpcUri)
     /// <summary>The console and JSON API, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri WebUri => webUri;
 
-    /// <summary>The gateways' h2c endpoint.</summary>
+    /// <summary>The gateway endpoint (https: the mutual-TLS uplink and enrolment).</summary>
     public Uri GrpcUri => grpcUri;
 
     public async ValueTask DisposeAsync()

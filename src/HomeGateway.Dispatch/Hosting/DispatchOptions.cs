@@ -14,8 +14,17 @@ public sealed class DispatchOptions
     /// <summary>The console and JSON API (HTTP/1.1).</summary>
     public string WebUrl { get; set; } = "http://127.0.0.1:8080";
 
-    /// <summary>The gateways' uplink (HTTP/2 without TLS, prior knowledge).</summary>
-    public string GrpcUrl { get; set; } = "http://127.0.0.1:8081";
+    /// <summary>
+    /// The gateway endpoint: the gRPC uplink (mutual TLS with a certificate from dispatch's CA) and enrolment
+    /// (<c>POST /enroll</c>, TLS and a one-time token). Always https; it may face the network.
+    /// </summary>
+    public string GrpcUrl { get; set; } = "https://127.0.0.1:8081";
+
+    /// <summary>
+    /// The DNS names and IP addresses gateways use to reach <see cref="GrpcUrl"/>; they go into its server
+    /// certificate. Empty: the listen address (and <c>localhost</c> for a loopback one).
+    /// </summary>
+    public List<string> PublicNames { get; set; } = [];
 
     /// <summary>How often a gateway should send a heartbeat when it has nothing else to send.</summary>
     public int HeartbeatSeconds { get; set; } = 20;
@@ -38,8 +47,8 @@ public sealed class SupervisionOptions
 }
 
 /// <summary>
-/// Refuses to start on a configuration that would be unsafe or would fail later: plain http is only
-/// allowed on loopback until TLS exists, because gateway tokens and console passwords travel in it.
+/// Refuses to start on a configuration that would be unsafe or would fail later: the console is plain http and
+/// so loopback only (console passwords travel in it; put a TLS proxy in front); the gateway endpoint is always TLS.
 /// </summary>
 internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
 {
@@ -51,8 +60,22 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
             problems.Add("Dispatch:DataDirectory is required (the directory that holds dispatch.db).");
         }
 
-        CheckEndpoint("Dispatch:WebUrl", options.WebUrl, problems);
-        CheckEndpoint("Dispatch:GrpcUrl", options.GrpcUrl, problems);
+        CheckEndpoint("Dispatch:WebUrl", options.WebUrl, Uri.UriSchemeHttp, problems);
+        CheckEndpoint("Dispatch:GrpcUrl", options.GrpcUrl, Uri.UriSchemeHttps, problems);
+        if (options.PublicNames.Count == 0 && ListenAddress.TryParse(options.GrpcUrl, Uri.UriSchemeHttps, out var grpc, out _)
+            && (grpc.Address.Equals(IPAddress.Any) || grpc.Address.Equals(IPAddress.IPv6Any)))
+        {
+            problems.Add($"Dispatch:PublicNames is required when Dispatch:GrpcUrl ({options.GrpcUrl}) listens on every address: "
+                + "the names gateways use to reach dispatch go into its certificate.");
+        }
+
+        foreach (var publicName in options.PublicNames)
+        {
+            if (Uri.CheckHostName(publicName) is UriHostNameType.Unknown or UriHostNameType.Basic)
+            {
+                problems.Add($"Dispatch:PublicNames: '{publicName}' is not a DNS name or an IP address.");
+            }
+        }
 
         if (options.HeartbeatSeconds is < 5 or > 3600)
         {
@@ -76,38 +99,40 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    private static void CheckEndpoint(string key, string url, List<string> problems)
+    private static void CheckEndpoint(string key, string url, string scheme, List<string> problems)
     {
-        if (!ListenAddress.TryParse(url, out var address, out var problem))
+        if (!ListenAddress.TryParse(url, scheme, out var address, out var problem))
         {
             problems.Add($"{key}: {problem}");
             return;
         }
 
-        if (!IPAddress.IsLoopback(address.Address))
+        if (scheme == Uri.UriSchemeHttp && !IPAddress.IsLoopback(address.Address))
         {
             problems.Add(
-                $"{key} = {url} binds a non-loopback address over plain http; TLS is not supported yet, " +
-                "so dispatch only listens on loopback (127.0.0.1, [::1] or localhost) or behind a TLS proxy.");
+                $"{key} = {url} binds a non-loopback address over plain http; the console and API listen on loopback " +
+                "only (127.0.0.1, [::1] or localhost): put a TLS proxy in front to reach them from elsewhere.");
         }
     }
 }
 
-/// <summary>A parsed <c>http://host:port</c> listen URL.</summary>
-internal sealed record ListenAddress(IPAddress Address, int Port)
+/// <summary>A parsed <c>http(s)://host:port</c> listen URL.</summary>
+internal sealed record ListenAddress(IPAddress Address, int Port, string Host)
 {
-    public static bool TryParse(string url, out ListenAddress address, out string problem)
+    public static bool TryParse(string url, string scheme, out ListenAddress address, out string problem)
     {
-        address = new ListenAddress(IPAddress.Loopback, 0);
+        address = new ListenAddress(IPAddress.Loopback, 0, "127.0.0.1");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
         {
-            problem = $"'{url}' is not a URL like http://127.0.0.1:8080.";
+            problem = $"'{url}' is not a URL like {scheme}://127.0.0.1:8080.";
             return false;
         }
 
-        if (uri.Scheme != Uri.UriSchemeHttp)
+        if (uri.Scheme != scheme)
         {
-            problem = $"'{url}': only http:// is supported for now (TLS comes later; put a TLS proxy in front).";
+            problem = scheme == Uri.UriSchemeHttps
+                ? $"'{url}': the gateway endpoint is always TLS: use https://."
+                : $"'{url}': the console and API listen on plain http:// on loopback (put a TLS proxy in front).";
             return false;
         }
 
@@ -129,7 +154,7 @@ internal sealed record ListenAddress(IPAddress Address, int Port)
             return false;
         }
 
-        address = new ListenAddress(ip, uri.Port);
+        address = new ListenAddress(ip, uri.Port, uri.Host);
         problem = "";
         return true;
     }

@@ -3,6 +3,7 @@ using HomeGateway.Contracts.V1;
 using Google.Protobuf.WellKnownTypes;
 using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.Credentials;
+using Microsoft.AspNetCore.Http;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
@@ -21,6 +22,8 @@ internal sealed class GatewayUplinkService(
     IDispatchStore store,
     IAlertFeed feed,
     GatewaySessions sessions,
+    DispatchAuthority authority,
+    RevocationWatch revocations,
     IOptions<DispatchOptions> options,
     TimeProvider time,
     ILogger<GatewayUplinkService> logger,
@@ -31,12 +34,20 @@ internal sealed class GatewayUplinkService(
         IServerStreamWriter<DispatchMessage> responseStream,
         ServerCallContext context)
     {
-        var account = await AuthenticateAsync(context);
+        using var revoked = new CancellationTokenSource();
+        var (account, serial, watch) = await AuthenticateAsync(context, revoked);
+        using var _ = watch;
         using var session = sessions.Open(account.GatewayId, context.CancellationToken);
-        var ct = session.Token;
+        using var serving = CancellationTokenSource.CreateLinkedTokenSource(session.Token, revoked.Token);
+        var ct = serving.Token;
         try
         {
             await ServeAsync(account, session, requestStream, responseStream, ct);
+        }
+        catch (OperationCanceledException) when (revoked.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw Refuse(context, StatusCode.PermissionDenied,
+                $"this gateway's certificate {serial} was revoked at dispatch; it needs a new enrolment code (homegateway enroll)");
         }
         catch (OperationCanceledException) when (session.WasReplaced)
         {
@@ -73,7 +84,7 @@ internal sealed class GatewayUplinkService(
         await supervisor.ContactAsync(account.GatewayId, callToken);
 
         // Read again: a stream this one replaced may have stored more since authentication.
-        var current = await store.FindGatewayByTokenHashAsync(account.TokenHash, callToken) ?? account;
+        var current = await store.FindGatewayAsync(account.GatewayId, callToken) ?? account;
         await responseStream.WriteAsync(new DispatchMessage
         {
             Welcome = new Welcome
@@ -193,17 +204,57 @@ internal sealed class GatewayUplinkService(
         }
     }
 
-    private async Task<GatewayAccount> AuthenticateAsync(ServerCallContext context)
+    /// <summary>
+    /// Who is calling, from the client certificate alone: issued by this dispatch's CA, in its validity, known to
+    /// the store and not revoked. The gateway id is the certificate's, whatever the gateway says in Hello. The
+    /// returned registration cancels <paramref name="onRevoked"/> if the certificate is revoked during the call.
+    /// </summary>
+    private async Task<(GatewayAccount Account, string Serial, IDisposable Watch)> AuthenticateAsync(ServerCallContext context, CancellationTokenSource onRevoked)
     {
-        var token = Secrets.BearerToken(context.RequestHeaders.GetValue("authorization"));
-        var account = token is null ? null : await store.FindGatewayByTokenHashAsync(Secrets.Hash(token), context.CancellationToken);
-        if (account is null)
+        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        if (certificate is null)
         {
-            IngestLog.Unauthenticated(logger, context.Peer, token is null ? "no bearer token" : "unknown token");
-            throw new RpcException(new Status(StatusCode.Unauthenticated, "A valid gateway token is required (authorization: Bearer ...)."));
+            throw Refuse(context, StatusCode.Unauthenticated,
+                "a gateway certificate is required (mutual TLS); enrol the gateway with `homegateway enroll` and a code from `homegateway-dispatch gateways enroll`");
         }
 
-        return account;
+        var check = authority.CheckGatewayCertificate(certificate);
+        if (!check.IsAccepted)
+        {
+            throw Refuse(context, StatusCode.Unauthenticated, check.Problem);
+        }
+
+        // Watch first, then read: a revocation between the two is then seen by one or the other.
+        var watch = revocations.Watch(check.Serial, onRevoked);
+        try
+        {
+            var issued = await store.FindCertificateAsync(check.Serial, context.CancellationToken);
+            if (issued is null || !string.Equals(issued.GatewayId, check.GatewayId, StringComparison.Ordinal))
+            {
+                throw Refuse(context, StatusCode.Unauthenticated, $"certificate {check.Serial} is not one this dispatch issued to gateway '{check.GatewayId}'");
+            }
+
+            if (issued.RevokedAt is { } revokedAt)
+            {
+                throw Refuse(context, StatusCode.PermissionDenied,
+                    $"this gateway's certificate {check.Serial} was revoked at dispatch on {revokedAt:yyyy-MM-dd HH:mm} UTC; it needs a new enrolment code (homegateway enroll)");
+            }
+
+            var account = await store.FindGatewayAsync(issued.GatewayId, context.CancellationToken)
+                ?? throw Refuse(context, StatusCode.Unauthenticated, $"gateway '{issued.GatewayId}' is not registered at this dispatch");
+            return (account, check.Serial, watch);
+        }
+        catch
+        {
+            watch.Dispose();
+            throw;
+        }
+    }
+
+    private RpcException Refuse(ServerCallContext context, StatusCode status, string reason)
+    {
+        IngestLog.Unauthenticated(logger, context.Peer, reason);
+        return new RpcException(new Status(status, "Dispatch refused this gateway: " + reason + "."));
     }
 
     private static string Describe(GatewayMessage message) => message.BodyCase switch

@@ -19,8 +19,8 @@ public interface IDispatchStore
     /// </summary>
     Task<StoreOutcome> StoreAsync(IncomingRecord record, CancellationToken ct = default);
 
-    /// <summary>The gateway whose token has this SHA-256, or null.</summary>
-    Task<GatewayAccount?> FindGatewayByTokenHashAsync(byte[] tokenHash, CancellationToken ct = default);
+    /// <summary>The gateway with this id, or null.</summary>
+    Task<GatewayAccount?> FindGatewayAsync(string gatewayId, CancellationToken ct = default);
 
     /// <summary>A gateway said hello or sent a heartbeat.</summary>
     Task MarkSeenAsync(string gatewayId, string? softwareVersion, CancellationToken ct = default);
@@ -28,8 +28,29 @@ public interface IDispatchStore
     /// <summary>The alert queue, most urgent first, oldest first within a priority.</summary>
     Task<IReadOnlyList<QueuedAlert>> ListAlertsAsync(AlertStatus? status, CancellationToken ct = default);
 
-    /// <summary>Creates the gateway or replaces its token. Returns true when it replaced one.</summary>
-    Task<bool> SetGatewayCredentialAsync(string gatewayId, string homeId, byte[] tokenHash, CancellationToken ct = default);
+    /// <summary>Registers a gateway for a home. Returns false when the id is taken (nothing changes).</summary>
+    Task<bool> AddGatewayAsync(string gatewayId, string homeId, CancellationToken ct = default);
+
+    /// <summary>Stores a one-time enrolment token (its SHA-256) for a registered gateway.</summary>
+    Task AddEnrolmentTokenAsync(string gatewayId, byte[] tokenHash, DateTimeOffset expiresAt, CancellationToken ct = default);
+
+    /// <summary>The enrolment token with this SHA-256, used or not, or null.</summary>
+    Task<EnrolmentTokenRecord?> FindEnrolmentTokenAsync(byte[] tokenHash, CancellationToken ct = default);
+
+    /// <summary>
+    /// In one transaction: marks the token used (only if it is unused and unexpired, else returns false and
+    /// changes nothing), revokes the gateway's earlier certificates as superseded and records the new one.
+    /// </summary>
+    Task<bool> CompleteEnrolmentAsync(byte[] tokenHash, GatewayCertificateRecord certificate, CancellationToken ct = default);
+
+    /// <summary>The issued certificate with this serial (upper-case hex), or null.</summary>
+    Task<GatewayCertificateRecord?> FindCertificateAsync(string serial, CancellationToken ct = default);
+
+    /// <summary>Revokes every certificate of the gateway and voids its unused enrolment tokens. Returns the serials revoked.</summary>
+    Task<IReadOnlyList<string>> RevokeGatewayAsync(string gatewayId, CancellationToken ct = default);
+
+    /// <summary>Revocations recorded after position <paramref name="afterPosition"/>, oldest first (for closing live streams).</summary>
+    Task<IReadOnlyList<CertificateRevocation>> ListRevocationsAsync(long afterPosition, CancellationToken ct = default);
 
     /// <summary>Creates a console user. Returns false when the name is taken.</summary>
     Task<bool> AddUserAsync(string name, string passwordHash, string role, CancellationToken ct = default);
@@ -128,7 +149,16 @@ public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string
 /// <param name="OpenOutageAlertId">The open "gateway offline" alert, or null when the gateway is not flagged.</param>
 public sealed record SupervisedGateway(string GatewayId, string HomeId, DateTimeOffset? LastContactAt, string? OpenOutageAlertId);
 
-public sealed record GatewayAccount(string GatewayId, string HomeId, byte[] TokenHash, long StoredThroughSeq);
+public sealed record GatewayAccount(string GatewayId, string HomeId, long StoredThroughSeq);
+
+/// <summary>A one-time enrolment token as stored (the token itself is never stored).</summary>
+public sealed record EnrolmentTokenRecord(string GatewayId, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt);
+
+/// <summary>A gateway certificate dispatch issued; <paramref name="RevokedAt"/> is set once it no longer counts.</summary>
+public sealed record GatewayCertificateRecord(string Serial, string GatewayId, DateTimeOffset IssuedAt, DateTimeOffset NotAfter, DateTimeOffset? RevokedAt);
+
+/// <summary>One revocation, at a position that only grows (so a node can ask for "what is new since").</summary>
+public sealed record CertificateRevocation(long Position, string Serial, string GatewayId);
 
 public sealed record ConsoleUser(string Name, string PasswordHash, string Role);
 

@@ -104,22 +104,13 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
         }
     }
 
-    public async Task<GatewayAccount?> FindGatewayByTokenHashAsync(byte[] tokenHash, CancellationToken ct = default)
+    public async Task<GatewayAccount?> FindGatewayAsync(string gatewayId, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
         await using var cmd = Command(connection,
-            "SELECT gateway_id, home_id, token_hash, stored_through_seq FROM gateways WHERE token_hash = @h", ("@h", tokenHash));
+            "SELECT gateway_id, home_id, stored_through_seq FROM gateways WHERE gateway_id = @g", ("@g", gatewayId));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            return null;
-        }
-
-        var stored = (byte[])reader["token_hash"];
-        // The index found the row; comparing again in constant time keeps the decision itself timing-safe.
-        return CryptographicOperations.FixedTimeEquals(stored, tokenHash)
-            ? new GatewayAccount(reader.GetString(0), reader.GetString(1), stored, reader.GetInt64(3))
-            : null;
+        return await reader.ReadAsync(ct) ? new GatewayAccount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)) : null;
     }
 
     public async Task MarkSeenAsync(string gatewayId, string? softwareVersion, CancellationToken ct = default)
@@ -170,27 +161,152 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
         return rows;
     }
 
-    public async Task<bool> SetGatewayCredentialAsync(string gatewayId, string homeId, byte[] tokenHash, CancellationToken ct = default)
+    public async Task<bool> AddGatewayAsync(string gatewayId, string homeId, CancellationToken ct = default)
     {
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-            var existed = await ReadStoredThroughAsync(connection, gatewayId, ct) is not null;
-            await Execute(connection,
-                """
-                INSERT INTO gateways(gateway_id, home_id, token_hash, created_at, stored_through_seq)
-                VALUES (@g, @home, @h, @now, 0)
-                ON CONFLICT(gateway_id) DO UPDATE SET home_id = excluded.home_id, token_hash = excluded.token_hash
-                """,
-                ct, ("@g", gatewayId), ("@home", homeId), ("@h", tokenHash), ("@now", Text(time.GetUtcNow())));
-            await tx.CommitAsync(ct);
-            return existed;
+            return await Execute(connection,
+                "INSERT OR IGNORE INTO gateways(gateway_id, home_id, created_at, stored_through_seq) VALUES (@g, @home, @now, 0)",
+                ct, ("@g", gatewayId), ("@home", homeId), ("@now", Text(time.GetUtcNow()))) == 1;
         }
         finally
         {
             writeLock.Release();
         }
+    }
+
+    public async Task AddEnrolmentTokenAsync(string gatewayId, byte[] tokenHash, DateTimeOffset expiresAt, CancellationToken ct = default)
+    {
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await Execute(connection,
+                "INSERT INTO enrolment_tokens(token_hash, gateway_id, created_at, expires_at) VALUES (@h, @g, @now, @expires)",
+                ct, ("@h", tokenHash), ("@g", gatewayId), ("@now", Text(time.GetUtcNow())), ("@expires", Text(expiresAt)));
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<EnrolmentTokenRecord?> FindEnrolmentTokenAsync(byte[] tokenHash, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            "SELECT gateway_id, expires_at, used_at, token_hash FROM enrolment_tokens WHERE token_hash = @h", ("@h", tokenHash));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        // The index found the row; comparing again in constant time keeps the decision itself timing-safe.
+        return await reader.ReadAsync(ct) && CryptographicOperations.FixedTimeEquals((byte[])reader["token_hash"], tokenHash)
+            ? new EnrolmentTokenRecord(reader.GetString(0), Parse(reader.GetString(1)), reader.IsDBNull(2) ? null : Parse(reader.GetString(2)))
+            : null;
+    }
+
+    public async Task<bool> CompleteEnrolmentAsync(byte[] tokenHash, GatewayCertificateRecord certificate, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            var used = await Execute(connection,
+                """
+                UPDATE enrolment_tokens SET used_at = @now
+                WHERE token_hash = @h AND gateway_id = @g AND used_at IS NULL AND expires_at > @now
+                """,
+                ct, ("@now", Text(now)), ("@h", tokenHash), ("@g", certificate.GatewayId));
+            if (used != 1)
+            {
+                return false;
+            }
+
+            // One valid certificate per gateway: a re-enrolled gateway's old key (a replaced SD card) stops working.
+            await RevokeCertificatesAsync(connection, certificate.GatewayId, "superseded", now, ct);
+            await Execute(connection,
+                "INSERT INTO gateway_certificates(serial, gateway_id, issued_at, not_after) VALUES (@s, @g, @issued, @notAfter)",
+                ct, ("@s", certificate.Serial), ("@g", certificate.GatewayId), ("@issued", Text(certificate.IssuedAt)),
+                ("@notAfter", Text(certificate.NotAfter)));
+            await tx.CommitAsync(ct);
+            return true;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<GatewayCertificateRecord?> FindCertificateAsync(string serial, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            "SELECT serial, gateway_id, issued_at, not_after, revoked_at FROM gateway_certificates WHERE serial = @s", ("@s", serial));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct)
+            ? new GatewayCertificateRecord(reader.GetString(0), reader.GetString(1), Parse(reader.GetString(2)), Parse(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : Parse(reader.GetString(4)))
+            : null;
+    }
+
+    public async Task<IReadOnlyList<string>> RevokeGatewayAsync(string gatewayId, CancellationToken ct = default)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            var serials = await RevokeCertificatesAsync(connection, gatewayId, "revoked", now, ct);
+            // A code handed out before the revocation must not bring the gateway back.
+            await Execute(connection,
+                "UPDATE enrolment_tokens SET expires_at = @now WHERE gateway_id = @g AND used_at IS NULL AND expires_at > @now",
+                ct, ("@now", Text(now)), ("@g", gatewayId));
+            await tx.CommitAsync(ct);
+            return serials;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<CertificateRevocation>> ListRevocationsAsync(long afterPosition, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            "SELECT position, serial, gateway_id FROM certificate_revocations WHERE position > @p ORDER BY position", ("@p", afterPosition));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<CertificateRevocation>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new CertificateRevocation(reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+        }
+
+        return rows;
+    }
+
+    private static async Task<IReadOnlyList<string>> RevokeCertificatesAsync(
+        SqliteConnection connection, string gatewayId, string reason, DateTimeOffset now, CancellationToken ct)
+    {
+        var serials = new List<string>();
+        await using (var select = Command(connection,
+            "SELECT serial FROM gateway_certificates WHERE gateway_id = @g AND revoked_at IS NULL", ("@g", gatewayId)))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                serials.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var serial in serials)
+        {
+            await Execute(connection, "UPDATE gateway_certificates SET revoked_at = @now WHERE serial = @s", ct, ("@now", Text(now)), ("@s", serial));
+            await Execute(connection,
+                "INSERT INTO certificate_revocations(serial, gateway_id, revoked_at, reason) VALUES (@s, @g, @now, @reason)",
+                ct, ("@s", serial), ("@g", gatewayId), ("@now", Text(now)), ("@reason", reason));
+        }
+
+        return serials;
     }
 
     public async Task<bool> AddUserAsync(string name, string passwordHash, string role, CancellationToken ct = default)

@@ -123,6 +123,36 @@ internal static class StoreSchema
             PRIMARY KEY(gateway_id, alert_id));
         CREATE UNIQUE INDEX gateway_outages_open ON gateway_outages(gateway_id) WHERE restored_at IS NULL;
         """,
+
+        // 3: gateways authenticate with certificates from dispatch's CA, obtained with a one-time enrolment
+        // token; the bearer token column goes (gateways enrolled before this must be enrolled again).
+        """
+        DROP INDEX gateways_token_hash;
+        ALTER TABLE gateways DROP COLUMN token_hash;
+
+        CREATE TABLE enrolment_tokens(
+            token_hash BLOB PRIMARY KEY,
+            gateway_id TEXT NOT NULL REFERENCES gateways(gateway_id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT);
+        CREATE INDEX enrolment_tokens_gateway ON enrolment_tokens(gateway_id);
+
+        CREATE TABLE gateway_certificates(
+            serial TEXT PRIMARY KEY,
+            gateway_id TEXT NOT NULL REFERENCES gateways(gateway_id),
+            issued_at TEXT NOT NULL,
+            not_after TEXT NOT NULL,
+            revoked_at TEXT);
+        CREATE INDEX gateway_certificates_gateway ON gateway_certificates(gateway_id);
+
+        CREATE TABLE certificate_revocations(
+            position INTEGER PRIMARY KEY AUTOINCREMENT,
+            serial TEXT NOT NULL UNIQUE REFERENCES gateway_certificates(serial),
+            gateway_id TEXT NOT NULL,
+            revoked_at TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK(reason IN ('revoked', 'superseded')));
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

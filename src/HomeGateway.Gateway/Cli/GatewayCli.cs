@@ -31,6 +31,7 @@ public static class GatewayCli
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(SensorsCommand.Create());
         root.Subcommands.Add(GpioWatchCommand.Create());
+        root.Subcommands.Add(EnrollCommand.Create());
         return root;
     }
 

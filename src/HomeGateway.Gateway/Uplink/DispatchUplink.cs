@@ -63,21 +63,7 @@ public sealed class DispatchUplink(
             return;
         }
 
-        var token = ReadToken();
-        using var channel = GrpcChannel.ForAddress(settings.Dispatch.Url, new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler
-            {
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                // HTTP/2 pings find a dead path (4G gone) even while nothing is being sent.
-                KeepAlivePingDelay = TimeSpan.FromSeconds(settings.Dispatch.HeartbeatSeconds),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            },
-            MaxReceiveMessageSize = 1024 * 1024,
-        });
-        var client = new GatewayUplink.GatewayUplinkClient(channel);
+        using var channel = new DispatchChannel(settings);
         var backoff = MinBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -85,7 +71,7 @@ public sealed class DispatchUplink(
             var welcomed = false;
             try
             {
-                await RunStreamAsync(client, token, () => welcomed = true, stoppingToken).ConfigureAwait(false);
+                await RunStreamAsync(channel.Client(), () => welcomed = true, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -94,6 +80,10 @@ public sealed class DispatchUplink(
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
             {
                 UplinkLog.Refused(logger, ex.Status.Detail);
+            }
+            catch (DispatchCredentialsException ex)
+            {
+                UplinkLog.NotEnrolled(logger, ex.Message);
             }
             catch (Exception ex)
             {
@@ -121,11 +111,11 @@ public sealed class DispatchUplink(
         }
     }
 
-    private async Task RunStreamAsync(GatewayUplink.GatewayUplinkClient client, string token, Action onWelcome, CancellationToken stoppingToken)
+    private async Task RunStreamAsync(GatewayUplink.GatewayUplinkClient client, Action onWelcome, CancellationToken stoppingToken)
     {
         using var streamCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var headers = new Metadata { { "authorization", "Bearer " + token } };
-        using var call = client.Connect(headers, cancellationToken: streamCancel.Token);
+        // Who this gateway is comes from its TLS client certificate, not from a header.
+        using var call = client.Connect(cancellationToken: streamCancel.Token);
 
         await call.RequestStream.WriteAsync(new GatewayMessage
         {
@@ -258,16 +248,6 @@ public sealed class DispatchUplink(
         acknowledgements?.Post(new DispatchAcknowledgement(message.AlertId, at, message.By, (long)message.AckSeq));
     }
 
-    private string ReadToken()
-    {
-        var path = TokenFilePath(settings);
-        var token = File.ReadAllText(path).Trim();
-        return token.Length > 0 ? token : throw new InvalidOperationException($"The dispatch credential file {path} is empty");
-    }
-
-    internal static string TokenFilePath(GatewayOptions settings) =>
-        settings.Dispatch.TokenFile is { Length: > 0 } file ? file : Path.Combine(settings.DataDirectory, "dispatch-token");
-
     private static TimeSpan Jitter(TimeSpan backoff) =>
         // Full jitter spreads the reconnects of many gateways after a dispatch restart.
         TimeSpan.FromTicks((long)(backoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
@@ -284,8 +264,11 @@ internal static partial class UplinkLog
     [LoggerMessage(2002, LogLevel.Warning, "Uplink to dispatch lost ({Error}: {Message})")]
     public static partial void StreamFailed(ILogger logger, string error, string message);
 
-    [LoggerMessage(2003, LogLevel.Error, "Dispatch refused this gateway's credential: {Detail}. Check the dispatch credential file (re-enrol the gateway)")]
+    [LoggerMessage(2003, LogLevel.Error, "Dispatch refused this gateway's credential: {Detail}. Enrol the gateway again: `homegateway enroll --dispatch URL --token CODE` with a new code from `homegateway-dispatch gateways enroll`")]
     public static partial void Refused(ILogger logger, string detail);
+
+    [LoggerMessage(2005, LogLevel.Error, "Cannot connect to dispatch: {Detail}. Alerts are journalled and sent once the gateway is enrolled")]
+    public static partial void NotEnrolled(ILogger logger, string detail);
 
     [LoggerMessage(2004, LogLevel.Information, "Reconnecting to dispatch in {Seconds:F1} s; {Pending} record(s) waiting in the outbox")]
     public static partial void Reconnecting(ILogger logger, double seconds, long pending);

@@ -30,8 +30,12 @@ public sealed class DemoRun(ProductBinaries binaries, string workDirectory, Text
         await using var deployment = await LocalDeployment.CreateAsync(binaries, workDirectory, null, PreferredPorts, cancellationToken).ConfigureAwait(false);
         output.Write("Starting dispatch ... ");
         await deployment.StartDispatchAsync(cancellationToken).ConfigureAwait(false);
-        output.WriteLine($"ready: console {deployment.WebUrl}, gateway ingest (gRPC) {deployment.GrpcUrl}");
-        output.Write($"Starting the gateway of home {LocalDeployment.HomeId} ... ");
+        output.WriteLine($"ready: console {deployment.WebUrl}, gateway endpoint (enrolment, mutual-TLS gRPC) {deployment.GrpcUrl}");
+        output.Write($"Enrolling gateway {LocalDeployment.GatewayId} with a one-time code (homegateway enroll) ... ");
+        await deployment.EnrolGatewayAsync(cancellationToken).ConfigureAwait(false);
+        output.WriteLine("done:");
+        output.WriteLine($"  {deployment.EnrolmentReport}");
+        output.Write($"Starting the gateway of home {LocalDeployment.HomeId} (mutual TLS to dispatch) ... ");
         await deployment.StartGatewayAsync(cancellationToken).ConfigureAwait(false);
         output.WriteLine($"ready: MQTT broker 127.0.0.1:{deployment.MqttPort} (login required), simulated GPIO in {deployment.PinDirectory}");
         output.WriteLine();

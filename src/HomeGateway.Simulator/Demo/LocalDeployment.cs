@@ -11,9 +11,10 @@ public sealed record ProductBinaries(string Gateway, string Dispatch);
 
 /// <summary>
 /// Dispatch and one gateway on this machine's loopback, set up the way an installation would be:
-/// fresh random credentials for everything (a console user, an API token, the gateway's dispatch credential,
-/// the simulator's MQTT login), a real home file, real data directories. Used by the demo and by the
-/// end-to-end tests, which also kill and restart the processes.
+/// fresh random credentials for everything (a console user, an API token, the simulator's MQTT login), a real
+/// home file, real data directories, and the gateway enrolled as a technician enrols one: dispatch issues a
+/// one-time code, <c>homegateway enroll</c> (a process) obtains the gateway's certificate, and the gateway then
+/// connects with mutual TLS. Used by the demo and by the end-to-end tests, which also kill and restart the processes.
 /// </summary>
 public sealed class LocalDeployment : IAsyncDisposable
 {
@@ -48,7 +49,14 @@ public sealed class LocalDeployment : IAsyncDisposable
 
     public Uri WebUrl { get; private set; } = new("http://127.0.0.1/");
 
-    public Uri GrpcUrl { get; private set; } = new("http://127.0.0.1/");
+    /// <summary>Dispatch's gateway endpoint (https: enrolment and the mutual-TLS uplink).</summary>
+    public Uri GrpcUrl { get; private set; } = new("https://127.0.0.1/");
+
+    /// <summary>The one-time enrolment code dispatch issued for the gateway (used by <see cref="EnrolGatewayAsync"/>).</summary>
+    public string EnrolmentCode { get; private set; } = "";
+
+    /// <summary>What <c>homegateway enroll</c> printed, once it ran.</summary>
+    public string EnrolmentReport { get; private set; } = "";
 
     public int MqttPort { get; private set; }
 
@@ -94,19 +102,14 @@ public sealed class LocalDeployment : IAsyncDisposable
         await File.WriteAllTextAsync(HomeFile, homeYaml, cancellationToken).ConfigureAwait(false);
 
         WebUrl = new Uri($"http://127.0.0.1:{FreePort(ports.Web)}/");
-        GrpcUrl = new Uri($"http://127.0.0.1:{FreePort(ports.Grpc)}/");
+        GrpcUrl = new Uri($"https://127.0.0.1:{FreePort(ports.Grpc)}/");
         MqttPort = FreePort(ports.Mqtt);
 
         var data = new[] { "--data", DispatchData };
         ConsolePassword = await SecretAsync(binaries.Dispatch, ["users", "add", ConsoleUser, "--role", "admin", .. data], cancellationToken).ConfigureAwait(false);
         ApiToken = await SecretAsync(binaries.Dispatch, ["tokens", "add", "demo-integration", .. data], cancellationToken).ConfigureAwait(false);
-        var gatewayToken = await SecretAsync(binaries.Dispatch, ["gateways", "add", GatewayId, "--home", HomeId, .. data], cancellationToken).ConfigureAwait(false);
-        var tokenFile = Path.Combine(GatewayData, "dispatch-token");
-        await File.WriteAllTextAsync(tokenFile, gatewayToken + "\n", cancellationToken).ConfigureAwait(false);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        // Creates dispatch's CA too (on first use), so the code carries its fingerprint.
+        EnrolmentCode = await SecretAsync(binaries.Dispatch, ["gateways", "enroll", GatewayId, "--home", HomeId, .. data], cancellationToken).ConfigureAwait(false);
 
         SimulatorMqttPassword = await SecretAsync(binaries.Gateway,
             ["mqtt", "users", "add", SimulatorMqttUser, "--credentials", Path.Combine(GatewayData, "mqtt-users")], cancellationToken).ConfigureAwait(false);
@@ -126,8 +129,32 @@ public sealed class LocalDeployment : IAsyncDisposable
         await WaitUntilAsync(dispatch, () => IsHealthyAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>True once the gateway holds its certificate from dispatch.</summary>
+    public bool IsGatewayEnrolled =>
+        File.Exists(Path.Combine(GatewayData, "dispatch-client.crt")) && File.Exists(Path.Combine(GatewayData, "dispatch-client.key"));
+
+    /// <summary>Runs <c>homegateway enroll</c> with the one-time code, as a technician would. Dispatch must be running.</summary>
+    public async Task EnrolGatewayAsync(CancellationToken cancellationToken)
+    {
+        var (exitCode, output, error) = await ChildProcess.RunAsync(binaries.Gateway,
+            ["enroll", "--dispatch", GrpcUrl.GetLeftPart(UriPartial.Authority), "--token", EnrolmentCode, "--data", GatewayData],
+            cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"`homegateway enroll` failed ({exitCode}): {error.Trim()}");
+        }
+
+        EnrolmentReport = output.Trim();
+    }
+
+    /// <summary>Starts the gateway, enrolling it first if it has no certificate yet.</summary>
     public async Task StartGatewayAsync(CancellationToken cancellationToken)
     {
+        if (!IsGatewayEnrolled)
+        {
+            await EnrolGatewayAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         gateway = ChildProcess.Start("gateway", binaries.Gateway,
         [
             "run",

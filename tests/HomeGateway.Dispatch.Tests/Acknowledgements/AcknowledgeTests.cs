@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -15,7 +16,7 @@ namespace HomeGateway.Dispatch.Tests.Acknowledgements;
 public sealed partial class AcknowledgeTests : IAsyncLifetime
 {
     private DispatchServer server = null!;
-    private string gatewayToken = "";
+    private X509Certificate2 gatewayToken = null!;
     private string apiToken = "";
 
     public async Task InitializeAsync()

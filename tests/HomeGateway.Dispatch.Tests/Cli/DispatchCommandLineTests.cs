@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using HomeGateway.Dispatch.Cli;
+using HomeGateway.Dispatch.Credentials;
 
 namespace HomeGateway.Dispatch.Tests.Cli;
 
@@ -8,27 +10,61 @@ namespace HomeGateway.Dispatch.Tests.Cli;
 public sealed class DispatchCommandLineTests
 {
     [Fact]
-    public async Task Gateways_add_prints_a_token_the_uplink_accepts_and_re_adding_replaces_it()
+    public async Task Gateways_enroll_prints_one_code_with_the_CA_fingerprint_that_enrols_the_gateway_once()
     {
         await using var server = await DispatchServer.StartAsync();
 
-        var (code, token, _) = await RunAsync("gateways", "add", "gw-cli", "--home", "home-1", "--data", server.DataDirectory);
-        Assert.Equal(0, code);
-        Assert.StartsWith("hgw_", token, StringComparison.Ordinal);
+        var (code, enrolmentCode, explanation) = await RunAsync("gateways", "enroll", "gw-cli", "--home", "home-1", "--data", server.DataDirectory);
 
-        using (var stream = await server.ConnectAsync(token))
+        Assert.Equal(0, code);
+        Assert.True(EnrolmentCode.TryParse(enrolmentCode, out var token, out var fingerprint));
+        Assert.Equal(server.Authority.Fingerprint, fingerprint);
+        Assert.Contains(server.Authority.FingerprintText, explanation, StringComparison.Ordinal);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var enrolled = await server.PostEnrolmentAsync(token, DispatchServer.Csr(key));
+        Assert.Equal(HttpStatusCode.OK, enrolled.StatusCode);
+        using var again = await server.PostEnrolmentAsync(token, DispatchServer.Csr(key));
+        Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Gateways_enroll_needs_the_home_of_a_new_gateway_and_refuses_to_move_one()
+    {
+        using var data = new TempDirectory();
+
+        var (missingHome, _, why) = await RunAsync("gateways", "enroll", "gw-new", "--data", data.Path);
+        Assert.Equal(1, missingHome);
+        Assert.Contains("--home", why, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("gateways", "enroll", "gw-new", "--home", "home-1", "--data", data.Path)).Code);
+        Assert.Equal(0, (await RunAsync("gateways", "enroll", "gw-new", "--data", data.Path)).Code);
+        var (moved, nothing, reason) = await RunAsync("gateways", "enroll", "gw-new", "--home", "home-2", "--data", data.Path);
+        Assert.Equal((1, ""), (moved, nothing));
+        Assert.Contains("serves home 'home-1'", reason, StringComparison.Ordinal);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task Gateways_revoke_refuses_the_gateway_until_it_enrols_again()
+    {
+        await using var server = await DispatchServer.StartAsync();
+        var certificate = await server.AddGatewayAsync("gw-gone");
+
+        var (code, _, explanation) = await RunAsync("gateways", "revoke", "gw-gone", "--data", server.DataDirectory);
+
+        Assert.Equal(0, code);
+        Assert.Contains(DispatchAuthority.SerialOf(certificate), explanation, StringComparison.Ordinal);
+        using (var refused = await server.ConnectAsync(certificate))
         {
-            Assert.Equal(0UL, (await stream.HelloAsync("gw-cli")).StoredThroughSeq);
+            await SendIgnoringClosedStreamAsync(refused, Records.Hello("gw-gone"));
+            var failure = await refused.FailureAsync();
+            Assert.Equal(Grpc.Core.StatusCode.PermissionDenied, failure.StatusCode);
+            Assert.Contains("revoked", failure.Status.Detail, StringComparison.Ordinal);
         }
 
-        var (again, newToken, explanation) = await RunAsync("gateways", "add", "gw-cli", "--home", "home-1", "--data", server.DataDirectory);
-        Assert.Equal(0, again);
-        Assert.Contains("replaced", explanation, StringComparison.Ordinal);
-        using var old = await server.ConnectAsync(token);
-        await old.SendAsync(Records.Hello("gw-cli"));
-        Assert.Equal(Grpc.Core.StatusCode.Unauthenticated, (await old.FailureAsync()).StatusCode);
-        using var renewed = await server.ConnectAsync(newToken);
-        await renewed.HelloAsync("gw-cli");
+        using var renewed = await server.ConnectAsync(await server.AddGatewayAsync("gw-gone"));
+        await renewed.HelloAsync("gw-gone");
+        Assert.Equal(1, (await RunAsync("gateways", "revoke", "gw-unknown", "--data", server.DataDirectory)).Code);
     }
 
     [Fact]
@@ -64,7 +100,8 @@ public sealed class DispatchCommandLineTests
     [Theory]
     [InlineData("users", "add", "bob", "--role", "superuser", "--data", "x")]
     [InlineData("users", "add", "--role", "admin", "--data", "x")]
-    [InlineData("gateways", "add", "gw-1", "--data", "x")]
+    [InlineData("gateways", "enroll", "--data", "x")]
+    [InlineData("gateways", "add", "gw-1", "--home", "home-1", "--data", "x")]
     [InlineData("user", "add", "bob")]
     public async Task Usage_errors_exit_with_2(params string[] args)
     {
@@ -73,6 +110,18 @@ public sealed class DispatchCommandLineTests
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.NotEqual("", stderr);
+    }
+
+    private static async Task SendIgnoringClosedStreamAsync(UplinkStream stream, HomeGateway.Contracts.V1.GatewayMessage message)
+    {
+        try
+        {
+            await stream.SendAsync(message);
+        }
+        catch (Exception ex) when (ex is Grpc.Core.RpcException or InvalidOperationException)
+        {
+            // The server may refuse before the client has written; the status says why.
+        }
     }
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)

@@ -17,7 +17,7 @@ public sealed partial class ChildProcessTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, $"--Dispatch:DataDirectory={data.Path}", "--Dispatch:WebUrl=http://127.0.0.1:0", "--Dispatch:GrpcUrl=http://127.0.0.1:0" })
+        foreach (var arg in new[] { dll, $"--Dispatch:DataDirectory={data.Path}", "--Dispatch:WebUrl=http://127.0.0.1:0", "--Dispatch:GrpcUrl=https://127.0.0.1:0" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -48,6 +48,6 @@ public sealed partial class ChildProcessTests
         }
     }
 
-    [GeneratedRegex(@"^Dispatch listening: web=(?<web>http://127\.0\.0\.1:\d+) grpc=(?<grpc>http://127\.0\.0\.1:\d+)$")]
+    [GeneratedRegex(@"^Dispatch listening: web=(?<web>http://127\.0\.0\.1:\d+) grpc=(?<grpc>https://127\.0\.0\.1:\d+)$")]
     private static partial Regex ListeningLine();
 }

@@ -7,10 +7,12 @@ namespace HomeGateway.Dispatch.Tests.Hosting;
 public sealed class DispatchOptionsTests
 {
     [Theory]
-    [InlineData("http://0.0.0.0:0", "http://127.0.0.1:0", "non-loopback")]
-    [InlineData("http://127.0.0.1:0", "http://192.168.1.10:8081", "non-loopback")]
-    [InlineData("https://127.0.0.1:0", "http://127.0.0.1:0", "only http://")]
-    [InlineData("http://dispatch.example:80", "http://127.0.0.1:0", "IP address or localhost")]
+    [InlineData("http://0.0.0.0:0", "https://127.0.0.1:0", "non-loopback")]
+    [InlineData("http://192.168.1.10:8080", "https://127.0.0.1:0", "non-loopback")]
+    [InlineData("https://127.0.0.1:0", "https://127.0.0.1:0", "plain http:// on loopback")]
+    [InlineData("http://127.0.0.1:0", "http://127.0.0.1:0", "always TLS")]
+    [InlineData("http://dispatch.example:80", "https://127.0.0.1:0", "IP address or localhost")]
+    [InlineData("http://127.0.0.1:0", "https://0.0.0.0:0", "PublicNames is required")]
     public async Task Unsafe_or_unusable_endpoints_are_refused_at_start(string webUrl, string grpcUrl, string reason)
     {
         using var data = new TempDirectory();
@@ -25,7 +27,7 @@ public sealed class DispatchOptionsTests
     public async Task A_data_directory_is_required()
     {
         var refused = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            DispatchApp.StartAsync(new DispatchOptions { DataDirectory = "", WebUrl = "http://127.0.0.1:0", GrpcUrl = "http://127.0.0.1:0" }));
+            DispatchApp.StartAsync(new DispatchOptions { DataDirectory = "", WebUrl = "http://127.0.0.1:0", GrpcUrl = "https://127.0.0.1:0" }));
 
         Assert.Contains(refused.Failures, f => f.Contains("Dispatch:DataDirectory is required", StringComparison.Ordinal));
     }
@@ -35,11 +37,12 @@ public sealed class DispatchOptionsTests
     {
         using var data = new TempDirectory();
         await using var running = await DispatchApp.StartAsync(
-            new DispatchOptions { DataDirectory = data.Path, WebUrl = "http://localhost:0", GrpcUrl = "http://127.0.0.1:0" });
+            new DispatchOptions { DataDirectory = data.Path, WebUrl = "http://localhost:0", GrpcUrl = "https://127.0.0.1:0" });
 
         Assert.NotEqual(0, running.WebUri.Port);
         Assert.NotEqual(0, running.GrpcUri.Port);
         Assert.NotEqual(running.WebUri.Port, running.GrpcUri.Port);
+        Assert.Equal("https", running.GrpcUri.Scheme);
         using var http = new HttpClient();
         Assert.Equal("ok", await http.GetStringAsync(new Uri(running.WebUri, "/healthz")));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

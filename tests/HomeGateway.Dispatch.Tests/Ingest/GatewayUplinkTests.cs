@@ -8,8 +8,9 @@ using HomeGateway.Dispatch.Store;
 namespace HomeGateway.Dispatch.Tests.Ingest;
 
 /// <summary>
-/// Invariant: a gateway is only acked for what is stored, only an authenticated gateway can store, and a
-/// bad frame ends that one call with a reason while the server keeps serving. Real Kestrel, real channel.
+/// Invariant: a gateway is only acked for what is stored, only a gateway with a certificate from dispatch's CA can
+/// store (and only as itself), and a bad frame ends that one call with a reason while the server keeps serving.
+/// Real Kestrel, real mutual-TLS channel. The certificate refusals themselves: <see cref="GatewayCertificateTests"/>.
 /// </summary>
 public sealed class GatewayUplinkTests : IAsyncLifetime
 {
@@ -84,18 +85,6 @@ public sealed class GatewayUplinkTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.Aborted, (await old.FailureAsync()).StatusCode);
         Assert.Equal(1UL, await newer.SendRecordAsync(Records.Wire(1, Records.Sensor())));
-    }
-
-    [Theory]
-    [InlineData(null)]
-    [InlineData("hgw_not-a-token-anyone-was-given")]
-    public async Task A_call_without_a_valid_token_is_refused(string? token)
-    {
-        await server.AddGatewayAsync("gw-4");
-        using var stream = await server.ConnectAsync(token);
-        await SendIgnoringClosedStreamAsync(stream, Records.Hello("gw-4"));
-
-        Assert.Equal(StatusCode.Unauthenticated, (await stream.FailureAsync()).StatusCode);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
     {
         store = new SqliteDispatchStore(data.Path, time);
         await store.MigrateAsync();
-        await store.SetGatewayCredentialAsync(Gateway, "home-1", Secrets.Hash("token"));
+        await store.AddGatewayAsync(Gateway, "home-1");
     }
 
     public Task DisposeAsync()
@@ -98,7 +98,7 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
         // The gateway resends from 3: the ack jumps over what was already stored.
         Assert.Equal(5, (await StoreSensor(3)).StoredThroughSeq);
         Assert.Equal(5, (await StoreSensor(4)).StoredThroughSeq);
-        Assert.Equal(5, (await store.FindGatewayByTokenHashAsync(Secrets.Hash("token")))!.StoredThroughSeq);
+        Assert.Equal(5, (await store.FindGatewayAsync(Gateway))!.StoredThroughSeq);
     }
 
     [Fact]
@@ -147,21 +147,61 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT group_concat(version) FROM schema_version";
-        Assert.Equal("1,2", await cmd.ExecuteScalarAsync());
+        Assert.Equal("1,2,3", await cmd.ExecuteScalarAsync());
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await cmd.ExecuteScalarAsync());
     }
 
     [Fact]
-    public async Task Re_registering_a_gateway_replaces_its_token_and_keeps_its_progress()
+    public async Task Re_enrolling_uses_each_token_once_supersedes_the_old_certificate_and_keeps_progress()
     {
         await StoreSensor(1);
+        Assert.False(await store.AddGatewayAsync(Gateway, "home-other"));
+        await store.AddEnrolmentTokenAsync(Gateway, Secrets.Hash("first"), time.GetUtcNow().AddHours(24));
+        await store.AddEnrolmentTokenAsync(Gateway, Secrets.Hash("second"), time.GetUtcNow().AddHours(24));
 
-        Assert.True(await store.SetGatewayCredentialAsync(Gateway, "home-1", Secrets.Hash("new token")));
+        Assert.True(await store.CompleteEnrolmentAsync(Secrets.Hash("first"), Certificate("AA01")));
+        Assert.False(await store.CompleteEnrolmentAsync(Secrets.Hash("first"), Certificate("AA02")));
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(await store.CompleteEnrolmentAsync(Secrets.Hash("second"), Certificate("AA03")));
 
-        Assert.Null(await store.FindGatewayByTokenHashAsync(Secrets.Hash("token")));
-        Assert.Equal(1, (await store.FindGatewayByTokenHashAsync(Secrets.Hash("new token")))!.StoredThroughSeq);
+        Assert.NotNull((await store.FindCertificateAsync("AA01"))!.RevokedAt);
+        Assert.Null(await store.FindCertificateAsync("AA02"));
+        Assert.Null((await store.FindCertificateAsync("AA03"))!.RevokedAt);
+        Assert.Equal(Records.T0.AddSeconds(5), (await store.FindEnrolmentTokenAsync(Secrets.Hash("first")))!.UsedAt);
+        var gateway = await store.FindGatewayAsync(Gateway);
+        Assert.Equal(("home-1", 1L), (gateway!.HomeId, gateway.StoredThroughSeq));
+        Assert.Equal(["AA01"], (await store.ListRevocationsAsync(0)).Select(r => r.Serial));
     }
+
+    [Fact]
+    public async Task An_expired_token_completes_nothing()
+    {
+        await store.AddEnrolmentTokenAsync(Gateway, Secrets.Hash("late"), time.GetUtcNow().AddHours(24));
+        time.Advance(TimeSpan.FromHours(24));
+
+        Assert.False(await store.CompleteEnrolmentAsync(Secrets.Hash("late"), Certificate("BB01")));
+        Assert.Null(await store.FindCertificateAsync("BB01"));
+    }
+
+    [Fact]
+    public async Task Revoking_a_gateway_revokes_its_certificate_at_a_new_position_and_voids_its_unused_tokens()
+    {
+        await store.AddEnrolmentTokenAsync(Gateway, Secrets.Hash("used"), time.GetUtcNow().AddHours(24));
+        await store.CompleteEnrolmentAsync(Secrets.Hash("used"), Certificate("CC01"));
+        await store.AddEnrolmentTokenAsync(Gateway, Secrets.Hash("pending"), time.GetUtcNow().AddHours(24));
+
+        Assert.Equal(["CC01"], await store.RevokeGatewayAsync(Gateway));
+        Assert.Empty(await store.RevokeGatewayAsync(Gateway));
+
+        var revocation = Assert.Single(await store.ListRevocationsAsync(0));
+        Assert.Equal(("CC01", Gateway), (revocation.Serial, revocation.GatewayId));
+        Assert.Empty(await store.ListRevocationsAsync(revocation.Position));
+        Assert.False(await store.CompleteEnrolmentAsync(Secrets.Hash("pending"), Certificate("CC02")));
+    }
+
+    private GatewayCertificateRecord Certificate(string serial) =>
+        new(serial, Gateway, time.GetUtcNow(), time.GetUtcNow().AddYears(2), null);
 
     private async Task<long> CountAsync(string table)
     {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using HomeGateway.Core.Alerts;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
@@ -18,7 +19,7 @@ public sealed class GatewaySupervisionTests : IAsyncLifetime
     // Near the real time: cookies and tokens checked against this clock stay plausible.
     private readonly FakeTimeProvider clock = new(DateTimeOffset.UtcNow);
     private DispatchServer server = null!;
-    private string token = "";
+    private X509Certificate2 token = null!;
 
     public async Task InitializeAsync()
     {
@@ -30,7 +31,7 @@ public sealed class GatewaySupervisionTests : IAsyncLifetime
 
     private GatewaySupervisor Supervisor => server.Service<GatewaySupervisor>();
 
-    private async Task HelloAsync(string gatewayId, string gatewayToken, string homeId = "kotka-0042")
+    private async Task HelloAsync(string gatewayId, X509Certificate2 gatewayToken, string homeId = "kotka-0042")
     {
         using var uplink = await server.ConnectAsync(gatewayToken);
         var welcome = await uplink.HelloAsync(gatewayId, homeId);

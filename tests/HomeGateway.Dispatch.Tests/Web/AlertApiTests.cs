@@ -153,7 +153,7 @@ public sealed class AlertStreamKeepAliveTests
         using var data = new TempDirectory();
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Records.T0);
         await using var running = await HomeGateway.Dispatch.Hosting.DispatchApp.StartAsync(
-            new HomeGateway.Dispatch.Hosting.DispatchOptions { DataDirectory = data.Path, WebUrl = "http://127.0.0.1:0", GrpcUrl = "http://127.0.0.1:0" },
+            new HomeGateway.Dispatch.Hosting.DispatchOptions { DataDirectory = data.Path, WebUrl = "http://127.0.0.1:0", GrpcUrl = "https://127.0.0.1:0" },
             builder => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(builder.Services, time));
         var token = HomeGateway.Dispatch.Credentials.Secrets.NewApiToken();
         var store = (HomeGateway.Dispatch.Store.IDispatchStore)running.Services.GetService(typeof(HomeGateway.Dispatch.Store.IDispatchStore))!;

@@ -51,12 +51,12 @@ public sealed class AcknowledgementInProcessTests : IAsyncLifetime
         {
             DataDirectory = dispatchData,
             WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
         }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
 
         apiToken = await DispatchCliAsync("tokens", "add", "e2e", "--data", dispatchData);
-        var gatewayToken = await DispatchCliAsync("gateways", "add", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
-        await File.WriteAllTextAsync(Path.Combine(GatewayData, "dispatch-token"), gatewayToken);
+        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
+        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, GatewayData, CancellationToken.None);
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Pins, 27, high: true);
         gateway = await StartGatewayAsync();

@@ -18,7 +18,7 @@ namespace HomeGateway.EndToEnd.Tests.InProcess;
 
 /// <summary>
 /// The whole slice in one process: the simulated home's devices → the gateway's broker and GPIO → journal → rules →
-/// uplink over a real gRPC channel → dispatch's store → the API, and the local MQTT republish. Guards that each alert
+/// uplink over a real mutual-TLS gRPC channel → dispatch's store → the API, and the local MQTT republish. Guards that each alert
 /// arrives once, with its evidence, and that the gateway's outbox is fully acknowledged afterwards.
 /// </summary>
 public sealed class AlertPathInProcessTests : IAsyncLifetime
@@ -41,22 +41,25 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
     private string apiToken = "";
     private string mqttPassword = "";
     private int mqttPort;
+    private string dispatchData = "";
+    private readonly ConcurrentQueue<string> gatewayLog = new();
 
     public async Task InitializeAsync()
     {
-        var dispatchData = Path.Combine(work, "dispatch");
+        dispatchData = Path.Combine(work, "dispatch");
         var gatewayData = Path.Combine(work, "gateway");
         Directory.CreateDirectory(gatewayData);
         dispatch = await DispatchApp.StartAsync(new DispatchOptions
         {
             DataDirectory = dispatchData,
             WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
         }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
 
         apiToken = await DispatchCliAsync("tokens", "add", "e2e", "--data", dispatchData);
-        var gatewayToken = await DispatchCliAsync("gateways", "add", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
-        await File.WriteAllTextAsync(Path.Combine(gatewayData, "dispatch-token"), gatewayToken);
+        // Enrolled as a technician does it: a one-time code from dispatch, then the gateway's enrolment over TLS.
+        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
+        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
         mqttPassword = new MqttCredentialStore(Path.Combine(gatewayData, "mqtt-users")).AddUser("simulator");
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Path.Combine(work, "pins"), 27, high: true);
@@ -73,6 +76,7 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
             ["Gateway:Gpio:SimulatedPinDirectory"] = Path.Combine(work, "pins"),
         });
         builder.AddGateway();
+        builder.Logging.AddProvider(new QueueLoggerProvider(gatewayLog));
         gateway = builder.Build();
         await gateway.StartAsync();
     }
@@ -144,6 +148,35 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         Assert.Equal(3, (await PollAsync(api, 3, timeout.Token)).Count);
     }
 
+    [Fact]
+    public async Task A_revoked_gateway_is_cut_off_and_logs_why_then_a_new_enrolment_brings_it_back()
+    {
+        var uplink = gateway!.Services.GetRequiredService<HomeGateway.Gateway.Uplink.DispatchUplink>();
+        await WaitForAsync(() => uplink.State == HomeGateway.Gateway.Uplink.UplinkState.Connected, "the uplink to connect");
+
+        await DispatchCliAsync("gateways", "revoke", "kotka-0042", "--data", dispatchData);
+
+        await WaitForAsync(() => gatewayLog.Any(l => l.Contains("Dispatch refused this gateway's credential", StringComparison.Ordinal)
+            && l.Contains("revoked", StringComparison.Ordinal)), "the gateway to log the revocation");
+        Assert.NotEqual(HomeGateway.Gateway.Uplink.UplinkState.Connected, uplink.State);
+
+        // The technician enrols it again; the running service picks the new certificate up by itself.
+        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData);
+        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch!.GrpcUri, code, Path.Combine(work, "gateway"), CancellationToken.None);
+        await WaitForAsync(() => uplink.State == HomeGateway.Gateway.Uplink.UplinkState.Connected, "the uplink to reconnect with the new certificate");
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, string what)
+    {
+        // Reconnect backoff is at most 30 s with jitter; allow for two rounds.
+        var deadline = DateTime.UtcNow.AddSeconds(70);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
     private async Task<ConcurrentQueue<string>> SubscribeToLocalAlertsAsync(CancellationToken ct)
     {
         var received = new ConcurrentQueue<string>();
@@ -202,5 +235,26 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Keeps the gateway's log lines, so a test can check what a technician would read.</summary>
+internal sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new QueueLogger(lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class QueueLogger(ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue(formatter(state, exception));
     }
 }

@@ -22,6 +22,8 @@ public class DemoProcessTests
             Assert.Contains(alerts, l => l.Contains(" door_left_open ", StringComparison.Ordinal) && l.Contains("normal", StringComparison.Ordinal));
             Assert.All(alerts, l => Assert.Matches(@"latency -?\d+ ms", l));
             Assert.Contains("GET /api/alerts returns 3 alert(s).", output, StringComparison.Ordinal);
+            Assert.Contains("Enrolled as gateway 'kotka-0042' (home 'kotka-0042')", output, StringComparison.Ordinal);
+            Assert.Contains("Connected to dispatch https://127.0.0.1:", File.ReadAllText(Path.Combine(work, "gateway.log")), StringComparison.Ordinal);
             Assert.Matches(@"log in as 'demo' with password \S{20,}", output);
             Assert.Matches(@"curl -H 'Authorization: Bearer \S{20,}' http://127\.0\.0\.1:\d+/api/alerts", output);
         }
