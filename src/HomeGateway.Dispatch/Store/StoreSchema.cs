@@ -85,6 +85,19 @@ internal static class StoreSchema
             token_hash BLOB NOT NULL UNIQUE,
             created_at TEXT NOT NULL);
         """,
+
+        // 2: telemetry a gateway dropped unsent under its disk budget; the row's seq is the gap record's own (= its last dropped seq).
+        """
+        CREATE TABLE telemetry_gaps(
+            gateway_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            from_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_recorded_at TEXT NOT NULL,
+            last_recorded_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY(gateway_id, seq));
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
