@@ -243,6 +243,7 @@ public sealed partial class Journal
         }
 
         transaction.Commit();
+        Commits++;
         pendingRows -= dropped - runs.Count;
         JournalLog.TelemetryDropped(logger, dropped, runs[0].From, runs[^1].Through, maxBytes);
     }

@@ -90,6 +90,9 @@ public sealed partial class Journal : IDisposable
         }
     }
 
+    /// <summary>Durable commits (each one fsync of the WAL) since the journal was opened: what group commit saves.</summary>
+    public long Commits { get; private set; }
+
     /// <summary>The budget in bytes; alert steps may exceed it, telemetry may not.</summary>
     public long MaxBytes => maxBytes;
 
@@ -246,6 +249,7 @@ public sealed partial class Journal : IDisposable
             }
 
             transaction.Commit();
+            Commits++;
             if (ruleState is { } committed)
             {
                 ruleThroughSeq = committed.ThroughSeq;
@@ -322,6 +326,7 @@ public sealed partial class Journal : IDisposable
 
             PruneDecidedAndAcknowledged(transaction, Math.Min(acked, ruleThroughSeq));
             transaction.Commit();
+            Commits++;
             AckedSeq = acked;
             undroppableThroughSeq = Math.Max(undroppableThroughSeq, acked);
         }
