@@ -10,6 +10,7 @@ using HomeGateway.Gateway.Status;
 using HomeGateway.Gateway.Uplink;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HomeGateway.Gateway;
@@ -30,9 +31,16 @@ public static class GatewayHostExtensions
         services.AddSingleton<HomeConfigSource>();
         services.AddHostedService(sp => sp.GetRequiredService<HomeConfigSource>());
         services.AddSingleton(sp => sp.GetRequiredService<HomeConfigSource>().Current);
-        services.AddSingleton(sp => Journal.Journal.Open(
-            Path.Combine(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.DataDirectory, "journal.db"),
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return Journal.Journal.Open(
+                Path.Combine(settings.DataDirectory, "journal.db"),
+                sp.GetRequiredService<TimeProvider>(),
+                settings.Journal,
+                sp.GetRequiredService<HomeConfig>().HomeId,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<Journal.Journal>());
+        });
         services.AddSingleton(sp => new RulesEngine(sp.GetRequiredService<HomeConfig>(), sp.GetRequiredService<TimeProvider>().GetUtcNow()));
 
         services.AddSingleton<SensorBoard>();

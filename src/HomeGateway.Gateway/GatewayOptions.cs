@@ -32,6 +32,24 @@ public sealed class GatewayOptions
     public FeedbackOptions Feedback { get; set; } = new();
 
     public HomeAssistantOptions HomeAssistant { get; set; } = new();
+
+    public JournalOptions Journal { get; set; } = new();
+}
+
+/// <summary>The journal and outbox (<c>DataDirectory/journal.db</c>).</summary>
+public sealed class JournalOptions
+{
+    public const long DefaultMaxBytes = 256L * 1024 * 1024;
+
+    /// <summary>Below this the budget would be spent on SQLite's own pages and a few hours of telemetry.</summary>
+    public const long MinMaxBytes = 1024L * 1024;
+
+    /// <summary>
+    /// The disk the journal may use while dispatch is unreachable. When it is reached the oldest unacknowledged sensor
+    /// events (telemetry) are dropped, and dispatch is told how many (a telemetry gap). Alert steps are never dropped,
+    /// even past this budget.
+    /// </summary>
+    public long MaxBytes { get; set; } = DefaultMaxBytes;
 }
 
 /// <summary>Home Assistant MQTT discovery of the gateway's alert and status entities, on the home's broker. Off by default.</summary>

@@ -49,6 +49,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add("Gateway:Dispatch:HeartbeatSeconds must be between 5 and 300");
         }
 
+        if (options.Journal.MaxBytes < JournalOptions.MinMaxBytes)
+        {
+            problems.Add($"Gateway:Journal:MaxBytes {options.Journal.MaxBytes} is below the minimum of {JournalOptions.MinMaxBytes} (1 MiB); the default is {JournalOptions.DefaultMaxBytes} (256 MiB)");
+        }
+
         Mqtt.MqttOptionsValidation.AddProblems(options, problems);
 
         foreach (var (setting, pin) in new[] { ("LedPin", options.Feedback.LedPin), ("BuzzerPin", options.Feedback.BuzzerPin) })

@@ -72,8 +72,21 @@ internal static class UplinkFrames
                 SameHome(e.HomeId, account, seq);
                 return new IncomingRecord(account.GatewayId, seq, recordedAt, null, e.ToDomain());
 
+            case JournalRecord.BodyOneofCase.TelemetryGap:
+                var gap = record.TelemetryGap;
+                if (gap.ThroughSeq != record.Seq || gap.FromSeq == 0 || gap.FromSeq > gap.ThroughSeq
+                    || gap.Count != gap.ThroughSeq - gap.FromSeq + 1)
+                {
+                    throw Invalid($"JournalRecord {seq}: telemetry_gap must cover from_seq..through_seq with through_seq = seq and count = the range's length "
+                        + $"(got {gap.FromSeq}..{gap.ThroughSeq}, count {gap.Count}).");
+                }
+
+                return new IncomingRecord(account.GatewayId, seq, recordedAt, null, null, new TelemetryGapInfo(
+                    (long)gap.FromSeq, seq, (long)gap.Count,
+                    Time(gap.FirstRecordedAt, seq, "telemetry_gap.first_recorded_at"), Time(gap.LastRecordedAt, seq, "telemetry_gap.last_recorded_at")));
+
             default:
-                throw Invalid($"JournalRecord {seq} has no body (neither sensor_event nor alert_event).");
+                throw Invalid($"JournalRecord {seq} has no body (neither sensor_event, alert_event nor telemetry_gap).");
         }
     }
 

@@ -15,7 +15,8 @@ public interface IDispatchStore
     /// <summary>
     /// Stores one journal record idempotently by (gateway, seq), in one transaction: a record seen before
     /// changes nothing; a new alert step also updates the alert's single queue row. The cumulative
-    /// <see cref="StoreOutcome.StoredThroughSeq"/> only moves over a contiguous run of stored sequences.
+    /// <see cref="StoreOutcome.StoredThroughSeq"/> only moves over a contiguous run of stored sequences, where a telemetry
+    /// gap counts as storing every sequence it covers.
     /// </summary>
     Task<StoreOutcome> StoreAsync(IncomingRecord record, CancellationToken ct = default);
 
@@ -94,7 +95,16 @@ public interface IDispatchStore
 public abstract record QueueChange;
 
 /// <summary>One journal record as it arrived from a gateway, already validated and in domain form.</summary>
-public sealed record IncomingRecord(string GatewayId, long Seq, DateTimeOffset RecordedAt, AlertEvent? Alert, SensorEvent? Sensor);
+/// <param name="Gap">Set for a telemetry gap record: sensor events the gateway dropped unsent (exactly one of the three is set).</param>
+public sealed record IncomingRecord(string GatewayId, long Seq, DateTimeOffset RecordedAt, AlertEvent? Alert, SensorEvent? Sensor,
+    TelemetryGapInfo? Gap = null);
+
+/// <summary>
+/// The gateway dropped the sensor events <paramref name="FromSeq"/>..<paramref name="ThroughSeq"/> (its disk budget, while
+/// dispatch was unreachable). The record itself carries <paramref name="ThroughSeq"/>; every sequence it covers counts as
+/// stored, so the cumulative ack moves past the gap.
+/// </summary>
+public sealed record TelemetryGapInfo(long FromSeq, long ThroughSeq, long Count, DateTimeOffset FirstRecordedAt, DateTimeOffset LastRecordedAt);
 
 /// <summary>What storing a record did.</summary>
 /// <param name="IsNew">False when (gateway, seq) was already stored: nothing changed.</param>

@@ -51,9 +51,9 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
 
     public async Task<StoreOutcome> StoreAsync(IncomingRecord record, CancellationToken ct = default)
     {
-        if ((record.Alert is null) == (record.Sensor is null))
+        if ((record.Alert is null ? 0 : 1) + (record.Sensor is null ? 0 : 1) + (record.Gap is null ? 0 : 1) != 1)
         {
-            throw new ArgumentException("A record carries exactly one of an alert event or a sensor event.", nameof(record));
+            throw new ArgumentException("A record carries exactly one of an alert event, a sensor event or a telemetry gap.", nameof(record));
         }
 
         var now = time.GetUtcNow();
@@ -74,6 +74,10 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
                     await UpsertQueueRowAsync(connection, record.GatewayId, record.Seq, alert, now, ct);
                     step = new StoredAlertStep(record.GatewayId, record.Seq, alert, now);
                 }
+                else if (record.Gap is { } gap)
+                {
+                    await InsertTelemetryGapAsync(connection, record, gap, now, ct);
+                }
                 else
                 {
                     await InsertSensorEventAsync(connection, record, now, ct);
@@ -82,13 +86,15 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
 
             // Advance over the contiguous run only. Walking past the new row (not just +1) matters when a
             // gap is later filled: the rows after it were stored earlier and must not hold the ack back.
+            // A telemetry gap stands for its whole range, which may begin at or before through + 1.
             var through = storedThrough;
-            if (record.Seq == through + 1)
+            var covers = record.Gap?.FromSeq ?? record.Seq;
+            if (covers <= through + 1 && record.Seq > through)
             {
-                through++;
-                while (await SeqExistsAsync(connection, record.GatewayId, through + 1, ct))
+                through = record.Seq;
+                while (await StoredThroughAfterAsync(connection, record.GatewayId, through + 1, ct) is { } next)
                 {
-                    through++;
+                    through = next;
                 }
             }
 
@@ -648,10 +654,34 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
             """
             SELECT EXISTS(SELECT 1 FROM alert_events WHERE gateway_id = @g AND seq = @s)
                 OR EXISTS(SELECT 1 FROM sensor_events WHERE gateway_id = @g AND seq = @s)
+                OR EXISTS(SELECT 1 FROM telemetry_gaps WHERE gateway_id = @g AND seq = @s)
             """,
             ("@g", gatewayId), ("@s", seq));
         return await cmd.ExecuteScalarAsync(ct) is long and not 0;
     }
+
+    /// <summary>When <paramref name="seq"/> is stored: itself, or the end of the telemetry gap covering it; else null.</summary>
+    private static async Task<long?> StoredThroughAfterAsync(SqliteConnection connection, string gatewayId, long seq, CancellationToken ct)
+    {
+        if (await SeqExistsAsync(connection, gatewayId, seq, ct))
+        {
+            return seq;
+        }
+
+        await using var cmd = Command(connection,
+            "SELECT seq FROM telemetry_gaps WHERE gateway_id = @g AND from_seq <= @s AND seq >= @s ORDER BY seq DESC LIMIT 1",
+            ("@g", gatewayId), ("@s", seq));
+        return await cmd.ExecuteScalarAsync(ct) is long end ? end : null;
+    }
+
+    private static Task<int> InsertTelemetryGapAsync(SqliteConnection connection, IncomingRecord record, TelemetryGapInfo gap, DateTimeOffset now, CancellationToken ct) =>
+        Execute(connection,
+            """
+            INSERT OR IGNORE INTO telemetry_gaps(gateway_id, seq, from_seq, count, first_recorded_at, last_recorded_at, received_at)
+            VALUES (@g, @s, @from, @count, @first, @last, @now)
+            """,
+            ct, ("@g", record.GatewayId), ("@s", record.Seq), ("@from", gap.FromSeq), ("@count", gap.Count),
+            ("@first", Text(gap.FirstRecordedAt)), ("@last", Text(gap.LastRecordedAt)), ("@now", Text(now)));
 
     private static Task<int> InsertAlertEventAsync(SqliteConnection connection, IncomingRecord record, AlertEvent alert, DateTimeOffset now, CancellationToken ct) =>
         Execute(connection,

@@ -153,6 +153,19 @@ internal static class StoreSchema
             revoked_at TEXT NOT NULL,
             reason TEXT NOT NULL CHECK(reason IN ('revoked', 'superseded')));
         """,
+
+        // 4: telemetry a gateway dropped unsent under its disk budget; the row's seq is the gap record's own (= its last dropped seq).
+        """
+        CREATE TABLE telemetry_gaps(
+            gateway_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            from_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_recorded_at TEXT NOT NULL,
+            last_recorded_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY(gateway_id, seq));
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

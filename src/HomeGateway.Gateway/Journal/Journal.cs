@@ -2,6 +2,8 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using HomeGateway.Contracts.V1;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using CoreAlerts = HomeGateway.Core.Alerts;
 using CoreEvents = HomeGateway.Core.Events;
 
@@ -10,32 +12,62 @@ namespace HomeGateway.Gateway.Journal;
 /// <summary>
 /// The gateway's durable, ordered record of everything it observed and decided: one SQLite file in WAL mode.
 /// Every record gets the next per-gateway sequence number and is committed with <c>synchronous=FULL</c>
-/// (the WAL is fsynced at each commit) before <see cref="Append"/> returns — so nothing is reported, shown or
-/// sent that a power cut could take back. The records are stored as the exact wire bytes
+/// (the WAL is fsynced at each commit) before an append returns — so nothing is reported, shown or
+/// sent that a power cut could take back. An append is one transaction however many records it holds: that is
+/// the group commit the pipeline uses for a burst of sensor events. The records are stored as the exact wire bytes
 /// (<see cref="JournalRecord"/>), so what is resent after a crash is byte-for-byte what was first sent.
-/// The outbox is the tail of the journal past the acknowledged sequence.
+/// The outbox is the part of the journal past the acknowledged sequence (<see cref="Outbox"/>); what dispatch has
+/// acknowledged and the rules have decided is pruned, and the disk budget drops the oldest unacknowledged telemetry
+/// (never an alert step), leaving a <see cref="TelemetryGap"/> record in its place.
 /// </summary>
-public sealed class Journal : IDisposable
+public sealed partial class Journal : IDisposable
 {
-    // Frozen: persisted in the file. A test holds these values.
-    internal const int SchemaVersion = 1;
+    // Frozen: persisted in the file. JournalFormatTests holds these values.
+    internal const int SchemaVersion = 2;
+
     internal enum RecordKind
     {
         SensorEvent = 1,
         AlertEvent = 2,
+        TelemetryGap = 3,
     }
 
     private readonly Lock gate = new();
     private readonly SqliteConnection connection;
     private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly long maxBytes;
+    private readonly long pageSize;
     private TaskCompletionSource appended = NewSignal();
 
-    private Journal(SqliteConnection connection, TimeProvider time, long lastSeq, long ackedSeq)
+    // Rows past the acknowledged sequence (alert steps, sensor events, gap records): kept here, not counted per read.
+    private long pendingRows;
+
+    // The last sensor event the rules' saved state has seen: nothing after it may be pruned or dropped.
+    private long ruleThroughSeq;
+
+    // Everything at or below this is an alert step or a gap record: the budget's search for telemetry starts after it.
+    private long undroppableThroughSeq;
+
+    // Set while alert steps alone hold the journal over its budget, so the error is logged once per episode.
+    private bool overBudgetWithAlertsOnly;
+
+    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
     {
         this.connection = connection;
         this.time = time;
-        LastSeq = lastSeq;
+        this.logger = logger;
+        this.maxBytes = maxBytes;
+        Recovery = recovery;
+        pageSize = Scalar(connection, "PRAGMA page_size;");
+        var ackedSeq = Scalar(connection, "SELECT acked_seq FROM uplink_state WHERE id = 1;");
+
+        // Pruning removes acknowledged records, so the highest sequence ever used may only survive as the acked mark.
+        LastSeq = Math.Max(Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM journal;"), ackedSeq);
         AckedSeq = ackedSeq;
+        ruleThroughSeq = Scalar(connection, "SELECT COALESCE(MAX(through_seq), 0) FROM rule_state;");
+        pendingRows = Scalar(connection, $"SELECT COUNT(*) FROM journal WHERE seq > {AckedSeq};");
+        undroppableThroughSeq = AckedSeq;
     }
 
     public string Path => connection.DataSource;
@@ -46,44 +78,100 @@ public sealed class Journal : IDisposable
     /// <summary>Everything up to and including this sequence is stored at dispatch.</summary>
     public long AckedSeq { get; private set; }
 
-    /// <summary>Records not yet acknowledged by dispatch.</summary>
-    public long OutboxDepth => LastSeq - AckedSeq;
-
-    public static Journal Open(string path, TimeProvider time)
+    /// <summary>Records (alert steps, sensor events, gap records) not yet acknowledged by dispatch.</summary>
+    public long OutboxDepth
     {
+        get
+        {
+            lock (gate)
+            {
+                return pendingRows;
+            }
+        }
+    }
+
+    /// <summary>Durable commits (each one fsync of the WAL) since the journal was opened: what group commit saves.</summary>
+    public long Commits { get; private set; }
+
+    /// <summary>The budget in bytes; alert steps may exceed it, telemetry may not.</summary>
+    public long MaxBytes => maxBytes;
+
+    /// <summary>Set when the file found at open was unreadable and was set aside for a fresh one; null otherwise.</summary>
+    public JournalRecovery? Recovery { get; }
+
+    /// <summary>Opens (creating or migrating) the journal with the default budget and no home to report a set-aside file to.</summary>
+    public static Journal Open(string path, TimeProvider time) => Open(path, time, null, null, null);
+
+    /// <summary>
+    /// Opens the journal at <paramref name="path"/>. A file that is not a readable journal (torn, overwritten, failing
+    /// SQLite's quick check, or written by a newer gateway) is moved aside with its WAL and a fresh journal starts, so the
+    /// gateway keeps protecting the client; the first record of the fresh journal is a gateway-health alert step that says
+    /// so (when <paramref name="homeId"/> is known), and <see cref="Recovery"/> tells the status.
+    /// </summary>
+    public static Journal Open(string path, TimeProvider time, JournalOptions? options, string? homeId, ILogger? logger)
+    {
+        logger ??= NullLogger.Instance;
+        var maxBytes = options?.MaxBytes ?? JournalOptions.DefaultMaxBytes;
+        if (maxBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), maxBytes, "The journal's MaxBytes must be positive.");
+        }
+
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
+        JournalRecovery? recovery = null;
+        SqliteConnection connection;
         try
         {
-            Execute(connection, "PRAGMA journal_mode=WAL;");
-            Execute(connection, "PRAGMA synchronous=FULL;");
-            Execute(connection, "PRAGMA busy_timeout=5000;");
-            Migrate(connection);
-            var lastSeq = Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM journal;");
-            var ackedSeq = Scalar(connection, "SELECT acked_seq FROM uplink_state WHERE id = 1;");
-            return new Journal(connection, time, lastSeq, Math.Min(ackedSeq, lastSeq));
+            connection = OpenChecked(path);
         }
-        catch
+        catch (UnreadableJournalException ex)
         {
-            connection.Dispose();
-            throw;
+            SqliteConnection.ClearAllPools();
+            var movedTo = SetAside(path, time.GetUtcNow());
+            recovery = new JournalRecovery(movedTo, ex.Message, time.GetUtcNow());
+            JournalLog.SetAside(logger, path, movedTo, ex.Message);
+            connection = OpenChecked(path);
         }
+
+        var journal = new Journal(connection, time, logger, maxBytes, recovery);
+        if (recovery is not null && homeId is { Length: > 0 })
+        {
+            journal.Append([recovery.ToAlertStep(homeId)]);
+        }
+
+        return journal;
     }
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
     public long Append(CoreEvents.SensorEvent sensorEvent) =>
         (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }], null)[0].Seq;
+
+    /// <summary>
+    /// Commits sensor events in one durable transaction (one fsync for the lot: a Zigbee burst costs what one event
+    /// costs); returns the sequence number of each, in order.
+    /// </summary>
+    public IReadOnlyList<long> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents)
+    {
+        var records = new List<JournalRecord>(sensorEvents.Count);
+        foreach (var e in sensorEvents)
+        {
+            records.Add(new JournalRecord { SensorEvent = e.ToWire() });
+        }
+
+        var committed = Append(records, null);
+        var seqs = new long[committed.Count];
+        for (var i = 0; i < seqs.Length; i++)
+        {
+            seqs[i] = (long)committed[i].Seq;
+        }
+
+        return seqs;
+    }
 
     /// <summary>Commits alert steps in one durable transaction; returns them as journalled.</summary>
     public IReadOnlyList<JournalRecord> Append(IEnumerable<CoreAlerts.AlertEvent> alerts) =>
@@ -122,6 +210,7 @@ public sealed class Journal : IDisposable
         lock (gate)
         {
             var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+            var nowMs = now.ToDateTimeOffset().ToUnixTimeMilliseconds();
             using var transaction = connection.BeginTransaction();
             if (ruleState is { } saved)
             {
@@ -132,9 +221,12 @@ public sealed class Journal : IDisposable
                     ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = excluded.state;
                     """;
                 save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
-                save.Parameters.AddWithValue("$at", now.ToDateTimeOffset().ToUnixTimeMilliseconds());
+                save.Parameters.AddWithValue("$at", nowMs);
                 save.Parameters.Add("$state", SqliteType.Blob).Value = saved.State;
                 save.ExecuteNonQuery();
+
+                // What dispatch has stored and the rules have now seen is needed by nobody: pruned in the same commit.
+                PruneDecidedAndAcknowledged(transaction, Math.Min(AckedSeq, saved.ThroughSeq));
             }
 
             using var insert = connection.CreateCommand();
@@ -144,25 +236,33 @@ public sealed class Journal : IDisposable
             var kindParameter = insert.Parameters.Add("$kind", SqliteType.Integer);
             var atParameter = insert.Parameters.Add("$at", SqliteType.Integer);
             var recordParameter = insert.Parameters.Add("$record", SqliteType.Blob);
+            atParameter.Value = nowMs;
             var seq = LastSeq;
             foreach (var record in records)
             {
                 record.Seq = (ulong)++seq;
                 record.RecordedAt = now;
                 seqParameter.Value = seq;
-                kindParameter.Value = (int)(record.BodyCase == JournalRecord.BodyOneofCase.AlertEvent ? RecordKind.AlertEvent : RecordKind.SensorEvent);
-                atParameter.Value = now.ToDateTimeOffset().ToUnixTimeMilliseconds();
+                kindParameter.Value = (int)KindOf(record);
                 recordParameter.Value = record.ToByteArray();
                 insert.ExecuteNonQuery();
             }
 
             transaction.Commit();
+            Commits++;
+            if (ruleState is { } committed)
+            {
+                ruleThroughSeq = committed.ThroughSeq;
+            }
+
             if (records.Count == 0)
             {
                 return records;
             }
 
             LastSeq = seq;
+            pendingRows += records.Count;
+            KeepWithinBudget();
             signal = appended;
             appended = NewSignal();
         }
@@ -191,7 +291,10 @@ public sealed class Journal : IDisposable
         }
     }
 
-    /// <summary>Dispatch has stored everything up to <paramref name="throughSeq"/>. Never moves backwards.</summary>
+    /// <summary>
+    /// Dispatch has stored everything up to <paramref name="throughSeq"/>. Never moves backwards. Records both
+    /// acknowledged and already decided by the rules are pruned in the same commit.
+    /// </summary>
     public void Acknowledge(long throughSeq)
     {
         lock (gate)
@@ -203,11 +306,29 @@ public sealed class Journal : IDisposable
                 return;
             }
 
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;";
-            command.Parameters.AddWithValue("$seq", acked);
-            command.ExecuteNonQuery();
+            using var transaction = connection.BeginTransaction();
+            using (var count = connection.CreateCommand())
+            {
+                count.Transaction = transaction;
+                count.CommandText = "SELECT COUNT(*) FROM journal WHERE seq > $from AND seq <= $through;";
+                count.Parameters.AddWithValue("$from", AckedSeq);
+                count.Parameters.AddWithValue("$through", acked);
+                pendingRows -= Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;";
+                command.Parameters.AddWithValue("$seq", acked);
+                command.ExecuteNonQuery();
+            }
+
+            PruneDecidedAndAcknowledged(transaction, Math.Min(acked, ruleThroughSeq));
+            transaction.Commit();
+            Commits++;
             AckedSeq = acked;
+            undroppableThroughSeq = Math.Max(undroppableThroughSeq, acked);
         }
     }
 
@@ -236,49 +357,37 @@ public sealed class Journal : IDisposable
         }
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private static void Migrate(SqliteConnection connection)
+    private void PruneDecidedAndAcknowledged(SqliteTransaction transaction, long throughSeq)
     {
-        Execute(connection, """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS journal (
-                seq INTEGER PRIMARY KEY,
-                kind INTEGER NOT NULL,
-                recorded_at_ms INTEGER NOT NULL,
-                record BLOB NOT NULL);
-            CREATE TABLE IF NOT EXISTS uplink_state (id INTEGER PRIMARY KEY CHECK (id = 1), acked_seq INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS rule_state (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                through_seq INTEGER NOT NULL,
-                saved_at_ms INTEGER NOT NULL,
-                state BLOB NOT NULL);
-            INSERT OR IGNORE INTO uplink_state (id, acked_seq) VALUES (1, 0);
-            """);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM meta WHERE key = 'schema_version';";
-        var version = command.ExecuteScalar() as string;
-        if (version is null)
-        {
-            Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}');");
-        }
-        else if (version != SchemaVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))
-        {
-            throw new InvalidOperationException(
-                $"The journal {connection.DataSource} has schema version {version}; this gateway understands {SchemaVersion}. Install a matching gateway version.");
-        }
+        using var prune = connection.CreateCommand();
+        prune.Transaction = transaction;
+        prune.CommandText = "DELETE FROM journal WHERE seq <= $through;";
+        prune.Parameters.AddWithValue("$through", throughSeq);
+        prune.ExecuteNonQuery();
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    private static RecordKind KindOf(JournalRecord record) => record.BodyCase switch
+    {
+        JournalRecord.BodyOneofCase.SensorEvent => RecordKind.SensorEvent,
+        JournalRecord.BodyOneofCase.AlertEvent => RecordKind.AlertEvent,
+        JournalRecord.BodyOneofCase.TelemetryGap => RecordKind.TelemetryGap,
+        var other => throw new ArgumentException($"A journal record must have a body, not {other}.", nameof(record)),
+    };
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
 
-    private static long Scalar(SqliteConnection connection, string sql)
+    private static long Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }

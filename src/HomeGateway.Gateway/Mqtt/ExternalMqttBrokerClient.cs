@@ -37,6 +37,10 @@ public sealed class ExternalMqttBrokerClient : IHostedService, IAsyncDisposable,
     private Task? _supervision;
     private volatile IMqttClient? _connected;
 
+    // PUBACKs wait for the journal; chained so that they still go in the order the messages came.
+    private readonly Lock _ackOrder = new();
+    private Task _lastAck = Task.CompletedTask;
+
     // Set by the certificate check of the attempt in progress; the TLS stack only says "authentication failed".
     private string? _tlsFailure;
 
@@ -403,16 +407,16 @@ public sealed class ExternalMqttBrokerClient : IHostedService, IAsyncDisposable,
     {
         _health.MessageReceived();
         var message = args.ApplicationMessage;
+
+        // The PUBACK is sent by us, only once the message's events are durably journalled: acknowledged on hand-over, a
+        // crash a moment later would lose a message the broker believes delivered.
+        args.AutoAcknowledge = false;
+        var journalled = new List<Task>();
         try
         {
-            await _input.HandleAsync(message.Topic ?? "", message.Payload, null, stopping).ConfigureAwait(false);
+            await _input.HandleAsync(message.Topic ?? "", message.Payload, null, stopping, journalled).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // Not handed over: no PUBACK, so the broker delivers it again from the session on the next connection.
-            args.AutoAcknowledge = false;
-        }
-        catch (Exception ex)
+        catch (Exception ex) when (!stopping.IsCancellationRequested)
         {
             // Bad payloads are the input's business and never throw; this is a bug or a broken sink. The loop goes on,
             // and the message is acknowledged: redelivering a message that breaks the handler would break it again.
@@ -420,6 +424,49 @@ public sealed class ExternalMqttBrokerClient : IHostedService, IAsyncDisposable,
             {
                 MqttLog.ExternalHandlerFailed(_logger, message.Topic ?? "", suppressed, ex);
             }
+        }
+
+        if (stopping.IsCancellationRequested)
+        {
+            // Not handed over: no PUBACK, so the broker delivers it again from the session on the next connection.
+            return;
+        }
+
+        // Not awaited here: the next message is read (and joins the same group commit) while this one is being journalled.
+        // The chain keeps the PUBACKs in the order the messages came, as MQTT requires for QoS 1.
+        lock (_ackOrder)
+        {
+            _lastAck = AcknowledgeWhenJournalledAsync(_lastAck, journalled, args, stopping);
+        }
+    }
+
+    private async Task AcknowledgeWhenJournalledAsync(Task previous, List<Task> journalled, MqttApplicationMessageReceivedEventArgs args,
+        CancellationToken stopping)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await Task.WhenAll(journalled).WaitAsync(stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not journalled (the gateway is stopping, or the journal failed): no PUBACK, so the broker delivers it again.
+            if (!stopping.IsCancellationRequested && _logGate.TryPass("journal:" + args.ApplicationMessage.Topic, out var suppressed))
+            {
+                MqttLog.ExternalHandlerFailed(_logger, args.ApplicationMessage.Topic ?? "", suppressed, ex);
+            }
+
+            return;
+        }
+
+        try
+        {
+            await args.AcknowledgeAsync(stopping).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The link went down meanwhile: the broker delivers it again from the session, so the journal may hold it
+            // twice (at-least-once, as QoS 1 promises), never not at all.
         }
     }
 

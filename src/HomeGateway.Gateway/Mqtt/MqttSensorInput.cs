@@ -108,8 +108,13 @@ public sealed class MqttSensorInput
     /// sensors, read by each sensor's profile, handed to the pipeline. Never throws for bad input.
     /// </summary>
     /// <param name="publisherClientId">The MQTT client that published it when known (embedded broker); null from an external broker.</param>
+    /// <param name="journalled">
+    /// When given, each event is queued with <see cref="ISensorEventSink.QueueDurablyAsync"/> and the task that completes once it
+    /// is durably journalled is added here (an external broker's PUBACK waits for them).
+    /// </param>
     /// <returns>False when the message must not be passed on to other subscribers (oversized, or a forged gateway topic).</returns>
-    public async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload, string? publisherClientId, CancellationToken cancellationToken)
+    public async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload, string? publisherClientId, CancellationToken cancellationToken,
+        ICollection<Task>? journalled = null)
     {
         if (Array.Exists(_gatewayTopicPrefixes, prefix => AlertTopics.IsGatewayTopic(topic, prefix)))
         {
@@ -171,7 +176,14 @@ public sealed class MqttSensorInput
         {
             try
             {
-                await _sink.PublishAsync(e, cancellationToken).ConfigureAwait(false);
+                if (journalled is null)
+                {
+                    await _sink.PublishAsync(e, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    journalled.Add(await _sink.QueueDurablyAsync(e, cancellationToken).ConfigureAwait(false));
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

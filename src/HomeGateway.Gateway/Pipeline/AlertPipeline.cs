@@ -13,7 +13,7 @@ namespace HomeGateway.Gateway.Pipeline;
 
 /// <summary>
 /// The one loop that turns sensor events into alerts, in a fixed order per event:
-/// journal the event → rules decide → journal the alert steps and the rules' state in one durable transaction →
+/// journal the event (with whatever else waits in the inbox, in one commit) → rules decide → journal the alert steps and the rules' state in one durable transaction →
 /// tell observers (local MQTT, LED) → the uplink sees them in the journal. Being the rules engine's only caller
 /// keeps the engine single-threaded; journalling first means an event the rules saw can never be lost by a crash.
 /// At start the rules' saved state is restored and the events journalled after it (a crash between the event and
@@ -30,6 +30,9 @@ public sealed partial class AlertPipeline(
     Uplink.AcknowledgementInbox? acknowledgements = null) : BackgroundService
 {
     private readonly Uplink.AcknowledgementInbox? acknowledgements = acknowledgements;
+
+    /// <summary>The most events journalled in one transaction: bounds the latency a burst adds to the event after it.</summary>
+    internal const int MaxBatch = 256;
 
     private readonly IAlertObserver[] observers = observers.ToArray();
     private readonly Channel<HomeConfig> reloads = Channel.CreateBounded<HomeConfig>(
@@ -53,9 +56,24 @@ public sealed partial class AlertPipeline(
         await RestoreAsync(stoppingToken).ConfigureAwait(false);
         PipelineLog.Started(logger, journal.LastSeq, journal.AckedSeq, appliedSeq);
 
+        try
+        {
+            await RunLoopAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whoever waits for an event to be journalled (an MQTT PUBACK) must not wait forever: not journalled, not acked.
+            inbox.CancelWaiting();
+        }
+    }
+
+    private async Task RunLoopAsync(CancellationToken stoppingToken)
+    {
         Task<bool>? waitForEvent = null;
         Task<bool>? waitForReload = null;
         Task<bool>? waitForAcknowledgement = null;
+
+        var batch = new List<SensorEventInbox.Item>(MaxBatch);
         while (!stoppingToken.IsCancellationRequested)
         {
             waitForEvent ??= inbox.Reader.WaitToReadAsync(stoppingToken).AsTask();
@@ -97,11 +115,9 @@ public sealed partial class AlertPipeline(
                 }
 
                 waitForEvent = null;
-                while (inbox.Reader.TryRead(out var sensorEvent))
+                while (TakeBatch(batch))
                 {
-                    var seq = journal.Append(sensorEvent);
-                    PipelineLog.EventJournalled(logger, seq, sensorEvent.SensorId, sensorEvent.State, sensorEvent.Source);
-                    await DecideAsync(engine.Observe(sensorEvent, seq, time.GetUtcNow()), seq, stoppingToken).ConfigureAwait(false);
+                    await JournalAndDecideAsync(batch, stoppingToken).ConfigureAwait(false);
                 }
             }
 
@@ -111,6 +127,62 @@ public sealed partial class AlertPipeline(
                 await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>What is waiting in the inbox, up to <see cref="MaxBatch"/>; false when nothing is.</summary>
+    private bool TakeBatch(List<SensorEventInbox.Item> batch)
+    {
+        batch.Clear();
+        while (batch.Count < MaxBatch && inbox.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+
+        return batch.Count > 0;
+    }
+
+    /// <summary>
+    /// Group commit: the batch is journalled in one transaction (one fsync), then whoever waits for durability is
+    /// released, then the rules decide each event in order, and the alert steps with the rules' state are committed
+    /// together before any observer hears of them. A crash between the two commits leaves events the saved state has
+    /// not seen: <see cref="RestoreAsync"/> decides them at the next start.
+    /// </summary>
+    private async Task JournalAndDecideAsync(List<SensorEventInbox.Item> batch, CancellationToken cancellationToken)
+    {
+        var events = new CoreEvents.SensorEvent[batch.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i] = batch[i].Event;
+        }
+
+        IReadOnlyList<long> seqs;
+        try
+        {
+            seqs = journal.Append(events);
+        }
+        catch (Exception ex)
+        {
+            foreach (var item in batch)
+            {
+                item.Journalled?.TrySetException(ex);
+            }
+
+            throw;
+        }
+
+        var alerts = new List<CoreAlerts.AlertEvent>();
+        for (var i = 0; i < events.Length; i++)
+        {
+            batch[i].Journalled?.TrySetResult(seqs[i]);
+            PipelineLog.EventJournalled(logger, seqs[i], events[i].SensorId, events[i].State, events[i].Source);
+        }
+
+        for (var i = 0; i < events.Length; i++)
+        {
+            alerts.AddRange(engine.Observe(events[i], seqs[i], time.GetUtcNow()));
+        }
+
+        await DecideAsync(alerts, seqs[^1], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The rules' state from the journal, then the events it had not yet seen, decided again.</summary>
@@ -209,16 +281,35 @@ public sealed partial class AlertPipeline(
 public sealed class SensorEventInbox(Status.SensorBoard? board = null) : ISensorEventSink
 {
     // Tens of events a minute is normal; the bound only protects memory from a runaway device.
-    private readonly Channel<CoreEvents.SensorEvent> channel = Channel.CreateBounded<CoreEvents.SensorEvent>(
+    private readonly Channel<Item> channel = Channel.CreateBounded<Item>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    public ChannelReader<CoreEvents.SensorEvent> Reader => channel.Reader;
+    internal ChannelReader<Item> Reader => channel.Reader;
 
     public ValueTask PublishAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
     {
         board?.Record(sensorEvent);
-        return channel.Writer.WriteAsync(sensorEvent, cancellationToken);
+        return channel.Writer.WriteAsync(new Item(sensorEvent, null), cancellationToken);
     }
+
+    public async ValueTask<Task<long>> QueueDurablyAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
+    {
+        board?.Record(sensorEvent);
+        var journalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await channel.Writer.WriteAsync(new Item(sensorEvent, journalled), cancellationToken).ConfigureAwait(false);
+        return journalled.Task;
+    }
+
+    /// <summary>The pipeline has stopped: events still queued will not be journalled by it, so their waiters are told.</summary>
+    internal void CancelWaiting()
+    {
+        while (channel.Reader.TryRead(out var item))
+        {
+            item.Journalled?.TrySetCanceled();
+        }
+    }
+
+    internal readonly record struct Item(CoreEvents.SensorEvent Event, TaskCompletionSource<long>? Journalled);
 }
 
 internal static partial class PipelineLog

@@ -8,7 +8,28 @@ namespace HomeGateway.Gateway.Pipeline;
 /// </summary>
 public interface ISensorEventSink
 {
+    /// <summary>Hands the event over; completes when it is queued (in memory) for the journal.</summary>
     ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands the event over and completes when it is queued, in order with every other event; the returned task completes
+    /// with its sequence number once it is durably in the journal (fsynced), and faults or is cancelled if it never will
+    /// be. For an input that must not confirm receipt before then (an MQTT QoS 1 PUBACK), while the next event is already
+    /// on its way: a burst is journalled in one commit. A sink that journals nothing (a test capture) completes it at
+    /// once with 0.
+    /// </summary>
+    async ValueTask<Task<long>> QueueDurablyAsync(SensorEvent sensorEvent, CancellationToken cancellationToken)
+    {
+        await PublishAsync(sensorEvent, cancellationToken).ConfigureAwait(false);
+        return Task.FromResult(0L);
+    }
+
+    /// <summary>Hands the event over and completes once it is durably in the journal; returns its sequence number.</summary>
+    async ValueTask<long> PublishDurablyAsync(SensorEvent sensorEvent, CancellationToken cancellationToken)
+    {
+        var journalled = await QueueDurablyAsync(sensorEvent, cancellationToken).ConfigureAwait(false);
+        return await journalled.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>

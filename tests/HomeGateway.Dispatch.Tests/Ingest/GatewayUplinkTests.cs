@@ -111,6 +111,11 @@ public sealed class GatewayUplinkTests : IAsyncLifetime
         { "empty alert id", [Records.Hello("gw-7"), Records.Message(WithAlert(1, a => a.AlertId = ""))], "alert_event.alert_id is empty" },
         { "missing time", [Records.Hello("gw-7"), Records.Message(WithAlert(1, a => a.At = null))], "alert_event.at is missing" },
         { "seq zero", [Records.Hello("gw-7"), Records.Message(Records.Wire(0, Records.Sensor()))], "seq is 0" },
+        {
+            "gap not ending at its seq",
+            [Records.Hello("gw-7"), Records.Message(new JournalRecord { Seq = 9, TelemetryGap = new TelemetryGap { FromSeq = 1, ThroughSeq = 5, Count = 5 } })],
+            "telemetry_gap must cover"
+        },
         { "empty gateway id", [Records.Hello("")], "gateway_id is empty" },
         { "second hello", [Records.Hello("gw-7"), Records.Hello("gw-7")], "second Hello" },
     };

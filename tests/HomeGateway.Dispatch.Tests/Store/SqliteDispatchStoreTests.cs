@@ -38,6 +38,25 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
     private Task<StoreOutcome> StoreSensor(long seq) =>
         store.StoreAsync(new IncomingRecord(Gateway, seq, Records.T0, null, Records.Sensor()));
 
+    private Task<StoreOutcome> StoreGap(long from, long through) =>
+        store.StoreAsync(new IncomingRecord(Gateway, through, Records.T0, null, null,
+            new TelemetryGapInfo(from, through, through - from + 1, Records.T0, Records.T0)));
+
+    [Fact]
+    public async Task A_telemetry_gap_counts_as_storing_every_sequence_it_covers_even_when_some_were_stored_before()
+    {
+        await StoreSensor(1);
+        await StoreSensor(2);
+
+        // The gateway dropped 2..5 after dispatch had stored 2 (the ack was lost): the gap at 5 still moves the ack to 5.
+        var gap = await StoreGap(2, 5);
+        Assert.Equal((true, 5L), (gap.IsNew, gap.StoredThroughSeq));
+        Assert.Equal(6, (await StoreSensor(6)).StoredThroughSeq);
+        var again = await StoreGap(2, 5);
+        Assert.Equal((false, 6L), (again.IsNew, again.StoredThroughSeq));
+        Assert.Equal(1, await CountAsync("telemetry_gaps"));
+    }
+
     [Fact]
     public async Task The_same_record_twice_is_stored_once()
     {
@@ -147,7 +166,7 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT group_concat(version) FROM schema_version";
-        Assert.Equal("1,2,3", await cmd.ExecuteScalarAsync());
+        Assert.Equal("1,2,3,4", await cmd.ExecuteScalarAsync());
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await cmd.ExecuteScalarAsync());
     }

@@ -94,28 +94,4 @@ public class JournalTests : IDisposable
         await wait.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.True(journal.WaitForRecordsAfterAsync(0, CancellationToken.None).IsCompleted);
     }
-
-    [Fact]
-    public void A_journal_from_an_unknown_schema_version_is_refused_with_a_clear_message()
-    {
-        HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock).Dispose();
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("journal.db")};Pooling=false"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE meta SET value = '99' WHERE key = 'schema_version';";
-            command.ExecuteNonQuery();
-        }
-
-        var error = Assert.Throws<InvalidOperationException>(() => HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock));
-        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Persisted_record_kinds_and_schema_version_are_frozen()
-    {
-        Assert.Equal(1, HomeGateway.Gateway.Journal.Journal.SchemaVersion);
-        Assert.Equal(1, (int)HomeGateway.Gateway.Journal.Journal.RecordKind.SensorEvent);
-        Assert.Equal(2, (int)HomeGateway.Gateway.Journal.Journal.RecordKind.AlertEvent);
-    }
 }

@@ -37,7 +37,8 @@ internal sealed class ExternalGatewayFixture : IAsyncDisposable
         return file;
     }
 
-    public static async Task<ExternalGatewayFixture> StartAsync(MosquittoBroker broker, string dataDirectory, Action<ExternalBrokerOptions>? configure = null)
+    public static async Task<ExternalGatewayFixture> StartAsync(MosquittoBroker broker, string dataDirectory, Action<ExternalBrokerOptions>? configure = null,
+        ISensorEventSink? sink = null)
     {
         if (!File.Exists(Path.Combine(dataDirectory, "mqtt-external-password")))
         {
@@ -62,7 +63,14 @@ internal sealed class ExternalGatewayFixture : IAsyncDisposable
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(BrokerFixture.Home);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<ISensorEventSink, CapturingSink>();
+        if (sink is null)
+        {
+            services.AddSingleton<ISensorEventSink, CapturingSink>();
+        }
+        else
+        {
+            services.AddSingleton(sink);
+        }
         services.AddMqttInputs();
         var fixture = new ExternalGatewayFixture(services.BuildServiceProvider());
         foreach (var hosted in fixture._services.GetServices<IHostedService>())

@@ -49,6 +49,27 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_qos1_message_is_acknowledged_only_once_journalled_so_a_gateway_stopped_before_that_gets_it_again()
+    {
+        // An inbox no pipeline reads: the events are handed over but never journalled, so no PUBACK may go out.
+        var inbox = new HomeGateway.Gateway.Pipeline.SensorEventInbox();
+        await using (var first = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path, sink: inbox))
+        {
+            await first.ConnectedAsync();
+            var device = await _broker.DeviceAsync("door-sensor");
+            await PublishAsync(device, "zigbee2mqtt/front_door", """{"contact":false}""");
+            using var handedOver = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Assert.True(await inbox.Reader.WaitToReadAsync(handedOver.Token));
+        }
+
+        // The same client id resumes the session: the broker still holds the message as unacknowledged and sends it again.
+        await using var second = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path);
+        await second.ConnectedAsync();
+        var open = await second.Sink.NextAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(("front_door", "open"), (open.SensorId, open.State));
+    }
+
+    [Fact]
     public async Task Broker_killed_and_restarted_the_gateway_reconnects_resubscribes_and_the_health_shows_the_outage()
     {
         await using var gateway = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path);

@@ -1,0 +1,172 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using CoreAlerts = HomeGateway.Core.Alerts;
+
+namespace HomeGateway.Gateway.Journal;
+
+/// <summary>Opening the file: the schema, its migrations, and what happens to a file that is not a readable journal.</summary>
+public sealed partial class Journal
+{
+    // SQLite's result codes for "this file is damaged" and "this file is not a database".
+    private const int SqliteCorrupt = 11;
+    private const int SqliteNotADatabase = 26;
+
+    // Frozen once released: a later version adds the next step, never edits one. JournalFormatTests holds the result.
+    private const string SchemaV1 = """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS journal (
+            seq INTEGER PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            recorded_at_ms INTEGER NOT NULL,
+            record BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS uplink_state (id INTEGER PRIMARY KEY CHECK (id = 1), acked_seq INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS rule_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            through_seq INTEGER NOT NULL,
+            saved_at_ms INTEGER NOT NULL,
+            state BLOB NOT NULL);
+        INSERT OR IGNORE INTO uplink_state (id, acked_seq) VALUES (1, 0);
+        """;
+
+    // 2: the telemetry the disk budget dropped, one row per run (the journal keeps a gap record only until it is acked).
+    private const string SchemaV2 = """
+        CREATE TABLE IF NOT EXISTS telemetry_gaps (
+            from_seq INTEGER PRIMARY KEY,
+            through_seq INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            dropped_at_ms INTEGER NOT NULL);
+        """;
+
+    /// <summary>Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside.</summary>
+    private static SqliteConnection OpenChecked(string path)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, "PRAGMA synchronous=FULL;");
+            Execute(connection, "PRAGMA busy_timeout=5000;");
+
+            // quick_check reads every page once (seconds on a Pi for a full budget): a start is rare, a silent
+            // corruption found at 3 a.m. by an append is worse.
+            using (var check = connection.CreateCommand())
+            {
+                check.CommandText = "PRAGMA quick_check(5);";
+                using var reader = check.ExecuteReader();
+                var problems = new List<string>();
+                while (reader.Read())
+                {
+                    problems.Add(reader.GetString(0));
+                }
+
+                if (problems is not ["ok"])
+                {
+                    throw new UnreadableJournalException("SQLite's quick check failed: " + string.Join("; ", problems));
+                }
+            }
+
+            Migrate(connection);
+            return connection;
+        }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is SqliteCorrupt or SqliteNotADatabase)
+        {
+            connection.Dispose();
+            throw new UnreadableJournalException(ex.Message.Split('\n')[0].Trim());
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        var hasMeta = Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta';", transaction) == 1;
+        string? version = null;
+        if (hasMeta)
+        {
+            using var read = connection.CreateCommand();
+            read.Transaction = transaction;
+            read.CommandText = "SELECT value FROM meta WHERE key = 'schema_version';";
+            version = read.ExecuteScalar() as string;
+        }
+
+        var current = version is null ? 0 : int.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1;
+        if (current is < 0 or > SchemaVersion)
+        {
+            // A newer gateway's journal (a downgrade) cannot be read safely; the file is kept aside for a person to look at.
+            throw new UnreadableJournalException(
+                $"the journal has schema version {version}; this gateway understands {SchemaVersion} (written by a newer gateway?)");
+        }
+
+        if (current < 1)
+        {
+            Execute(connection, SchemaV1, transaction);
+        }
+
+        if (current < 2)
+        {
+            Execute(connection, SchemaV2, transaction);
+        }
+
+        Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;", transaction);
+        transaction.Commit();
+    }
+
+    /// <summary>Renames the file and its WAL/shared-memory files to <c>NAME.corrupt-UTC</c>; returns the new name of the main file.</summary>
+    private static string SetAside(string path, DateTimeOffset now)
+    {
+        var stamp = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var target = $"{path}.corrupt-{stamp}";
+        for (var n = 2; File.Exists(target); n++)
+        {
+            target = $"{path}.corrupt-{stamp}-{n}";
+        }
+
+        // The WAL keeps its "-wal" suffix after the new name, so `sqlite3 NAME.corrupt-…` still sees the committed tail.
+        foreach (var suffix in new[] { "-wal", "-shm" })
+        {
+            if (File.Exists(path + suffix))
+            {
+                File.Move(path + suffix, target + suffix);
+            }
+        }
+
+        File.Move(path, target);
+        return target;
+    }
+
+    private sealed class UnreadableJournalException(string message) : Exception(message);
+}
+
+/// <summary>The journal found at open was unreadable; it was moved to <see cref="MovedTo"/> and a fresh journal started.</summary>
+/// <param name="MovedTo">Where the old file (and its -wal/-shm) now is.</param>
+/// <param name="Reason">What was wrong with it, in SQLite's or the gateway's words.</param>
+/// <param name="At">When it was set aside.</param>
+public sealed record JournalRecovery(string MovedTo, string Reason, DateTimeOffset At)
+{
+    /// <summary>Sensor id of the gateway's own health steps: not a sensor in the home file.</summary>
+    public const string GatewaySensorId = "gateway";
+
+    /// <summary>The gateway-health step that tells dispatch (and the local outputs' log) the journal was replaced.</summary>
+    public CoreAlerts.AlertEvent ToAlertStep(string homeId) => new(
+        "journal-reset-" + At.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture),
+        CoreAlerts.AlertEventKind.Raised,
+        CoreAlerts.AlertType.GatewayHealth,
+        CoreAlerts.AlertPriority.Normal,
+        homeId,
+        GatewaySensorId,
+        At,
+        At,
+        1,
+        $"The gateway's journal was unreadable ({Reason}) and was set aside as {System.IO.Path.GetFileName(MovedTo)}; a fresh journal started. "
+        + "Events and alert steps that had not reached dispatch before this may be missing.");
+}
