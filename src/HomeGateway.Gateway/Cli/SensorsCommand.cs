@@ -103,6 +103,16 @@ public static class SensorsCommand
     private static void Print(GatewayStatus status, DateTimeOffset now, TextWriter output)
     {
         output.WriteLine($"home {status.HomeId}, gateway {status.GatewayId}, status written {Ago(now - status.WrittenAt)} ago; dispatch link {status.Uplink.State}, {status.Uplink.OutboxDepth} record(s) waiting to be sent");
+        if (status.Uplink.DroppedTelemetry > 0)
+        {
+            output.WriteLine($"{status.Uplink.DroppedTelemetry} sensor event(s) were dropped unsent under the journal's disk budget ({status.Uplink.JournalBytes / 1024 / 1024} of {status.Uplink.JournalMaxBytes / 1024 / 1024} MiB); no alert was dropped");
+        }
+
+        if (status.Uplink.JournalSetAside is { } aside)
+        {
+            output.WriteLine($"the journal was unreadable at start and was set aside: {aside}");
+        }
+
         if (status.Mqtt is { Mode: "external" } mqtt)
         {
             var since = mqtt.Since is { } at ? $" for {Ago(now - at)}" : "";

@@ -48,6 +48,19 @@ public sealed record UplinkStatus
     /// <summary>The last sequence number journalled, and the last one dispatch acknowledged as stored.</summary>
     public long LastSeq { get; init; }
     public long AckedSeq { get; init; }
+
+    /// <summary>When the oldest record still waiting for dispatch was journalled.</summary>
+    public DateTimeOffset? OldestPendingAt { get; init; }
+
+    /// <summary>Sensor events dropped unsent under the disk budget since the journal began (alerts are never dropped).</summary>
+    public long DroppedTelemetry { get; init; }
+
+    /// <summary>Bytes the journal uses, and its budget (<c>Gateway:Journal:MaxBytes</c>).</summary>
+    public long JournalBytes { get; init; }
+    public long JournalMaxBytes { get; init; }
+
+    /// <summary>Set when the journal file was unreadable at start and moved aside: where it went and why.</summary>
+    public string? JournalSetAside { get; init; }
 }
 
 /// <summary>The MQTT side: which broker, and in client mode whether the gateway is connected to it.</summary>

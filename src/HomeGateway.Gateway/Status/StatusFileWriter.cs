@@ -30,7 +30,12 @@ public sealed class StatusFileWriter(
     /// <summary>How often the file is rewritten; readers call a file older than a few of these stale.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
+    /// <summary>The outbox snapshot counts the backlog (a scan): refreshed at most this often, not every write.</summary>
+    private static readonly TimeSpan OutboxRefresh = TimeSpan.FromSeconds(30);
+
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    private Journal.OutboxSnapshot? _outbox;
+    private DateTimeOffset _outboxAt;
     private bool _failing;
 
     /// <summary>Where the file goes: <c>Gateway:RuntimeDirectory</c>, else systemd's <c>RUNTIME_DIRECTORY</c>, else the data directory.</summary>
@@ -75,6 +80,14 @@ public sealed class StatusFileWriter(
         }
 
         var link = mqttHealth.Current;
+        var now = time.GetUtcNow();
+        if (_outbox is null || now - _outboxAt >= OutboxRefresh || (journal.OutboxDepth == 0) != (_outbox.Depth == 0))
+        {
+            _outbox = journal.Outbox;
+            _outboxAt = now;
+        }
+
+        var outbox = _outbox;
         return new GatewayStatus
         {
             Mqtt = new MqttStatus
@@ -92,7 +105,13 @@ public sealed class StatusFileWriter(
             HomeId = home.HomeId,
             GatewayId = uplink.GatewayId,
             Software = DispatchUplink.SoftwareVersion,
-            Uplink = new UplinkStatus { State = uplink.State.ToString().ToLowerInvariant(), OutboxDepth = journal.OutboxDepth, LastSeq = journal.LastSeq, AckedSeq = journal.AckedSeq },
+            Uplink = new UplinkStatus { State = uplink.State.ToString().ToLowerInvariant(), OutboxDepth = journal.OutboxDepth, LastSeq = journal.LastSeq, AckedSeq = journal.AckedSeq,
+                OldestPendingAt = journal.OutboxDepth == 0 ? null : outbox.OldestPendingAt,
+                DroppedTelemetry = outbox.Dropped,
+                JournalBytes = outbox.UsedBytes,
+                JournalMaxBytes = outbox.MaxBytes,
+                JournalSetAside = journal.Recovery is { } r ? $"{r.MovedTo} ({r.Reason}, {r.At:O})" : null,
+            },
             UnknownTopicMessages = mqttStats.TotalUnknownTopicMessages,
             Sensors = sensors,
         };

@@ -63,6 +63,9 @@ public sealed class LocalDeployment : IAsyncDisposable
     /// <summary>The address the gateway dials for dispatch; null: <see cref="GrpcUrl"/>. Tests put a TCP proxy in between.</summary>
     public Uri? GatewayDispatchUrl { get; set; }
 
+    /// <summary>More settings for the gateway (<c>--Gateway:Key=value</c>), e.g. a small journal budget in a test.</summary>
+    public List<string> GatewaySettings { get; } = [];
+
     public string ConsolePassword { get; private set; } = "";
 
     public string ApiToken { get; private set; } = "";
@@ -166,6 +169,7 @@ public sealed class LocalDeployment : IAsyncDisposable
             "--Gateway:Gpio:SimulatedPinDirectory=" + PinDirectory,
             "--Gateway:Feedback:LedPin=" + StatusLedPin.ToString(CultureInfo.InvariantCulture),
             "--Gateway:Feedback:BuzzerPin=" + BuzzerPin.ToString(CultureInfo.InvariantCulture),
+            .. GatewaySettings,
         ], Path.Combine(workDirectory, "gateway.log"));
         await WaitUntilAsync(gateway, () => Task.FromResult(IsListening(MqttPort)), cancellationToken).ConfigureAwait(false);
     }

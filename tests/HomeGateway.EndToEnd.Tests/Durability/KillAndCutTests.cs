@@ -97,6 +97,44 @@ public class KillAndCutTests
             var after = await DeliveryLedger.WaitUntilAllAcknowledgedAsync(deployment, TimeSpan.FromMinutes(2), ct);
             Assert.True(after.Uplink.LastSeq > before.Uplink.LastSeq);
             DeliveryLedger.AssertExactlyOnceInOrder(deployment, after.Uplink.LastSeq);
+
+            // Dispatch's supervision saw the silence (longer than its 90 s reporting time): one "gateway offline", restored once back.
+            var offline = Assert.Single(DeliveryLedger.OfflineAlerts(deployment));
+            Assert.Equal("cleared", offline.Status);
+        }
+        finally
+        {
+            Processes.DemoProcessTests.TryDelete(work);
+        }
+    }
+
+    [Fact]
+    public async Task Filling_the_disk_budget_offline_drops_only_telemetry_counts_it_and_delivers_every_alert()
+    {
+        // Invariant: when the journal's disk budget fills while dispatch is away, only sensor telemetry is dropped, dispatch learns exactly how much, and every alert step arrives once.
+        var work = Built.NewWorkDirectory("budget");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = timeout.Token;
+        try
+        {
+            await using var deployment = await LocalDeployment.CreateAsync(Built.Binaries, work, DeliveryLedger.Home, (0, 0, 0), ct);
+            deployment.GatewaySettings.Add("--Gateway:Journal:MaxBytes=1048576");
+            await deployment.StartDispatchAsync(ct);
+            await deployment.StartGatewayAsync(ct);
+            await BurstAsync(deployment, TimeSpan.FromMilliseconds(500), ct);
+            await DeliveryLedger.WaitUntilAllAcknowledgedAsync(deployment, TimeSpan.FromSeconds(60), ct);
+
+            await deployment.StopDispatchAsync();
+            var presses = await DeliveryLedger.FloodAsync(deployment, messages: 24_000, pressEvery: 400, ct);
+            await WaitForStatusAsync(deployment, s => s.Uplink.DroppedTelemetry > 0, TimeSpan.FromSeconds(60), "drop telemetry under the 1 MiB budget", ct);
+
+            await deployment.StartDispatchAsync(ct);
+            var after = await DeliveryLedger.WaitUntilAllAcknowledgedAsync(deployment, TimeSpan.FromMinutes(2), ct);
+            var droppedAtDispatch = DeliveryLedger.AssertExactlyOnceInOrder(deployment, after.Uplink.LastSeq);
+
+            Assert.True(presses >= 50, $"only {presses} presses went out");
+            Assert.Equal(after.Uplink.DroppedTelemetry, droppedAtDispatch);
+            Assert.True(after.Uplink.JournalBytes <= after.Uplink.JournalMaxBytes * 2, $"the journal uses {after.Uplink.JournalBytes} bytes against a budget of {after.Uplink.JournalMaxBytes}");
         }
         finally
         {

@@ -85,10 +85,10 @@ public sealed class TelemetryGapInProcessTests : IAsyncLifetime
         {
             DataDirectory = dispatchData,
             WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
         }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        var gatewayToken = await DispatchCliAsync("gateways", "add", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
-        await File.WriteAllTextAsync(Path.Combine(gatewayData, "dispatch-token"), gatewayToken);
+        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
+        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
