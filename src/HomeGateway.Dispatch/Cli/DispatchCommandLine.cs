@@ -124,9 +124,9 @@ public static class DispatchCommandLine
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
             var homeId = parsed.GetValue(home)?.Trim();
-            if (id.Length == 0 || id.Any(char.IsControl) || id.Contains(',', StringComparison.Ordinal) || id.Contains('=', StringComparison.Ordinal))
+            if (GatewayEnrolment.GatewayIdProblem(id) is { } problem)
             {
-                await stderr.WriteLineAsync("The gateway id must not be empty nor contain ',', '=' or control characters.");
+                await stderr.WriteLineAsync(problem);
                 return UsageError;
             }
 

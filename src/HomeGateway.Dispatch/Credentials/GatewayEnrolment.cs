@@ -16,6 +16,16 @@ public sealed class GatewayEnrolment(IDispatchStore store, DispatchAuthority aut
 
     public DispatchAuthority Authority => authority;
 
+    /// <summary>
+    /// Why <paramref name="gatewayId"/> cannot be a gateway id, or null when it can. It becomes the certificate's
+    /// common name, so ',' and '=' (distinguished-name syntax) and control characters are refused. The CLI and the
+    /// console both check with this.
+    /// </summary>
+    public static string? GatewayIdProblem(string gatewayId) =>
+        gatewayId.Length == 0 || gatewayId.Any(char.IsControl) || gatewayId.Contains(',', StringComparison.Ordinal) || gatewayId.Contains('=', StringComparison.Ordinal)
+            ? "The gateway id must not be empty nor contain ',', '=' or control characters."
+            : null;
+
     /// <summary>Registers the gateway if it is new and issues a one-time enrolment code for it.</summary>
     public async Task<IssuedEnrolmentCode> IssueCodeAsync(string gatewayId, string? homeId, CancellationToken ct = default)
     {

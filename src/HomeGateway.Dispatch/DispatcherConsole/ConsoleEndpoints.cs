@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.Dispatch.DispatcherConsole;
 
-/// <summary>The dispatcher console: login, logout, the live queue page and its "Acknowledge" buttons.</summary>
+/// <summary>The dispatcher console: login, logout, the live queue page and its "Acknowledge" buttons (Gateways: <see cref="ConsoleGateways"/>).</summary>
 internal static class ConsoleEndpoints
 {
     internal const string WrongNameOrPassword = "Wrong name or password.";
@@ -27,7 +27,9 @@ internal static class ConsoleEndpoints
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
         endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? ""), StatusCodes.Status200OK));
+            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User)),
+                StatusCodes.Status200OK));
+        endpoints.MapConsoleGateways();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
         return endpoints;
     }
@@ -106,7 +108,7 @@ internal static class ConsoleEndpoints
             : Results.Redirect("/");
     }
 
-    private static async Task<bool> IsFromOurFormAsync(HttpContext http, IAntiforgery antiforgery)
+    internal static async Task<bool> IsFromOurFormAsync(HttpContext http, IAntiforgery antiforgery)
     {
         try
         {
@@ -119,16 +121,16 @@ internal static class ConsoleEndpoints
         }
     }
 
-    private static IResult Html(string html, int status) =>
+    internal static IResult Html(string html, int status) =>
         Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
 }
 
 /// <summary>The console's HTML. Kept as plain server-rendered pages: no build step, no external assets.</summary>
 internal static class ConsolePages
 {
-    private static readonly HtmlEncoder Encode = HtmlEncoder.Default;
+    internal static readonly HtmlEncoder Encode = HtmlEncoder.Default;
 
-    private const string Style = """
+    internal const string Style = """
         <style>
           body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #111; }
           table { border-collapse: collapse; width: 100%; }
@@ -158,12 +160,13 @@ internal static class ConsolePages
         </body></html>
         """;
 
-    public static string Queue(AntiforgeryTokenSet tokens, string userName) => $"""
+    public static string Queue(AntiforgeryTokenSet tokens, string userName, bool mayEnrol) => $"""
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Alert queue — HomeGateway dispatch</title>{Style}</head>
         <body>
         <header>
           <h1>Alert queue</h1>
+          {(mayEnrol ? "<a href=\"/gateways\">Gateways</a>" : "")}
           <form method="post" action="/logout" id="logout">
             {Encode.Encode(userName)}
             <input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">
@@ -195,4 +198,7 @@ internal static partial class ConsoleLog
 
     [LoggerMessage(4002, LogLevel.Warning, "Console login refused: {UserName} is locked out after repeated failures")]
     public static partial void LoginLockedOut(ILogger logger, string userName);
+
+    [LoggerMessage(4003, LogLevel.Information, "Console: enrolment code issued for gateway {GatewayId} by {UserName}")]
+    public static partial void EnrolmentCodeIssued(ILogger logger, string gatewayId, string userName);
 }

@@ -78,6 +78,15 @@ public interface IDispatchStore
     /// <summary>The audit trail, oldest first (optionally of one alert).</summary>
     Task<IReadOnlyList<AuditEntry>> ListAuditAsync(string? gatewayId, string? alertId, CancellationToken ct = default);
 
+    /// <summary>
+    /// Appends an audit row for an action that is not about one alert (e.g. an enrolment code issued). The detail
+    /// must never hold a secret.
+    /// </summary>
+    Task RecordAuditAsync(string actor, string action, string? gatewayId, string detail, CancellationToken ct = default);
+
+    /// <summary>Every registered gateway with its last contact and its current certificate, by gateway id (the console's Gateways page).</summary>
+    Task<IReadOnlyList<RegisteredGateway>> ListGatewaysAsync(CancellationToken ct = default);
+
     /// <summary>Every registered gateway with its last contact and its open outage, for supervision.</summary>
     Task<IReadOnlyList<SupervisedGateway>> ListSupervisedGatewaysAsync(CancellationToken ct = default);
 
@@ -158,6 +167,11 @@ public sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string
 /// <param name="LastContactAt">Null until its first hello: a gateway not installed yet is not supervised.</param>
 /// <param name="OpenOutageAlertId">The open "gateway offline" alert, or null when the gateway is not flagged.</param>
 public sealed record SupervisedGateway(string GatewayId, string HomeId, DateTimeOffset? LastContactAt, string? OpenOutageAlertId);
+
+/// <summary>A registered gateway as the console lists it.</summary>
+/// <param name="LastSeenAt">Its last hello or heartbeat; null until it first connected.</param>
+/// <param name="CertificateNotAfter">The expiry of its certificate that is not revoked; null when it has none (never enrolled, or revoked).</param>
+public sealed record RegisteredGateway(string GatewayId, string HomeId, DateTimeOffset? LastSeenAt, string? SoftwareVersion, DateTimeOffset? CertificateNotAfter);
 
 public sealed record GatewayAccount(string GatewayId, string HomeId, long StoredThroughSeq);
 

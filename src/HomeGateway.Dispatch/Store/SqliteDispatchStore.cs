@@ -466,6 +466,42 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
         return rows;
     }
 
+    public async Task RecordAuditAsync(string actor, string action, string? gatewayId, string detail, CancellationToken ct = default)
+    {
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await AuditAsync(connection, time.GetUtcNow(), actor, action, gatewayId, null, detail, ct);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<RegisteredGateway>> ListGatewaysAsync(CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        // Enrolment revokes the older certificates, so at most one per gateway is unrevoked.
+        await using var cmd = Command(connection,
+            """
+            SELECT g.gateway_id, g.home_id, g.last_seen_at, g.software_version,
+                   (SELECT MAX(c.not_after) FROM gateway_certificates c WHERE c.gateway_id = g.gateway_id AND c.revoked_at IS NULL)
+            FROM gateways g
+            ORDER BY g.gateway_id
+            """);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<RegisteredGateway>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new RegisteredGateway(reader.GetString(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : Parse(reader.GetString(2)), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : Parse(reader.GetString(4))));
+        }
+
+        return rows;
+    }
+
     public async Task<IReadOnlyList<SupervisedGateway>> ListSupervisedGatewaysAsync(CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
