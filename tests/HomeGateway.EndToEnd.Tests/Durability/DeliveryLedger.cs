@@ -115,11 +115,15 @@ internal static class DeliveryLedger
             await client.PublishAsync(new MqttApplicationMessageBuilder()
                 .WithTopic(press ? $"homegateway/kotka-0042/b{(i / pressEvery % 4) + 1}" : "homegateway/kotka-0042/hall_door")
                 .WithPayload(press ? """{"state":"pressed"}""" : i % 2 == 0 ? """{"state":"open"}""" : """{"state":"closed"}""")
-                .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce)
+                // Telemetry at QoS 0 (as Zigbee2MQTT sends by default), so the flood is quick; presses at QoS 1.
+                .WithQualityOfServiceLevel(press ? MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce : MQTTnet.Protocol.MqttQualityOfServiceLevel.AtMostOnce)
                 .Build(), ct);
             presses += press ? 1 : 0;
         }
 
+        // A last QoS 1 round trip: the broker has handled everything sent before it on this connection.
+        await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("homegateway/kotka-0042/hall_door").WithPayload("""{"state":"closed"}""")
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(), ct);
         await client.DisconnectAsync(cancellationToken: ct);
         return presses;
     }
