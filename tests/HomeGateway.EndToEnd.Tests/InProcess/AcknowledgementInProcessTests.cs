@@ -141,6 +141,7 @@ public sealed class AcknowledgementInProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_gateway_that_was_down_when_the_dispatcher_clicked_learns_it_when_it_connects_again()
     {
+        // Invariant: an acknowledgement made while the gateway is away reaches it when it reconnects.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var api = Api();
         var alertId = await PressHelpAsync(api, timeout.Token);

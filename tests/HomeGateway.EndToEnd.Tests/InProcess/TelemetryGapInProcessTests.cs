@@ -54,6 +54,7 @@ public sealed class TelemetryGapInProcessTests : IAsyncLifetime
     [Fact]
     public async Task Dropped_telemetry_reaches_dispatch_as_gaps_every_alert_step_arrives_and_the_outbox_empties()
     {
+        // Invariant: under the disk budget only telemetry is dropped, dispatch learns every dropped sequence as a gap, and every alert step arrives.
         var gatewayData = Path.Combine(work, "gateway");
         Directory.CreateDirectory(gatewayData);
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);

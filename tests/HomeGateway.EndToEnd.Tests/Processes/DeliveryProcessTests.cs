@@ -21,6 +21,7 @@ public class DeliveryProcessTests
     [Fact]
     public async Task Alerts_raised_while_dispatch_is_down_arrive_once_after_a_gateway_kill_and_restart()
     {
+        // Invariant: alerts journalled while dispatch is down survive a gateway SIGKILL and reach dispatch exactly once.
         var work = Built.NewWorkDirectory("delivery");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var ct = timeout.Token;

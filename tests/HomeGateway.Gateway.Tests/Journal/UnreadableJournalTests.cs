@@ -42,6 +42,7 @@ public sealed class UnreadableJournalTests : IDisposable
     [MemberData(nameof(Damages))]
     public void A_damaged_journal_is_set_aside_reported_and_a_fresh_one_starts(string damage)
     {
+        // Invariant: a damaged journal is never silently lost: it is kept aside, reported, and the gateway goes on protecting the client.
         WriteSomeRecords();
         Damage(damage);
 
@@ -64,6 +65,7 @@ public sealed class UnreadableJournalTests : IDisposable
     [Fact]
     public void A_healthy_journal_is_not_touched_and_a_second_set_aside_in_the_same_second_gets_its_own_name()
     {
+        // Invariant: a healthy journal is never set aside, and one set-aside file never overwrites another.
         WriteSomeRecords();
         using (var healthy = Open())
         {
@@ -80,6 +82,7 @@ public sealed class UnreadableJournalTests : IDisposable
     [Fact]
     public void A_version_1_journal_is_migrated_in_place_with_its_records_and_acknowledged_mark()
     {
+        // Invariant: an older journal keeps every record and its acknowledged mark across the upgrade.
         using (var connection = new SqliteConnection($"Data Source={JournalPath};Pooling=false"))
         {
             connection.Open();

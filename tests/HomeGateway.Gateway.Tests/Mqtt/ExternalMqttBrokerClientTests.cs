@@ -51,6 +51,7 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
     [Fact]
     public async Task A_qos1_message_is_acknowledged_only_once_journalled_so_a_gateway_stopped_before_that_gets_it_again()
     {
+        // Invariant: the broker is told a QoS 1 message was delivered only after the gateway journalled it.
         // An inbox no pipeline reads: the events are handed over but never journalled, so no PUBACK may go out.
         var inbox = new HomeGateway.Gateway.Pipeline.SensorEventInbox();
         await using (var first = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path, sink: inbox))
@@ -121,6 +122,7 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
     [Fact]
     public async Task Qos1_messages_published_while_the_gateway_was_away_arrive_when_it_is_back()
     {
+        // Invariant: QoS 1 sensor messages sent while the gateway is away are delivered when it returns.
         var first = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path);
         var firstState = await first.ConnectedAsync();
         Assert.True(firstState.IsConnected);

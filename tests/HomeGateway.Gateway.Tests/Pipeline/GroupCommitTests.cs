@@ -49,6 +49,7 @@ public sealed class GroupCommitTests : IAsyncDisposable
     [Fact]
     public async Task A_burst_waiting_in_the_inbox_costs_two_commits_and_is_decided_in_order()
     {
+        // Invariant: a burst is journalled in one commit and decided in arrival order.
         var journalled = new List<Task<long>>();
         for (var i = 0; i < 100; i++)
         {
@@ -75,6 +76,7 @@ public sealed class GroupCommitTests : IAsyncDisposable
     [Fact]
     public async Task A_durable_publish_completes_once_the_event_is_in_the_journal()
     {
+        // Invariant: a durable publish reports success only once the event is in the journal.
         await pipeline.StartAsync(CancellationToken.None);
         ISensorEventSink sink = inbox;
         var seq = await sink.PublishDurablyAsync(Door(0), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
@@ -86,6 +88,7 @@ public sealed class GroupCommitTests : IAsyncDisposable
     [Fact]
     public async Task An_event_still_queued_when_the_pipeline_stops_is_never_reported_journalled()
     {
+        // Invariant: an event not journalled is never reported journalled (no PUBACK for it).
         await pipeline.StartAsync(CancellationToken.None);
         await pipeline.StopAsync(CancellationToken.None);
 

@@ -74,6 +74,7 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task A_door_timer_running_at_a_restart_fires_at_its_original_time_once()
     {
+        // Invariant: a timer running at a restart fires once, at the time it would have without the restart.
         var openedAt = clock.GetUtcNow();
         await using (var first = new Gateway(this))
         {
@@ -96,6 +97,7 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task An_event_journalled_before_a_crash_but_not_decided_is_decided_at_the_next_start()
     {
+        // Invariant: an event journalled but not decided before a crash is decided at the next start, never lost.
         // What a crash between "event committed" and "alerts committed" leaves behind.
         using (var journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock))
         {
@@ -117,6 +119,7 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task An_open_help_alert_keeps_counting_up_across_a_restart()
     {
+        // Invariant: an alert open at a restart stays one alert afterwards (counted up, not raised twice).
         await using (var first = new Gateway(this))
         {
             await first.StartAsync();
@@ -136,6 +139,7 @@ public sealed class RestartTests : IDisposable
     [Fact]
     public async Task A_reloaded_care_plan_takes_over_a_running_timer()
     {
+        // Invariant: a care-plan reload neither drops nor duplicates a running timer.
         const string yaml = "home: { id: home, timezone: Europe/Helsinki }\nsensors:\n  - { id: front_door, kind: door, mqtt: { topic: z/front_door, profile: zigbee2mqtt } }\nrules:\n  doorLeftOpen: { after: 10m }\n";
         File.WriteAllText(dir.File("home.yaml"), yaml);
         using var source = new HomeGateway.Gateway.Configuration.HomeConfigSource(
