@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using HomeGateway.Contracts.Api;
 using HomeGateway.Contracts.V1;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.Hosting;

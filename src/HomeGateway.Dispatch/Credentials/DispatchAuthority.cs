@@ -1,3 +1,4 @@
+using HomeGateway.Contracts.Api;
 using System.Formats.Asn1;
 using System.Net;
 using System.Security.Cryptography;
@@ -31,14 +32,6 @@ public sealed class DispatchAuthority : IDisposable
 
     // Clocks on small devices drift: a certificate valid "from now" would be refused by a gateway a minute behind.
     private static readonly TimeSpan Backdate = TimeSpan.FromHours(1);
-
-    /// <summary>
-    /// A private extension of the server certificate that carries the CA certificate (DER). TLS stacks do not send
-    /// a self-signed root, so this is how a gateway that knows only the fingerprint from its enrolment code can
-    /// check, before it sends the token, that the server certificate comes from that CA. The OID is a UUID OID
-    /// (ITU-T X.667), so it needs no registration and cannot clash.
-    /// </summary>
-    public const string CaCertificateExtensionOid = "2.25.16852460801696583438517054598393872262";
 
     private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
@@ -140,7 +133,7 @@ public sealed class DispatchAuthority : IDisposable
 
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth], critical: false));
-        request.CertificateExtensions.Add(new X509Extension(CaCertificateExtensionOid, CaCertificate.RawData, critical: false));
+        request.CertificateExtensions.Add(new X509Extension(EnrolmentCode.CaCertificateExtensionOid, CaCertificate.RawData, critical: false));
         var now = time.GetUtcNow();
         using var issued = Sign(request, now - Backdate, now + ServerCertificateLifetime);
         PemFile.WritePrivate(keyPath, key.ExportPkcs8PrivateKeyPem());

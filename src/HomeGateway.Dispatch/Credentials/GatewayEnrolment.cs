@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
+using HomeGateway.Contracts.Api;
 using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.Credentials;
@@ -112,39 +113,3 @@ public sealed class EnrolmentRefusedException(EnrolmentRefusal reason, string me
     public EnrolmentRefusal Reason => reason;
 }
 
-/// <summary>
-/// The enrolment code a technician carries from dispatch to the gateway: <c>hge1.&lt;token&gt;.&lt;CA fingerprint&gt;</c>,
-/// both parts URL-safe base64 (the token is 32 random bytes; the fingerprint the CA certificate's SHA-256).
-/// The gateway's <c>homegateway enroll</c> reads the same format.
-/// </summary>
-public static class EnrolmentCode
-{
-    public const string Prefix = "hge1";
-
-    public static string NewToken() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-
-    public static string Format(string token, byte[] caFingerprint) => $"{Prefix}.{token}.{Base64Url.EncodeToString(caFingerprint)}";
-
-    public static bool TryParse(string code, out string token, out byte[] caFingerprint)
-    {
-        token = "";
-        caFingerprint = [];
-        var parts = code.Trim().Split('.');
-        if (parts.Length != 3 || parts[0] != Prefix || parts[1].Length < 32)
-        {
-            return false;
-        }
-
-        try
-        {
-            caFingerprint = Base64Url.DecodeFromChars(parts[2]);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        token = parts[1];
-        return caFingerprint.Length == SHA256.HashSizeInBytes;
-    }
-}

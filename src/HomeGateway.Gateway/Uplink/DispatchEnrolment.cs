@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using HomeGateway.Contracts.Api;
 
 namespace HomeGateway.Gateway.Uplink;
 
@@ -15,42 +16,12 @@ namespace HomeGateway.Gateway.Uplink;
 /// </summary>
 public static class DispatchEnrolment
 {
-    public const string CodePrefix = "hge1";
-
-    // Dispatch's server certificate carries its CA certificate in this extension (TLS does not send a self-signed
-    // root), so that the fingerprint can be checked before anything is sent. Same OID as dispatch's DispatchAuthority.
-    internal const string CaCertificateExtensionOid = "2.25.16852460801696583438517054598393872262";
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    /// <summary>Parses <c>hge1.&lt;token&gt;.&lt;CA fingerprint&gt;</c>.</summary>
-    public static bool TryParseCode(string code, out string token, out byte[] caFingerprint)
-    {
-        token = "";
-        caFingerprint = [];
-        var parts = code.Trim().Split('.');
-        if (parts.Length != 3 || parts[0] != CodePrefix || parts[1].Length < 32)
-        {
-            return false;
-        }
-
-        try
-        {
-            caFingerprint = Base64Url.DecodeFromChars(parts[2]);
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-
-        token = parts[1];
-        return caFingerprint.Length == SHA256.HashSizeInBytes;
-    }
 
     /// <summary>Enrols this gateway; a clear <see cref="EnrolmentFailedException"/> on every refusal.</summary>
     public static async Task<EnrolmentResult> EnrolAsync(Uri dispatch, string code, string dataDirectory, CancellationToken cancellationToken)
     {
-        if (!TryParseCode(code, out var token, out var fingerprint))
+        if (!EnrolmentCode.TryParse(code, out var token, out var fingerprint))
         {
             throw new EnrolmentFailedException(
                 $"'{Shorten(code)}' is not an enrolment code (one line like hge1.XXXX.YYYY, printed by `homegateway-dispatch gateways enroll GATEWAY_ID`)");
@@ -135,7 +106,7 @@ public static class DispatchEnrolment
         }
 
         var leaf = presented as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        var carried = leaf.Extensions[CaCertificateExtensionOid];
+        var carried = leaf.Extensions[EnrolmentCode.CaCertificateExtensionOid];
         if (carried is null)
         {
             return $"{dispatch} is not a HomeGateway dispatch gateway endpoint (its certificate names no dispatch CA)";

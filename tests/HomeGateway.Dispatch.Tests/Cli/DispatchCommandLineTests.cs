@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using HomeGateway.Contracts.Api;
 using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Credentials;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using HomeGateway.Contracts.Api;
 using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Credentials;
 

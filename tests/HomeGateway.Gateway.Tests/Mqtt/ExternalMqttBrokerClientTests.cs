@@ -138,6 +138,8 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
         var closed = await second.Sink.NextAsync();
         Assert.Equal(("front_door", "open"), (open.SensorId, open.State));
         Assert.Equal(("front_door", "closed"), (closed.SensorId, closed.State));
+        // The queued messages can arrive before the connection is logged: wait for the link to say it is up.
+        await second.ConnectedAsync();
         Assert.Contains(second.Logs.WithEventId(2160), e => e.Message.Contains("session resumed: True", StringComparison.Ordinal));
         second.AssertNoErrorsExcept();
     }

@@ -18,7 +18,7 @@ public sealed class DispatchCredentialsTests
         var fingerprint = SHA256.HashData("ca"u8);
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
-        Assert.True(DispatchEnrolment.TryParseCode($"  hge1.{token}.{Base64Url.EncodeToString(fingerprint)}\n", out var parsedToken, out var parsedFingerprint));
+        Assert.True(HomeGateway.Contracts.Api.EnrolmentCode.TryParse($"  hge1.{token}.{Base64Url.EncodeToString(fingerprint)}\n", out var parsedToken, out var parsedFingerprint));
         Assert.Equal(token, parsedToken);
         Assert.Equal(fingerprint, parsedFingerprint);
     }
@@ -31,7 +31,7 @@ public sealed class DispatchCredentialsTests
     [InlineData("hge1.0123456789012345678901234567890123456789012.AAAA")]
     [InlineData("hge1.0123456789012345678901234567890123456789012.not*base64")]
     public void Anything_else_is_not_an_enrolment_code(string code) =>
-        Assert.False(DispatchEnrolment.TryParseCode(code, out _, out _));
+        Assert.False(HomeGateway.Contracts.Api.EnrolmentCode.TryParse(code, out _, out _));
 
     [Fact]
     public void Missing_credentials_name_the_files_and_the_command_that_makes_them()
