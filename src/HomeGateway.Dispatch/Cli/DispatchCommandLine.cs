@@ -189,8 +189,28 @@ public static class DispatchCommandLine
             }
         }
 
-        await using var running = await DispatchApp.StartAsync(DispatchApp.CreateBuilder(passThrough), ct);
-        await running.App.WaitForShutdownAsync(ct);
+        RunningDispatch running;
+        try
+        {
+            running = await DispatchApp.StartAsync(DispatchApp.CreateBuilder(passThrough), ct);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            // Wrong settings are the operator's to fix: every problem in plain words, no stack trace.
+            await stderr.WriteLineAsync("homegateway-dispatch: cannot start:");
+            foreach (var failure in ex.Failures)
+            {
+                await stderr.WriteLineAsync("  " + failure);
+            }
+
+            return Failure;
+        }
+
+        await using (running)
+        {
+            await running.App.WaitForShutdownAsync(ct);
+        }
+
         return Ok;
     }
 

@@ -25,7 +25,12 @@ public sealed class GatewayEnrolment(IDispatchStore store, DispatchAuthority aut
     public static string? GatewayIdProblem(string gatewayId) =>
         gatewayId.Length == 0 || gatewayId.Any(char.IsControl) || gatewayId.Contains(',', StringComparison.Ordinal) || gatewayId.Contains('=', StringComparison.Ordinal)
             ? "The gateway id must not be empty nor contain ',', '=' or control characters."
+            // It becomes the certificate's common name, which X.509 limits to 64 characters.
+            : gatewayId.Length > MaxGatewayIdLength ? $"The gateway id must be at most {MaxGatewayIdLength} characters (it is {gatewayId.Length})."
             : null;
+
+    /// <summary>The longest gateway id: it is the common name of the gateway's certificate (ub-common-name, RFC 5280).</summary>
+    public const int MaxGatewayIdLength = 64;
 
     /// <summary>Registers the gateway if it is new and issues a one-time enrolment code for it.</summary>
     public async Task<IssuedEnrolmentCode> IssueCodeAsync(string gatewayId, string? homeId, CancellationToken ct = default)

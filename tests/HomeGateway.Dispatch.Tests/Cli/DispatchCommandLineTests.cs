@@ -98,6 +98,33 @@ public sealed class DispatchCommandLineTests
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
+    [Fact]
+    public async Task A_gateway_id_longer_than_a_certificate_name_allows_is_refused()
+    {
+        using var data = new TempDirectory();
+        var (code, stdout, stderr) = await RunAsync("gateways", "enroll", new string('g', 65), "--home", "home-1", "--data", data.Path);
+
+        Assert.NotEqual(0, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("at most 64 characters (it is 65)", stderr, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("gateways", "enroll", new string('g', 64), "--home", "home-1", "--data", data.Path)).Code);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task Run_with_wrong_settings_lists_every_problem_without_a_stack_trace()
+    {
+        using var data = new TempDirectory();
+        var (code, stdout, stderr) = await RunAsync("run", "--Dispatch:DataDirectory=" + data.Path, "--Dispatch:GrpcUrl=http://127.0.0.1:0", "--Dispatch:HeartbeatSeconds=2");
+
+        Assert.Equal((1, ""), (code, stdout));
+        Assert.StartsWith("homegateway-dispatch: cannot start:", stderr, StringComparison.Ordinal);
+        Assert.Contains("use https://", stderr, StringComparison.Ordinal);
+        Assert.Contains("Dispatch:HeartbeatSeconds must be between 5 and 3600", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
     [Theory]
     [InlineData("users", "add", "bob", "--role", "superuser", "--data", "x")]
     [InlineData("users", "add", "--role", "admin", "--data", "x")]
