@@ -9,7 +9,7 @@ namespace HomeGateway.Gateway.Gpio;
 public sealed record ContactLine(string Id, SensorKind? Kind, GpioInputConfig Gpio)
 {
     /// <summary>What a level means for this contact: the sensor kind's word, or active/inactive when the kind is unknown.</summary>
-    public string Meaning(bool active) => Kind is { } kind ? GpioStates.For(kind, active) : active ? "active" : "inactive";
+    public string Meaning(bool active) => Kind is { } kind ? ContactStates.For(kind, active) : active ? "active" : "inactive";
 
     public PinMode Mode => Gpio.Pull switch
     {

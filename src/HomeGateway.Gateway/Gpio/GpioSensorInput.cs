@@ -12,7 +12,7 @@ namespace HomeGateway.Gateway.Gpio;
 /// <summary>
 /// The home file's GPIO sensors as sensor events: each pin is followed by <see cref="DebouncedContacts"/> (state at
 /// start, debounced edges, a periodic re-read for missed edges) and every report becomes a <see cref="SensorEvent"/>
-/// in the words of the sensor's kind (<see cref="GpioStates"/>). Events go to the pipeline in the order they were decided.
+/// in the words of the sensor's kind (<see cref="ContactStates"/>). Events go to the pipeline in the order they were decided.
 /// </summary>
 public sealed class GpioSensorInput(
     GpioController controller,
@@ -97,6 +97,6 @@ public sealed class GpioSensorInput(
     private void Emit(ContactChange change)
     {
         var kind = change.Line.Kind ?? SensorKind.Unknown;
-        _events.Writer.TryWrite(new SensorEvent(home.HomeId, change.Line.Id, kind, GpioStates.For(kind, change.Active), change.At, $"gpio:{change.Line.Gpio.Pin}"));
+        _events.Writer.TryWrite(new SensorEvent(home.HomeId, change.Line.Id, kind, ContactStates.For(kind, change.Active), change.At, $"gpio:{change.Line.Gpio.Pin}"));
     }
 }

@@ -17,28 +17,18 @@ public sealed class EspHomeProfile : IMqttPayloadProfile
     private const string BinarySensor = "binary_sensor";
     private const string Sensor = "sensor";
 
-    // The state word for ON and for OFF, per kind, as Home Assistant's device classes define "on".
-    private static readonly Dictionary<SensorKind, (string On, string Off)> Binary = new()
-    {
-        [SensorKind.Door] = (SensorStates.Open, SensorStates.Closed),
-        [SensorKind.Motion] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Presence] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Bed] = (SensorStates.Occupied, SensorStates.Empty),
-        [SensorKind.Chair] = (SensorStates.Occupied, SensorStates.Empty),
-        [SensorKind.Fall] = (SensorStates.Fall, SensorStates.Clear),
-        [SensorKind.HelpButton] = (SensorStates.Pressed, SensorStates.Released),
-        [SensorKind.Smoke] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.WaterLeak] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Gas] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.CarbonMonoxide] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Tamper] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Power] = (SensorStates.MainsRestored, SensorStates.MainsLost),
-    };
+    // The two-state kinds. ON means what Home Assistant's device class of the kind means by "on": the kind's active
+    // word (ContactStates), except power, whose "on" is power present.
+    private static readonly HashSet<SensorKind> Binary =
+    [
+        SensorKind.Door, SensorKind.Motion, SensorKind.Presence, SensorKind.Bed, SensorKind.Chair, SensorKind.Fall, SensorKind.HelpButton,
+        SensorKind.Smoke, SensorKind.WaterLeak, SensorKind.Gas, SensorKind.CarbonMonoxide, SensorKind.Tamper, SensorKind.Power,
+    ];
 
     public string Name => MqttProfiles.EspHome;
 
     /// <summary>The kinds this profile reads.</summary>
-    public static IReadOnlyCollection<SensorKind> Kinds { get; } = [.. Binary.Keys, SensorKind.Temperature];
+    public static IReadOnlyCollection<SensorKind> Kinds { get; } = [.. Binary, SensorKind.Temperature];
 
     public MqttSensorProblem? FindProblem(SensorConfig sensor)
     {
@@ -81,15 +71,15 @@ public sealed class EspHomeProfile : IMqttPayloadProfile
                 : PayloadReading.Rejected($"payload '{JsonPayload.Shorten(text)}' is not a number");
         }
 
-        if (!Binary.TryGetValue(sensor.Kind, out var words))
+        if (!Binary.Contains(sensor.Kind))
         {
             return PayloadReading.Rejected($"kind '{SensorKindNames.ToName(sensor.Kind)}' cannot be read from ESPHome");
         }
 
         return text switch
         {
-            "ON" => new PayloadReading([new StateReading(sensor.Kind, words.On)], null, null),
-            "OFF" => new PayloadReading([new StateReading(sensor.Kind, words.Off)], null, null),
+            "ON" => new PayloadReading([new StateReading(sensor.Kind, Word(sensor.Kind, on: true))], null, null),
+            "OFF" => new PayloadReading([new StateReading(sensor.Kind, Word(sensor.Kind, on: false))], null, null),
             _ => PayloadReading.Rejected($"payload '{JsonPayload.Shorten(text)}' is not ON or OFF"),
         };
     }
@@ -106,6 +96,7 @@ public sealed class EspHomeProfile : IMqttPayloadProfile
 
         return (string.Join('/', levels[..^3]), levels[^3]);
     }
+    private static string Word(SensorKind kind, bool on) => ContactStates.For(kind, active: on != (kind == SensorKind.Power));
 }
 
 /// <summary>Plain-text payloads (ESPHome states, availability words): strict UTF-8, short, trimmed.</summary>
@@ -134,4 +125,5 @@ internal static class PlainText
 
         return text.Length == 0 ? "payload is empty" : null;
     }
+
 }

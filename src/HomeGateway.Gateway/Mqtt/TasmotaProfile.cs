@@ -18,27 +18,18 @@ namespace HomeGateway.Gateway.Mqtt;
 public sealed class TasmotaProfile : IMqttPayloadProfile
 {
     private const string Telemetry = "SENSOR";
-
-    private static readonly Dictionary<SensorKind, (string On, string Off)> Binary = new()
-    {
-        [SensorKind.Door] = (SensorStates.Closed, SensorStates.Open),
-        [SensorKind.Motion] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Presence] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Bed] = (SensorStates.Occupied, SensorStates.Empty),
-        [SensorKind.Chair] = (SensorStates.Occupied, SensorStates.Empty),
-        [SensorKind.HelpButton] = (SensorStates.Pressed, SensorStates.Released),
-        [SensorKind.Smoke] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.WaterLeak] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Gas] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.CarbonMonoxide] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Tamper] = (SensorStates.Detected, SensorStates.Clear),
-        [SensorKind.Power] = (SensorStates.MainsRestored, SensorStates.MainsLost),
-    };
+    // The two-state kinds. ON is a closed circuit: the kind's active word (ContactStates), except for a door (a reed
+    // closed by its magnet: closed) and power (a mains relay pulled in: power present).
+    private static readonly HashSet<SensorKind> Binary =
+    [
+        SensorKind.Door, SensorKind.Motion, SensorKind.Presence, SensorKind.Bed, SensorKind.Chair, SensorKind.HelpButton,
+        SensorKind.Smoke, SensorKind.WaterLeak, SensorKind.Gas, SensorKind.CarbonMonoxide, SensorKind.Tamper, SensorKind.Power,
+    ];
 
     public string Name => MqttProfiles.Tasmota;
 
     /// <summary>The kinds this profile reads.</summary>
-    public static IReadOnlyCollection<SensorKind> Kinds { get; } = [.. Binary.Keys, SensorKind.Temperature];
+    public static IReadOnlyCollection<SensorKind> Kinds { get; } = [.. Binary, SensorKind.Temperature];
 
     public MqttSensorProblem? FindProblem(SensorConfig sensor)
     {
@@ -130,7 +121,7 @@ public sealed class TasmotaProfile : IMqttPayloadProfile
 
     private static PayloadReading ReadSwitch(SensorKind kind, string key, JsonElement value)
     {
-        if (!Binary.TryGetValue(kind, out var words))
+        if (!Binary.Contains(kind))
         {
             return PayloadReading.Rejected($"kind '{SensorKindNames.ToName(kind)}' cannot be read from Tasmota");
         }
@@ -154,6 +145,8 @@ public sealed class TasmotaProfile : IMqttPayloadProfile
             return PayloadReading.Rejected($"'{key}' must be ON or OFF, got {shown}");
         }
 
-        return new PayloadReading([new StateReading(kind, isOn ? words.On : words.Off)], null, null);
+        return new PayloadReading([new StateReading(kind, Word(kind, isOn))], null, null);
     }
+
+    private static string Word(SensorKind kind, bool on) => ContactStates.For(kind, active: on != (kind is SensorKind.Door or SensorKind.Power));
 }

@@ -220,7 +220,7 @@ public sealed class GpioSensorInputTests : IAsyncLifetime
     [InlineData(SensorKind.Bed, "occupied", "empty")]
     [InlineData(SensorKind.Smoke, "detected", "clear")]
     public void Each_kind_names_its_active_and_inactive_state(SensorKind kind, string active, string inactive) =>
-        Assert.Equal((active, inactive), (GpioStates.For(kind, true), GpioStates.For(kind, false)));
+        Assert.Equal((active, inactive), (ContactStates.For(kind, true), ContactStates.For(kind, false)));
 
     private const int PowerPin = 4;
 }

@@ -1,12 +1,11 @@
-using HomeGateway.Core.Events;
-
-namespace HomeGateway.Gateway.Gpio;
+namespace HomeGateway.Core.Events;
 
 /// <summary>
-/// What an active or inactive contact means for each sensor kind. "Active" is after active-low inversion:
-/// the door is open, the button is pressed, the mat is occupied, the UPS says mains power is lost.
+/// What an active or inactive two-state input means for each sensor kind: a GPIO contact after active-low
+/// inversion, an ESPHome or Tasmota ON/OFF. Active is the door open, the button pressed, the mat occupied,
+/// the UPS saying mains power is lost, anything else detected.
 /// </summary>
-public static class GpioStates
+public static class ContactStates
 {
     public static string For(SensorKind kind, bool active) => kind switch
     {
@@ -15,7 +14,6 @@ public static class GpioStates
         SensorKind.Bed or SensorKind.Chair => active ? SensorStates.Occupied : SensorStates.Empty,
         SensorKind.Fall => active ? SensorStates.Fall : SensorStates.Clear,
         SensorKind.Power => active ? SensorStates.MainsLost : SensorStates.MainsRestored,
-        SensorKind.Gas or SensorKind.CarbonMonoxide => active ? SensorStates.Detected : SensorStates.Clear,
         _ => active ? SensorStates.Detected : SensorStates.Clear,
     };
 }
