@@ -47,16 +47,10 @@ public sealed class AcknowledgementInProcessTests : IAsyncLifetime
     {
         var dispatchData = Path.Combine(work, "dispatch");
         Directory.CreateDirectory(GatewayData);
-        dispatch = await DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = dispatchData,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "https://127.0.0.1:0",
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        dispatch = await InProcessDispatch.StartAsync(dispatchData);
 
-        apiToken = await DispatchCliAsync("tokens", "add", "e2e", "--data", dispatchData);
-        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
-        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, GatewayData, CancellationToken.None);
+        apiToken = await InProcessDispatch.CliAsync("tokens", "add", "e2e", "--data", dispatchData);
+        await InProcessDispatch.EnrolAsync(dispatch, dispatchData, GatewayData);
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Pins, 27, high: true);
         gateway = await StartGatewayAsync();
@@ -203,14 +197,5 @@ public sealed class AcknowledgementInProcessTests : IAsyncLifetime
         {
             await Task.Delay(20, ct);
         }
-    }
-
-    private static async Task<string> DispatchCliAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await DispatchCommandLine.InvokeAsync(args, stdout, stderr);
-        Assert.True(exit == 0, stderr.ToString());
-        return stdout.ToString().Trim();
     }
 }

@@ -49,17 +49,11 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         dispatchData = Path.Combine(work, "dispatch");
         var gatewayData = Path.Combine(work, "gateway");
         Directory.CreateDirectory(gatewayData);
-        dispatch = await DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = dispatchData,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "https://127.0.0.1:0",
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        dispatch = await InProcessDispatch.StartAsync(dispatchData);
 
-        apiToken = await DispatchCliAsync("tokens", "add", "e2e", "--data", dispatchData);
+        apiToken = await InProcessDispatch.CliAsync("tokens", "add", "e2e", "--data", dispatchData);
         // Enrolled as a technician does it: a one-time code from dispatch, then the gateway's enrolment over TLS.
-        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
-        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
+        await InProcessDispatch.EnrolAsync(dispatch, dispatchData, gatewayData);
         mqttPassword = new MqttCredentialStore(Path.Combine(gatewayData, "mqtt-users")).AddUser("simulator");
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Path.Combine(work, "pins"), 27, high: true);
@@ -154,14 +148,14 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         var uplink = gateway!.Services.GetRequiredService<HomeGateway.Gateway.Uplink.DispatchUplink>();
         await WaitForAsync(() => uplink.State == HomeGateway.Gateway.Uplink.UplinkState.Connected, "the uplink to connect");
 
-        await DispatchCliAsync("gateways", "revoke", "kotka-0042", "--data", dispatchData);
+        await InProcessDispatch.CliAsync("gateways", "revoke", "kotka-0042", "--data", dispatchData);
 
         await WaitForAsync(() => gatewayLog.Any(l => l.Contains("Dispatch refused this gateway's credential", StringComparison.Ordinal)
             && l.Contains("revoked", StringComparison.Ordinal)), "the gateway to log the revocation");
         Assert.NotEqual(HomeGateway.Gateway.Uplink.UplinkState.Connected, uplink.State);
 
         // The technician enrols it again; the running service picks the new certificate up by itself.
-        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData);
+        var code = await InProcessDispatch.CliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData);
         await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch!.GrpcUri, code, Path.Combine(work, "gateway"), CancellationToken.None);
         await WaitForAsync(() => uplink.State == HomeGateway.Gateway.Uplink.UplinkState.Connected, "the uplink to reconnect with the new certificate");
     }
@@ -221,14 +215,6 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         }
     }
 
-    private static async Task<string> DispatchCliAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await DispatchCommandLine.InvokeAsync(args, stdout, stderr);
-        Assert.True(exit == 0, stderr.ToString());
-        return stdout.ToString().Trim();
-    }
 
     private static int FreePort()
     {

@@ -82,14 +82,8 @@ public sealed class TelemetryGapInProcessTests : IAsyncLifetime
         }
 
         var dispatchData = Path.Combine(work, "dispatch");
-        dispatch = await DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = dispatchData,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "https://127.0.0.1:0",
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
-        var code = await DispatchCliAsync("gateways", "enroll", "kotka-0042", "--home", "kotka-0042", "--data", dispatchData);
-        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
+        dispatch = await InProcessDispatch.StartAsync(dispatchData);
+        await InProcessDispatch.EnrolAsync(dispatch, dispatchData, gatewayData);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -130,14 +124,5 @@ public sealed class TelemetryGapInProcessTests : IAsyncLifetime
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<string> DispatchCliAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await DispatchCommandLine.InvokeAsync(args, stdout, stderr);
-        Assert.True(exit == 0, stderr.ToString());
-        return stdout.ToString().Trim();
     }
 }

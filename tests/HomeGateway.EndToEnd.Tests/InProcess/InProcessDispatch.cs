@@ -1,0 +1,37 @@
+using HomeGateway.Dispatch.Cli;
+using HomeGateway.Dispatch.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HomeGateway.EndToEnd.Tests.InProcess;
+
+/// <summary>Dispatch in the test's own process, set up the way an operator and a technician would: its CLI, then enrolment.</summary>
+internal static class InProcessDispatch
+{
+    /// <summary>Dispatch on loopback ports the OS chooses (the gateway endpoint over TLS), quiet below warnings.</summary>
+    public static Task<RunningDispatch> StartAsync(string dataDirectory) =>
+        DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = dataDirectory,
+            WebUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
+        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+
+    /// <summary>Runs <c>homegateway-dispatch</c> with <paramref name="args"/>; returns what it printed on stdout (a secret or a code).</summary>
+    public static async Task<string> CliAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await DispatchCommandLine.InvokeAsync(args, stdout, stderr);
+        Assert.True(exit == 0, stderr.ToString());
+        return stdout.ToString().Trim();
+    }
+
+    /// <summary>Enrols the gateway as a technician does: a one-time code from dispatch's CLI, then the gateway's enrolment over TLS.</summary>
+    public static async Task EnrolAsync(RunningDispatch dispatch, string dispatchData, string gatewayData, string? homeId = "kotka-0042")
+    {
+        var code = homeId is null
+            ? await CliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData)
+            : await CliAsync("gateways", "enroll", "kotka-0042", "--home", homeId, "--data", dispatchData);
+        await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
+    }
+}
