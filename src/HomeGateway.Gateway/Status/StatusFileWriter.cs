@@ -140,20 +140,8 @@ public sealed class StatusFileWriter(
         try
         {
             var bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(Snapshot(), StatusJsonContext.Default.GatewayStatus);
-            var temporary = path + ".tmp";
-            var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
-            var streamOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                streamOptions.UnixCreateMode = mode;
-            }
-
-            using (var stream = new FileStream(temporary, streamOptions))
-            {
-                stream.Write(bytes);
-            }
-
-            File.Move(temporary, path, overwrite: true);
+            // In RAM under systemd, and rewritten every few seconds: no fsync.
+            AtomicFile.Write(path, bytes, AtomicFile.GroupReadable, durable: false);
             if (_failing)
             {
                 _failing = false;

@@ -53,16 +53,7 @@ public sealed class AcknowledgementInbox
         }
 
         var through = Math.Max(AppliedAckSeq, acknowledgements.Max(a => a.AckSeq));
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new StreamWriter(file))
-        {
-            writer.Write(through.ToString(CultureInfo.InvariantCulture));
-            writer.Flush();
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, through.ToString(CultureInfo.InvariantCulture), AtomicFile.Public, durable: true);
         Interlocked.Exchange(ref applied, through);
         foreach (var acknowledgement in acknowledgements)
         {

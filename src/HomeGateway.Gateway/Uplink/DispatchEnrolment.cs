@@ -171,34 +171,8 @@ public static class DispatchEnrolment
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
-    private static void WriteFile(string path, string pem, bool secret)
-    {
-        var mode = secret
-            ? UnixFileMode.UserRead | UnixFileMode.UserWrite
-            : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = mode;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(pem);
-            writer.Write('\n');
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(temporary, mode);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void WriteFile(string path, string pem, bool secret) =>
+        AtomicFile.Write(path, pem + "\n", secret ? AtomicFile.Private : AtomicFile.Public, durable: true);
 
     private sealed record EnrolmentAnswer(string GatewayId, string HomeId, string Certificate, string CaCertificate);
 }
