@@ -69,7 +69,13 @@ public sealed class HomeAssistantBridgeTests : IAsyncLifetime
         };
         await ha.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials("homeassistant", password).WithClientId("ha").Build(), timeout.Token);
 
-        // Connected after the gateway published: discovery arrives as retained messages.
+        // Subscribed after the gateway published (the broker holds the four configs): discovery arrives as retained messages.
+        var broker = host.Services.GetRequiredService<EmbeddedMqttBroker>();
+        while ((await broker.Server!.GetRetainedMessagesAsync()).Count(m => m.Topic.EndsWith("/config", StringComparison.Ordinal)) < 4)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+
         await ha.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("homeassistant/#").WithTopicFilter("homegateway/ha-home/gateway/#").Build(), timeout.Token);
         var configs = await WaitFor(received, m => m.Topic.EndsWith("/config", StringComparison.Ordinal), 4, timeout.Token);
         Assert.Equal(
