@@ -158,6 +158,30 @@ public sealed class DispatchServer : IAsyncDisposable
     public Task<UplinkStream> ConnectAsync(X509Certificate2? certificate) =>
         Task.FromResult(new UplinkStream(UplinkClient(certificate).Connect(cancellationToken: new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token)));
 
+    /// <summary>
+    /// A client of the integration gRPC API over TLS that trusts only this dispatch's CA, sending
+    /// <paramref name="apiToken"/> as <c>authorization: Bearer</c> on every call (none when null).
+    /// </summary>
+    public HomeGateway.Contracts.DispatchApiV1.DispatchApi.DispatchApiClient ApiClient(string? apiToken, Uri? address = null)
+    {
+        var credentials = ChannelCredentials.SecureSsl;
+        if (apiToken is not null)
+        {
+            credentials = ChannelCredentials.Create(credentials, CallCredentials.FromInterceptor((_, metadata) =>
+            {
+                metadata.Add("authorization", "Bearer " + apiToken);
+                return Task.CompletedTask;
+            }));
+        }
+
+        var channel = Own(GrpcChannel.ForAddress(address ?? Running.ApiUri!, new GrpcChannelOptions
+        {
+            HttpHandler = Handler(null),
+            Credentials = credentials,
+        }));
+        return new HomeGateway.Contracts.DispatchApiV1.DispatchApi.DispatchApiClient(channel);
+    }
+
     public HttpClient WebClient(System.Net.CookieContainer? cookies = null) =>
         new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = cookies is not null, CookieContainer = cookies ?? new() })
         {
@@ -183,7 +207,11 @@ public sealed class DispatchServer : IAsyncDisposable
             DataDirectory = data.Path,
             WebUrl = "http://127.0.0.1:0",
             GrpcUrl = "https://127.0.0.1:0",
+            ApiUrl = "https://127.0.0.1:0",
         }, configure);
+
+    /// <summary>A TLS handler that trusts only this dispatch's CA and presents <paramref name="clientCertificate"/>.</summary>
+    public SocketsHttpHandler GatewayHandler(X509Certificate2 clientCertificate) => Own(Handler(clientCertificate));
 
     private SocketsHttpHandler Handler(X509Certificate2? clientCertificate)
     {

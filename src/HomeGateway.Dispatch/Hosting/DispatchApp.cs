@@ -4,6 +4,7 @@ using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.DispatcherConsole;
 using HomeGateway.Dispatch.Ingest;
+using HomeGateway.Dispatch.IntegrationApi;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
 using HomeGateway.Dispatch.Supervision;
@@ -56,7 +57,7 @@ public static class DispatchApp
             await app.Services.GetRequiredService<IDispatchStore>().MigrateAsync(ct);
             await app.StartAsync(ct);
             var endpoints = app.Services.GetRequiredService<DispatchEndpoints>();
-            return new RunningDispatch(app, endpoints.WebUri, endpoints.GrpcUri);
+            return new RunningDispatch(app, endpoints.WebUri, endpoints.GrpcUri, endpoints.ApiUri);
         }
         catch
         {
@@ -75,6 +76,7 @@ public static class DispatchApp
             ["Dispatch:DataDirectory"] = options.DataDirectory,
             ["Dispatch:WebUrl"] = options.WebUrl,
             ["Dispatch:GrpcUrl"] = options.GrpcUrl,
+            ["Dispatch:ApiUrl"] = options.ApiUrl,
             ["Dispatch:HeartbeatSeconds"] = options.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dispatch:Supervision:ReportingSeconds"] =
                 options.Supervision.ReportingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -123,7 +125,9 @@ public static class DispatchApp
 
         services.AddAuthentication(SessionScheme)
             .AddPolicyScheme(SessionScheme, "API token or console session", policy =>
-                policy.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count > 0
+                // gRPC clients (the integration API) never have a console session: without a token they get
+                // UNAUTHENTICATED, not a redirect to the login page.
+                policy.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count > 0 || IsGrpc(http.Request)
                     ? ApiTokenAuthentication.SchemeName
                     : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null)
@@ -141,7 +145,9 @@ public static class DispatchApp
             });
         services.AddAuthorizationBuilder()
             // Nothing answers without authentication unless its endpoint says AllowAnonymous.
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(DispatchApiService.Policy, policy => policy
+                .AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireRole(ApiTokenAuthentication.Role));
         services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "hgd_antiforgery";
@@ -161,18 +167,26 @@ public static class DispatchApp
             DispatchLog.Listening(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"),
                 Origin(endpoints.WebUri), Origin(endpoints.GrpcUri));
             // One line on stdout for a parent process that started us on port 0.
-            System.Console.Out.WriteLine($"Dispatch listening: web={Origin(endpoints.WebUri)} grpc={Origin(endpoints.GrpcUri)}");
+            System.Console.Out.WriteLine($"Dispatch listening: web={Origin(endpoints.WebUri)} grpc={Origin(endpoints.GrpcUri)}"
+                + (endpoints.ApiUri is { } api ? $" api={Origin(api)}" : ""));
             System.Console.Out.Flush();
         });
 
         var listeners = app.Services.GetRequiredService<DispatchEndpoints>();
         app.Use(async (http, next) =>
         {
-            // The gateway endpoint serves gateways only (the uplink and enrolment), the web endpoint everything else.
-            var isGrpc = http.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
+            // The gateway endpoint serves gateways only (the uplink and enrolment), the API endpoint the integration
+            // API only, the web endpoint everything else.
+            var isGrpc = IsGrpc(http.Request);
+            var isIntegrationApi = isGrpc && http.Request.Path.StartsWithSegments(DispatchApiService.PathPrefix, StringComparison.Ordinal);
             var isEnrolment = http.Request.Path.Equals(EnrolmentEndpoints.Path, StringComparison.Ordinal);
-            var onGatewayEndpoint = listeners.IsGatewayEndpoint(http.Connection.LocalPort);
-            if (onGatewayEndpoint ? !(isGrpc || isEnrolment) : (isGrpc || isEnrolment))
+            var allowed = listeners.EndpointOf(http.Connection.LocalPort) switch
+            {
+                DispatchEndpoint.Gateway => (isGrpc && !isIntegrationApi) || isEnrolment,
+                DispatchEndpoint.Api => isIntegrationApi,
+                _ => !(isGrpc || isEnrolment),
+            };
+            if (!allowed)
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
                 return;
@@ -191,6 +205,7 @@ public static class DispatchApp
         // Gateways authenticate inside the call with their certificate (it maps to a gateway, not to a web user),
         // and enrolment with its one-time token.
         app.MapGrpcService<GatewayUplinkService>().AllowAnonymous();
+        app.MapGrpcService<DispatchApiService>().RequireAuthorization(DispatchApiService.Policy);
         app.MapEnrolment();
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapAlertApi();
@@ -199,6 +214,9 @@ public static class DispatchApp
     }
 
     private static string Origin(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
+
+    private static bool IsGrpc(HttpRequest request) =>
+        request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
 
     private static Task ApiGetsStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
     {
@@ -220,10 +238,14 @@ internal sealed class DispatchEndpoints
 {
     private ListenOptions? web;
     private ListenOptions? grpc;
+    private ListenOptions? api;
 
     public Uri WebUri => Bound(web, "web", Uri.UriSchemeHttp);
 
     public Uri GrpcUri => Bound(grpc, "gRPC", Uri.UriSchemeHttps);
+
+    /// <summary>The integration API's address, or null when it is not served.</summary>
+    public Uri? ApiUri => api is null ? null : Bound(api, "API", Uri.UriSchemeHttps);
 
     public void Listen(KestrelServerOptions kestrel, DispatchOptions options, DispatchAuthority authority, ILogger logger)
     {
@@ -247,10 +269,22 @@ internal sealed class DispatchEndpoints
             ClientCertificateValidation = (_, _, _) => true,
             SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
         }));
+        if (options.ApiUrl.Length > 0)
+        {
+            // Integrations authenticate with an API token per call; TLS with the same certificate (trust dispatch's CA).
+            api = ListenOn(kestrel, options.ApiUrl, Uri.UriSchemeHttps, HttpProtocols.Http2, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+            }));
+        }
     }
 
-    /// <summary>True when <paramref name="localPort"/> is the gateway endpoint's port.</summary>
-    public bool IsGatewayEndpoint(int localPort) => grpc?.IPEndPoint?.Port == localPort;
+    /// <summary>Which endpoint a connection came in on, by its local port.</summary>
+    public DispatchEndpoint EndpointOf(int localPort) =>
+        grpc?.IPEndPoint?.Port == localPort ? DispatchEndpoint.Gateway
+        : api?.IPEndPoint?.Port == localPort ? DispatchEndpoint.Api
+        : DispatchEndpoint.Web;
 
     /// <summary>The names in the gateway endpoint's certificate: <see cref="DispatchOptions.PublicNames"/>, else the listen address.</summary>
     internal static IReadOnlyCollection<string> ServerNames(DispatchOptions options)
@@ -292,8 +326,21 @@ internal sealed class DispatchEndpoints
     }
 }
 
+/// <summary>The three listeners.</summary>
+internal enum DispatchEndpoint
+{
+    /// <summary>The console and the JSON API (plain http on loopback).</summary>
+    Web,
+
+    /// <summary>Gateways: the mutual-TLS uplink and enrolment.</summary>
+    Gateway,
+
+    /// <summary>The integration gRPC API (<c>DispatchApi</c>), when configured.</summary>
+    Api,
+}
+
 /// <summary>A started dispatch server. Dispose to stop it.</summary>
-public sealed class RunningDispatch(WebApplication app, Uri webUri, Uri grpcUri) : IAsyncDisposable
+public sealed class RunningDispatch(WebApplication app, Uri webUri, Uri grpcUri, Uri? apiUri = null) : IAsyncDisposable
 {
     public WebApplication App => app;
 
@@ -304,6 +351,9 @@ public sealed class RunningDispatch(WebApplication app, Uri webUri, Uri grpcUri)
 
     /// <summary>The gateway endpoint (https: the mutual-TLS uplink and enrolment).</summary>
     public Uri GrpcUri => grpcUri;
+
+    /// <summary>The integration gRPC API (https), or null when <c>Dispatch:ApiUrl</c> is empty.</summary>
+    public Uri? ApiUri => apiUri;
 
     public async ValueTask DisposeAsync()
     {

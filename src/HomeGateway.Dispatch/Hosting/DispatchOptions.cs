@@ -26,6 +26,13 @@ public sealed class DispatchOptions
     /// </summary>
     public List<string> PublicNames { get; set; } = [];
 
+    /// <summary>
+    /// The gRPC API for integrations (<c>DispatchApi</c>): always https, with the same server certificate as
+    /// <see cref="GrpcUrl"/>, and an API token on every call. Empty: not served (an operator turns it on for the
+    /// integrations that need it).
+    /// </summary>
+    public string ApiUrl { get; set; } = "";
+
     /// <summary>How often a gateway should send a heartbeat when it has nothing else to send.</summary>
     public int HeartbeatSeconds { get; set; } = 20;
 
@@ -62,6 +69,10 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
 
         CheckEndpoint("Dispatch:WebUrl", options.WebUrl, Uri.UriSchemeHttp, problems);
         CheckEndpoint("Dispatch:GrpcUrl", options.GrpcUrl, Uri.UriSchemeHttps, problems);
+        if (options.ApiUrl.Length > 0)
+        {
+            CheckEndpoint("Dispatch:ApiUrl", options.ApiUrl, Uri.UriSchemeHttps, problems);
+        }
         if (options.PublicNames.Count == 0 && ListenAddress.TryParse(options.GrpcUrl, Uri.UriSchemeHttps, out var grpc, out _)
             && (grpc.Address.Equals(IPAddress.Any) || grpc.Address.Equals(IPAddress.IPv6Any)))
         {
@@ -131,7 +142,7 @@ internal sealed record ListenAddress(IPAddress Address, int Port, string Host)
         if (uri.Scheme != scheme)
         {
             problem = scheme == Uri.UriSchemeHttps
-                ? $"'{url}': the gateway endpoint is always TLS: use https://."
+                ? $"'{url}': the gateway and API endpoints are always TLS: use https://."
                 : $"'{url}': the console and API listen on plain http:// on loopback (put a TLS proxy in front).";
             return false;
         }

@@ -23,6 +23,32 @@ public sealed class DispatchOptionsTests
         Assert.Contains(refused.Failures, f => f.Contains(reason, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("http://127.0.0.1:0", "always TLS")]
+    [InlineData("https://api.example:8082", "IP address or localhost")]
+    public async Task An_unusable_integration_api_endpoint_is_refused_at_start(string apiUrl, string reason)
+    {
+        using var data = new TempDirectory();
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = data.Path, WebUrl = "http://127.0.0.1:0", GrpcUrl = "https://127.0.0.1:0", ApiUrl = apiUrl,
+        }));
+
+        Assert.Contains(refused.Failures, f => f.StartsWith("Dispatch:ApiUrl", StringComparison.Ordinal) && f.Contains(reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_integration_api_is_not_served_unless_configured()
+    {
+        using var data = new TempDirectory();
+        await using var running = await DispatchApp.StartAsync(
+            new DispatchOptions { DataDirectory = data.Path, WebUrl = "http://127.0.0.1:0", GrpcUrl = "https://127.0.0.1:0" });
+
+        Assert.Null(running.ApiUri);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
     [Fact]
     public async Task A_data_directory_is_required()
     {

@@ -1,0 +1,208 @@
+using System.Security.Claims;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using HomeGateway.Contracts.DispatchApiV1;
+using HomeGateway.Dispatch.Acknowledgements;
+using HomeGateway.Dispatch.LiveFeed;
+using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.Logging;
+using V1 = HomeGateway.Contracts.V1;
+
+namespace HomeGateway.Dispatch.IntegrationApi;
+
+/// <summary>
+/// The gRPC API for integrations (<c>dispatch_api.proto</c>): the queue, its live changes, acknowledging. Callers are
+/// API tokens (role <c>integration</c>, checked by the endpoint's policy); the token's name is the actor in the audit
+/// trail, so a care organisation can tell which system read or changed a client's alert.
+/// </summary>
+internal sealed class DispatchApiService(
+    IDispatchStore store,
+    IAlertFeed feed,
+    AlertAcknowledgements acknowledgements,
+    ILogger<DispatchApiService> logger) : DispatchApi.DispatchApiBase
+{
+    /// <summary>The authorization policy: an API token.</summary>
+    public const string Policy = "IntegrationApi";
+
+    /// <summary>The gRPC path prefix of this service (what the API endpoint serves).</summary>
+    public const string PathPrefix = "/homegateway.api.v1.DispatchApi";
+
+    public const string ListedAction = "api_alerts_listed";
+    public const string WatchedAction = "api_alerts_watched";
+
+    public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
+    {
+        var actor = Actor(context);
+        var rows = await store.ListAlertsAsync(Filter(request.Status), context.CancellationToken);
+        await store.RecordAuditAsync(actor, ListedAction, null, $"{rows.Count} alerts", context.CancellationToken);
+        var response = new ListAlertsResponse();
+        response.Alerts.AddRange(rows.Select(ToWire));
+        return response;
+    }
+
+    public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertChange> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var actor = Actor(context);
+        // Subscribe before reading the snapshot: a change committed in between shows in both, never in neither.
+        using var subscription = feed.Subscribe();
+        var rows = await store.ListAlertsAsync(null, ct);
+        await store.RecordAuditAsync(actor, WatchedAction, null, $"snapshot of {rows.Count} alerts", ct);
+        IntegrationApiLog.WatchStarted(logger, actor, rows.Count);
+        foreach (var row in rows)
+        {
+            await responseStream.WriteAsync(new AlertChange { Snapshot = ToWire(row) }, ct);
+        }
+
+        await responseStream.WriteAsync(new AlertChange { SnapshotComplete = new SnapshotComplete { Alerts = (uint)rows.Count } }, ct);
+        try
+        {
+            await foreach (var change in subscription.Reader.ReadAllAsync(ct))
+            {
+                if (ToWire(change) is { } wire)
+                {
+                    await responseStream.WriteAsync(wire, ct);
+                }
+            }
+        }
+        catch (SubscriberTooSlowException)
+        {
+            IntegrationApiLog.WatcherTooSlow(logger, actor);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                "This watcher fell too far behind the queue's changes and was dropped; call WatchAlerts again for a fresh snapshot."));
+        }
+
+        if (!ct.IsCancellationRequested)
+        {
+            // The feed ended without this caller leaving (dispatch is stopping, or its live feed restarted).
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                "Dispatch's live feed ended; call WatchAlerts again for a fresh snapshot."));
+        }
+    }
+
+    public override async Task<AcknowledgeResponse> Acknowledge(AcknowledgeRequest request, ServerCallContext context)
+    {
+        RequireAlertId(request.AlertId);
+        var outcome = await acknowledgements.AcknowledgeAsync(User(context),
+            request.GatewayId.Length == 0 ? null : request.GatewayId, request.AlertId, context.CancellationToken);
+        return outcome.Result switch
+        {
+            AcknowledgeResult.Acknowledged or AcknowledgeResult.AlreadyAcknowledged => new AcknowledgeResponse
+            {
+                Acknowledged = outcome.Result == AcknowledgeResult.Acknowledged,
+                Acknowledgement = ToWire(outcome.Acknowledgement!),
+            },
+            _ => throw NotFoundOrAmbiguous(outcome.Result, request.AlertId, request.GatewayId, outcome.Gateways),
+        };
+    }
+
+    internal static RpcException NotFoundOrAmbiguous(AcknowledgeResult result, string alertId, string gatewayId, IReadOnlyList<string> gateways) =>
+        result == AcknowledgeResult.Ambiguous
+            ? new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"Several gateways have an alert '{alertId}' ({string.Join(", ", gateways)}): set gateway_id."))
+            : new RpcException(new Status(StatusCode.NotFound,
+                $"No alert '{alertId}'{(gatewayId.Length == 0 ? "" : $" from gateway '{gatewayId}'")}."));
+
+    internal static void RequireAlertId(string alertId)
+    {
+        if (alertId.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "alert_id is required."));
+        }
+    }
+
+    private static ClaimsPrincipal User(ServerCallContext context) => context.GetHttpContext().User;
+
+    private static string Actor(ServerCallContext context) =>
+        User(context).Identity?.Name ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "An API token is required."));
+
+    private static AlertStatus? Filter(AlertStatusFilter filter) => filter switch
+    {
+        AlertStatusFilter.Open => AlertStatus.Open,
+        AlertStatusFilter.Cleared => AlertStatus.Cleared,
+        AlertStatusFilter.Unspecified => null,
+        _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"Unknown status filter {(int)filter}.")),
+    };
+
+    internal static Alert ToWire(QueuedAlert row)
+    {
+        var alert = new Alert
+        {
+            AlertId = row.AlertId,
+            GatewayId = row.GatewayId,
+            HomeId = row.HomeId,
+            Type = (V1.AlertType)(int)row.Type,
+            Priority = (V1.AlertPriority)(int)row.Priority,
+            State = row.Status == AlertStatus.Cleared ? AlertState.Cleared : AlertState.Open,
+            SensorId = row.SensorId,
+            Summary = row.Summary,
+            Count = (uint)row.Count,
+            RaisedAt = Timestamp.FromDateTimeOffset(row.RaisedAt),
+            EvidenceAt = Timestamp.FromDateTimeOffset(row.EvidenceAt),
+            FirstReceivedAt = Timestamp.FromDateTimeOffset(row.FirstReceivedAt),
+            LastEventAt = Timestamp.FromDateTimeOffset(row.LastEventAt),
+            Origin = row.Origin == Store.AlertOrigin.Dispatch ? Contracts.DispatchApiV1.AlertOrigin.Dispatch : Contracts.DispatchApiV1.AlertOrigin.Gateway,
+        };
+        if (row.AcknowledgedAt is { } at)
+        {
+            alert.Acknowledgement = new Acknowledgement
+            {
+                AlertId = row.AlertId,
+                GatewayId = row.GatewayId,
+                HomeId = row.HomeId,
+                AcknowledgedBy = row.AcknowledgedBy ?? "",
+                AcknowledgedAt = Timestamp.FromDateTimeOffset(at),
+                RaisedAt = alert.RaisedAt,
+                TimeToAcknowledgeSeconds = Web.QueuedAlertJson.Seconds(at - row.RaisedAt),
+            };
+        }
+
+        return alert;
+    }
+
+    internal static Acknowledgement ToWire(AlertAcknowledgement ack) => new()
+    {
+        AlertId = ack.AlertId,
+        GatewayId = ack.GatewayId,
+        HomeId = ack.HomeId,
+        AcknowledgedBy = ack.AcknowledgedBy,
+        AcknowledgedAt = Timestamp.FromDateTimeOffset(ack.AcknowledgedAt),
+        RaisedAt = Timestamp.FromDateTimeOffset(ack.RaisedAt),
+        TimeToAcknowledgeSeconds = Web.QueuedAlertJson.Seconds(ack.TimeToAcknowledge),
+    };
+
+    /// <summary>A queue change as the watch stream sends it; null for a change this version does not announce.</summary>
+    internal static AlertChange? ToWire(QueueChange change) => change switch
+    {
+        StoredAlertStep step => new AlertChange
+        {
+            Step = new AlertStep
+            {
+                AlertId = step.Alert.AlertId,
+                GatewayId = step.GatewayId,
+                HomeId = step.Alert.HomeId,
+                Seq = (ulong)step.Seq,
+                Kind = (V1.AlertEventKind)(int)step.Alert.Kind,
+                Type = (V1.AlertType)(int)step.Alert.Type,
+                Priority = (V1.AlertPriority)(int)step.Alert.Priority,
+                SensorId = step.Alert.SensorId,
+                Summary = step.Alert.Summary,
+                Count = (uint)step.Alert.Count,
+                At = Timestamp.FromDateTimeOffset(step.Alert.At),
+                EvidenceAt = Timestamp.FromDateTimeOffset(step.Alert.EvidenceAt),
+                ReceivedAt = Timestamp.FromDateTimeOffset(step.ReceivedAt),
+            },
+        },
+        AlertAcknowledgement ack => new AlertChange { Acknowledged = ToWire(ack) },
+        _ => null,
+    };
+}
+
+internal static partial class IntegrationApiLog
+{
+    [LoggerMessage(9500, LogLevel.Information, "Integration API: {Actor} watches the queue (snapshot of {Count} alerts)")]
+    public static partial void WatchStarted(ILogger logger, string actor, int count);
+
+    [LoggerMessage(9501, LogLevel.Warning, "Integration API: {Actor}'s watch fell too far behind and was ended")]
+    public static partial void WatcherTooSlow(ILogger logger, string actor);
+}

@@ -1,0 +1,185 @@
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using HomeGateway.Contracts.DispatchApiV1;
+using HomeGateway.Dispatch.IntegrationApi;
+using V1 = HomeGateway.Contracts.V1;
+using AlertType = HomeGateway.Core.Alerts.AlertType;
+using AlertPriority = HomeGateway.Core.Alerts.AlertPriority;
+using AlertEventKind = HomeGateway.Core.Alerts.AlertEventKind;
+
+namespace HomeGateway.Dispatch.Tests.IntegrationApi;
+
+/// <summary>
+/// Invariant: the integration gRPC API answers only a valid API token; it shows the same queue as the console,
+/// a watcher sees every change after its snapshot, and acknowledging through it is the same once-only,
+/// audited acknowledgement that reaches the gateway.
+/// </summary>
+public sealed class DispatchApiTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    private DispatchServer server = null!;
+    private X509Certificate2 gateway = null!;
+    private string token = "";
+
+    public async Task InitializeAsync()
+    {
+        server = await DispatchServer.StartAsync();
+        gateway = await server.AddGatewayAsync("gw-1");
+        token = await server.AddApiTokenAsync("alarm-centre");
+    }
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    private async Task StoreAsync(params (long Seq, Core.Alerts.AlertEvent Alert)[] records)
+    {
+        using var uplink = await server.ConnectAsync(gateway);
+        await uplink.HelloAsync("gw-1");
+        foreach (var (seq, alert) in records)
+        {
+            await uplink.SendRecordAsync(Records.Wire(seq, alert));
+        }
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("hgd_not-a-token")]
+    public async Task Every_call_needs_a_valid_api_token(string? badToken)
+    {
+        await StoreAsync((1, Records.Alert("fall-1")));
+        var api = server.ApiClient(badToken);
+
+        var list = await Assert.ThrowsAsync<RpcException>(() => api.ListAlertsAsync(new ListAlertsRequest()).ResponseAsync);
+        var ack = await Assert.ThrowsAsync<RpcException>(() => api.AcknowledgeAsync(new AcknowledgeRequest { AlertId = "fall-1" }).ResponseAsync);
+        using var watch = api.WatchAlerts(new WatchAlertsRequest());
+        var watching = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.All([list, ack, watching], e => Assert.Equal(StatusCode.Unauthenticated, e.StatusCode));
+        Assert.Null((await server.Store.ListAlertsAsync(null)).Single().AcknowledgedAt);
+        Assert.Empty(await server.Store.ListAuditAsync(null, null));
+    }
+
+    [Fact]
+    public async Task ListAlerts_is_the_queue_most_urgent_first_and_is_audited()
+    {
+        await StoreAsync(
+            (1, Records.Alert("door-1", type: AlertType.DoorLeftOpen, priority: AlertPriority.Normal, minutes: 0)),
+            (2, Records.Alert("fall-1", minutes: 5)),
+            (3, Records.Alert("door-1", AlertEventKind.Cleared, AlertType.DoorLeftOpen, AlertPriority.Normal, minutes: 6)));
+
+        var response = await server.ApiClient(token).ListAlertsAsync(new ListAlertsRequest());
+
+        Assert.Equal(["fall-1", "door-1"], response.Alerts.Select(a => a.AlertId));
+        var fall = response.Alerts[0];
+        Assert.Equal(V1.AlertType.Fall, fall.Type);
+        Assert.Equal(V1.AlertPriority.Critical, fall.Priority);
+        Assert.Equal(AlertState.Open, fall.State);
+        Assert.Equal("gw-1", fall.GatewayId);
+        Assert.Equal(Records.T0.AddMinutes(5), fall.RaisedAt.ToDateTimeOffset());
+        Assert.Null(fall.Acknowledgement);
+        Assert.Equal(AlertState.Cleared, response.Alerts[1].State);
+        var cleared = await server.ApiClient(token).ListAlertsAsync(new ListAlertsRequest { Status = AlertStatusFilter.Cleared });
+        Assert.Equal(["door-1"], cleared.Alerts.Select(a => a.AlertId));
+
+        var audit = await server.Store.ListAuditAsync(null, null);
+        Assert.Equal(2, audit.Count);
+        Assert.All(audit, row => Assert.Equal(("token:alarm-centre", DispatchApiService.ListedAction), (row.Actor, row.Action)));
+    }
+
+    [Fact]
+    public async Task A_watcher_gets_the_snapshot_then_every_new_step_and_acknowledgement()
+    {
+        await StoreAsync((1, Records.Alert("fall-1")));
+        var api = server.ApiClient(token);
+        using var cancel = new CancellationTokenSource(Patience * 3);
+        using var watch = api.WatchAlerts(new WatchAlertsRequest(), cancellationToken: cancel.Token);
+
+        var snapshot = await NextAsync(watch);
+        Assert.Equal("fall-1", snapshot.Snapshot.AlertId);
+        Assert.Equal(1u, (await NextAsync(watch)).SnapshotComplete.Alerts);
+
+        await StoreAsync((2, Records.Alert("help-1", type: AlertType.Help, minutes: 1)));
+        var step = (await NextAsync(watch)).Step;
+        Assert.Equal(("help-1", 2ul, V1.AlertEventKind.Raised, V1.AlertType.Help), (step.AlertId, step.Seq, step.Kind, step.Type));
+
+        await api.AcknowledgeAsync(new AcknowledgeRequest { AlertId = "help-1" });
+        var acknowledged = (await NextAsync(watch)).Acknowledged;
+        Assert.Equal(("help-1", "gw-1", "token:alarm-centre"), (acknowledged.AlertId, acknowledged.GatewayId, acknowledged.AcknowledgedBy));
+
+        Assert.Contains(await server.Store.ListAuditAsync(null, null), row => row.Action == DispatchApiService.WatchedAction);
+    }
+
+    [Fact]
+    public async Task Acknowledge_takes_the_alert_once_and_the_gateway_hears_it()
+    {
+        await StoreAsync((1, Records.Alert("fall-1")));
+        var api = server.ApiClient(token);
+
+        var first = await api.AcknowledgeAsync(new AcknowledgeRequest { AlertId = "fall-1" });
+        var second = await api.AcknowledgeAsync(new AcknowledgeRequest { AlertId = "fall-1", GatewayId = "gw-1" });
+
+        Assert.True(first.Acknowledged);
+        Assert.False(second.Acknowledged);
+        Assert.Equal(first.Acknowledgement, second.Acknowledgement);
+        Assert.Equal("token:alarm-centre", first.Acknowledgement.AcknowledgedBy);
+        Assert.Equal(["acknowledged", "acknowledge_repeated"], (await server.Store.ListAuditAsync("gw-1", "fall-1")).Select(a => a.Action));
+
+        using var uplink = await server.ConnectAsync(gateway);
+        await uplink.HelloAsync("gw-1");
+        var delivered = await uplink.ReadAsync();
+        Assert.Equal(("fall-1", "integration", 1ul), (delivered.AlertAcknowledged.AlertId, delivered.AlertAcknowledged.By, delivered.AlertAcknowledged.AckSeq));
+    }
+
+    [Fact]
+    public async Task Acknowledge_names_what_is_wrong_with_the_request()
+    {
+        var other = await server.AddGatewayAsync("gw-2", "home-2");
+        await StoreAsync((1, Records.Alert("fall-1")));
+        using (var uplink = await server.ConnectAsync(other))
+        {
+            await uplink.HelloAsync("gw-2", "home-2");
+            await uplink.SendRecordAsync(Records.Wire(1, Records.Alert("fall-1", homeId: "home-2")));
+        }
+
+        var api = server.ApiClient(token);
+
+        var missing = await Assert.ThrowsAsync<RpcException>(() => api.AcknowledgeAsync(new AcknowledgeRequest()).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => api.AcknowledgeAsync(new AcknowledgeRequest { AlertId = "nope" }).ResponseAsync);
+        var ambiguous = await Assert.ThrowsAsync<RpcException>(() => api.AcknowledgeAsync(new AcknowledgeRequest { AlertId = "fall-1" }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, missing.StatusCode);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("'nope'", unknown.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.FailedPrecondition, ambiguous.StatusCode);
+        Assert.Contains("gw-1, gw-2", ambiguous.Status.Detail, StringComparison.Ordinal);
+        Assert.All(await server.Store.ListAlertsAsync(null), row => Assert.Null(row.AcknowledgedAt));
+    }
+
+    [Fact]
+    public async Task The_api_is_served_only_on_its_own_endpoint()
+    {
+        await StoreAsync((1, Records.Alert("fall-1")));
+
+        // The gateway endpoint trusts the same CA, so only the routing can refuse it.
+        var onGatewayEndpoint = await Assert.ThrowsAsync<RpcException>(() =>
+            server.ApiClient(token, server.Running.GrpcUri).ListAlertsAsync(new ListAlertsRequest()).ResponseAsync);
+        var uplinkOnApiEndpoint = new V1.GatewayUplink.GatewayUplinkClient(Grpc.Net.Client.GrpcChannel.ForAddress(
+            server.Running.ApiUri!, new Grpc.Net.Client.GrpcChannelOptions { HttpHandler = server.GatewayHandler(gateway) }));
+        using var call = uplinkOnApiEndpoint.Connect();
+        var uplinkRefused = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await call.RequestStream.WriteAsync(Records.Hello("gw-1"));
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        });
+
+        Assert.Equal(StatusCode.Unimplemented, onGatewayEndpoint.StatusCode);
+        Assert.Equal(StatusCode.Unimplemented, uplinkRefused.StatusCode);
+    }
+
+    private static async Task<AlertChange> NextAsync(AsyncServerStreamingCall<AlertChange> watch)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        Assert.True(await watch.ResponseStream.MoveNext(timeout.Token), "the watch ended");
+        return watch.ResponseStream.Current;
+    }
+}
