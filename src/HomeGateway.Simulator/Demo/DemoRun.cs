@@ -100,6 +100,7 @@ public sealed class DemoRun(ProductBinaries binaries, string workDirectory, Text
         output.WriteLine($"                      log in as '{LocalDeployment.ConsoleUser}' with password {deployment.ConsolePassword}");
         output.WriteLine($"  Integration API     curl -H 'Authorization: Bearer {deployment.ApiToken}' {deployment.WebUrl}api/alerts");
         output.WriteLine($"  Live alert stream   curl -N -H 'Authorization: Bearer {deployment.ApiToken}' {deployment.WebUrl}api/alerts/stream");
+        output.WriteLine($"  gRPC DispatchApi    {deployment.ApiUrl} (same token as 'authorization: Bearer' metadata; trust {Path.Combine(deployment.DispatchData, "ca", "ca.crt")})");
         output.WriteLine();
     }
 

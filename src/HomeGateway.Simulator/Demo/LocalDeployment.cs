@@ -52,6 +52,9 @@ public sealed class LocalDeployment : IAsyncDisposable
     /// <summary>Dispatch's gateway endpoint (https: enrolment and the mutual-TLS uplink).</summary>
     public Uri GrpcUrl { get; private set; } = new("https://127.0.0.1/");
 
+    /// <summary>Dispatch's integration gRPC API (https, API token).</summary>
+    public Uri ApiUrl { get; private set; } = new("https://127.0.0.1/");
+
     /// <summary>The one-time enrolment code dispatch issued for the gateway (used by <see cref="EnrolGatewayAsync"/>).</summary>
     public string EnrolmentCode { get; private set; } = "";
 
@@ -107,6 +110,8 @@ public sealed class LocalDeployment : IAsyncDisposable
         WebUrl = new Uri($"http://127.0.0.1:{FreePort(ports.Web)}/");
         GrpcUrl = new Uri($"https://127.0.0.1:{FreePort(ports.Grpc)}/");
         MqttPort = FreePort(ports.Mqtt);
+        // The integration API's usual port when the caller prefers fixed ports (the demo), any free port otherwise (tests).
+        ApiUrl = new Uri($"https://127.0.0.1:{FreePort(ports.Grpc == 0 ? 0 : 8082)}/");
 
         var data = new[] { "--data", DispatchData };
         ConsolePassword = await SecretAsync(binaries.Dispatch, ["users", "add", ConsoleUser, "--role", "admin", .. data], cancellationToken).ConfigureAwait(false);
@@ -128,6 +133,7 @@ public sealed class LocalDeployment : IAsyncDisposable
             "--Dispatch:DataDirectory=" + DispatchData,
             "--Dispatch:WebUrl=" + WebUrl.GetLeftPart(UriPartial.Authority),
             "--Dispatch:GrpcUrl=" + GrpcUrl.GetLeftPart(UriPartial.Authority),
+            "--Dispatch:ApiUrl=" + ApiUrl.GetLeftPart(UriPartial.Authority),
         ], Path.Combine(workDirectory, "dispatch.log"));
         await WaitUntilAsync(dispatch, () => IsHealthyAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
     }
