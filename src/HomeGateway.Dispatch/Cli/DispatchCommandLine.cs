@@ -214,7 +214,8 @@ public static class DispatchCommandLine
 
         await using (running)
         {
-            await CreateFirstAdminAsync(running.Services.GetRequiredService<IDispatchStore>(), stdout, stderr, StdoutIsJournal(), ct);
+            // Not cancelled half-way: an admin created but never shown would lock everyone out of a new dispatch.
+            await CreateFirstAdminAsync(running.Services.GetRequiredService<IDispatchStore>(), stdout, stderr, StdoutIsJournal(), CancellationToken.None);
             await running.App.WaitForShutdownAsync(ct);
         }
 

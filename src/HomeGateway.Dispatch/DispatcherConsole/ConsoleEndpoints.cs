@@ -133,7 +133,8 @@ internal static class ConsoleEndpoints
 /// <summary>The console's HTML. Kept as plain server-rendered pages: no build step, no external assets.</summary>
 internal static class ConsolePages
 {
-    internal static readonly HtmlEncoder Encode = HtmlEncoder.Default;
+    /// <summary>Escapes what HTML needs escaped but leaves letters alone, so Finnish and Swedish text stays readable in the page source.</summary>
+    internal static readonly HtmlEncoder Encode = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     internal const string Style = """
         <style>
