@@ -30,6 +30,7 @@ internal static class ConsoleEndpoints
         endpoints.MapConsoleLanguage();
         endpoints.MapConsoleGateways();
         endpoints.MapConsoleFleet();
+        endpoints.MapConsoleAccount();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
         return endpoints;
     }
@@ -145,6 +146,7 @@ internal static class ConsolePages
           tr.p-high td { background: #fff1d6; }
           tr.s-cleared td { color: #666; background: none; font-weight: normal; }
           .error { color: #a00; }
+          .done { color: #060; }
           header { display: flex; justify-content: space-between; align-items: baseline; }
           #status { color: #666; }
           td form { margin: 0; }
@@ -224,7 +226,7 @@ internal static class ConsolePages
         return $"""
             <header>
               <h1>{Encode.Encode(title[language])}</h1>
-              <nav>{Link("/", CommonPhrases.AlertQueue)} {Link("/fleet", CommonPhrases.Fleet)} {(mayEnrol ? Link("/gateways", CommonPhrases.Gateways) : "")}</nav>
+              <nav>{Link("/", CommonPhrases.AlertQueue)} {Link("/fleet", CommonPhrases.Fleet)} {(mayEnrol ? Link("/gateways", CommonPhrases.Gateways) : "")} {Link("/account", CommonPhrases.Account)}</nav>
               <form method="post" action="/language" id="language">
                 {Hidden(tokens)}
                 <input type="hidden" name="returnTo" value="{Encode.Encode(returnTo)}">
@@ -264,4 +266,10 @@ internal static partial class ConsoleLog
 
     [LoggerMessage(4003, LogLevel.Information, "Console: enrolment code issued for gateway {GatewayId} by {UserName}")]
     public static partial void EnrolmentCodeIssued(ILogger logger, string gatewayId, string userName);
+
+    [LoggerMessage(4020, LogLevel.Information, "Console: {UserName} changed their password")]
+    public static partial void PasswordChanged(ILogger logger, string userName);
+
+    [LoggerMessage(4021, LogLevel.Warning, "Console: password change refused for {UserName}: wrong current password")]
+    public static partial void PasswordChangeRefused(ILogger logger, string userName);
 }

@@ -61,6 +61,9 @@ public interface IDispatchStore
     /// <summary>True when at least one console user exists (the first start creates an admin when none does).</summary>
     Task<bool> HasUsersAsync(CancellationToken ct = default);
 
+    /// <summary>Replaces the user's password hash. Returns false when there is no such user.</summary>
+    Task<bool> SetUserPasswordAsync(string name, string passwordHash, CancellationToken ct = default);
+
     /// <summary>Sets the user's console language (<c>en</c>, <c>fi</c>, <c>sv</c>). Returns false when there is no such user.</summary>
     Task<bool> SetUserLanguageAsync(string name, string language, CancellationToken ct = default);
 

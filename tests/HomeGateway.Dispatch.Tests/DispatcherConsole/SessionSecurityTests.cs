@@ -46,6 +46,7 @@ public sealed class SessionSecurityTests
             ("/acknowledge", [("gatewayId", "gw-1"), ("alertId", "fall-1")]),
             ("/gateways/enrol", [("gatewayId", "gw-new"), ("homeId", "home-9")]),
             ("/language", [("language", "fi"), ("returnTo", "/")]),
+            ("/account", [("current", "unknown"), ("password", "a-new-password-1234"), ("repeat", "a-new-password-1234")]),
             ("/logout", []),
         ];
         foreach (var (path, fields) in forms)
@@ -95,15 +96,16 @@ public sealed class SessionSecurityTests
         Assert.DoesNotContain("secure", cookies["hgd_session"], StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>What a forged post could change: the audit trail, the alert, a new gateway, the victim's language, the victim's session.</summary>
+    /// <summary>What a forged post could change: the audit trail, the alert, a new gateway, the victim's language and password, the victim's session.</summary>
     private static async Task<string> SnapshotAsync(DispatchServer server, ConsoleSession victim)
     {
         var alert = (await server.Store.ListAlertsAsync(null)).Single();
         var audit = (await server.Store.ListAuditAsync(null, null)).Count;
         var gateway = await server.Store.FindGatewayAsync("gw-new");
         var language = (await server.Store.FindUserAsync("ada"))!.Language;
+        var passwordHash = (await server.Store.FindUserAsync("ada"))!.PasswordHash;
         var loggedIn = (await victim.Web.GetAsync("/")).StatusCode;
-        return $"ack={alert.AcknowledgedAt} audit={audit} gw-new={gateway is not null} language={language} session={loggedIn}";
+        return $"ack={alert.AcknowledgedAt} audit={audit} gw-new={gateway is not null} language={language} password={passwordHash} session={loggedIn}";
     }
 
     /// <summary>

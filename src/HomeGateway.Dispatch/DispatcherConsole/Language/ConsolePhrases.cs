@@ -8,6 +8,7 @@ internal static class CommonPhrases
     public static readonly Phrase AlertQueue = new("Alert queue", "Hälytysjono", "Larmkö");
     public static readonly Phrase Gateways = new("Gateways", "Yhdyskäytävät", "Gatewayer");
     public static readonly Phrase Fleet = new("Fleet", "Laitekanta", "Enhetsöversikt");
+    public static readonly Phrase Account = new("Your account", "Oma tili", "Ditt konto");
     public static readonly Phrase Language = new("Language", "Kieli", "Språk");
     public static readonly Phrase ChangeLanguage = new("Change", "Vaihda", "Byt");
     public static readonly Phrase Never = new("never", "ei koskaan", "aldrig");
