@@ -1,8 +1,10 @@
 using System.CommandLine;
 using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -67,14 +69,16 @@ public static class DispatchCommandLine
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        root.SetAction((parsed, ct) => RunServerAsync(parsed, stderr, ct));
-        run.SetAction((parsed, ct) => RunServerAsync(parsed, stderr, ct));
+        root.SetAction((parsed, ct) => RunServerAsync(parsed, stdout, stderr, ct));
+        run.SetAction((parsed, ct) => RunServerAsync(parsed, stdout, stderr, ct));
         root.Subcommands.Add(run);
 
         var userName = new Argument<string>("NAME") { Description = "The user's login name." };
         var role = new Option<string>("--role") { Description = "admin, dispatcher or technician.", Required = true };
         role.AcceptOnlyFromAmong(Roles);
-        var usersAdd = new Command("add", "Create a console user with a random password; prints only the password.") { userName, role, data };
+        var language = new Option<string>("--language") { Description = "The console's language for this user: en (default), fi or sv.", DefaultValueFactory = _ => "en" };
+        language.AcceptOnlyFromAmong([.. ConsoleLanguages.All.Select(ConsoleLanguages.Code)]);
+        var usersAdd = new Command("add", "Create a console user with a random password; prints only the password.") { userName, role, language, data };
         usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
         {
             var name = parsed.GetValue(userName)!.Trim();
@@ -90,6 +94,8 @@ public static class DispatchCommandLine
                 await stderr.WriteLineAsync($"A user named '{name}' already exists; nothing changed.");
                 return Failure;
             }
+
+            await store.SetUserLanguageAsync(name, parsed.GetValue(language)!, ct);
 
             await stderr.WriteLineAsync($"Created {parsed.GetValue(role)} '{name}'. The password below is shown once; only its hash is stored.");
             await stdout.WriteLineAsync(password);
@@ -175,7 +181,7 @@ public static class DispatchCommandLine
         return root;
     }
 
-    private static async Task<int> RunServerAsync(ParseResult parsed, TextWriter stderr, CancellationToken ct)
+    private static async Task<int> RunServerAsync(ParseResult parsed, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         var passThrough = parsed.UnmatchedTokens.ToArray();
         for (var i = 0; i < passThrough.Length; i++)
@@ -208,10 +214,73 @@ public static class DispatchCommandLine
 
         await using (running)
         {
+            // Not cancelled half-way: an admin created but never shown would lock everyone out of a new dispatch.
+            await CreateFirstAdminAsync(running.Services.GetRequiredService<IDispatchStore>(), stdout, stderr, StdoutIsJournal(), CancellationToken.None);
             await running.App.WaitForShutdownAsync(ct);
         }
 
         return Ok;
+    }
+
+    /// <summary>
+    /// With no console user at all nobody could log in, and a default password would be the same everywhere: create
+    /// <c>admin</c> with a random password and say it once, on stdout only (the log and the journal never see it).
+    /// A later start, or a node that loses the race to another, finds a user and says nothing. Under systemd stdout is
+    /// the journal, which keeps what it is told: there it only says how to add the first admin.
+    /// </summary>
+    internal static async Task CreateFirstAdminAsync(IDispatchStore store, TextWriter stdout, TextWriter stderr, bool stdoutIsJournal, CancellationToken ct)
+    {
+        const string name = "admin";
+        if (await store.HasUsersAsync(ct))
+        {
+            return;
+        }
+
+        if (stdoutIsJournal)
+        {
+            await stderr.WriteLineAsync(
+                "No console user exists yet. Add the first admin with `homegateway-dispatch users add NAME --role admin` "
+                + "(dispatch does not make one here: its password would be kept in the journal).");
+            return;
+        }
+
+        var password = Secrets.NewPassword();
+        if (!await store.AddUserAsync(name, PasswordHash.Create(password), "admin", ct))
+        {
+            return;
+        }
+
+        await stdout.WriteLineAsync(
+            $"""
+            No console user existed, so dispatch created the first one:
+              user:     {name} (role admin)
+              password: {password}
+            This password is shown once and never again; only its hash is stored. Log in and change it, or add users with
+            `homegateway-dispatch users add NAME --role admin|dispatcher|technician`.
+            """);
+        await stdout.FlushAsync(ct);
+    }
+
+    /// <summary>
+    /// True when stdout is the systemd journal: systemd sets JOURNAL_STREAM to its socket's "device:inode", and a child
+    /// whose stdout was redirected elsewhere inherits the variable, so the socket itself is compared.
+    /// </summary>
+    private static bool StdoutIsJournal()
+    {
+        var stream = Environment.GetEnvironmentVariable("JOURNAL_STREAM");
+        if (string.IsNullOrEmpty(stream) || !OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            return new FileInfo("/proc/self/fd/1").LinkTarget == $"socket:[{stream[(stream.IndexOf(':', StringComparison.Ordinal) + 1)..]}]";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action) =>

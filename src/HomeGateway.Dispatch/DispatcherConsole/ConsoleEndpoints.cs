@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -16,20 +17,20 @@ namespace HomeGateway.Dispatch.DispatcherConsole;
 /// <summary>The dispatcher console: login, logout, the live queue page and its "Acknowledge" buttons (Gateways: <see cref="ConsoleGateways"/>).</summary>
 internal static class ConsoleEndpoints
 {
-    internal const string WrongNameOrPassword = "Wrong name or password.";
-    private const string LockedOut = "Too many failed attempts. Wait a few minutes and try again.";
-
     public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/login", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), null), StatusCodes.Status200OK)).AllowAnonymous();
+            Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), null), StatusCodes.Status200OK)).AllowAnonymous();
         endpoints.MapPost("/login", LoginAsync).AllowAnonymous().DisableAntiforgery();
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
         endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User)),
+            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User)),
                 StatusCodes.Status200OK));
+        endpoints.MapConsoleLanguage();
         endpoints.MapConsoleGateways();
+        endpoints.MapConsoleFleet();
+        endpoints.MapConsoleAccount();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
         return endpoints;
     }
@@ -37,9 +38,10 @@ internal static class ConsoleEndpoints
     private static async Task<IResult> LoginAsync(
         HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ILoggerFactory loggers)
     {
+        var language = ConsoleLanguages.Of(http);
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Results.BadRequest("The login form was not sent by this site or has expired. Reload the login page.");
+            return Refused(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -49,7 +51,7 @@ internal static class ConsoleEndpoints
         if (throttle.IsLockedOut(name))
         {
             ConsoleLog.LoginLockedOut(logger, name);
-            return Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), LockedOut), StatusCodes.Status429TooManyRequests);
+            return Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), language, LoginPhrases.LockedOut[language]), StatusCodes.Status429TooManyRequests);
         }
 
         var user = name.Length == 0 ? null : await store.FindUserAsync(name, http.RequestAborted);
@@ -57,12 +59,12 @@ internal static class ConsoleEndpoints
         {
             throttle.Failed(name);
             ConsoleLog.LoginFailed(logger, name);
-            return Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), WrongNameOrPassword), StatusCodes.Status401Unauthorized);
+            return Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), language, LoginPhrases.WrongNameOrPassword[language]), StatusCodes.Status401Unauthorized);
         }
 
         throttle.Succeeded(name);
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role)],
+            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(ConsoleLanguages.ClaimType, user.Language)],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         ConsoleLog.LoggedIn(logger, user.Name, user.Role);
@@ -73,7 +75,7 @@ internal static class ConsoleEndpoints
     {
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Results.BadRequest("The logout form was not sent by this site or has expired. Reload the page.");
+            return Refused(CommonPhrases.FormNotOurs[ConsoleLanguages.Of(http)], StatusCodes.Status400BadRequest);
         }
 
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -83,14 +85,15 @@ internal static class ConsoleEndpoints
     /// <summary>The queue's "Acknowledge" button: a form post (gatewayId, alertId), then back to the queue.</summary>
     private static async Task<IResult> AcknowledgeAsync(HttpContext http, IAntiforgery antiforgery, AlertAcknowledgements acknowledgements)
     {
+        var language = ConsoleLanguages.Of(http);
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Results.BadRequest("The acknowledge button was not sent by this site or has expired. Reload the page.");
+            return Refused(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
         }
 
         if (!AlertAcknowledgements.MayAcknowledge(http.User))
         {
-            return Results.Text("Your role does not acknowledge alerts (dispatchers and admins do).", "text/plain; charset=utf-8", statusCode: StatusCodes.Status403Forbidden);
+            return Refused(QueuePhrases.MayNotAcknowledge[language], StatusCodes.Status403Forbidden);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -98,12 +101,12 @@ internal static class ConsoleEndpoints
         var alertId = form["alertId"].ToString();
         if (gatewayId.Length == 0 || alertId.Length == 0)
         {
-            return Results.BadRequest("The form must name the gateway and the alert.");
+            return Refused(QueuePhrases.MustNameAlert[language], StatusCodes.Status400BadRequest);
         }
 
         var outcome = await acknowledgements.AcknowledgeAsync(http.User, gatewayId, alertId, http.RequestAborted);
         return outcome.Result is AcknowledgeResult.NotFound or AcknowledgeResult.Ambiguous
-            ? Results.NotFound($"No alert '{alertId}' from gateway '{gatewayId}'.")
+            ? Refused(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId), StatusCodes.Status404NotFound)
             // Post/redirect/get: back to the queue, and a reload does not post again.
             : Results.Redirect("/");
     }
@@ -123,12 +126,16 @@ internal static class ConsoleEndpoints
 
     internal static IResult Html(string html, int status) =>
         Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
+
+    /// <summary>A refusal in the user's language, as plain text.</summary>
+    internal static IResult Refused(string message, int status) => Results.Text(message, "text/plain; charset=utf-8", statusCode: status);
 }
 
 /// <summary>The console's HTML. Kept as plain server-rendered pages: no build step, no external assets.</summary>
 internal static class ConsolePages
 {
-    internal static readonly HtmlEncoder Encode = HtmlEncoder.Default;
+    /// <summary>Escapes what HTML needs escaped but leaves letters alone, so Finnish and Swedish text stays readable in the page source.</summary>
+    internal static readonly HtmlEncoder Encode = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
 
     internal const string Style = """
         <style>
@@ -139,49 +146,107 @@ internal static class ConsolePages
           tr.p-high td { background: #fff1d6; }
           tr.s-cleared td { color: #666; background: none; font-weight: normal; }
           .error { color: #a00; }
+          .done { color: #060; }
           header { display: flex; justify-content: space-between; align-items: baseline; }
           #status { color: #666; }
           td form { margin: 0; }
         </style>
         """;
 
-    public static string Login(AntiforgeryTokenSet tokens, string? error) => $"""
+    public static string Login(AntiforgeryTokenSet tokens, ConsoleLanguage language, string? error) => $"""
         <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>HomeGateway dispatch — log in</title>{Style}</head>
+        <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(CommonPhrases.Product[language])} — {Encode.Encode(LoginPhrases.Title[language])}</title>{Style}</head>
         <body>
-        <h1>HomeGateway dispatch</h1>
+        <h1>{Encode.Encode(CommonPhrases.Product[language])}</h1>
         {(error is null ? "" : $"<p class=\"error\" role=\"alert\">{Encode.Encode(error)}</p>")}
         <form method="post" action="/login">
-          <input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">
-          <p><label>Name <input name="name" autocomplete="username" required autofocus></label></p>
-          <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
-          <p><button type="submit">Log in</button></p>
+          {Hidden(tokens)}
+          <p><label>{Encode.Encode(LoginPhrases.Name[language])} <input name="name" autocomplete="username" required autofocus></label></p>
+          <p><label>{Encode.Encode(LoginPhrases.Password[language])} <input name="password" type="password" autocomplete="current-password" required></label></p>
+          <p><button type="submit">{Encode.Encode(LoginPhrases.LogIn[language])}</button></p>
         </form>
         </body></html>
         """;
 
-    public static string Queue(AntiforgeryTokenSet tokens, string userName, bool mayEnrol) => $"""
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>Alert queue — HomeGateway dispatch</title>{Style}</head>
-        <body>
-        <header>
-          <h1>Alert queue</h1>
-          {(mayEnrol ? "<a href=\"/gateways\">Gateways</a>" : "")}
-          <form method="post" action="/logout" id="logout">
-            {Encode.Encode(userName)}
-            <input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">
-            <button type="submit">Log out</button>
-          </form>
-        </header>
-        <p id="status">Loading…</p>
-        <table>
-          <thead><tr><th>Priority</th><th>Type</th><th>Home</th><th>Sensor</th><th>Summary</th><th>Count</th>
-          <th>Raised at</th><th>Received</th><th>Status</th><th>Acknowledged</th></tr></thead>
-          <tbody id="queue"></tbody>
-        </table>
-        <script src="/console.js"></script>
-        </body></html>
-        """;
+    public static string Queue(AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, bool mayEnrol)
+    {
+        string Th(Phrase phrase) => $"<th>{Encode.Encode(phrase[language])}</th>";
+        return $"""
+            <!doctype html>
+            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(CommonPhrases.AlertQueue[language])} — {Encode.Encode(CommonPhrases.Product[language])}</title>{Style}</head>
+            <body>
+            {Header(tokens, language, userName, CommonPhrases.AlertQueue, mayEnrol, "/")}
+            <p id="status">{Encode.Encode(QueuePhrases.Loading[language])}</p>
+            <table>
+              <thead><tr>{Th(QueuePhrases.Priority)}{Th(QueuePhrases.Type)}{Th(QueuePhrases.Home)}{Th(QueuePhrases.Sensor)}{Th(QueuePhrases.Summary)}{Th(QueuePhrases.Count)}
+              {Th(QueuePhrases.RaisedAt)}{Th(QueuePhrases.Received)}{Th(QueuePhrases.Status)}{Th(QueuePhrases.Acknowledged)}</tr></thead>
+              <tbody id="queue"></tbody>
+            </table>
+            <script type="application/json" id="phrases">{ScriptPhrases(language)}</script>
+            <script src="/console.js"></script>
+            </body></html>
+            """;
+    }
+
+    /// <summary>
+    /// The script's texts in the user's language, as a JSON data block in the page: the Content-Security-Policy
+    /// forbids inline scripts, not data. Serialised with '&lt;' escaped, so nothing in it can close the block.
+    /// </summary>
+    private static string ScriptPhrases(ConsoleLanguage language) => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["culture"] = ConsoleLanguages.Culture(language).Name,
+        ["acknowledge"] = QueuePhrases.Acknowledge[language],
+        ["live"] = QueuePhrases.Live[language],
+        ["loadFailed"] = QueuePhrases.LoadFailed[language],
+        ["reconnecting"] = QueuePhrases.Reconnecting[language],
+        ["statuses"] = new Dictionary<string, string> { ["open"] = QueuePhrases.Open[language], ["cleared"] = QueuePhrases.Cleared[language] },
+        ["priorities"] = new Dictionary<string, string>
+        {
+            ["critical"] = QueuePhrases.Critical[language],
+            ["high"] = QueuePhrases.High[language],
+            ["normal"] = QueuePhrases.Normal[language],
+            ["low"] = QueuePhrases.Low[language],
+        },
+        ["types"] = AlertTypePhrases.ByName.ToDictionary(pair => pair.Key, pair => pair.Value[language], StringComparer.Ordinal),
+    });
+
+    internal static string Hidden(AntiforgeryTokenSet tokens) =>
+        $"""<input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">""";
+
+    /// <summary>
+    /// Every signed-in page's header: its title, the pages this user may open, the language switch (back to
+    /// <paramref name="returnTo"/>) and logout.
+    /// </summary>
+    internal static string Header(
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, Phrase title, bool mayEnrol, string returnTo)
+    {
+        string Link(string href, Phrase text) => $"<a href=\"{href}\">{Encode.Encode(text[language])}</a>";
+        var options = string.Concat(ConsoleLanguages.All.Select(l =>
+            $"<option value=\"{ConsoleLanguages.Code(l)}\"{(l == language ? " selected" : "")}>{Encode.Encode(ConsoleLanguages.NativeName(l))}</option>"));
+        return $"""
+            <header>
+              <h1>{Encode.Encode(title[language])}</h1>
+              <nav>{Link("/", CommonPhrases.AlertQueue)} {Link("/fleet", CommonPhrases.Fleet)} {(mayEnrol ? Link("/gateways", CommonPhrases.Gateways) : "")} {Link("/account", CommonPhrases.Account)}</nav>
+              <form method="post" action="/language" id="language">
+                {Hidden(tokens)}
+                <input type="hidden" name="returnTo" value="{Encode.Encode(returnTo)}">
+                <label>{Encode.Encode(CommonPhrases.Language[language])} <select name="language">{options}</select></label>
+                <button type="submit">{Encode.Encode(CommonPhrases.ChangeLanguage[language])}</button>
+              </form>
+              <form method="post" action="/logout" id="logout">
+                {Encode.Encode(userName)}
+                {Hidden(tokens)}
+                <button type="submit">{Encode.Encode(CommonPhrases.LogOut[language])}</button>
+              </form>
+            </header>
+            """;
+    }
+
+    /// <summary>A time for a server-rendered page, in the user's culture; UTC says so, since the server has no zone of the user's.</summary>
+    internal static string When(DateTimeOffset? at, ConsoleLanguage language) =>
+        at is { } value
+            ? value.UtcDateTime.ToString("g", ConsoleLanguages.Culture(language)) + " UTC"
+            : CommonPhrases.Never[language];
 
     public static Stream Asset(string name) =>
         typeof(ConsolePages).Assembly.GetManifestResourceStream("console/" + name)
@@ -201,4 +266,10 @@ internal static partial class ConsoleLog
 
     [LoggerMessage(4003, LogLevel.Information, "Console: enrolment code issued for gateway {GatewayId} by {UserName}")]
     public static partial void EnrolmentCodeIssued(ILogger logger, string gatewayId, string userName);
+
+    [LoggerMessage(4020, LogLevel.Information, "Console: {UserName} changed their password")]
+    public static partial void PasswordChanged(ILogger logger, string userName);
+
+    [LoggerMessage(4021, LogLevel.Warning, "Console: password change refused for {UserName}: wrong current password")]
+    public static partial void PasswordChangeRefused(ILogger logger, string userName);
 }

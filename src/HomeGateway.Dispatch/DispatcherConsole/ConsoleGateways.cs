@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Antiforgery;
@@ -38,7 +39,7 @@ internal static class ConsoleGateways
     {
         if (!MayEnrol(http.User))
         {
-            return Forbidden();
+            return Forbidden(http);
         }
 
         return Html(await GatewaysPageAsync(http, antiforgery, store, time, new EnrolForm("", "", null)), StatusCodes.Status200OK);
@@ -54,14 +55,15 @@ internal static class ConsoleGateways
         TimeProvider time,
         ILoggerFactory loggers)
     {
+        var language = ConsoleLanguages.Of(http);
         if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
         {
-            return Results.BadRequest("The enrolment form was not sent by this site or has expired. Reload the Gateways page.");
+            return ConsoleEndpoints.Refused(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
         }
 
         if (!MayEnrol(http.User))
         {
-            return Forbidden();
+            return Forbidden(http);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -71,7 +73,7 @@ internal static class ConsoleGateways
         if (problem is null && homeId.Length == 0 && await store.FindGatewayAsync(gatewayId, http.RequestAborted) is null)
         {
             // Said here rather than by IssueCodeAsync, whose message names the CLI's --home option.
-            problem = $"Gateway '{gatewayId}' is new: say which home it serves.";
+            problem = GatewaysPhrases.NewGatewayNeedsHome.Format(language, gatewayId);
         }
 
         IssuedEnrolmentCode? issued = null;
@@ -103,7 +105,7 @@ internal static class ConsoleGateways
         // The code is a credential until used: no browser or proxy cache may keep the page.
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
-        return Html(IssuedPage(antiforgery.GetAndStoreTokens(http), user, issued, enrolment.Authority.FingerprintText,
+        return Html(IssuedPage(antiforgery.GetAndStoreTokens(http), language, user, issued, enrolment.Authority.FingerprintText,
             GatewayEndpointUrl(listeners, options.Value)), StatusCodes.Status200OK);
     }
 
@@ -118,9 +120,8 @@ internal static class ConsoleGateways
         return new UriBuilder(Uri.UriSchemeHttps, host, bound.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private static IResult Forbidden() =>
-        Results.Text("Your role does not enrol gateways (admins and technicians do).", "text/plain; charset=utf-8",
-            statusCode: StatusCodes.Status403Forbidden);
+    private static IResult Forbidden(HttpContext http) =>
+        ConsoleEndpoints.Refused(GatewaysPhrases.MayNotEnrol[ConsoleLanguages.Of(http)], StatusCodes.Status403Forbidden);
 
     private static IResult Html(string html, int status) => ConsoleEndpoints.Html(html, status);
 
@@ -128,84 +129,68 @@ internal static class ConsoleGateways
         HttpContext http, IAntiforgery antiforgery, IDispatchStore store, TimeProvider time, EnrolForm form)
     {
         var gateways = await store.ListGatewaysAsync(http.RequestAborted);
-        return GatewaysPage(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? "", gateways, time.GetUtcNow(), form);
+        return GatewaysPage(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User.Identity?.Name ?? "", gateways, time.GetUtcNow(), form);
     }
 
     private sealed record EnrolForm(string GatewayId, string HomeId, string? Error);
 
-    private static string Hidden(AntiforgeryTokenSet tokens) =>
-        $"""<input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">""";
-
-    private static string Header(AntiforgeryTokenSet tokens, string userName, string title) => $"""
-        <header>
-          <h1>{Encode.Encode(title)}</h1>
-          <a href="/">Alert queue</a>
-          <form method="post" action="/logout" id="logout">
-            {Encode.Encode(userName)}
-            {Hidden(tokens)}
-            <button type="submit">Log out</button>
-          </form>
-        </header>
-        """;
-
-    private static string When(DateTimeOffset? at) =>
-        at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : "never";
-
-    private static string CertificateStatus(RegisteredGateway gateway, DateTimeOffset now) => gateway.CertificateNotAfter switch
+    internal static string CertificateStatus(DateTimeOffset? certificateNotAfter, DateTimeOffset now, ConsoleLanguage language) => certificateNotAfter switch
     {
-        null => "none (not enrolled, or revoked)",
-        { } notAfter when notAfter <= now => $"expired {When(notAfter)}",
-        { } notAfter => $"valid until {When(notAfter)}",
+        null => GatewaysPhrases.NoCertificate[language],
+        { } notAfter when notAfter <= now => GatewaysPhrases.CertificateExpired.Format(language, When(notAfter, language)),
+        { } notAfter => GatewaysPhrases.CertificateValid.Format(language, When(notAfter, language)),
     };
 
     private static string GatewaysPage(
-        AntiforgeryTokenSet tokens, string userName, IReadOnlyList<RegisteredGateway> gateways, DateTimeOffset now, EnrolForm form)
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, IReadOnlyList<RegisteredGateway> gateways, DateTimeOffset now, EnrolForm form)
     {
+        string T(Phrase phrase) => Encode.Encode(phrase[language]);
         var rows = gateways.Count == 0
-            ? """<tr><td colspan="5">No gateway is registered yet.</td></tr>"""
+            ? $"""<tr><td colspan="5">{T(GatewaysPhrases.NoneRegistered)}</td></tr>"""
             : string.Concat(gateways.Select(g =>
-                $"<tr><td>{Encode.Encode(g.GatewayId)}</td><td>{Encode.Encode(g.HomeId)}</td><td>{When(g.LastSeenAt)}</td>"
-                + $"<td>{Encode.Encode(g.SoftwareVersion ?? "")}</td><td>{Encode.Encode(CertificateStatus(g, now))}</td></tr>"));
+                $"<tr><td>{Encode.Encode(g.GatewayId)}</td><td>{Encode.Encode(g.HomeId)}</td><td>{Encode.Encode(When(g.LastSeenAt, language))}</td>"
+                + $"<td>{Encode.Encode(g.SoftwareVersion ?? "")}</td><td>{Encode.Encode(CertificateStatus(g.CertificateNotAfter, now, language))}</td></tr>"));
         return $"""
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Gateways — HomeGateway dispatch</title>{Style}</head>
+            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{T(CommonPhrases.Gateways)} — {T(CommonPhrases.Product)}</title>{Style}</head>
             <body>
-            {Header(tokens, userName, "Gateways")}
+            {Header(tokens, language, userName, CommonPhrases.Gateways, mayEnrol: true, "/gateways")}
             <table>
-              <thead><tr><th>Gateway</th><th>Home</th><th>Last seen</th><th>Software</th><th>Certificate</th></tr></thead>
+              <thead><tr><th>{T(GatewaysPhrases.Gateway)}</th><th>{T(GatewaysPhrases.Home)}</th><th>{T(GatewaysPhrases.LastSeen)}</th><th>{T(GatewaysPhrases.Software)}</th><th>{T(GatewaysPhrases.Certificate)}</th></tr></thead>
               <tbody>{rows}</tbody>
             </table>
-            <h2>Enrol a gateway</h2>
-            <p>Issues a one-time enrolment code (valid {GatewayEnrolment.TokenLifetime.TotalHours:0} h). A new gateway id is registered
-            for the home you name; enrolling a known gateway again replaces its certificate once the code is used.</p>
+            <h2>{T(GatewaysPhrases.EnrolTitle)}</h2>
+            <p>{Encode.Encode(GatewaysPhrases.EnrolHelp.Format(language, GatewayEnrolment.TokenLifetime.TotalHours))}</p>
             {(form.Error is null ? "" : $"<p class=\"error\" role=\"alert\">{Encode.Encode(form.Error)}</p>")}
             <form method="post" action="/gateways/enrol" id="enrol">
               {Hidden(tokens)}
-              <p><label>Gateway id <input name="gatewayId" value="{Encode.Encode(form.GatewayId)}" required></label></p>
-              <p><label>Home id <input name="homeId" value="{Encode.Encode(form.HomeId)}"></label> (required for a new gateway)</p>
-              <p><button type="submit">Issue enrolment code</button></p>
+              <p><label>{T(GatewaysPhrases.GatewayId)} <input name="gatewayId" value="{Encode.Encode(form.GatewayId)}" required></label></p>
+              <p><label>{T(GatewaysPhrases.HomeId)} <input name="homeId" value="{Encode.Encode(form.HomeId)}"></label> {T(GatewaysPhrases.HomeRequired)}</p>
+              <p><button type="submit">{T(GatewaysPhrases.IssueCode)}</button></p>
             </form>
             </body></html>
             """;
     }
 
-    private static string IssuedPage(AntiforgeryTokenSet tokens, string userName, IssuedEnrolmentCode issued, string fingerprint, string gatewayEndpoint)
+    private static string IssuedPage(
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, IssuedEnrolmentCode issued, string fingerprint, string gatewayEndpoint)
     {
+        string T(Phrase phrase) => Encode.Encode(phrase[language]);
         var command = $"homegateway enroll --dispatch {gatewayEndpoint} --token {issued.Code}";
         return $"""
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Enrolment code — HomeGateway dispatch</title>{Style}</head>
+            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{T(GatewaysPhrases.CodeTitle)} — {T(CommonPhrases.Product)}</title>{Style}</head>
             <body>
-            {Header(tokens, userName, "Enrolment code")}
-            <p>For gateway <strong>{Encode.Encode(issued.GatewayId)}</strong> (home {Encode.Encode(issued.HomeId)}).
-            It works once, until {When(issued.ExpiresAt)}. <strong>It is shown only now</strong>: dispatch keeps only its hash.</p>
-            <p>Code: <code id="code">{Encode.Encode(issued.Code)}</code></p>
-            <p>On the gateway run:</p>
+            {Header(tokens, language, userName, GatewaysPhrases.CodeTitle, mayEnrol: true, "/gateways")}
+            <p>{Encode.Encode(GatewaysPhrases.CodeFor.Format(language, issued.GatewayId, issued.HomeId))}
+            {Encode.Encode(GatewaysPhrases.CodeWorksOnce.Format(language, When(issued.ExpiresAt, language)))} <strong>{T(GatewaysPhrases.CodeShownOnce)}</strong></p>
+            <p>{T(GatewaysPhrases.Code)} <code id="code">{Encode.Encode(issued.Code)}</code></p>
+            <p>{T(GatewaysPhrases.OnTheGateway)}</p>
             <pre id="command">{Encode.Encode(command)}</pre>
-            <p>The code carries this dispatch's CA fingerprint (SHA-256), which the gateway checks before it sends anything:<br>
+            <p>{T(GatewaysPhrases.Fingerprint)}<br>
             <code id="fingerprint">{Encode.Encode(fingerprint)}</code></p>
-            <p>Enrolling again replaces the gateway's certificate; the old one stops working.</p>
-            <p><a href="/gateways">Back to Gateways</a></p>
+            <p>{T(GatewaysPhrases.ReplacesCertificate)}</p>
+            <p><a href="/gateways">{T(GatewaysPhrases.BackToGateways)}</a></p>
             </body></html>
             """;
     }

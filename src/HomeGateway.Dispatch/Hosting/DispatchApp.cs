@@ -18,6 +18,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
@@ -80,6 +81,7 @@ public static class DispatchApp
             ["Dispatch:HeartbeatSeconds"] = options.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dispatch:Supervision:ReportingSeconds"] =
                 options.Supervision.ReportingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dispatch:Console:TrustedProxy"] = options.Console.TrustedProxy ? "true" : "false",
         }.Concat(options.PublicNames.Select((name, i) => KeyValuePair.Create($"Dispatch:PublicNames:{i}", (string?)name))));
         configure?.Invoke(builder);
         return StartAsync(builder, ct);
@@ -143,6 +145,9 @@ public static class DispatchApp
                 cookie.Events.OnRedirectToLogin = context => ApiGetsStatus(context, StatusCodes.Status401Unauthorized);
                 cookie.Events.OnRedirectToAccessDenied = context => ApiGetsStatus(context, StatusCodes.Status403Forbidden);
             });
+        // Sessions expire on the app's clock (a fake one in tests), like everything else here.
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<TimeProvider>((cookie, time) => cookie.TimeProvider = time);
         services.AddAuthorizationBuilder()
             // Nothing answers without authentication unless its endpoint says AllowAnonymous.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
@@ -171,6 +176,12 @@ public static class DispatchApp
                 + (endpoints.ApiUri is { } api ? $" api={Origin(api)}" : ""));
             System.Console.Out.Flush();
         });
+
+        if (app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.Console.TrustedProxy)
+        {
+            // Only the scheme, and only from loopback (the defaults' known proxies): the proxy runs on this machine.
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto });
+        }
 
         var listeners = app.Services.GetRequiredService<DispatchEndpoints>();
         app.Use(async (http, next) =>

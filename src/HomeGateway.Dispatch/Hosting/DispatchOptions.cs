@@ -38,6 +38,20 @@ public sealed class DispatchOptions
 
     /// <summary>Supervision of gateways: when a silent gateway is flagged offline.</summary>
     public SupervisionOptions Supervision { get; set; } = new();
+
+    /// <summary>The dispatcher console behind its TLS proxy.</summary>
+    public ConsoleOptions Console { get; set; } = new();
+}
+
+/// <summary>The <c>Dispatch:Console</c> section.</summary>
+public sealed class ConsoleOptions
+{
+    /// <summary>
+    /// A TLS proxy on this machine terminates https for the console: honour its <c>X-Forwarded-Proto</c> (from
+    /// loopback only), so cookies carry <c>Secure</c> and dispatch knows the browser's scheme. Off by default: without a
+    /// proxy anyone who can reach the port could claim https.
+    /// </summary>
+    public bool TrustedProxy { get; set; }
 }
 
 /// <summary>The <c>Dispatch:Supervision</c> section.</summary>

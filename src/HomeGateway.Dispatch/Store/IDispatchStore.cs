@@ -58,6 +58,21 @@ public interface IDispatchStore
 
     Task<ConsoleUser?> FindUserAsync(string name, CancellationToken ct = default);
 
+    /// <summary>True when at least one console user exists (the first start creates an admin when none does).</summary>
+    Task<bool> HasUsersAsync(CancellationToken ct = default);
+
+    /// <summary>Replaces the user's password hash. Returns false when there is no such user.</summary>
+    Task<bool> SetUserPasswordAsync(string name, string passwordHash, CancellationToken ct = default);
+
+    /// <summary>Sets the user's console language (<c>en</c>, <c>fi</c>, <c>sv</c>). Returns false when there is no such user.</summary>
+    Task<bool> SetUserLanguageAsync(string name, string language, CancellationToken ct = default);
+
+    /// <summary>
+    /// The fleet page: every registered gateway with its state and the sensors that are offline or have a battery
+    /// below <paramref name="lowBatteryPercent"/> (or that the gateway itself flagged so).
+    /// </summary>
+    Task<IReadOnlyList<FleetGateway>> ListFleetAsync(int lowBatteryPercent, CancellationToken ct = default);
+
     /// <summary>Creates an API token. Returns false when the name is taken.</summary>
     Task<bool> AddApiTokenAsync(string name, byte[] tokenHash, CancellationToken ct = default);
 
@@ -173,6 +188,46 @@ public sealed record SupervisedGateway(string GatewayId, string HomeId, DateTime
 /// <param name="CertificateNotAfter">The expiry of its certificate that is not revoked; null when it has none (never enrolled, or revoked).</param>
 public sealed record RegisteredGateway(string GatewayId, string HomeId, DateTimeOffset? LastSeenAt, string? SoftwareVersion, DateTimeOffset? CertificateNotAfter);
 
+/// <summary>A registered gateway as the fleet page shows it.</summary>
+/// <param name="LastSeenAt">Its last hello, record or heartbeat; null until it first connected.</param>
+/// <param name="OfflineSince">When supervision raised "gateway offline" (an open outage); null when it is not flagged.</param>
+/// <param name="CertificateNotAfter">The expiry of its unrevoked certificate; null when it has none.</param>
+public sealed record FleetGateway(
+    string GatewayId,
+    string HomeId,
+    DateTimeOffset? LastSeenAt,
+    DateTimeOffset? OfflineSince,
+    string? SoftwareVersion,
+    DateTimeOffset? CertificateNotAfter,
+    IReadOnlyList<SensorProblem> SensorProblems)
+{
+    public GatewayState State => OfflineSince is not null ? GatewayState.Offline
+        : LastSeenAt is null ? GatewayState.NotYetConnected
+        : GatewayState.Online;
+}
+
+public enum GatewayState
+{
+    Online,
+    Offline,
+
+    /// <summary>Registered (maybe enrolled) but never said hello: not installed yet, so not supervised.</summary>
+    NotYetConnected,
+}
+
+public enum SensorProblemKind
+{
+    /// <summary>Its latest availability report says offline, or the gateway has an open "sensor offline" alert for it.</summary>
+    Offline,
+
+    /// <summary>Its latest battery level is below the threshold, or the gateway has an open "low battery" alert for it.</summary>
+    LowBattery,
+}
+
+/// <param name="BatteryPercent">The latest battery level when known.</param>
+/// <param name="ReportedAt">When the gateway observed it (its clock).</param>
+public sealed record SensorProblem(string SensorId, SensorProblemKind Kind, int? BatteryPercent, DateTimeOffset ReportedAt);
+
 public sealed record GatewayAccount(string GatewayId, string HomeId, long StoredThroughSeq);
 
 /// <summary>A one-time enrolment token as stored (the token itself is never stored).</summary>
@@ -184,7 +239,8 @@ public sealed record GatewayCertificateRecord(string Serial, string GatewayId, D
 /// <summary>One revocation, at a position that only grows (so a node can ask for "what is new since").</summary>
 public sealed record CertificateRevocation(long Position, string Serial, string GatewayId);
 
-public sealed record ConsoleUser(string Name, string PasswordHash, string Role);
+/// <param name="Language">The console language code: <c>en</c>, <c>fi</c> or <c>sv</c>.</param>
+public sealed record ConsoleUser(string Name, string PasswordHash, string Role, string Language = "en");
 
 public enum AlertStatus
 {

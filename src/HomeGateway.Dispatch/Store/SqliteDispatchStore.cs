@@ -11,7 +11,7 @@ namespace HomeGateway.Dispatch.Store;
 /// fairer than letting connections spin on SQLITE_BUSY. Times are stored as UTC ISO-8601 text with a
 /// fixed width, so they sort correctly as text and stay readable with the sqlite3 shell.
 /// </summary>
-public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time) : IDispatchStore, IDisposable
+public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvider time) : IDispatchStore, IDisposable
 {
     public const string FileName = "dispatch.db";
 
@@ -333,9 +333,9 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
     public async Task<ConsoleUser?> FindUserAsync(string name, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        await using var cmd = Command(connection, "SELECT name, password_hash, role FROM users WHERE name = @n", ("@n", name));
+        await using var cmd = Command(connection, "SELECT name, password_hash, role, language FROM users WHERE name = @n", ("@n", name));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new ConsoleUser(reader.GetString(0), reader.GetString(1), reader.GetString(2)) : null;
+        return await reader.ReadAsync(ct) ? new ConsoleUser(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)) : null;
     }
 
     public async Task<bool> AddApiTokenAsync(string name, byte[] tokenHash, CancellationToken ct = default)
@@ -776,7 +776,7 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
     internal static string Text(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Parse(string text) =>
+    internal static DateTimeOffset Parse(string text) =>
         DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 

@@ -166,6 +166,13 @@ internal static class StoreSchema
             received_at TEXT NOT NULL,
             PRIMARY KEY(gateway_id, seq));
         """,
+
+        // 5: each console user's language; the fleet page's "latest report per sensor" (availability, battery).
+        """
+        ALTER TABLE users ADD COLUMN language TEXT NOT NULL DEFAULT 'en' CHECK(language IN ('en', 'fi', 'sv'));
+        CREATE INDEX sensor_events_kind_latest ON sensor_events(kind, gateway_id, sensor_id, seq);
+        CREATE INDEX sensor_events_battery_latest ON sensor_events(gateway_id, sensor_id, seq) WHERE battery_percent IS NOT NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

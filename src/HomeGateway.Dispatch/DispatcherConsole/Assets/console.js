@@ -9,8 +9,13 @@ const status = document.getElementById("status");
 
 const antiforgery = document.querySelector("#logout input[type=hidden]");
 
+// The texts in the user's language come with the page (a JSON data block: the CSP allows no inline script).
+const phrases = JSON.parse(document.getElementById("phrases").textContent);
+const format = (text, ...values) => text.replace(/\{(\d+)\}/g, (_, i) => String(values[Number(i)]));
+const word = (table, name) => table[name] ?? name;
+
 const key = (gatewayId, alertId) => gatewayId + "\u0000" + alertId;
-const time = (iso) => new Date(iso).toLocaleString();
+const time = (iso) => new Date(iso).toLocaleString(phrases.culture);
 
 async function reload() {
   const response = await fetch("/api/alerts", { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -19,7 +24,7 @@ async function reload() {
     return;
   }
   if (!response.ok) {
-    status.textContent = "Could not load the queue (" + response.status + ").";
+    status.textContent = format(phrases.loadFailed, response.status);
     return;
   }
   rows.clear();
@@ -76,7 +81,7 @@ function acknowledgeButton(row) {
   }
   const button = document.createElement("button");
   button.type = "submit";
-  button.textContent = "Acknowledge";
+  button.textContent = phrases.acknowledge;
   form.appendChild(button);
   return form;
 }
@@ -87,8 +92,8 @@ function render() {
   body.replaceChildren(...sorted.map((row) => {
     const tr = document.createElement("tr");
     tr.className = "p-" + row.priority + " s-" + row.status;
-    for (const text of [row.priority, row.type, row.homeId, row.sensorId, row.summary, String(row.count),
-      time(row.raisedAt), time(row.firstReceivedAt), row.status]) {
+    for (const text of [word(phrases.priorities, row.priority), word(phrases.types, row.type), row.homeId, row.sensorId, row.summary,
+      String(row.count), time(row.raisedAt), time(row.firstReceivedAt), word(phrases.statuses, row.status)]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.appendChild(td);
@@ -103,11 +108,11 @@ function render() {
     return tr;
   }));
   const open = sorted.filter((row) => row.status === "open").length;
-  status.textContent = open + " open, " + (sorted.length - open) + " cleared. Live.";
+  status.textContent = format(phrases.live, open, sorted.length - open);
 }
 
 const stream = new EventSource("/api/alerts/stream");
 stream.addEventListener("open", () => { reload(); });
 stream.addEventListener("alert", (event) => apply(JSON.parse(event.data)));
 stream.addEventListener("acknowledged", (event) => acknowledged(JSON.parse(event.data)));
-stream.addEventListener("error", () => { status.textContent = "Connection lost; reconnecting…"; });
+stream.addEventListener("error", () => { status.textContent = phrases.reconnecting; });

@@ -1,0 +1,177 @@
+namespace HomeGateway.Dispatch.DispatcherConsole.Language;
+
+/// <summary>Texts every console page shares: the header, the language switch, refusals.</summary>
+internal static class CommonPhrases
+{
+    public static readonly Phrase Product = new("HomeGateway dispatch", "HomeGateway-hälytyskeskus", "HomeGateway larmcentral");
+    public static readonly Phrase LogOut = new("Log out", "Kirjaudu ulos", "Logga ut");
+    public static readonly Phrase AlertQueue = new("Alert queue", "Hälytysjono", "Larmkö");
+    public static readonly Phrase Gateways = new("Gateways", "Yhdyskäytävät", "Gatewayer");
+    public static readonly Phrase Fleet = new("Fleet", "Laitekanta", "Enhetsöversikt");
+    public static readonly Phrase Account = new("Your account", "Oma tili", "Ditt konto");
+    public static readonly Phrase Language = new("Language", "Kieli", "Språk");
+    public static readonly Phrase ChangeLanguage = new("Change", "Vaihda", "Byt");
+    public static readonly Phrase Never = new("never", "ei koskaan", "aldrig");
+
+    public static readonly Phrase FormNotOurs = new(
+        "This form was not sent by this site or has expired. Reload the page and try again.",
+        "Lomaketta ei lähetetty tältä sivustolta tai se on vanhentunut. Lataa sivu uudelleen ja yritä uudestaan.",
+        "Formuläret skickades inte från den här webbplatsen eller har gått ut. Ladda om sidan och försök igen.");
+
+    public static readonly Phrase UnknownLanguage = new(
+        "Choose English, Finnish or Swedish.",
+        "Valitse englanti, suomi tai ruotsi.",
+        "Välj engelska, finska eller svenska.");
+}
+
+internal static class LoginPhrases
+{
+    public static readonly Phrase Title = new("log in", "kirjautuminen", "inloggning");
+    public static readonly Phrase Name = new("Name", "Käyttäjätunnus", "Användarnamn");
+    public static readonly Phrase Password = new("Password", "Salasana", "Lösenord");
+    public static readonly Phrase LogIn = new("Log in", "Kirjaudu sisään", "Logga in");
+    public static readonly Phrase WrongNameOrPassword = new("Wrong name or password.", "Väärä käyttäjätunnus tai salasana.", "Fel användarnamn eller lösenord.");
+
+    public static readonly Phrase LockedOut = new(
+        "Too many failed attempts. Wait a few minutes and try again.",
+        "Liian monta epäonnistunutta yritystä. Odota muutama minuutti ja yritä uudelleen.",
+        "För många misslyckade försök. Vänta några minuter och försök igen.");
+}
+
+/// <summary>The live queue page and its script (<c>console.js</c> receives its texts as JSON in the page).</summary>
+internal static class QueuePhrases
+{
+    public static readonly Phrase Loading = new("Loading…", "Ladataan…", "Laddar…");
+    public static readonly Phrase Priority = new("Priority", "Kiireellisyys", "Prioritet");
+    public static readonly Phrase Type = new("Type", "Tyyppi", "Typ");
+    public static readonly Phrase Home = new("Home", "Koti", "Hem");
+    public static readonly Phrase Sensor = new("Sensor", "Anturi", "Sensor");
+    public static readonly Phrase Summary = new("Summary", "Kuvaus", "Beskrivning");
+    public static readonly Phrase Count = new("Count", "Määrä", "Antal");
+    public static readonly Phrase RaisedAt = new("Raised at", "Hälytetty", "Larmat");
+    public static readonly Phrase Received = new("Received", "Vastaanotettu", "Mottaget");
+    public static readonly Phrase Status = new("Status", "Tila", "Status");
+    public static readonly Phrase Acknowledged = new("Acknowledged", "Kuitattu", "Kvitterat");
+    public static readonly Phrase Acknowledge = new("Acknowledge", "Kuittaa", "Kvittera");
+    public static readonly Phrase Live = new("{0} open, {1} cleared. Live.", "{0} avoinna, {1} päättynyt. Päivittyy reaaliajassa.", "{0} öppna, {1} avslutade. Uppdateras direkt.");
+    public static readonly Phrase LoadFailed = new("Could not load the queue ({0}).", "Jonon lataaminen epäonnistui ({0}).", "Kunde inte läsa in kön ({0}).");
+    public static readonly Phrase Reconnecting = new("Connection lost; reconnecting…", "Yhteys katkesi; yhdistetään uudelleen…", "Anslutningen bröts; ansluter igen…");
+    public static readonly Phrase Open = new("open", "avoin", "öppet");
+    public static readonly Phrase Cleared = new("cleared", "päättynyt", "avslutat");
+    public static readonly Phrase Critical = new("critical", "kriittinen", "kritisk");
+    public static readonly Phrase High = new("high", "korkea", "hög");
+    public static readonly Phrase Normal = new("normal", "tavallinen", "normal");
+    public static readonly Phrase Low = new("low", "matala", "låg");
+
+    public static readonly Phrase MayNotAcknowledge = new(
+        "Your role does not acknowledge alerts (dispatchers and admins do).",
+        "Roolisi ei kuittaa hälytyksiä (päivystäjät ja ylläpitäjät kuittaavat).",
+        "Din roll kvitterar inte larm (larmoperatörer och administratörer gör det).");
+
+    public static readonly Phrase MustNameAlert = new(
+        "The form must name the gateway and the alert.",
+        "Lomakkeessa on oltava yhdyskäytävä ja hälytys.",
+        "Formuläret måste ange gatewayn och larmet.");
+
+    public static readonly Phrase NoSuchAlert = new(
+        "No alert '{0}' from gateway '{1}'.",
+        "Yhdyskäytävältä '{1}' ei ole hälytystä '{0}'.",
+        "Inget larm '{0}' från gatewayn '{1}'.");
+}
+
+/// <summary>Alert types as the queue shows them (keys: the JSON API's type names).</summary>
+internal static class AlertTypePhrases
+{
+    public static readonly Phrase Fall = new("fall", "kaatuminen", "fall");
+    public static readonly Phrase Help = new("help button", "turvapainike", "trygghetsknapp");
+    public static readonly Phrase DoorLeftOpen = new("door left open", "ovi jäänyt auki", "dörren lämnad öppen");
+    public static readonly Phrase NightExit = new("night exit", "yöllinen poistuminen", "utgång nattetid");
+    public static readonly Phrase Inactivity = new("inactivity", "ei liikettä", "ingen aktivitet");
+    public static readonly Phrase BedNotReturned = new("not back in bed", "ei palannut sänkyyn", "inte tillbaka i sängen");
+    public static readonly Phrase MissedDose = new("missed dose", "lääkeannos ottamatta", "missad läkemedelsdos");
+    public static readonly Phrase Smoke = new("smoke", "savu", "rök");
+    public static readonly Phrase WaterLeak = new("water leak", "vesivuoto", "vattenläcka");
+    public static readonly Phrase Temperature = new("temperature", "lämpötila", "temperatur");
+    public static readonly Phrase SensorOffline = new("sensor offline", "anturi ei yhteydessä", "sensor utan förbindelse");
+    public static readonly Phrase BatteryLow = new("low battery", "paristo vähissä", "låg batterinivå");
+    public static readonly Phrase Tamper = new("tamper", "peukalointi", "sabotage");
+    public static readonly Phrase GatewayHealth = new("gateway health", "yhdyskäytävän tila", "gatewayns status");
+    public static readonly Phrase DailyTest = new("daily test", "päivittäinen testihälytys", "dagligt testlarm");
+    public static readonly Phrase Gas = new("gas", "kaasu", "gas");
+    public static readonly Phrase CarbonMonoxide = new("carbon monoxide", "häkä", "kolmonoxid");
+    public static readonly Phrase PowerFailure = new("power failure", "sähkökatko", "strömavbrott");
+    public static readonly Phrase Unknown = new("unknown", "tuntematon", "okänd");
+
+    /// <summary>By the type name the JSON API uses.</summary>
+    public static readonly IReadOnlyDictionary<string, Phrase> ByName = new Dictionary<string, Phrase>(StringComparer.Ordinal)
+    {
+        ["fall"] = Fall,
+        ["help"] = Help,
+        ["door_left_open"] = DoorLeftOpen,
+        ["night_exit"] = NightExit,
+        ["inactivity"] = Inactivity,
+        ["bed_not_returned"] = BedNotReturned,
+        ["missed_dose"] = MissedDose,
+        ["smoke"] = Smoke,
+        ["water_leak"] = WaterLeak,
+        ["temperature"] = Temperature,
+        ["sensor_offline"] = SensorOffline,
+        ["battery_low"] = BatteryLow,
+        ["tamper"] = Tamper,
+        ["gateway_health"] = GatewayHealth,
+        ["daily_test"] = DailyTest,
+        ["gas"] = Gas,
+        ["carbon_monoxide"] = CarbonMonoxide,
+        ["power_failure"] = PowerFailure,
+        ["unknown"] = Unknown,
+    };
+}
+
+internal static class GatewaysPhrases
+{
+    public static readonly Phrase Gateway = new("Gateway", "Yhdyskäytävä", "Gateway");
+    public static readonly Phrase Home = new("Home", "Koti", "Hem");
+    public static readonly Phrase LastSeen = new("Last seen", "Viimeksi yhteydessä", "Senast i kontakt");
+    public static readonly Phrase Software = new("Software", "Ohjelmisto", "Programvara");
+    public static readonly Phrase Certificate = new("Certificate", "Varmenne", "Certifikat");
+    public static readonly Phrase NoneRegistered = new("No gateway is registered yet.", "Yhtään yhdyskäytävää ei ole vielä rekisteröity.", "Ingen gateway är registrerad ännu.");
+    public static readonly Phrase NoCertificate = new("none (not enrolled, or revoked)", "ei ole (ei liitetty tai mitätöity)", "saknas (inte anslutet eller återkallat)");
+    public static readonly Phrase CertificateExpired = new("expired {0}", "vanhentunut {0}", "gick ut {0}");
+    public static readonly Phrase CertificateValid = new("valid until {0}", "voimassa {0} asti", "giltigt till {0}");
+    public static readonly Phrase EnrolTitle = new("Enrol a gateway", "Liitä yhdyskäytävä", "Anslut en gateway");
+
+    public static readonly Phrase EnrolHelp = new(
+        "Issues a one-time enrolment code (valid {0} h). A new gateway id is registered for the home you name; enrolling a known gateway again replaces its certificate once the code is used.",
+        "Luo kertakäyttöisen liittämiskoodin (voimassa {0} h). Uusi yhdyskäytävä rekisteröidään antamallesi kodille; jo tunnetun yhdyskäytävän uusi liittäminen vaihtaa sen varmenteen, kun koodi on käytetty.",
+        "Skapar en engångskod för anslutning (giltig {0} h). En ny gateway registreras för hemmet du anger; att ansluta en känd gateway igen ersätter dess certifikat när koden har använts.");
+
+    public static readonly Phrase GatewayId = new("Gateway id", "Yhdyskäytävän tunnus", "Gatewayns id");
+    public static readonly Phrase HomeId = new("Home id", "Kodin tunnus", "Hemmets id");
+    public static readonly Phrase HomeRequired = new("(required for a new gateway)", "(pakollinen uudelle yhdyskäytävälle)", "(krävs för en ny gateway)");
+    public static readonly Phrase IssueCode = new("Issue enrolment code", "Luo liittämiskoodi", "Skapa anslutningskod");
+    public static readonly Phrase NewGatewayNeedsHome = new("Gateway '{0}' is new: say which home it serves.", "Yhdyskäytävä '{0}' on uusi: kerro, mitä kotia se palvelee.", "Gatewayn '{0}' är ny: ange vilket hem den betjänar.");
+
+    public static readonly Phrase MayNotEnrol = new(
+        "Your role does not enrol gateways (admins and technicians do).",
+        "Roolisi ei liitä yhdyskäytäviä (ylläpitäjät ja asentajat liittävät).",
+        "Din roll ansluter inte gatewayer (administratörer och tekniker gör det).");
+
+    public static readonly Phrase CodeTitle = new("Enrolment code", "Liittämiskoodi", "Anslutningskod");
+    public static readonly Phrase CodeFor = new("For gateway {0} (home {1}).", "Yhdyskäytävälle {0} (koti {1}).", "För gatewayn {0} (hem {1}).");
+    public static readonly Phrase CodeWorksOnce = new("It works once, until {0}.", "Se toimii kerran, {0} asti.", "Den fungerar en gång, till {0}.");
+    public static readonly Phrase CodeShownOnce = new("It is shown only now: dispatch keeps only its hash.", "Se näytetään vain nyt: hälytyskeskus säilyttää vain sen tiivisteen.", "Den visas bara nu: larmcentralen sparar bara dess hash.");
+    public static readonly Phrase Code = new("Code:", "Koodi:", "Kod:");
+    public static readonly Phrase OnTheGateway = new("On the gateway run:", "Suorita yhdyskäytävällä:", "Kör på gatewayn:");
+
+    public static readonly Phrase Fingerprint = new(
+        "The code carries this dispatch's CA fingerprint (SHA-256), which the gateway checks before it sends anything:",
+        "Koodi sisältää tämän hälytyskeskuksen CA-sormenjäljen (SHA-256), jonka yhdyskäytävä tarkistaa ennen kuin lähettää mitään:",
+        "Koden innehåller larmcentralens CA-fingeravtryck (SHA-256), som gatewayn kontrollerar innan den skickar något:");
+
+    public static readonly Phrase ReplacesCertificate = new(
+        "Enrolling again replaces the gateway's certificate; the old one stops working.",
+        "Uusi liittäminen vaihtaa yhdyskäytävän varmenteen; vanha lakkaa toimimasta.",
+        "En ny anslutning ersätter gatewayns certifikat; det gamla slutar fungera.");
+
+    public static readonly Phrase BackToGateways = new("Back to Gateways", "Takaisin yhdyskäytäviin", "Tillbaka till gatewayer");
+}
