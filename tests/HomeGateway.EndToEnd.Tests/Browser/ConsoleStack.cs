@@ -54,12 +54,13 @@ internal sealed class ConsoleStack : IAsyncDisposable
 
     public string PasswordOf(string user) => passwords[user];
 
-    public static async Task<ConsoleStack> StartAsync()
+    /// <summary>Starts it all; dispatch runs on <paramref name="dispatchClock"/> if given (the gateway on the real clock).</summary>
+    public static async Task<ConsoleStack> StartAsync(TimeProvider? dispatchClock = null)
     {
         var stack = new ConsoleStack(Built.NewWorkDirectory("browser"));
         try
         {
-            await stack.InitializeAsync();
+            await stack.InitializeAsync(dispatchClock);
             return stack;
         }
         catch
@@ -69,12 +70,12 @@ internal sealed class ConsoleStack : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync()
+    private async Task InitializeAsync(TimeProvider? dispatchClock)
     {
         var dispatchData = Path.Combine(work, "dispatch");
         var gatewayData = Path.Combine(work, "gateway");
         Directory.CreateDirectory(gatewayData);
-        dispatch = await InProcessDispatch.StartAsync(dispatchData);
+        dispatch = await InProcessDispatch.StartAsync(dispatchData, dispatchClock);
         foreach (var user in new[] { Dispatcher, SecondDispatcher })
         {
             passwords[user] = await InProcessDispatch.CliAsync("users", "add", user, "--role", "dispatcher", "--data", dispatchData);

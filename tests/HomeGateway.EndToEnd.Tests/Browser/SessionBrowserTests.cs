@@ -1,0 +1,159 @@
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HomeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>
+/// A console session ends and stays ended, and only the console's own pages can act with it: after logout or expiry the
+/// pages lead to the login and the API answers 401; a form posted from another origin or site is refused and the alert
+/// stays untaken.
+/// </summary>
+public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>, IAsyncLifetime
+{
+    // Dispatch's own clock, so a session can be made to expire without waiting 12 hours.
+    private readonly FakeTimeProvider dispatchClock = new(DateTimeOffset.UtcNow);
+    private ConsoleStack? stack;
+
+    private ConsoleStack Stack => stack!;
+
+    public async Task InitializeAsync() => stack = await ConsoleStack.StartAsync(dispatchClock);
+
+    public async Task DisposeAsync()
+    {
+        if (stack is not null)
+        {
+            await stack.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task After_logout_the_back_button_and_a_direct_visit_lead_to_the_login_and_the_API_answers_401()
+    {
+        await using var session = chromium.NewSession(
+            nameof(After_logout_the_back_button_and_a_direct_visit_lead_to_the_login_and_the_API_answers_401), Stack.WebUri);
+        await session.RunAsync(async () =>
+        {
+            var tab = await session.NewTabAsync();
+            var queue = await new LoginPage(tab).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            Assert.Equal(200, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
+
+            await queue.LogOutAsync();
+            await ExpectLoginPageAsync(tab);
+            Assert.False(await new LoginPage(tab).HasSessionCookieAsync());
+
+            // Back to the queue: the browser asks again (nothing cached shows the queue) and is sent to the login.
+            await tab.GoBackAsync();
+            await ExpectLoginPageAsync(tab);
+            await tab.GotoAsync("/");
+            await ExpectLoginPageAsync(tab);
+            Assert.Equal(401, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
+            Assert.Equal(401, (await tab.APIRequest.GetAsync("/api/alerts/stream")).Status);
+        });
+    }
+
+    [Fact]
+    public async Task An_expired_session_leads_to_the_login_and_the_API_answers_401()
+    {
+        await using var session = chromium.NewSession(nameof(An_expired_session_leads_to_the_login_and_the_API_answers_401), Stack.WebUri);
+        await session.RunAsync(async () =>
+        {
+            var tab = await session.NewTabAsync();
+            await new LoginPage(tab).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+
+            // A session lasts 12 hours from its last renewal; this one was not used since the login.
+            dispatchClock.Advance(TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1));
+
+            Assert.Equal(401, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
+            await tab.GotoAsync("/");
+            await ExpectLoginPageAsync(tab);
+        });
+    }
+
+    [Fact]
+    public async Task A_form_posted_from_another_origin_of_the_same_site_is_refused_by_antiforgery_and_the_alert_stays_untaken()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await using var session = chromium.NewSession(
+            nameof(A_form_posted_from_another_origin_of_the_same_site_is_refused_by_antiforgery_and_the_alert_stays_untaken), Stack.WebUri);
+        await session.RunAsync(async () =>
+        {
+            var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
+            await using (site)
+            {
+                // 127.0.0.1 on another port: another origin but the same site, so the session cookie does go along.
+                var forged = await ForgeAsync(queue.Page, site.SameSiteOrigin);
+                Assert.Equal(400, forged.Status);
+                Assert.Contains("not sent by this site", await forged.TextAsync(), StringComparison.Ordinal);
+            }
+
+            await ExpectUntakenAsync(queue, fall, timeout.Token);
+        });
+    }
+
+    [Fact]
+    public async Task A_form_posted_from_another_site_carries_no_session_and_the_alert_stays_untaken()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await using var session = chromium.NewSession(
+            nameof(A_form_posted_from_another_site_carries_no_session_and_the_alert_stays_untaken), Stack.WebUri);
+        await session.RunAsync(async () =>
+        {
+            var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
+            await using (site)
+            {
+                // localhost is another site than 127.0.0.1: SameSite=Strict keeps the session cookie back, so the post
+                // is anonymous and is sent to the login.
+                var forged = await ForgeAsync(queue.Page, site.CrossSiteOrigin);
+                Assert.Equal(302, forged.Status);
+                await ExpectLoginPageAsync(forged.Frame.Page);
+            }
+
+            await ExpectUntakenAsync(queue, fall, timeout.Token);
+        });
+    }
+
+    /// <summary>A dispatcher logged in with a fall in the queue, and a foreign site whose page posts "acknowledge" for it.</summary>
+    private async Task<(QueuePage Queue, string Fall, ForeignSite Site)> VictimWithAnAlertAsync(BrowserSession session, CancellationToken ct)
+    {
+        var queue = await new LoginPage(await session.NewTabAsync()).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+        var fall = await Stack.FallAsync(ct);
+        await Expect(queue.Row(fall)).ToBeVisibleAsync();
+        var gatewayId = (await Stack.StoredAlertAsync(fall, ct))!.Value.GetProperty("gatewayId").GetString()!;
+        var site = await ForeignSite.StartAsync(new Uri(Stack.WebUri, "/acknowledge"), new Dictionary<string, string>
+        {
+            ["gatewayId"] = gatewayId,
+            ["alertId"] = fall,
+        });
+        return (queue, fall, site);
+    }
+
+    /// <summary>The dispatcher, still logged in, opens the foreign page in another tab; returns dispatch's answer to its post.</summary>
+    private static async Task<IResponse> ForgeAsync(IPage victim, Uri foreignPage)
+    {
+        var tab = await victim.Context.NewPageAsync();
+        return await tab.RunAndWaitForResponseAsync(
+            () => tab.GotoAsync(foreignPage.ToString()),
+            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal));
+    }
+
+    /// <summary>Nobody took the alert: the store says so, and the dispatcher's queue still offers the button, which works.</summary>
+    private async Task ExpectUntakenAsync(QueuePage queue, string alertId, CancellationToken ct)
+    {
+        var stored = (await Stack.StoredAlertAsync(alertId, ct))!.Value;
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, stored.GetProperty("acknowledgedBy").ValueKind);
+        await queue.OpenAsync();
+        await Expect(queue.Row(alertId).GetByRole(AriaRole.Button, new() { Name = "Acknowledge" })).ToBeVisibleAsync();
+        Assert.Equal(0, Stack.GatewayAppliedAckSeq);
+
+        // The refusal was the defence, not a broken set-up: the console's own button takes it.
+        await queue.AcknowledgeAsync(alertId);
+        await queue.ExpectAcknowledgedByAsync(alertId, ConsoleStack.Dispatcher);
+    }
+
+    private static async Task ExpectLoginPageAsync(IPage page)
+    {
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login(\\?|$)"));
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Log in" })).ToBeVisibleAsync();
+    }
+}
