@@ -52,7 +52,17 @@ internal sealed class ConsoleStack : IAsyncDisposable
 
     private string Pins => Path.Combine(work, "pins");
 
+    private string DispatchData => Path.Combine(work, "dispatch");
+
     public string PasswordOf(string user) => passwords[user];
+
+    /// <summary>Another console user (e.g. an admin for the audit log, a technician for the fleet); their password is kept here.</summary>
+    public async Task AddUserAsync(string name, string role) =>
+        passwords[name] = await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--data", DispatchData);
+
+    /// <summary>Opens a new tab (its own cookies) in <paramref name="session"/> and logs <paramref name="user"/> in there.</summary>
+    public async Task<QueuePage> LogInAsync(BrowserSession session, string user = Dispatcher) =>
+        await new LoginPage(await session.NewTabAsync()).LogInAsync(user, PasswordOf(user));
 
     /// <summary>Starts it all; dispatch runs on <paramref name="dispatchClock"/> if given (the gateway on the real clock).</summary>
     public static async Task<ConsoleStack> StartAsync(TimeProvider? dispatchClock = null)
@@ -72,14 +82,12 @@ internal sealed class ConsoleStack : IAsyncDisposable
 
     private async Task InitializeAsync(TimeProvider? dispatchClock)
     {
-        var dispatchData = Path.Combine(work, "dispatch");
+        var dispatchData = DispatchData;
         var gatewayData = Path.Combine(work, "gateway");
         Directory.CreateDirectory(gatewayData);
         dispatch = await InProcessDispatch.StartAsync(dispatchData, dispatchClock);
-        foreach (var user in new[] { Dispatcher, SecondDispatcher })
-        {
-            passwords[user] = await InProcessDispatch.CliAsync("users", "add", user, "--role", "dispatcher", "--data", dispatchData);
-        }
+        await AddUserAsync(Dispatcher, "dispatcher");
+        await AddUserAsync(SecondDispatcher, "dispatcher");
 
         apiToken = await InProcessDispatch.CliAsync("tokens", "add", "browser-tests", "--data", dispatchData);
         await InProcessDispatch.EnrolAsync(dispatch, dispatchData, gatewayData);

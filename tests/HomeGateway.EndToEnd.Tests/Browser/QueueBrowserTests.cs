@@ -27,7 +27,7 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<
     [Fact]
     public async Task The_right_password_opens_the_queue_and_a_wrong_one_gives_the_generic_error_and_no_session()
     {
-        await using var session = chromium.NewSession(nameof(The_right_password_opens_the_queue_and_a_wrong_one_gives_the_generic_error_and_no_session), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
             var wrong = await session.NewTabAsync();
@@ -43,8 +43,8 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<
             Assert.False(await login.HasSessionCookieAsync());
             Assert.Equal(401, (await wrong.APIRequest.GetAsync("/api/alerts")).Status);
 
-            var right = await session.NewTabAsync();
-            var queue = await new LoginPage(right).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            var queue = await Stack.LogInAsync(session);
+            var right = queue.Page;
             await Expect(right.GetByRole(AriaRole.Heading, new() { Name = "Alert queue" })).ToBeVisibleAsync();
             Assert.True(await new LoginPage(right).HasSessionCookieAsync());
             await Expect(queue.Rows).ToHaveCountAsync(0);
@@ -55,10 +55,10 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<
     public async Task A_fall_at_the_gateway_appears_live_above_an_earlier_door_alert()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(nameof(A_fall_at_the_gateway_appears_live_above_an_earlier_door_alert), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
-            var queue = await new LoginPage(await session.NewTabAsync()).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            var queue = await Stack.LogInAsync(session);
             await queue.MarkDocumentAsync();
 
             var door = await Stack.OpenDoorAsync(timeout.Token);
@@ -78,13 +78,11 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<
     public async Task Acknowledging_a_fall_shows_who_took_it_here_and_on_a_colleagues_screen_and_tells_the_client_help_is_coming()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(
-            nameof(Acknowledging_a_fall_shows_who_took_it_here_and_on_a_colleagues_screen_and_tells_the_client_help_is_coming), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
-            var mine = await new LoginPage(await session.NewTabAsync()).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
-            var colleague = await new LoginPage(await session.NewTabAsync()).LogInAsync(
-                ConsoleStack.SecondDispatcher, Stack.PasswordOf(ConsoleStack.SecondDispatcher));
+            var mine = await Stack.LogInAsync(session);
+            var colleague = await Stack.LogInAsync(session, ConsoleStack.SecondDispatcher);
             await colleague.MarkDocumentAsync();
 
             var fall = await Stack.FallAsync(timeout.Token);

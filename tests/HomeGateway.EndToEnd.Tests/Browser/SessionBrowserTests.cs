@@ -30,12 +30,11 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     [Fact]
     public async Task After_logout_the_back_button_and_a_direct_visit_lead_to_the_login_and_the_API_answers_401()
     {
-        await using var session = chromium.NewSession(
-            nameof(After_logout_the_back_button_and_a_direct_visit_lead_to_the_login_and_the_API_answers_401), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
-            var tab = await session.NewTabAsync();
-            var queue = await new LoginPage(tab).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            var queue = await Stack.LogInAsync(session);
+            var tab = queue.Page;
             Assert.Equal(200, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
 
             await queue.LogOutAsync();
@@ -55,11 +54,11 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     [Fact]
     public async Task An_expired_session_leads_to_the_login_and_the_API_answers_401()
     {
-        await using var session = chromium.NewSession(nameof(An_expired_session_leads_to_the_login_and_the_API_answers_401), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
-            var tab = await session.NewTabAsync();
-            await new LoginPage(tab).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            var tab = (await Stack.LogInAsync(session)).Page;
+            Assert.Equal(200, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
 
             // A session lasts 12 hours from its last renewal; this one was not used since the login.
             dispatchClock.Advance(TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1));
@@ -71,11 +70,35 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     }
 
     [Fact]
+    public async Task Five_wrong_passwords_lock_the_name_even_for_the_right_one_until_the_lockout_ends()
+    {
+        await using var session = chromium.NewSession(Stack.WebUri);
+        await session.RunAsync(async () =>
+        {
+            var tab = await session.NewTabAsync();
+            var login = new LoginPage(tab);
+            await login.OpenAsync();
+            for (var attempt = 0; attempt < HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.MaxFailures; attempt++)
+            {
+                await login.SubmitAsync(ConsoleStack.Dispatcher, "guess-" + attempt);
+                await Expect(login.Error).ToHaveTextAsync(HomeGateway.Dispatch.DispatcherConsole.ConsoleEndpoints.WrongNameOrPassword);
+            }
+
+            await login.SubmitAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            await Expect(login.Error).ToContainTextAsync("Too many failed attempts");
+            Assert.False(await login.HasSessionCookieAsync());
+
+            dispatchClock.Advance(HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.LockoutTime);
+            await login.SubmitAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+            await new QueuePage(tab).ExpectOpenAsync();
+        });
+    }
+
+    [Fact]
     public async Task A_form_posted_from_another_origin_of_the_same_site_is_refused_by_antiforgery_and_the_alert_stays_untaken()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(
-            nameof(A_form_posted_from_another_origin_of_the_same_site_is_refused_by_antiforgery_and_the_alert_stays_untaken), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
             var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
@@ -95,8 +118,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     public async Task A_form_posted_from_another_site_carries_no_session_and_the_alert_stays_untaken()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(
-            nameof(A_form_posted_from_another_site_carries_no_session_and_the_alert_stays_untaken), Stack.WebUri);
+        await using var session = chromium.NewSession(Stack.WebUri);
         await session.RunAsync(async () =>
         {
             var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
@@ -116,7 +138,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     /// <summary>A dispatcher logged in with a fall in the queue, and a foreign site whose page posts "acknowledge" for it.</summary>
     private async Task<(QueuePage Queue, string Fall, ForeignSite Site)> VictimWithAnAlertAsync(BrowserSession session, CancellationToken ct)
     {
-        var queue = await new LoginPage(await session.NewTabAsync()).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
+        var queue = await Stack.LogInAsync(session);
         var fall = await Stack.FallAsync(ct);
         await Expect(queue.Row(fall)).ToBeVisibleAsync();
         var gatewayId = (await Stack.StoredAlertAsync(fall, ct))!.Value.GetProperty("gatewayId").GetString()!;
