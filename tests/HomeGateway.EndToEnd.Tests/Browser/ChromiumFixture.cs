@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Playwright;
 
 namespace HomeGateway.EndToEnd.Tests.Browser;
@@ -41,7 +40,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh browser session for one test: its own contexts (cookie jars), captured to artifacts if the test fails.</summary>
-    internal BrowserSession NewSession(Uri baseUri, [CallerMemberName] string testName = "") => new(Browser, testName, baseUri);
+    internal BrowserSession NewSession(Uri baseUri, string testName) => new(Browser, testName, baseUri);
 
     /// <summary>
     /// <c>HOMEGATEWAY_CHROMIUM</c> if set, else <c>chromium</c> on PATH (Debian's package puts it in /usr/bin).

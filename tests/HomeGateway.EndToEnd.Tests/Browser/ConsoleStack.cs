@@ -177,19 +177,5 @@ internal sealed class ConsoleStack : IAsyncDisposable
         return api;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (gateway is not null)
-        {
-            await gateway.StopAsync();
-            gateway.Dispose();
-        }
-
-        if (dispatch is not null)
-        {
-            await dispatch.DisposeAsync();
-        }
-
-        Processes.DemoProcessTests.TryDelete(work);
-    }
+    public async ValueTask DisposeAsync() => await InProcessDispatch.StopAsync(gateway, dispatch, work);
 }

@@ -8,27 +8,12 @@ namespace HomeGateway.EndToEnd.Tests.Browser;
 /// A dispatcher's shift in a real headless Chromium: log in, see a fall arrive live above less urgent alerts, take it,
 /// and the client's gateway hears that help is coming; a colleague's screen shows who took it without a reload.
 /// </summary>
-public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>, IAsyncLifetime
+public sealed class QueueBrowserTests(ChromiumFixture chromium) : ConsoleBrowserTest(chromium)
 {
-    private ConsoleStack? stack;
-
-    private ConsoleStack Stack => stack!;
-
-    public async Task InitializeAsync() => stack = await ConsoleStack.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (stack is not null)
-        {
-            await stack.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task The_right_password_opens_the_queue_and_a_wrong_one_gives_the_generic_error_and_no_session()
     {
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var wrong = await session.NewTabAsync();
             var login = new LoginPage(wrong);
@@ -55,8 +40,7 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<
     public async Task A_fall_at_the_gateway_appears_live_above_an_earlier_door_alert()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var queue = await Stack.LogInAsync(session);
             await queue.MarkDocumentAsync();
@@ -78,8 +62,7 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : IClassFixture<
     public async Task Acknowledging_a_fall_shows_who_took_it_here_and_on_a_colleagues_screen_and_tells_the_client_help_is_coming()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var mine = await Stack.LogInAsync(session);
             var colleague = await Stack.LogInAsync(session, ConsoleStack.SecondDispatcher);

@@ -9,29 +9,17 @@ namespace HomeGateway.EndToEnd.Tests.Browser;
 /// pages lead to the login and the API answers 401; a form posted from another origin or site is refused and the alert
 /// stays untaken.
 /// </summary>
-public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>, IAsyncLifetime
+public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrowserTest(chromium)
 {
     // Dispatch's own clock, so a session can be made to expire without waiting 12 hours.
     private readonly FakeTimeProvider dispatchClock = new(DateTimeOffset.UtcNow);
-    private ConsoleStack? stack;
 
-    private ConsoleStack Stack => stack!;
-
-    public async Task InitializeAsync() => stack = await ConsoleStack.StartAsync(dispatchClock);
-
-    public async Task DisposeAsync()
-    {
-        if (stack is not null)
-        {
-            await stack.DisposeAsync();
-        }
-    }
+    private protected override TimeProvider DispatchClock => dispatchClock;
 
     [Fact]
     public async Task After_logout_the_back_button_and_a_direct_visit_lead_to_the_login_and_the_API_answers_401()
     {
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var queue = await Stack.LogInAsync(session);
             var tab = queue.Page;
@@ -54,8 +42,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     [Fact]
     public async Task An_expired_session_leads_to_the_login_and_the_API_answers_401()
     {
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var tab = (await Stack.LogInAsync(session)).Page;
             Assert.Equal(200, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
@@ -72,8 +59,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     [Fact]
     public async Task Five_wrong_passwords_lock_the_name_even_for_the_right_one_until_the_lockout_ends()
     {
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var tab = await session.NewTabAsync();
             var login = new LoginPage(tab);
@@ -98,8 +84,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     public async Task A_form_posted_from_another_origin_of_the_same_site_is_refused_by_antiforgery_and_the_alert_stays_untaken()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
             await using (site)
@@ -118,8 +103,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : IClassFixtur
     public async Task A_form_posted_from_another_site_carries_no_session_and_the_alert_stays_untaken()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await using var session = chromium.NewSession(Stack.WebUri);
-        await session.RunAsync(async () =>
+        await InBrowserAsync(async session =>
         {
             var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
             await using (site)

@@ -1,6 +1,7 @@
 using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.EndToEnd.Tests.InProcess;
@@ -44,5 +45,22 @@ internal static class InProcessDispatch
             ? await CliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData)
             : await CliAsync("gateways", "enroll", "kotka-0042", "--home", homeId, "--data", dispatchData);
         await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
+    }
+
+    /// <summary>Stops what a test started (the gateway first, so it does not spend its last moments reconnecting) and removes its files.</summary>
+    public static async Task StopAsync(IHost? gateway, RunningDispatch? dispatch, string work)
+    {
+        if (gateway is not null)
+        {
+            await gateway.StopAsync();
+            gateway.Dispose();
+        }
+
+        if (dispatch is not null)
+        {
+            await dispatch.DisposeAsync();
+        }
+
+        Processes.DemoProcessTests.TryDelete(work);
     }
 }
