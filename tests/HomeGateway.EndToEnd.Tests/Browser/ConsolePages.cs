@@ -66,10 +66,17 @@ internal sealed class QueuePage(IPage page)
     public async Task ClickOnRowAsync(string alertId, string action) =>
         await Row(alertId).GetByRole(AriaRole.Button, new() { Name = action }).ClickAsync();
 
+    /// <summary>Clicks "Acknowledge" in the alert's row and waits for dispatch to accept the post and show the queue again.</summary>
     public async Task AcknowledgeAsync(string alertId)
     {
-        await ClickOnRowAsync(alertId, "Acknowledge");
-        // The form posts and comes back to the queue (post/redirect/get).
+        var posted = await page.RunAndWaitForResponseAsync(
+            () => ClickOnRowAsync(alertId, "Acknowledge"),
+            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal));
+        if (posted.Status >= 400)
+        {
+            Assert.Fail($"dispatch refused the acknowledgement: {posted.Status} {await posted.TextAsync()}");
+        }
+        // Post/redirect/get: back on the queue, loaded again.
         await ExpectOpenAsync();
     }
 

@@ -84,7 +84,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
     [Fact]
     public Task A_form_posted_from_another_origin_of_the_same_site_is_refused_by_antiforgery_and_the_alert_stays_untaken() =>
         // 127.0.0.1 on another port: another origin but the same site, so the session cookie does go along.
-        ForgedAcknowledgeIsRefusedAsync(site => site.SameSiteOrigin, async forged =>
+        ForgedAcknowledgeIsRefusedAsync(_ => "/acknowledge", site => site.SameSiteOrigin, async forged =>
         {
             Assert.Equal(400, forged.Status);
             Assert.Contains("not sent by this site", await forged.TextAsync(), StringComparison.Ordinal);
@@ -94,23 +94,34 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
     public Task A_form_posted_from_another_site_carries_no_session_and_the_alert_stays_untaken() =>
         // localhost is another site than 127.0.0.1: SameSite=Strict keeps the session cookie back, so the post is
         // anonymous and is sent to the login.
-        ForgedAcknowledgeIsRefusedAsync(site => site.CrossSiteOrigin, async forged =>
+        ForgedAcknowledgeIsRefusedAsync(_ => "/acknowledge", site => site.CrossSiteOrigin, async forged =>
         {
             Assert.Equal(302, forged.Status);
             await ExpectLoginPageAsync(forged.Frame.Page);
         });
 
+    [Fact]
+    public Task A_form_posted_to_the_JSON_API_from_another_origin_with_the_session_is_refused_by_antiforgery() =>
+        // The API takes tokens without antiforgery, but a post that authenticates with the console's cookie must carry it.
+        ForgedAcknowledgeIsRefusedAsync(alertId => $"/api/alerts/{Uri.EscapeDataString(alertId)}/acknowledge", site => site.SameSiteOrigin, async forged =>
+        {
+            Assert.Equal(400, forged.Status);
+            Assert.Contains("antiforgery", await forged.TextAsync(), StringComparison.Ordinal);
+        });
+
     /// <summary>
     /// A logged-in dispatcher with a fall in the queue opens, in another tab, a foreign page that posts "acknowledge" for
-    /// it; dispatch's answer to that post must be <paramref name="expectRefusal"/>, and the fall stays untaken.
+    /// it to <paramref name="target"/>; dispatch's answer to that post must be <paramref name="expectRefusal"/>, and the
+    /// fall stays untaken.
     /// </summary>
     private async Task ForgedAcknowledgeIsRefusedAsync(
-        Func<ForeignSite, Uri> foreignPage, Func<IResponse, Task> expectRefusal, [CallerMemberName] string testName = "")
+        Func<string, string> target, Func<ForeignSite, Uri> foreignPage, Func<IResponse, Task> expectRefusal,
+        [CallerMemberName] string testName = "")
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await InBrowserAsync(async session =>
         {
-            var (queue, fall, site) = await VictimWithAnAlertAsync(session, timeout.Token);
+            var (queue, fall, site) = await VictimWithAnAlertAsync(session, target, timeout.Token);
             await using (site)
             {
                 await expectRefusal(await ForgeAsync(queue.Page, foreignPage(site)));
@@ -121,13 +132,14 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
     }
 
     /// <summary>A dispatcher logged in with a fall in the queue, and a foreign site whose page posts "acknowledge" for it.</summary>
-    private async Task<(QueuePage Queue, string Fall, ForeignSite Site)> VictimWithAnAlertAsync(BrowserSession session, CancellationToken ct)
+    private async Task<(QueuePage Queue, string Fall, ForeignSite Site)> VictimWithAnAlertAsync(
+        BrowserSession session, Func<string, string> target, CancellationToken ct)
     {
         var queue = await Stack.LogInAsync(session);
         var fall = await Stack.FallAsync(ct);
         await Expect(queue.Row(fall)).ToBeVisibleAsync();
         var gatewayId = (await Stack.StoredAlertAsync(fall, ct))!.Value.GetProperty("gatewayId").GetString()!;
-        var site = await ForeignSite.StartAsync(new Uri(Stack.WebUri, "/acknowledge"), new Dictionary<string, string>
+        var site = await ForeignSite.StartAsync(new Uri(Stack.WebUri, target(fall)), new Dictionary<string, string>
         {
             ["gatewayId"] = gatewayId,
             ["alertId"] = fall,
