@@ -12,12 +12,12 @@ internal sealed class LoginPage(IPage page)
 
     public async Task OpenAsync() => await page.GotoAsync("/login");
 
-    /// <summary>Fills and submits the form; the caller states where that must lead.</summary>
+    /// <summary>Fills and submits the form and waits for the page it leads to; the caller states which page that must be.</summary>
     public async Task SubmitAsync(string name, string password)
     {
         await page.GetByLabel("Name").FillAsync(name);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
+        await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync());
     }
 
     /// <summary>Logs in and waits for the queue page; returns it.</summary>
@@ -69,10 +69,11 @@ internal sealed class QueuePage(IPage page)
     /// <summary>Clicks "Acknowledge" in the alert's row and waits for dispatch to accept the post and show the queue again.</summary>
     public async Task AcknowledgeAsync(string alertId)
     {
-        var posted = await page.RunAndWaitForResponseAsync(
+        IResponse? posted = null;
+        await page.SubmitAsync(async () => posted = await page.RunAndWaitForResponseAsync(
             () => ClickOnRowAsync(alertId, "Acknowledge"),
-            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal));
-        if (posted.Status >= 400)
+            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal)));
+        if (posted!.Status >= 400)
         {
             Assert.Fail($"dispatch refused the acknowledgement: {posted.Status} {await posted.TextAsync()}");
         }
@@ -87,10 +88,33 @@ internal sealed class QueuePage(IPage page)
         await Expect(Row(alertId).GetByRole(AriaRole.Button, new() { Name = "Acknowledge" })).ToHaveCountAsync(0);
     }
 
-    public async Task LogOutAsync() => await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
+    public async Task LogOutAsync() => await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync());
 
     /// <summary>Marks this document so that a test can tell a live update from a reload (a reload loses the mark).</summary>
     public async Task MarkDocumentAsync() => await page.EvaluateAsync("() => { window.hgNotReloaded = true; }");
 
     public async Task<bool> IsSameDocumentAsync() => await page.EvaluateAsync<bool>("() => window.hgNotReloaded === true");
+}
+
+internal static class FormSubmission
+{
+    /// <summary>
+    /// Runs <paramref name="submit"/> (a click that posts a form) and waits until the page it leads to has loaded. The
+    /// next step then acts on that new page, never on the old one still showing while the post is on its way.
+    /// </summary>
+    public static async Task SubmitAsync(this IPage page, Func<Task> submit)
+    {
+        var loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLoad(object? sender, IPage loadedPage) => loaded.TrySetResult();
+        page.Load += OnLoad;
+        try
+        {
+            await submit();
+            await loaded.Task.WaitAsync(ChromiumFixture.Guard);
+        }
+        finally
+        {
+            page.Load -= OnLoad;
+        }
+    }
 }
