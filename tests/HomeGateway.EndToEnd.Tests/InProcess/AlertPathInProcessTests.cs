@@ -75,21 +75,7 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         await gateway.StartAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        if (gateway is not null)
-        {
-            await gateway.StopAsync();
-            gateway.Dispose();
-        }
-
-        if (dispatch is not null)
-        {
-            await dispatch.DisposeAsync();
-        }
-
-        Processes.DemoProcessTests.TryDelete(work);
-    }
+    public Task DisposeAsync() => InProcessDispatch.StopAsync(gateway, dispatch, work);
 
     [Fact]
     public async Task Help_fall_and_door_alerts_reach_dispatch_once_and_are_republished_locally()

@@ -1,5 +1,7 @@
 using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.EndToEnd.Tests.InProcess;
@@ -7,14 +9,24 @@ namespace HomeGateway.EndToEnd.Tests.InProcess;
 /// <summary>Dispatch in the test's own process, set up the way an operator and a technician would: its CLI, then enrolment.</summary>
 internal static class InProcessDispatch
 {
-    /// <summary>Dispatch on loopback ports the OS chooses (the gateway endpoint over TLS), quiet below warnings.</summary>
-    public static Task<RunningDispatch> StartAsync(string dataDirectory) =>
+    /// <summary>
+    /// Dispatch on loopback ports the OS chooses (the gateway endpoint over TLS), quiet below warnings; on
+    /// <paramref name="clock"/> when a test moves time itself (e.g. to expire a console session).
+    /// </summary>
+    public static Task<RunningDispatch> StartAsync(string dataDirectory, TimeProvider? clock = null) =>
         DispatchApp.StartAsync(new DispatchOptions
         {
             DataDirectory = dataDirectory,
             WebUrl = "http://127.0.0.1:0",
             GrpcUrl = "https://127.0.0.1:0",
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        }, builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
+        });
 
     /// <summary>Runs <c>homegateway-dispatch</c> with <paramref name="args"/>; returns what it printed on stdout (a secret or a code).</summary>
     public static async Task<string> CliAsync(params string[] args)
@@ -33,5 +45,22 @@ internal static class InProcessDispatch
             ? await CliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData)
             : await CliAsync("gateways", "enroll", "kotka-0042", "--home", homeId, "--data", dispatchData);
         await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
+    }
+
+    /// <summary>Stops what a test started (the gateway first, so it does not spend its last moments reconnecting) and removes its files.</summary>
+    public static async Task StopAsync(IHost? gateway, RunningDispatch? dispatch, string work)
+    {
+        if (gateway is not null)
+        {
+            await gateway.StopAsync();
+            gateway.Dispose();
+        }
+
+        if (dispatch is not null)
+        {
+            await dispatch.DisposeAsync();
+        }
+
+        Processes.DemoProcessTests.TryDelete(work);
     }
 }

@@ -35,21 +35,7 @@ public sealed class TelemetryGapInProcessTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (gateway is not null)
-        {
-            await gateway.StopAsync();
-            gateway.Dispose();
-        }
-
-        if (dispatch is not null)
-        {
-            await dispatch.DisposeAsync();
-        }
-
-        Processes.DemoProcessTests.TryDelete(work);
-    }
+    public Task DisposeAsync() => InProcessDispatch.StopAsync(gateway, dispatch, work);
 
     [Fact]
     public async Task Dropped_telemetry_reaches_dispatch_as_gaps_every_alert_step_arrives_and_the_outbox_empties()

@@ -92,6 +92,12 @@ function render() {
   body.replaceChildren(...sorted.map((row) => {
     const tr = document.createElement("tr");
     tr.className = "p-" + row.priority + " s-" + row.status;
+    // Stable hooks for the browser tests (and integrations' user scripts): not styling, not text that is translated.
+    tr.dataset.alertId = row.alertId;
+    tr.dataset.gatewayId = row.gatewayId;
+    if (row.acknowledgedBy) {
+      tr.dataset.acknowledgedBy = row.acknowledgedBy;
+    }
     for (const text of [word(phrases.priorities, row.priority), word(phrases.types, row.type), row.homeId, row.sensorId, row.summary,
       String(row.count), time(row.raisedAt), time(row.firstReceivedAt), word(phrases.statuses, row.status)]) {
       const td = document.createElement("td");

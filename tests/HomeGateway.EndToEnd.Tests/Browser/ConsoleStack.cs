@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using HomeGateway.Dispatch.Hosting;
+using HomeGateway.EndToEnd.Tests.InProcess;
+using HomeGateway.Gateway;
+using HomeGateway.Gateway.Feedback;
+using HomeGateway.Gateway.Uplink;
+using HomeGateway.Simulator.Scenarios;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace HomeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>
+/// What a dispatcher's browser talks to: dispatch in this process with two dispatcher logins, and a real gateway
+/// enrolled over mutual TLS whose fall sensor, front door and LED are simulated GPIO pins.
+/// </summary>
+internal sealed class ConsoleStack : IAsyncDisposable
+{
+    public const string Dispatcher = "anna";
+    public const string SecondDispatcher = "bertil";
+    private const int DoorPin = 17;
+    private const int FallPin = 22;
+    private const int LedPin = 23;
+
+    // The door alert comes 2 s after opening (normal priority); a fall is critical at once. Escalation is set far beyond
+    // any test, so the acknowledgement, not a timer, is what takes the fall out of it.
+    private const string Home = """
+        home: { id: kotka-0042, timezone: Europe/Helsinki }
+        sensors:
+          - { id: front_door, kind: door, gpio: { pin: 17, activeLow: true, pull: up, debounceMs: 20 } }
+          - { id: bedroom_fall, kind: fall, gpio: { pin: 22, activeLow: true, pull: up, debounceMs: 20 } }
+        rules:
+          fall: {}
+          doorLeftOpen: { after: 2s, repeatEvery: 10m }
+          escalation: { ackTimeoutSeconds: 3600, maxEscalations: 1 }
+        """;
+
+    private readonly string work;
+    private readonly Dictionary<string, string> passwords = new(StringComparer.Ordinal);
+    private RunningDispatch? dispatch;
+    private IHost? gateway;
+    private string apiToken = "";
+
+    private ConsoleStack(string work) => this.work = work;
+
+    public Uri WebUri => dispatch!.WebUri;
+
+    public IServiceProvider Gateway => gateway!.Services;
+
+    private string Pins => Path.Combine(work, "pins");
+
+    private string DispatchData => Path.Combine(work, "dispatch");
+
+    public string PasswordOf(string user) => passwords[user];
+
+    /// <summary>Another console user (e.g. an admin for the audit log, a technician for the fleet); their password is kept here.</summary>
+    public async Task AddUserAsync(string name, string role) =>
+        passwords[name] = await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--data", DispatchData);
+
+    /// <summary>Opens a new tab (its own cookies) in <paramref name="session"/> and logs <paramref name="user"/> in there.</summary>
+    public async Task<QueuePage> LogInAsync(BrowserSession session, string user = Dispatcher) =>
+        await new LoginPage(await session.NewTabAsync()).LogInAsync(user, PasswordOf(user));
+
+    /// <summary>Starts it all; dispatch runs on <paramref name="dispatchClock"/> if given (the gateway on the real clock).</summary>
+    public static async Task<ConsoleStack> StartAsync(TimeProvider? dispatchClock = null)
+    {
+        var stack = new ConsoleStack(Built.NewWorkDirectory("browser"));
+        try
+        {
+            await stack.InitializeAsync(dispatchClock);
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync(TimeProvider? dispatchClock)
+    {
+        var dispatchData = DispatchData;
+        var gatewayData = Path.Combine(work, "gateway");
+        Directory.CreateDirectory(gatewayData);
+        dispatch = await InProcessDispatch.StartAsync(dispatchData, dispatchClock);
+        await AddUserAsync(Dispatcher, "dispatcher");
+        await AddUserAsync(SecondDispatcher, "dispatcher");
+
+        apiToken = await InProcessDispatch.CliAsync("tokens", "add", "browser-tests", "--data", dispatchData);
+        await InProcessDispatch.EnrolAsync(dispatch, dispatchData, gatewayData);
+        await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
+        PinFiles.Write(Pins, DoorPin, high: true);
+        PinFiles.Write(Pins, FallPin, high: true);
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:HomeFile"] = Path.Combine(work, "home.yaml"),
+            ["Gateway:DataDirectory"] = gatewayData,
+            ["Gateway:Dispatch:Url"] = dispatch.GrpcUri.ToString(),
+            ["Gateway:Mqtt:Enabled"] = "false",
+            ["Gateway:Gpio:Driver"] = "simulated",
+            ["Gateway:Gpio:SimulatedPinDirectory"] = Pins,
+            ["Gateway:Feedback:LedPin"] = LedPin.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.AddGateway();
+        gateway = builder.Build();
+        await gateway.StartAsync();
+    }
+
+    /// <summary>The front door opens and stays open: a normal-priority "door left open" alert follows.</summary>
+    public async Task<string> OpenDoorAsync(CancellationToken ct)
+    {
+        PinFiles.Write(Pins, DoorPin, high: false);
+        return await AlertIdOfAsync("door_left_open", ct);
+    }
+
+    /// <summary>The fall sensor reports a fall: a critical alert at once.</summary>
+    public async Task<string> FallAsync(CancellationToken ct)
+    {
+        PinFiles.Write(Pins, FallPin, high: false);
+        return await AlertIdOfAsync("fall", ct);
+    }
+
+    /// <summary>The alert as dispatch has stored it (API, token auth), or null while it has none of that id.</summary>
+    public async Task<JsonElement?> StoredAlertAsync(string alertId, CancellationToken ct)
+    {
+        using var api = Api();
+        using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri("api/alerts", UriKind.Relative), ct));
+        return document.RootElement.EnumerateArray()
+            .Where(alert => alert.GetProperty("alertId").GetString() == alertId)
+            .Select(alert => (JsonElement?)alert.Clone())
+            .FirstOrDefault();
+    }
+
+    /// <summary>Whether the gateway's rules still follow the alert for escalation (its saved state says so).</summary>
+    public bool GatewayEscalates(string alertId)
+    {
+        var journal = Gateway.GetRequiredService<HomeGateway.Gateway.Journal.Journal>();
+        using var state = JsonDocument.Parse(journal.LoadRuleState()!.Value.State);
+        return state.RootElement.GetProperty("Escalations").EnumerateObject().Any(p => p.Name == alertId);
+    }
+
+    /// <summary>How far the gateway has applied dispatch's acknowledgements (its <c>ack_seq</c>).</summary>
+    public long GatewayAppliedAckSeq => Gateway.GetRequiredService<AcknowledgementInbox>().AppliedAckSeq;
+
+    /// <summary>What the client sees at home: the LED's pattern (steady = "help is coming").</summary>
+    public BlinkPattern ClientLed => Gateway.GetRequiredService<ClientFeedback>().LedPattern;
+
+    private async Task<string> AlertIdOfAsync(string type, CancellationToken ct)
+    {
+        using var api = Api();
+        while (true)
+        {
+            using (var document = JsonDocument.Parse(await api.GetStringAsync(new Uri("api/alerts", UriKind.Relative), ct)))
+            {
+                foreach (var alert in document.RootElement.EnumerateArray())
+                {
+                    if (alert.GetProperty("type").GetString() == type)
+                    {
+                        return alert.GetProperty("alertId").GetString()!;
+                    }
+                }
+            }
+
+            await Task.Delay(50, ct);
+        }
+    }
+
+    private HttpClient Api()
+    {
+        var api = new HttpClient { BaseAddress = WebUri };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiToken);
+        return api;
+    }
+
+    public async ValueTask DisposeAsync() => await InProcessDispatch.StopAsync(gateway, dispatch, work);
+}
