@@ -68,7 +68,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
             for (var attempt = 0; attempt < HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.MaxFailures; attempt++)
             {
                 await login.SubmitAsync(ConsoleStack.Dispatcher, "guess-" + attempt);
-                await Expect(login.Error).ToHaveTextAsync(HomeGateway.Dispatch.DispatcherConsole.ConsoleEndpoints.WrongNameOrPassword);
+                await Expect(login.Error).ToHaveTextAsync(HomeGateway.Dispatch.DispatcherConsole.Language.LoginPhrases.WrongNameOrPassword[HomeGateway.Dispatch.DispatcherConsole.Language.ConsoleLanguage.English]);
             }
 
             await login.SubmitAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
