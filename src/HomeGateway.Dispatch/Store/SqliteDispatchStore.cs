@@ -11,7 +11,7 @@ namespace HomeGateway.Dispatch.Store;
 /// fairer than letting connections spin on SQLITE_BUSY. Times are stored as UTC ISO-8601 text with a
 /// fixed width, so they sort correctly as text and stay readable with the sqlite3 shell.
 /// </summary>
-public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time) : IDispatchStore, IDisposable
+public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvider time) : IDispatchStore, IDisposable
 {
     public const string FileName = "dispatch.db";
 
@@ -172,6 +172,8 @@ public sealed class SqliteDispatchStore(string dataDirectory, TimeProvider time)
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
+            // A gateway enrolled for a home nobody registered yet registers it with the defaults (see .Homes.cs).
+            await EnsureHomeAsync(connection, homeId, time.GetUtcNow(), ct);
             return await Execute(connection,
                 "INSERT OR IGNORE INTO gateways(gateway_id, home_id, created_at, stored_through_seq) VALUES (@g, @home, @now, 0)",
                 ct, ("@g", gatewayId), ("@home", homeId), ("@now", Text(time.GetUtcNow()))) == 1;
