@@ -31,6 +31,16 @@ public sealed class DispatchOptions
 
     /// <summary>Supervision of gateways: when a silent gateway is flagged offline.</summary>
     public SupervisionOptions Supervision { get; set; } = new();
+
+    /// <summary>Automatic escalation of critical alerts nobody acknowledged.</summary>
+    public EscalationOptions Escalation { get; set; } = new();
+}
+
+/// <summary>The <c>Dispatch:Escalation</c> section.</summary>
+public sealed class EscalationOptions
+{
+    /// <summary>A critical alert not acknowledged this many minutes after it was raised is escalated visibly (1–1440).</summary>
+    public int CriticalUnacknowledgedMinutes { get; set; } = 5;
 }
 
 /// <summary>The <c>Dispatch:Supervision</c> section.</summary>
@@ -94,6 +104,12 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
             problems.Add(
                 $"Dispatch:HeartbeatSeconds ({options.HeartbeatSeconds}) must be at most half of " +
                 $"Dispatch:Supervision:ReportingSeconds ({reporting}), so that one late heartbeat does not raise \"gateway offline\".");
+        }
+
+        if (options.Escalation.CriticalUnacknowledgedMinutes is < 1 or > 1440)
+        {
+            problems.Add(
+                $"Dispatch:Escalation:CriticalUnacknowledgedMinutes must be between 1 and 1440, not {options.Escalation.CriticalUnacknowledgedMinutes}.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
