@@ -27,9 +27,13 @@ internal static class ConsoleEndpoints
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
         endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User)),
-                StatusCodes.Status200OK));
+            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User),
+                ConsoleLayout.Nav(http.User)), StatusCodes.Status200OK));
         endpoints.MapConsoleGateways();
+        endpoints.MapConsoleAlertDetail();
+        endpoints.MapConsoleHomes();
+        endpoints.MapConsoleReports();
+        endpoints.MapConsoleAudit();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
         return endpoints;
     }
@@ -135,6 +139,8 @@ internal static class ConsolePages
           body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #111; }
           table { border-collapse: collapse; width: 100%; }
           th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #ccc; }
+          tr.escalated td { outline: 2px solid #a00; }
+          tr.escalated td:first-child::before { content: "▲ "; color: #a00; }
           tr.p-critical td { background: #fde2e2; font-weight: 600; }
           tr.p-high td { background: #fff1d6; }
           tr.s-cleared td { color: #666; background: none; font-weight: normal; }
@@ -160,13 +166,13 @@ internal static class ConsolePages
         </body></html>
         """;
 
-    public static string Queue(AntiforgeryTokenSet tokens, string userName, bool mayEnrol) => $"""
+    public static string Queue(AntiforgeryTokenSet tokens, string userName, bool mayEnrol, string nav = "") => $"""
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Alert queue — HomeGateway dispatch</title>{Style}</head>
         <body>
         <header>
           <h1>Alert queue</h1>
-          {(mayEnrol ? "<a href=\"/gateways\">Gateways</a>" : "")}
+          <nav>{(mayEnrol ? "<a href=\"/gateways\">Gateways</a>" : "")} {nav}</nav>
           <form method="post" action="/logout" id="logout">
             {Encode.Encode(userName)}
             <input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">
