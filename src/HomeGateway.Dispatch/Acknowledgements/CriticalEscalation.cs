@@ -9,7 +9,9 @@ namespace HomeGateway.Dispatch.Acknowledgements;
 
 /// <summary>
 /// A critical alert nobody acknowledged within <see cref="EscalationOptions.CriticalUnacknowledgedMinutes"/> of its
-/// raise is marked escalated at exactly that time (actor <c>dispatch</c>), published live and audited. The mark is set
+/// arrival at dispatch is marked escalated at exactly that time (actor <c>dispatch</c>), published live and audited.
+/// The time runs on dispatch's clock from when it first received the alert: nobody here could act on it earlier, and a
+/// gateway's clock may be off (the gateway escalates locally on its own clock anyway). The mark is set
 /// in the store only when not yet set and only while unacknowledged, so a second runner (another node, a restart)
 /// changes nothing. It wakes at the next deadline and whenever the queue changes.
 /// </summary>
@@ -92,7 +94,7 @@ internal sealed class CriticalEscalation(
         var now = time.GetUtcNow();
         foreach (var candidate in await store.ListUnacknowledgedCriticalAsync(ct))
         {
-            var due = candidate.RaisedAt + Limit;
+            var due = candidate.ReceivedAt + Limit;
             if (due > now)
             {
                 next = next is { } earlier && earlier < due ? earlier : due;

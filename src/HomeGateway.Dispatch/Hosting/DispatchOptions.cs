@@ -39,7 +39,7 @@ public sealed class DispatchOptions
 /// <summary>The <c>Dispatch:Escalation</c> section.</summary>
 public sealed class EscalationOptions
 {
-    /// <summary>A critical alert not acknowledged this many minutes after it was raised is escalated visibly (1–1440).</summary>
+    /// <summary>A critical alert not acknowledged this many minutes after dispatch received it is escalated visibly (1–1440).</summary>
     public int CriticalUnacknowledgedMinutes { get; set; } = 5;
 }
 

@@ -182,7 +182,8 @@ public sealed record AlertDetail(
     IReadOnlyList<AlertNote> Notes,
     IReadOnlyList<AuditEntry> History);
 
-public sealed record EscalationCandidate(string GatewayId, string AlertId, DateTimeOffset RaisedAt);
+/// <param name="ReceivedAt">When dispatch first received the alert (its own clock): the escalation time runs from here.</param>
+public sealed record EscalationCandidate(string GatewayId, string AlertId, DateTimeOffset ReceivedAt);
 
 /// <summary>A filter of the audit page; null or empty fields do not filter. <paramref name="Page"/> counts from 1.</summary>
 public sealed record AuditQuery(string? AlertId, string? HomeId, string? Actor, string? Action, int Page, int PageSize);

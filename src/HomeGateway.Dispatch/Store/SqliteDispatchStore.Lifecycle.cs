@@ -199,10 +199,10 @@ public sealed partial class SqliteDispatchStore
         await using var connection = await OpenAsync(ct);
         await using var cmd = Command(connection,
             """
-            SELECT a.gateway_id, a.alert_id, a.raised_at FROM alerts a
+            SELECT a.gateway_id, a.alert_id, a.first_received_at FROM alerts a
             WHERE a.priority = @critical AND a.escalated_at IS NULL AND a.resolved_at IS NULL
               AND NOT EXISTS(SELECT 1 FROM alert_acknowledgements k WHERE k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id)
-            ORDER BY a.raised_at
+            ORDER BY a.first_received_at
             """,
             ("@critical", (int)AlertPriority.Critical));
         await using var reader = await cmd.ExecuteReaderAsync(ct);

@@ -22,7 +22,8 @@ public sealed class AlertLifecycleApiTests : IAsyncLifetime
     {
         server = await DispatchServer.StartAsync();
         token = await server.AddApiTokenAsync("ops-centre");
-        await StoreAlertAsync(server.Store, "gw-1", 1, Records.Alert("fall-1"));
+        // High, not critical: on the real clock these alerts are long past the automatic escalation of critical ones.
+        await StoreAlertAsync(server.Store, "gw-1", 1, Records.Alert("fall-1", priority: AlertPriority.High));
     }
 
     public async Task DisposeAsync() => await server.DisposeAsync();
@@ -81,6 +82,7 @@ public sealed class AlertLifecycleApiTests : IAsyncLifetime
 
         Assert.True(row.GetProperty("escalated").GetBoolean());
         Assert.Equal("no answer on the phone", row.GetProperty("escalationReason").GetString());
+        Assert.Equal("high", row.GetProperty("priority").GetString());
         Assert.Equal("critical", row.GetProperty("displayPriority").GetString());
     }
 
@@ -149,7 +151,7 @@ public sealed class AlertLifecycleApiTests : IAsyncLifetime
     public async Task A_technician_cannot_be_assigned_and_unknown_or_shared_ids_are_404_and_409()
     {
         using var technician = await ConsoleSession.LogInAsync(server, "tess", "technician");
-        await StoreAlertAsync(server.Store, "gw-2", 1, Records.Alert("fall-1", homeId: "home-2"));
+        await StoreAlertAsync(server.Store, "gw-2", 1, Records.Alert("fall-1", priority: AlertPriority.High, homeId: "home-2"));
         using var api = Api(server, token);
 
         var assign = await api.PostAsJsonAsync("/api/alerts/fall-1/assign?gateway=gw-1", new { assignee = "tess" });
