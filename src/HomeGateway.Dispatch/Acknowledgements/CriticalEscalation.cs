@@ -35,47 +35,22 @@ internal sealed class CriticalEscalation(
         var subscription = feed.Subscribe();
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            // Any change to the queue may be a new critical alert: the next pass looks at the store.
+            await DeadlineLoop.RunAsync(EscalateDueAsync, ct =>
             {
-                DateTimeOffset? next;
-                try
+                while (subscription.Reader.TryRead(out _))
                 {
-                    next = await EscalateDueAsync(stoppingToken);
-                }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception ex)
-                {
-                    LifecycleLog.EscalationPassFailed(logger, ex);
-                    next = time.GetUtcNow() + TimeSpan.FromSeconds(5);
                 }
 
-                using var sleep = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                var changed = subscription.Reader.WaitToReadAsync(sleep.Token).AsTask();
-                var waits = new List<Task> { changed };
-                if (next is { } due)
-                {
-                    var delay = due - time.GetUtcNow();
-                    waits.Add(delay > TimeSpan.Zero ? Task.Delay(delay, time, sleep.Token) : Task.CompletedTask);
-                }
-
-                await Task.WhenAny(waits);
-                await sleep.CancelAsync();
-                try
-                {
-                    while (subscription.Reader.TryRead(out _))
-                    {
-                        // Any change may be a new critical alert: the next pass looks at the store.
-                    }
-                }
-                catch (SubscriberTooSlowException)
+                // Dropped for falling behind: subscribe again (the pass reads the store, so nothing is missed).
+                if (subscription.Reader.Completion.IsCompleted)
                 {
                     subscription.Dispose();
                     subscription = feed.Subscribe();
                 }
-            }
+
+                return subscription.Reader.WaitToReadAsync(ct).AsTask();
+            }, ex => LifecycleLog.EscalationPassFailed(logger, ex), time, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

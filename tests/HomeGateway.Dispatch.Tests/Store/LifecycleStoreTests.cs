@@ -1,7 +1,6 @@
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Events;
 using HomeGateway.Dispatch.Store;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HomeGateway.Dispatch.Tests.Store;
@@ -14,24 +13,20 @@ namespace HomeGateway.Dispatch.Tests.Store;
 public sealed class LifecycleStoreTests : IAsyncLifetime
 {
     private const string Gateway = "gw-1";
-    private readonly TempDirectory data = new();
-    private readonly FakeTimeProvider time = new(Records.T0.AddSeconds(5));
+    private readonly StoreHarness harness = new(Records.T0.AddSeconds(5));
+
     private SqliteDispatchStore store = null!;
+
+    private FakeTimeProvider time = null!;
 
     public async Task InitializeAsync()
     {
-        store = new SqliteDispatchStore(data.Path, time);
-        await store.MigrateAsync();
+        await harness.StartAsync();
+        (store, time) = (harness.Store, harness.Clock);
         await store.AddGatewayAsync(Gateway, "home-1");
     }
 
-    public Task DisposeAsync()
-    {
-        store.Dispose();
-        SqliteConnection.ClearAllPools();
-        data.Dispose();
-        return Task.CompletedTask;
-    }
+    public Task DisposeAsync() => harness.DisposeAsync().AsTask();
 
     private Task<StoreOutcome> Store(long seq, AlertEvent alert) => store.StoreAsync(new IncomingRecord(Gateway, seq, alert.At, alert, null));
 
