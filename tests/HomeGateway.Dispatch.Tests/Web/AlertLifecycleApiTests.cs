@@ -62,6 +62,46 @@ public sealed class AlertLifecycleApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_connected_gateway_hears_the_acknowledgement_that_resolving_makes()
+    {
+        var certificate = await server.AddGatewayAsync("gw-live", "home-live");
+        using var uplink = await server.ConnectAsync(certificate);
+        await uplink.HelloAsync("gw-live", "home-live");
+        await uplink.SendRecordAsync(Records.Wire(1, Records.Alert("help-9", type: AlertType.Help, homeId: "home-live")));
+        using var api = Api(server, token);
+
+        Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/alerts/help-9/resolve", new { outcome = "visited_no_injury" })).StatusCode);
+
+        var message = await uplink.ReadAsync();
+        Assert.Equal(HomeGateway.Contracts.V1.DispatchMessage.BodyOneofCase.AlertAcknowledged, message.BodyCase);
+        Assert.Equal(("help-9", 1UL), (message.AlertAcknowledged.AlertId, message.AlertAcknowledged.AckSeq));
+    }
+
+    [Fact]
+    public async Task The_live_stream_announces_each_change_with_the_alert_as_it_is_now()
+    {
+        using var api = Api(server, token);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/alerts/stream");
+        using var response = await api.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal(": connected", await reader.ReadLineAsync(timeout.Token));
+
+        using var resolver = Api(server, token);
+        Assert.Equal(HttpStatusCode.OK, (await resolver.PostAsJsonAsync("/api/alerts/fall-1/resolve", new { outcome = "false_alarm" }, timeout.Token)).StatusCode);
+
+        string? line;
+        while ((line = await reader.ReadLineAsync(timeout.Token)) is not null && line != "event: changed")
+        {
+        }
+
+        var data = System.Text.Json.JsonDocument.Parse((await reader.ReadLineAsync(timeout.Token))!["data: ".Length..]).RootElement;
+        Assert.Equal("resolved", data.GetProperty("change").GetString());
+        Assert.Equal("false_alarm", data.GetProperty("alert").GetProperty("outcome").GetString());
+        Assert.Equal("fall-1", data.GetProperty("alert").GetProperty("alertId").GetString());
+    }
+
+    [Fact]
     public async Task The_alert_json_keeps_its_fields_and_adds_the_lifecycle()
     {
         using var api = Api(server, token);
