@@ -46,6 +46,10 @@ function apply(step) {
     row.status = "cleared";
   } else {
     row.priority = step.priority;
+    // Escalated at dispatch: shown one step above whatever the gateway now says (as the server computes it).
+    const order = ["critical", "high", "normal", "low"];
+    const at = order.indexOf(step.priority);
+    row.displayPriority = row.escalated && at > 0 ? order[at - 1] : step.priority;
   }
   row.summary = step.summary;
   row.count = Math.max(row.count, step.count);
