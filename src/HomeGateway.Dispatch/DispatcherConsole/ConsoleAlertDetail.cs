@@ -161,8 +161,8 @@ internal static class ConsoleAlertDetail
         }
         else
         {
-            html.Append(Form(tokens, path, "notes", AlertDetailText.AddNote,
-                $"""<p><label>{E(AlertDetailText.Note)}<br><textarea name="text" maxlength="{AlertLifecycle.MaxNoteLength}" required></textarea></label></p>"""));
+            // Resolved: closed for everything but a note (a later call from the family, say).
+            html.Append(CultureInfo.InvariantCulture, $"""<section id="actions"><h2>{E(AlertDetailText.Actions)}</h2>{NoteForm(tokens, path)}</section>""");
         }
 
         html.Append(CultureInfo.InvariantCulture, $"""
@@ -226,8 +226,7 @@ internal static class ConsoleAlertDetail
 
         html.Append(Form(tokens, path, "assign", AlertDetailText.Assign,
             $"""<p><label>{E(AlertDetailText.AssignTo)} <input name="assignee" value="{E(view.AssignedTo ?? userName)}"></label> {E(AlertDetailText.EmptyUnassigns)}</p>"""));
-        html.Append(Form(tokens, path, "notes", AlertDetailText.AddNote,
-            $"""<p><label>{E(AlertDetailText.Note)}<br><textarea name="text" maxlength="{AlertLifecycle.MaxNoteLength}" required></textarea></label></p>"""));
+        html.Append(NoteForm(tokens, path));
         if (view.Escalation is null)
         {
             html.Append(Form(tokens, path, "escalate", AlertDetailText.Escalate,
@@ -244,6 +243,9 @@ internal static class ConsoleAlertDetail
         html.Append("</section>");
         return html.ToString();
     }
+
+    private static string NoteForm(AntiforgeryTokenSet tokens, string path) => Form(tokens, path, "notes", AlertDetailText.AddNote,
+        $"""<p><label>{E(AlertDetailText.Note)}<br><textarea name="text" maxlength="{AlertLifecycle.MaxNoteLength}" required></textarea></label></p>""");
 
     private static string Form(AntiforgeryTokenSet tokens, string path, string action, string button, string fields) => $"""
         <form method="post" action="{E(path)}/{action}" id="{action}">{Hidden(tokens)}
