@@ -140,6 +140,24 @@ public sealed class ConsoleAlertPagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Forged_home_posts_are_refused_and_unknown_homes_and_alerts_are_404()
+    {
+        using var ada = await ConsoleSession.LogInAsync(server, "ada", "admin");
+
+        var forgedRegister = await ada.Web.PostAsync("/homes", ConsoleSession.Form([("homeId", "evil"), ("responseMinutes", "60")]));
+        var forgedEdit = await ada.Web.PostAsync("/homes/home-1", ConsoleSession.Form([("responseMinutes", "5")]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, forgedRegister.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, forgedEdit.StatusCode);
+        Assert.Null(await server.Store.FindHomeAsync("evil"));
+        Assert.Equal(30, (await server.Store.FindHomeAsync("home-1"))!.ResponseMinutes);
+        Assert.Equal(HttpStatusCode.NotFound, (await ada.Web.GetAsync("/homes/nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ada.PostFormAsync("/homes/nope", ("responseMinutes", "60"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ada.Web.GetAsync("/alerts/gw-1/nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await ada.PostFormAsync(FallPath + "/delete", ("x", "y"))).StatusCode);
+    }
+
+    [Fact]
     public async Task Homes_are_for_admins_and_technicians_the_report_for_admins_and_dispatchers_the_audit_for_admins()
     {
         using var anna = await ConsoleSession.LogInAsync(server, "anna", "dispatcher");
