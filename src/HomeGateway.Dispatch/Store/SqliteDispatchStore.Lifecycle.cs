@@ -335,16 +335,7 @@ public sealed partial class SqliteDispatchStore
         var rows = new List<AlertView>();
         while (await reader.ReadAsync(ct))
         {
-            var alert = new QueuedAlert(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                (AlertType)reader.GetInt32(3), (AlertPriority)reader.GetInt32(4),
-                reader.GetString(5) == "cleared" ? AlertStatus.Cleared : AlertStatus.Open,
-                reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
-                Parse(reader.GetString(9)), Parse(reader.GetString(10)), Parse(reader.GetString(11)),
-                Parse(reader.GetString(12)), reader.GetInt64(13),
-                reader.GetString(14) == DispatchOrigin ? AlertOrigin.Dispatch : AlertOrigin.Gateway,
-                reader.IsDBNull(15) ? null : Parse(reader.GetString(15)),
-                reader.IsDBNull(16) ? null : reader.GetString(16));
+            var alert = ReadQueuedAlert(reader);
             var escalation = reader.IsDBNull(18) ? null
                 : new AlertEscalation(Parse(reader.GetString(18)), reader.GetString(19), reader.IsDBNull(20) ? "" : reader.GetString(20));
             var resolution = reader.IsDBNull(21) ? null
@@ -355,6 +346,18 @@ public sealed partial class SqliteDispatchStore
 
         return rows;
     }
+
+    /// <summary>A queue row from columns 0–16 as <c>ListAlertsAsync</c> and <see cref="ViewColumns"/> select them.</summary>
+    private static QueuedAlert ReadQueuedAlert(SqliteDataReader reader) => new(
+        reader.GetString(0), reader.GetString(1), reader.GetString(2),
+        (AlertType)reader.GetInt32(3), (AlertPriority)reader.GetInt32(4),
+        reader.GetString(5) == "cleared" ? AlertStatus.Cleared : AlertStatus.Open,
+        reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
+        Parse(reader.GetString(9)), Parse(reader.GetString(10)), Parse(reader.GetString(11)),
+        Parse(reader.GetString(12)), reader.GetInt64(13),
+        reader.GetString(14) == DispatchOrigin ? AlertOrigin.Dispatch : AlertOrigin.Gateway,
+        reader.IsDBNull(15) ? null : Parse(reader.GetString(15)),
+        reader.IsDBNull(16) ? null : reader.GetString(16));
 
     private static Task<int> AuditAsync(
         SqliteConnection connection, DateTimeOffset at, string actor, string action, string? gatewayId, string? alertId, string? homeId,
