@@ -25,12 +25,16 @@ internal static class ConsoleEndpoints
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
         endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User)),
+            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User), ConsoleLayout.Nav(http.User)),
                 StatusCodes.Status200OK));
         endpoints.MapConsoleLanguage();
         endpoints.MapConsoleGateways();
         endpoints.MapConsoleFleet();
         endpoints.MapConsoleAccount();
+        endpoints.MapConsoleAlertDetail();
+        endpoints.MapConsoleHomes();
+        endpoints.MapConsoleReports();
+        endpoints.MapConsoleAudit();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
         return endpoints;
     }
@@ -142,6 +146,8 @@ internal static class ConsolePages
           body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #111; }
           table { border-collapse: collapse; width: 100%; }
           th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #ccc; }
+          tr.escalated td { outline: 2px solid #a00; }
+          tr.escalated td:first-child::before { content: "▲ "; color: #a00; }
           tr.p-critical td { background: #fde2e2; font-weight: 600; }
           tr.p-high td { background: #fff1d6; }
           tr.s-cleared td { color: #666; background: none; font-weight: normal; }
@@ -168,14 +174,14 @@ internal static class ConsolePages
         </body></html>
         """;
 
-    public static string Queue(AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, bool mayEnrol)
+    public static string Queue(AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, bool mayEnrol, string nav = "")
     {
         string Th(Phrase phrase) => $"<th>{Encode.Encode(phrase[language])}</th>";
         return $"""
             <!doctype html>
             <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(CommonPhrases.AlertQueue[language])} — {Encode.Encode(CommonPhrases.Product[language])}</title>{Style}</head>
             <body>
-            {Header(tokens, language, userName, CommonPhrases.AlertQueue, mayEnrol, "/")}
+            {Header(tokens, language, userName, CommonPhrases.AlertQueue, mayEnrol, "/", nav)}
             <p id="status">{Encode.Encode(QueuePhrases.Loading[language])}</p>
             <table>
               <thead><tr>{Th(QueuePhrases.Priority)}{Th(QueuePhrases.Type)}{Th(QueuePhrases.Home)}{Th(QueuePhrases.Sensor)}{Th(QueuePhrases.Summary)}{Th(QueuePhrases.Count)}
@@ -199,6 +205,7 @@ internal static class ConsolePages
         ["live"] = QueuePhrases.Live[language],
         ["loadFailed"] = QueuePhrases.LoadFailed[language],
         ["reconnecting"] = QueuePhrases.Reconnecting[language],
+        ["escalated"] = QueuePhrases.Escalated[language],
         ["statuses"] = new Dictionary<string, string> { ["open"] = QueuePhrases.Open[language], ["cleared"] = QueuePhrases.Cleared[language] },
         ["priorities"] = new Dictionary<string, string>
         {
@@ -218,7 +225,7 @@ internal static class ConsolePages
     /// <paramref name="returnTo"/>) and logout.
     /// </summary>
     internal static string Header(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, Phrase title, bool mayEnrol, string returnTo)
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, Phrase title, bool mayEnrol, string returnTo, string nav = "")
     {
         string Link(string href, Phrase text) => $"<a href=\"{href}\">{Encode.Encode(text[language])}</a>";
         var options = string.Concat(ConsoleLanguages.All.Select(l =>
@@ -226,7 +233,7 @@ internal static class ConsolePages
         return $"""
             <header>
               <h1>{Encode.Encode(title[language])}</h1>
-              <nav>{Link("/", CommonPhrases.AlertQueue)} {Link("/fleet", CommonPhrases.Fleet)} {(mayEnrol ? Link("/gateways", CommonPhrases.Gateways) : "")} {Link("/account", CommonPhrases.Account)}</nav>
+              <nav>{Link("/", CommonPhrases.AlertQueue)} {Link("/fleet", CommonPhrases.Fleet)} {(mayEnrol ? Link("/gateways", CommonPhrases.Gateways) : "")} {nav} {Link("/account", CommonPhrases.Account)}</nav>
               <form method="post" action="/language" id="language">
                 {Hidden(tokens)}
                 <input type="hidden" name="returnTo" value="{Encode.Encode(returnTo)}">

@@ -42,7 +42,9 @@ internal static class ConsoleGateways
             return Forbidden(http);
         }
 
-        return Html(await GatewaysPageAsync(http, antiforgery, store, time, new EnrolForm("", "", null)), StatusCodes.Status200OK);
+        // ?home= comes from a home's page ("Enrol a gateway for this home").
+        return Html(await GatewaysPageAsync(http, antiforgery, store, time, new EnrolForm("", http.Request.Query["home"].ToString(), null)),
+            StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> EnrolAsync(

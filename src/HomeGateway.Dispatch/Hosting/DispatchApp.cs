@@ -82,6 +82,8 @@ public static class DispatchApp
             ["Dispatch:Supervision:ReportingSeconds"] =
                 options.Supervision.ReportingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dispatch:Console:TrustedProxy"] = options.Console.TrustedProxy ? "true" : "false",
+            ["Dispatch:Escalation:CriticalUnacknowledgedMinutes"] =
+                options.Escalation.CriticalUnacknowledgedMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }.Concat(options.PublicNames.Select((name, i) => KeyValuePair.Create($"Dispatch:PublicNames:{i}", (string?)name))));
         configure?.Invoke(builder);
         return StartAsync(builder, ct);
@@ -99,6 +101,9 @@ public static class DispatchApp
         services.AddSingleton<IAlertFeed, InProcessAlertFeed>();
         services.AddSingleton<GatewaySessions>();
         services.AddSingleton<AlertAcknowledgements>();
+        services.AddSingleton<AlertLifecycle>();
+        services.AddSingleton<CriticalEscalation>();
+        services.AddHostedService(sp => sp.GetRequiredService<CriticalEscalation>());
         services.AddSingleton<GatewaySupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewaySupervisor>());
         services.AddSingleton<LoginThrottle>();

@@ -41,6 +41,9 @@ public sealed class DispatchOptions
 
     /// <summary>The dispatcher console behind its TLS proxy.</summary>
     public ConsoleOptions Console { get; set; } = new();
+
+    /// <summary>Automatic escalation of critical alerts nobody acknowledged.</summary>
+    public EscalationOptions Escalation { get; set; } = new();
 }
 
 /// <summary>The <c>Dispatch:Console</c> section.</summary>
@@ -52,6 +55,13 @@ public sealed class ConsoleOptions
     /// proxy anyone who can reach the port could claim https.
     /// </summary>
     public bool TrustedProxy { get; set; }
+}
+
+/// <summary>The <c>Dispatch:Escalation</c> section.</summary>
+public sealed class EscalationOptions
+{
+    /// <summary>A critical alert not acknowledged this many minutes after dispatch received it is escalated visibly (1–1440).</summary>
+    public int CriticalUnacknowledgedMinutes { get; set; } = 5;
 }
 
 /// <summary>The <c>Dispatch:Supervision</c> section.</summary>
@@ -119,6 +129,12 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
             problems.Add(
                 $"Dispatch:HeartbeatSeconds ({options.HeartbeatSeconds}) must be at most half of " +
                 $"Dispatch:Supervision:ReportingSeconds ({reporting}), so that one late heartbeat does not raise \"gateway offline\".");
+        }
+
+        if (options.Escalation.CriticalUnacknowledgedMinutes is < 1 or > 1440)
+        {
+            problems.Add(
+                $"Dispatch:Escalation:CriticalUnacknowledgedMinutes must be between 1 and 1440, not {options.Escalation.CriticalUnacknowledgedMinutes}.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -7,7 +7,7 @@ namespace HomeGateway.Dispatch.Store;
 /// Everything dispatch keeps. SQLite is the embedded default; a PostgreSQL store for several nodes
 /// implements the same contract (the storing rules below are the contract, not an SQLite detail).
 /// </summary>
-public interface IDispatchStore
+public partial interface IDispatchStore
 {
     /// <summary>Creates or migrates the schema. Safe to call more than once.</summary>
     Task MigrateAsync(CancellationToken ct = default);

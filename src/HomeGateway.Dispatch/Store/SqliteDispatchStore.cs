@@ -152,16 +152,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         var rows = new List<QueuedAlert>();
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new QueuedAlert(
-                reader.GetString(0), reader.GetString(1), reader.GetString(2),
-                (AlertType)reader.GetInt32(3), (AlertPriority)reader.GetInt32(4),
-                reader.GetString(5) == "cleared" ? AlertStatus.Cleared : AlertStatus.Open,
-                reader.GetString(6), reader.GetString(7), reader.GetInt32(8),
-                Parse(reader.GetString(9)), Parse(reader.GetString(10)), Parse(reader.GetString(11)),
-                Parse(reader.GetString(12)), reader.GetInt64(13),
-                reader.GetString(14) == DispatchOrigin ? AlertOrigin.Dispatch : AlertOrigin.Gateway,
-                reader.IsDBNull(15) ? null : Parse(reader.GetString(15)),
-                reader.IsDBNull(16) ? null : reader.GetString(16)));
+            rows.Add(ReadQueuedAlert(reader));
         }
 
         return rows;
@@ -172,6 +163,8 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
+            // A gateway enrolled for a home nobody registered yet registers it with the defaults (see .Homes.cs).
+            await EnsureHomeAsync(connection, homeId, time.GetUtcNow(), ct);
             return await Execute(connection,
                 "INSERT OR IGNORE INTO gateways(gateway_id, home_id, created_at, stored_through_seq) VALUES (@g, @home, @now, 0)",
                 ct, ("@g", gatewayId), ("@home", homeId), ("@now", Text(time.GetUtcNow()))) == 1;

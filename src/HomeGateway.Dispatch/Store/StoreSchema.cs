@@ -173,6 +173,45 @@ internal static class StoreSchema
         CREATE INDEX sensor_events_kind_latest ON sensor_events(kind, gateway_id, sensor_id, seq);
         CREATE INDEX sensor_events_battery_latest ON sensor_events(gateway_id, sensor_id, seq) WHERE battery_percent IS NOT NULL;
         """,
+
+        // 6: homes (contracted response time and the minimal notes a dispatcher needs), the alert lifecycle after
+        // acknowledgement (assignment, escalation, resolution with a frozen outcome), alert notes, and audit rows
+        // about a home. Existing homes come from the gateways that serve them.
+        """
+        CREATE TABLE homes(
+            home_id TEXT PRIMARY KEY,
+            response_minutes INTEGER NOT NULL DEFAULT 60 CHECK(response_minutes BETWEEN 5 AND 1440),
+            key_safe TEXT NOT NULL DEFAULT '',
+            contacts TEXT NOT NULL DEFAULT '',
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL);
+        INSERT INTO homes(home_id, created_at, updated_at)
+            SELECT home_id, MIN(created_at), MIN(created_at) FROM gateways GROUP BY home_id;
+
+        ALTER TABLE alerts ADD COLUMN assigned_to TEXT;
+        ALTER TABLE alerts ADD COLUMN escalated_at TEXT;
+        ALTER TABLE alerts ADD COLUMN escalated_by TEXT;
+        ALTER TABLE alerts ADD COLUMN escalation_reason TEXT;
+        ALTER TABLE alerts ADD COLUMN resolved_at TEXT;
+        ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+        -- The persisted ResolutionOutcome number (1 visited_no_injury ... 7 other): the numbers never change.
+        ALTER TABLE alerts ADD COLUMN outcome INTEGER CHECK(outcome BETWEEN 1 AND 7);
+        ALTER TABLE alerts ADD COLUMN resolution_note TEXT;
+        CREATE INDEX alerts_raised ON alerts(raised_at);
+
+        -- Appended, never edited: what a dispatcher wrote about an alert.
+        CREATE TABLE alert_notes(
+            gateway_id TEXT NOT NULL,
+            alert_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            author TEXT NOT NULL,
+            text TEXT NOT NULL);
+        CREATE INDEX alert_notes_alert ON alert_notes(gateway_id, alert_id);
+
+        ALTER TABLE audit_log ADD COLUMN home_id TEXT;
+        CREATE INDEX audit_log_home ON audit_log(home_id);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Routing;
 namespace HomeGateway.Dispatch.Web;
 
 /// <summary>The JSON API: the queue, its live stream and acknowledging. All need an API token or a console session.</summary>
-internal static class AlertApi
+internal static partial class AlertApi
 {
     // Proxies and browsers drop idle connections; a comment line now and then keeps the stream open.
     internal static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
@@ -24,6 +24,7 @@ internal static class AlertApi
         endpoints.MapGet("/api/alerts", ListAsync);
         endpoints.MapGet("/api/alerts/stream", StreamAsync);
         endpoints.MapPost("/api/alerts/{alertId}/acknowledge", AcknowledgeAsync).DisableAntiforgery();
+        endpoints.MapAlertLifecycleApi();
         return endpoints;
     }
 
@@ -35,22 +36,9 @@ internal static class AlertApi
     private static async Task<IResult> AcknowledgeAsync(
         string alertId, string? gateway, HttpContext http, IAntiforgery antiforgery, AlertAcknowledgements acknowledgements, CancellationToken ct)
     {
-        // A browser session is a cookie the browser sends by itself: such a post must prove it came from our page.
-        if (http.User.Identity?.AuthenticationType == CookieAuthenticationDefaults.AuthenticationScheme)
+        if (await RefusedAsync(http, antiforgery, "acknowledge alerts") is { } refused)
         {
-            try
-            {
-                await antiforgery.ValidateRequestAsync(http);
-            }
-            catch (AntiforgeryValidationException)
-            {
-                return TypedResults.BadRequest(new { error = "A console session must send the page's antiforgery token." });
-            }
-        }
-
-        if (!AlertAcknowledgements.MayAcknowledge(http.User))
-        {
-            return TypedResults.Json(new { error = "This role does not acknowledge alerts (dispatchers and admins do)." }, Json, statusCode: StatusCodes.Status403Forbidden);
+            return refused;
         }
 
         var outcome = await acknowledgements.AcknowledgeAsync(http.User, string.IsNullOrEmpty(gateway) ? null : gateway, alertId, ct);
@@ -72,26 +60,36 @@ internal static class AlertApi
         };
     }
 
+    /// <summary>
+    /// <c>GET /api/alerts[?status=open|cleared|resolved|all]</c>: without a status the live queue, every alert not yet
+    /// resolved; open and cleared are unresolved ones too; resolved lists the resolved ones.
+    /// </summary>
     private static async Task<IResult> ListAsync(string? status, IDispatchStore store, CancellationToken ct)
     {
-        AlertStatus? filter;
+        AlertListFilter filter;
         switch (status)
         {
             case null or "":
-                filter = null;
+                filter = AlertListFilter.Unresolved;
                 break;
             case "open":
-                filter = AlertStatus.Open;
+                filter = AlertListFilter.Open;
                 break;
             case "cleared":
-                filter = AlertStatus.Cleared;
+                filter = AlertListFilter.Cleared;
+                break;
+            case "resolved":
+                filter = AlertListFilter.Resolved;
+                break;
+            case "all":
+                filter = AlertListFilter.All;
                 break;
             default:
-                return TypedResults.BadRequest(new { error = $"status must be 'open' or 'cleared', not '{status}'." });
+                return TypedResults.BadRequest(new { error = $"status must be 'open', 'cleared', 'resolved' or 'all', not '{status}'." });
         }
 
-        var rows = await store.ListAlertsAsync(filter, ct);
-        return TypedResults.Json(rows.Select(QueuedAlertJson.From).ToList(), Json);
+        var rows = await store.ListAlertViewsAsync(filter, ct);
+        return TypedResults.Json(rows.Select(AlertViewJson.From).ToList(), Json);
     }
 
     private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time)
@@ -131,6 +129,7 @@ internal static class AlertApi
                     {
                         StoredAlertStep step => ("alert", JsonSerializer.Serialize(AlertStepJsonMapping.From(step), Json)),
                         AlertAcknowledgement ack => ("acknowledged", JsonSerializer.Serialize(AlertAcknowledgementJson.From(ack), Json)),
+                        AlertChanged changed => ("changed", JsonSerializer.Serialize(new { change = changed.Change, alert = AlertViewJson.From(changed.Alert) }, Json)),
                         _ => (null, null),
                     };
                     if (name is not null)

@@ -5,7 +5,7 @@ using HomeGateway.Dispatch.Store;
 namespace HomeGateway.Dispatch.Web;
 
 /// <summary>A queue row as the JSON API and the console see it (names are the snake_case wire names).</summary>
-public sealed record QueuedAlertJson(
+public record QueuedAlertJson(
     string AlertId,
     string GatewayId,
     string HomeId,

@@ -166,7 +166,7 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT group_concat(version) FROM schema_version";
-        Assert.Equal("1,2,3,4,5", await cmd.ExecuteScalarAsync());
+        Assert.Equal("1,2,3,4,5,6", await cmd.ExecuteScalarAsync());
         cmd.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await cmd.ExecuteScalarAsync());
     }

@@ -37,6 +37,11 @@ async function reload() {
 // Mirrors the store: one row per alert; a clear closes it and keeps its priority.
 function apply(step) {
   const k = key(step.gatewayId, step.alertId);
+  if (!rows.has(k) && step.kind !== "raised") {
+    // A later step of an alert not in the queue (it may be resolved): the server knows whether it belongs there.
+    reload();
+    return;
+  }
   const row = rows.get(k) ?? {
     alertId: step.alertId, gatewayId: step.gatewayId, homeId: step.homeId, type: step.type,
     priority: step.priority, status: "open", sensorId: step.sensorId, summary: step.summary, count: 0,
@@ -46,6 +51,10 @@ function apply(step) {
     row.status = "cleared";
   } else {
     row.priority = step.priority;
+    // Escalated at dispatch: shown one step above whatever the gateway now says (as the server computes it).
+    const order = ["critical", "high", "normal", "low"];
+    const at = order.indexOf(step.priority);
+    row.displayPriority = row.escalated && at > 0 ? order[at - 1] : step.priority;
   }
   row.summary = step.summary;
   row.count = Math.max(row.count, step.count);
@@ -66,6 +75,20 @@ function acknowledged(ack) {
   row.timeToAcknowledgeSeconds = ack.timeToAcknowledgeSeconds;
   render();
 }
+
+// An assignment, note, escalation or resolution anywhere: take the alert as the server sends it; a resolved one leaves the queue.
+function changed(event) {
+  const k = key(event.alert.gatewayId, event.alert.alertId);
+  if (event.alert.resolvedAt) {
+    rows.delete(k);
+  } else {
+    rows.set(k, event.alert);
+  }
+  render();
+}
+
+const detailPath = (row) => "/alerts/" + encodeURIComponent(row.gatewayId) + "/" + encodeURIComponent(row.alertId);
+const shownPriority = (row) => row.displayPriority ?? row.priority;
 
 // A plain form post, like the logout button: the server checks the session and the antiforgery token.
 function acknowledgeButton(row) {
@@ -88,22 +111,28 @@ function acknowledgeButton(row) {
 
 function render() {
   const sorted = [...rows.values()].sort((a, b) =>
-    (priorityOrder[a.priority] ?? 9) - (priorityOrder[b.priority] ?? 9) || a.raisedAt.localeCompare(b.raisedAt));
+    (priorityOrder[shownPriority(a)] ?? 9) - (priorityOrder[shownPriority(b)] ?? 9) || a.raisedAt.localeCompare(b.raisedAt));
   body.replaceChildren(...sorted.map((row) => {
     const tr = document.createElement("tr");
-    tr.className = "p-" + row.priority + " s-" + row.status;
+    tr.className = "p-" + shownPriority(row) + " s-" + row.status + (row.escalated ? " escalated" : "");
     // Stable hooks for the browser tests (and integrations' user scripts): not styling, not text that is translated.
     tr.dataset.alertId = row.alertId;
     tr.dataset.gatewayId = row.gatewayId;
     if (row.acknowledgedBy) {
       tr.dataset.acknowledgedBy = row.acknowledgedBy;
     }
-    for (const text of [word(phrases.priorities, row.priority), word(phrases.types, row.type), row.homeId, row.sensorId, row.summary,
-      String(row.count), time(row.raisedAt), time(row.firstReceivedAt), word(phrases.statuses, row.status)]) {
+    const state = word(phrases.statuses, row.status) + (row.escalated ? ", " + phrases.escalated : "") + (row.assignedTo ? ", " + row.assignedTo : "");
+    for (const text of [word(phrases.priorities, shownPriority(row)), word(phrases.types, row.type), row.homeId, row.sensorId, row.summary,
+      String(row.count), time(row.raisedAt), time(row.firstReceivedAt), state]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.appendChild(td);
     }
+    // The summary opens the alert's detail (home, evidence, actions).
+    const link = document.createElement("a");
+    link.href = detailPath(row);
+    link.textContent = row.summary;
+    tr.children[4].replaceChildren(link);
     const ack = document.createElement("td");
     if (row.acknowledgedAt) {
       ack.textContent = row.acknowledgedBy + ", " + time(row.acknowledgedAt) + " (" + Math.round(row.timeToAcknowledgeSeconds) + " s)";
@@ -121,4 +150,5 @@ const stream = new EventSource("/api/alerts/stream");
 stream.addEventListener("open", () => { reload(); });
 stream.addEventListener("alert", (event) => apply(JSON.parse(event.data)));
 stream.addEventListener("acknowledged", (event) => acknowledged(JSON.parse(event.data)));
+stream.addEventListener("changed", (event) => changed(JSON.parse(event.data)));
 stream.addEventListener("error", () => { status.textContent = phrases.reconnecting; });

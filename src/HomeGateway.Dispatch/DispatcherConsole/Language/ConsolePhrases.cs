@@ -56,6 +56,7 @@ internal static class QueuePhrases
     public static readonly Phrase Live = new("{0} open, {1} cleared. Live.", "{0} avoinna, {1} päättynyt. Päivittyy reaaliajassa.", "{0} öppna, {1} avslutade. Uppdateras direkt.");
     public static readonly Phrase LoadFailed = new("Could not load the queue ({0}).", "Jonon lataaminen epäonnistui ({0}).", "Kunde inte läsa in kön ({0}).");
     public static readonly Phrase Reconnecting = new("Connection lost; reconnecting…", "Yhteys katkesi; yhdistetään uudelleen…", "Anslutningen bröts; ansluter igen…");
+    public static readonly Phrase Escalated = new("ESCALATED", "ESKALOITU", "ESKALERAT");
     public static readonly Phrase Open = new("open", "avoin", "öppet");
     public static readonly Phrase Cleared = new("cleared", "päättynyt", "avslutat");
     public static readonly Phrase Critical = new("critical", "kriittinen", "kritisk");

@@ -1,0 +1,221 @@
+using HomeGateway.Core.Alerts;
+using HomeGateway.Core.Events;
+
+namespace HomeGateway.Dispatch.Store;
+
+/// <summary>Homes, the alert lifecycle after acknowledgement, the response-time figures and the audit page.</summary>
+public partial interface IDispatchStore
+{
+    /// <summary>The alerts with their lifecycle, most urgent first (by the gateway's priority), oldest first within a priority.</summary>
+    Task<IReadOnlyList<AlertView>> ListAlertViewsAsync(AlertListFilter filter, CancellationToken ct = default);
+
+    /// <summary>The alert with this id (of this gateway when given): <see cref="LifecycleResult.Done"/> with it, NotFound or Ambiguous.</summary>
+    Task<LifecycleOutcome> FindAlertAsync(string? gatewayId, string alertId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Everything a dispatcher needs about one alert: its steps, its sensor's events from <paramref name="evidenceBefore"/>
+    /// before it was raised until it was resolved or cleared, the home, the home's carer visit, notes and audit trail.
+    /// </summary>
+    Task<AlertDetail?> GetAlertDetailAsync(string gatewayId, string alertId, TimeSpan evidenceBefore, CancellationToken ct = default);
+
+    /// <summary>Assigns the alert to a console user (null: unassigns). Unchanged when it already is; AlreadyResolved after resolution. Audited.</summary>
+    Task<LifecycleOutcome> AssignAsync(string? gatewayId, string alertId, string? assignee, string actor, CancellationToken ct = default);
+
+    /// <summary>Appends a note (never edited). Audited without its text.</summary>
+    Task<LifecycleOutcome> AddNoteAsync(string? gatewayId, string alertId, string text, string actor, CancellationToken ct = default);
+
+    /// <summary>
+    /// Resolves the alert with an outcome. Idempotent: the first resolution is kept, a later one changes nothing
+    /// (Unchanged). The caller acknowledges first. Either way one audit row.
+    /// </summary>
+    Task<LifecycleOutcome> ResolveAsync(string? gatewayId, string alertId, ResolutionOutcome outcome, string? note, string actor, CancellationToken ct = default);
+
+    /// <summary>
+    /// Marks the alert escalated, only when it is not yet (Unchanged otherwise: a second node or a repeat changes
+    /// nothing) and not resolved. With <paramref name="onlyIfUnacknowledged"/> (the automatic escalation) also only
+    /// while nobody has acknowledged it. Audited only when it changed something.
+    /// </summary>
+    Task<LifecycleOutcome> EscalateAsync(string? gatewayId, string alertId, string reason, string actor, bool onlyIfUnacknowledged, CancellationToken ct = default);
+
+    /// <summary>Critical alerts nobody acknowledged, escalated or resolved yet: candidates for automatic escalation.</summary>
+    Task<IReadOnlyList<EscalationCandidate>> ListUnacknowledgedCriticalAsync(CancellationToken ct = default);
+
+    /// <summary>Appends an audit row about an alert and/or a home (a view, an export). The detail must never hold a secret.</summary>
+    Task AppendAuditAsync(string actor, string action, string? gatewayId, string? alertId, string? homeId, string detail, CancellationToken ct = default);
+
+    /// <summary>The audit trail, newest first, filtered, one page (and whether more follow).</summary>
+    Task<AuditPage> ListAuditPageAsync(AuditQuery query, CancellationToken ct = default);
+
+    Task<HomeRecord?> FindHomeAsync(string homeId, CancellationToken ct = default);
+
+    Task<IReadOnlyList<HomeRecord>> ListHomesAsync(CancellationToken ct = default);
+
+    /// <summary>Registers a home; false when the id is taken (nothing changes). Audited as <c>home_registered</c>.</summary>
+    Task<bool> RegisterHomeAsync(HomeDetails home, string actor, CancellationToken ct = default);
+
+    /// <summary>Changes a home's details; false when there is no such home. Audited as <c>home_updated</c>.</summary>
+    Task<bool> UpdateHomeAsync(HomeDetails home, string actor, CancellationToken ct = default);
+
+    /// <summary>The enrolment codes issued for the home's gateways, newest first (never the code: it is not stored).</summary>
+    Task<IReadOnlyList<EnrolmentCodeHistory>> ListEnrolmentCodesAsync(string homeId, CancellationToken ct = default);
+
+    /// <summary>Every alert raised in [<paramref name="from"/>, <paramref name="to"/>) with its times and its home's contracted time.</summary>
+    Task<IReadOnlyList<ResponseTimeRow>> ListResponseTimesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
+}
+
+/// <summary>
+/// How an alert ended, as the dispatcher records it. Persisted by number: the numbers and the wire names never change
+/// (a test freezes them); add new values at the end.
+/// </summary>
+public enum ResolutionOutcome
+{
+    VisitedNoInjury = 1,
+    VisitedInjury = 2,
+    AmbulanceCalled = 3,
+    FalseAlarm = 4,
+    TechnicalFault = 5,
+    ClientNotHome = 6,
+    Other = 7,
+}
+
+/// <summary>The wire names of <see cref="ResolutionOutcome"/> (JSON, forms, CSV).</summary>
+public static class ResolutionOutcomes
+{
+    private static readonly (ResolutionOutcome Outcome, string Name)[] Names =
+    [
+        (ResolutionOutcome.VisitedNoInjury, "visited_no_injury"),
+        (ResolutionOutcome.VisitedInjury, "visited_injury"),
+        (ResolutionOutcome.AmbulanceCalled, "ambulance_called"),
+        (ResolutionOutcome.FalseAlarm, "false_alarm"),
+        (ResolutionOutcome.TechnicalFault, "technical_fault"),
+        (ResolutionOutcome.ClientNotHome, "client_not_home"),
+        (ResolutionOutcome.Other, "other"),
+    ];
+
+    public static IReadOnlyList<ResolutionOutcome> All { get; } = Names.Select(n => n.Outcome).ToList();
+
+    public static string ToName(ResolutionOutcome outcome) =>
+        Names.First(n => n.Outcome == outcome).Name;
+
+    public static bool TryParse(string? name, out ResolutionOutcome outcome)
+    {
+        foreach (var (value, text) in Names)
+        {
+            if (string.Equals(text, name, StringComparison.Ordinal))
+            {
+                outcome = value;
+                return true;
+            }
+        }
+
+        outcome = default;
+        return false;
+    }
+
+    public static string AllNames => string.Join(", ", Names.Select(n => n.Name));
+}
+
+/// <summary>Which alerts a list shows. The live queue is <see cref="Unresolved"/>: a resolved alert leaves it.</summary>
+public enum AlertListFilter
+{
+    Unresolved,
+    Open,
+    Cleared,
+    Resolved,
+    All,
+}
+
+public sealed record AlertResolution(ResolutionOutcome Outcome, string? Note, string ResolvedBy, DateTimeOffset ResolvedAt);
+
+/// <param name="By">A user name, <c>token:NAME</c>, or <c>dispatch</c> for the automatic escalation.</param>
+public sealed record AlertEscalation(DateTimeOffset At, string By, string Reason);
+
+/// <summary>A queue row with its lifecycle after acknowledgement.</summary>
+public sealed record AlertView(QueuedAlert Alert, string? AssignedTo, AlertEscalation? Escalation, AlertResolution? Resolution)
+{
+    /// <summary>The priority shown and sorted by: an escalated alert is raised one step (critical stays critical).</summary>
+    public AlertPriority DisplayPriority =>
+        Escalation is not null && Alert.Priority > AlertPriority.Critical ? Alert.Priority - 1 : Alert.Priority;
+}
+
+/// <summary>A lifecycle change every console shows (<c>event: changed</c>): what changed, and the alert as it is now.</summary>
+/// <param name="Change">assigned, unassigned, noted, escalated, resolved.</param>
+public sealed record AlertChanged(string Change, AlertView Alert) : QueueChange;
+
+public enum LifecycleResult
+{
+    /// <summary>This call changed the alert.</summary>
+    Done,
+
+    /// <summary>It already was so (resolved, escalated, assigned to that person): nothing changed.</summary>
+    Unchanged,
+
+    NotFound,
+
+    /// <summary>Several gateways have an alert with this id: name the gateway.</summary>
+    Ambiguous,
+
+    /// <summary>A resolved alert is closed: it is not assigned or escalated any more.</summary>
+    AlreadyResolved,
+}
+
+/// <param name="Alert">The alert as it is after the call; null when not found or ambiguous.</param>
+public sealed record LifecycleOutcome(LifecycleResult Result, AlertView? Alert, IReadOnlyList<string> Gateways);
+
+public sealed record AlertNote(DateTimeOffset At, string Author, string Text);
+
+/// <summary>One stored step of an alert (<c>alert_events</c>).</summary>
+public sealed record AlertStepRecord(long Seq, AlertEventKind Kind, AlertPriority Priority, DateTimeOffset At, int Count, string Summary, DateTimeOffset ReceivedAt);
+
+/// <summary>One sensor event around an alert (<c>sensor_events</c>).</summary>
+public sealed record SensorEvidence(long Seq, string SensorId, SensorKind Kind, string State, DateTimeOffset At, string Source, double? Value, int? BatteryPercent);
+
+/// <summary>The home's latest carer-visit event: a check-in without a later check-out means a carer is there.</summary>
+public sealed record VisitStatus(bool Open, DateTimeOffset At, string SensorId);
+
+public sealed record AlertDetail(
+    AlertView View,
+    HomeRecord? Home,
+    IReadOnlyList<AlertStepRecord> Steps,
+    IReadOnlyList<SensorEvidence> Evidence,
+    VisitStatus? Visit,
+    IReadOnlyList<AlertNote> Notes,
+    IReadOnlyList<AuditEntry> History);
+
+/// <param name="ReceivedAt">When dispatch first received the alert (its own clock): the escalation time runs from here.</param>
+public sealed record EscalationCandidate(string GatewayId, string AlertId, DateTimeOffset ReceivedAt);
+
+/// <summary>A filter of the audit page; null or empty fields do not filter. <paramref name="Page"/> counts from 1.</summary>
+public sealed record AuditQuery(string? AlertId, string? HomeId, string? Actor, string? Action, int Page, int PageSize);
+
+public sealed record AuditRecord(long Id, DateTimeOffset At, string Actor, string Action, string? GatewayId, string? AlertId, string? HomeId, string Detail);
+
+public sealed record AuditPage(IReadOnlyList<AuditRecord> Rows, bool HasMore);
+
+/// <summary>What a home is at dispatch: minimal data only (no names, health or addresses beyond what a responder needs).</summary>
+/// <param name="ResponseMinutes">The contracted response time: help should be there within this long after the alert.</param>
+public sealed record HomeRecord(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>A home as a form registers or changes it.</summary>
+public sealed record HomeDetails(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes)
+{
+    public const int DefaultResponseMinutes = 60;
+    public const int MinResponseMinutes = 5;
+    public const int MaxResponseMinutes = 1440;
+}
+
+/// <summary>An enrolment code as its history shows it: issued, expires, used — the code itself is never stored.</summary>
+public sealed record EnrolmentCodeHistory(string GatewayId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt);
+
+/// <summary>An alert's times for the response-time report.</summary>
+public sealed record ResponseTimeRow(
+    string GatewayId,
+    string AlertId,
+    string HomeId,
+    AlertType Type,
+    AlertPriority Priority,
+    DateTimeOffset RaisedAt,
+    DateTimeOffset? AcknowledgedAt,
+    DateTimeOffset? ResolvedAt,
+    ResolutionOutcome? Outcome,
+    int ResponseMinutes);

@@ -1,0 +1,29 @@
+using HomeGateway.Dispatch.Store;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HomeGateway.Dispatch.Tests.Store;
+
+/// <summary>A migrated store in a temporary data directory on a fake clock, removed afterwards.</summary>
+public sealed class StoreHarness(DateTimeOffset start) : IAsyncDisposable
+{
+    private readonly TempDirectory data = new();
+
+    public FakeTimeProvider Clock { get; } = new(start);
+
+    public SqliteDispatchStore Store { get; private set; } = null!;
+
+    public async Task StartAsync()
+    {
+        Store = new SqliteDispatchStore(data.Path, Clock);
+        await Store.MigrateAsync();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Store.Dispose();
+        SqliteConnection.ClearAllPools();
+        data.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
