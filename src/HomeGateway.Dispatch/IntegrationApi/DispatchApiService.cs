@@ -19,6 +19,7 @@ internal sealed class DispatchApiService(
     IDispatchStore store,
     IAlertFeed feed,
     AlertAcknowledgements acknowledgements,
+    AlertLifecycle lifecycle,
     ILogger<DispatchApiService> logger) : DispatchApi.DispatchApiBase
 {
     /// <summary>The authorization policy: an API token.</summary>
@@ -33,7 +34,7 @@ internal sealed class DispatchApiService(
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
         var actor = Actor(context);
-        var rows = await store.ListAlertsAsync(Filter(request.Status), context.CancellationToken);
+        var rows = await store.ListAlertViewsAsync(Filter(request.Status), context.CancellationToken);
         await store.RecordAuditAsync(actor, ListedAction, null, $"{rows.Count} alerts", context.CancellationToken);
         var response = new ListAlertsResponse();
         response.Alerts.AddRange(rows.Select(ToWire));
@@ -46,7 +47,7 @@ internal sealed class DispatchApiService(
         var actor = Actor(context);
         // Subscribe before reading the snapshot: a change committed in between shows in both, never in neither.
         using var subscription = feed.Subscribe();
-        var rows = await store.ListAlertsAsync(null, ct);
+        var rows = await store.ListAlertViewsAsync(AlertListFilter.Unresolved, ct);
         await store.RecordAuditAsync(actor, WatchedAction, null, $"snapshot of {rows.Count} alerts", ct);
         IntegrationApiLog.WatchStarted(logger, actor, rows.Count);
         foreach (var row in rows)
@@ -96,6 +97,33 @@ internal sealed class DispatchApiService(
         };
     }
 
+    public override async Task<ResolveResponse> Resolve(ResolveRequest request, ServerCallContext context)
+    {
+        RequireAlertId(request.AlertId);
+        if (request.Outcome == Outcome.Unspecified || !System.Enum.IsDefined((ResolutionOutcome)(int)request.Outcome))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"outcome is required: one of {ResolutionOutcomes.AllNames}."));
+        }
+
+        if (request.Note.Length > AlertLifecycle.MaxNoteLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, AlertLifecycle.TextProblem(request.Note, "note", AlertLifecycle.MaxNoteLength)!));
+        }
+
+        var outcome = await lifecycle.ResolveAsync(User(context), request.GatewayId.Length == 0 ? null : request.GatewayId, request.AlertId,
+            (ResolutionOutcome)(int)request.Outcome, request.Note, context.CancellationToken);
+        return outcome switch
+        {
+            { Result: LifecycleResult.Done or LifecycleResult.Unchanged, Alert: { Resolution: not null } view } => new ResolveResponse
+            {
+                Resolved = outcome.Result == LifecycleResult.Done,
+                Resolution = ToWire(view)!.Resolution,
+            },
+            { Result: LifecycleResult.Ambiguous } => throw NotFoundOrAmbiguous(AcknowledgeResult.Ambiguous, request.AlertId, request.GatewayId, outcome.Gateways),
+            _ => throw NotFoundOrAmbiguous(AcknowledgeResult.NotFound, request.AlertId, request.GatewayId, outcome.Gateways),
+        };
+    }
+
     internal static RpcException NotFoundOrAmbiguous(AcknowledgeResult result, string alertId, string gatewayId, IReadOnlyList<string> gateways) =>
         result == AcknowledgeResult.Ambiguous
             ? new RpcException(new Status(StatusCode.FailedPrecondition,
@@ -116,15 +144,42 @@ internal sealed class DispatchApiService(
     private static string Actor(ServerCallContext context) =>
         User(context).Identity?.Name ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "An API token is required."));
 
-    private static AlertStatus? Filter(AlertStatusFilter filter) => filter switch
+    private static AlertListFilter Filter(AlertStatusFilter filter) => filter switch
     {
-        AlertStatusFilter.Open => AlertStatus.Open,
-        AlertStatusFilter.Cleared => AlertStatus.Cleared,
-        AlertStatusFilter.Unspecified => null,
+        AlertStatusFilter.Unspecified => AlertListFilter.Unresolved,
+        AlertStatusFilter.Open => AlertListFilter.Open,
+        AlertStatusFilter.Cleared => AlertListFilter.Cleared,
+        AlertStatusFilter.Resolved => AlertListFilter.Resolved,
+        AlertStatusFilter.All => AlertListFilter.All,
         _ => throw new RpcException(new Status(StatusCode.InvalidArgument, $"Unknown status filter {(int)filter}.")),
     };
 
-    internal static Alert ToWire(QueuedAlert row)
+    internal static Alert ToWire(AlertView view)
+    {
+        var alert = ToWire(view.Alert);
+        alert.AssignedTo = view.AssignedTo ?? "";
+        alert.DisplayPriority = (V1.AlertPriority)(int)view.DisplayPriority;
+        if (view.Escalation is { } escalation)
+        {
+            alert.Escalation = new Escalation { At = Timestamp.FromDateTimeOffset(escalation.At), By = escalation.By, Reason = escalation.Reason };
+        }
+
+        if (view.Resolution is { } resolution)
+        {
+            alert.Resolution = new Resolution
+            {
+                Outcome = (Outcome)(int)resolution.Outcome,
+                Note = resolution.Note ?? "",
+                ResolvedBy = resolution.ResolvedBy,
+                ResolvedAt = Timestamp.FromDateTimeOffset(resolution.ResolvedAt),
+                TimeToResolveSeconds = Web.QueuedAlertJson.Seconds(resolution.ResolvedAt - view.Alert.RaisedAt),
+            };
+        }
+
+        return alert;
+    }
+
+    private static Alert ToWire(QueuedAlert row)
     {
         var alert = new Alert
         {
@@ -194,6 +249,7 @@ internal sealed class DispatchApiService(
             },
         },
         AlertAcknowledgement ack => new AlertChange { Acknowledged = ToWire(ack) },
+        Store.AlertChanged changed => new AlertChange { Changed = new Contracts.DispatchApiV1.AlertChanged { Change = changed.Change, Alert = ToWire(changed.Alert) } },
         _ => null,
     };
 }

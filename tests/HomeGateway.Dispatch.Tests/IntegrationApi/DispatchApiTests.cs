@@ -156,6 +156,66 @@ public sealed class DispatchApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Resolve_acknowledges_first_records_the_outcome_once_and_the_alert_leaves_the_queue()
+    {
+        await StoreAsync((1, Records.Alert("fall-1")), (2, Records.Alert("help-1", type: AlertType.Help, minutes: 1)));
+        var api = server.ApiClient(token);
+        using var cancel = new CancellationTokenSource(Patience * 3);
+        using var watch = api.WatchAlerts(new WatchAlertsRequest(), cancellationToken: cancel.Token);
+        while ((await NextAsync(watch)).ChangeCase != AlertChange.ChangeOneofCase.SnapshotComplete)
+        {
+        }
+
+        var first = await api.ResolveAsync(new ResolveRequest { AlertId = "fall-1", Outcome = Outcome.VisitedNoInjury, Note = "Helped up, no injury." });
+        var again = await api.ResolveAsync(new ResolveRequest { AlertId = "fall-1", Outcome = Outcome.FalseAlarm });
+
+        Assert.True(first.Resolved);
+        Assert.False(again.Resolved);
+        Assert.Equal(first.Resolution, again.Resolution);
+        Assert.Equal((Outcome.VisitedNoInjury, "Helped up, no injury.", "token:alarm-centre"),
+            (first.Resolution.Outcome, first.Resolution.Note, first.Resolution.ResolvedBy));
+        Assert.Equal((first.Resolution.ResolvedAt.ToDateTimeOffset() - Records.T0).TotalSeconds, first.Resolution.TimeToResolveSeconds, 3);
+
+        // Watchers see the acknowledgement the resolve made, then the resolution.
+        Assert.Equal("fall-1", (await NextAsync(watch)).Acknowledged.AlertId);
+        var changed = (await NextAsync(watch)).Changed;
+        Assert.Equal(("resolved", "fall-1", Outcome.VisitedNoInjury), (changed.Change, changed.Alert.AlertId, changed.Alert.Resolution.Outcome));
+
+        Assert.Equal(["help-1"], (await api.ListAlertsAsync(new ListAlertsRequest())).Alerts.Select(a => a.AlertId));
+        var resolved = (await api.ListAlertsAsync(new ListAlertsRequest { Status = AlertStatusFilter.Resolved })).Alerts.Single();
+        Assert.Equal(("fall-1", "token:alarm-centre"), (resolved.AlertId, resolved.Acknowledgement.AcknowledgedBy));
+
+        // The gateway hears the acknowledgement the resolve made: the client is told help came.
+        using var uplink = await server.ConnectAsync(gateway);
+        await uplink.HelloAsync("gw-1");
+        Assert.Equal("fall-1", (await uplink.ReadAsync()).AlertAcknowledged.AlertId);
+    }
+
+    [Fact]
+    public async Task Resolve_names_what_is_wrong_with_the_request()
+    {
+        await StoreAsync((1, Records.Alert("fall-1")));
+        var api = server.ApiClient(token);
+
+        var noOutcome = await Assert.ThrowsAsync<RpcException>(() => api.ResolveAsync(new ResolveRequest { AlertId = "fall-1" }).ResponseAsync);
+        var unknownOutcome = await Assert.ThrowsAsync<RpcException>(() =>
+            api.ResolveAsync(new ResolveRequest { AlertId = "fall-1", Outcome = (Outcome)99 }).ResponseAsync);
+        var longNote = await Assert.ThrowsAsync<RpcException>(() =>
+            api.ResolveAsync(new ResolveRequest { AlertId = "fall-1", Outcome = Outcome.Other, Note = new string('x', 2001) }).ResponseAsync);
+        var unknown = await Assert.ThrowsAsync<RpcException>(() =>
+            api.ResolveAsync(new ResolveRequest { AlertId = "nope", Outcome = Outcome.Other }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, noOutcome.StatusCode);
+        Assert.Contains("visited_no_injury", noOutcome.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.InvalidArgument, unknownOutcome.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, longNote.StatusCode);
+        Assert.Contains("2000", longNote.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        var row = (await server.Store.ListAlertsAsync(null)).Single();
+        Assert.Null(row.AcknowledgedAt);
+    }
+
+    [Fact]
     public async Task The_api_is_served_only_on_its_own_endpoint()
     {
         await StoreAsync((1, Records.Alert("fall-1")));
@@ -174,6 +234,19 @@ public sealed class DispatchApiTests : IAsyncLifetime
 
         Assert.Equal(StatusCode.Unimplemented, onGatewayEndpoint.StatusCode);
         Assert.Equal(StatusCode.Unimplemented, uplinkRefused.StatusCode);
+    }
+
+    [Fact]
+    public void Wire_outcomes_are_the_stored_outcomes_by_number_and_name()
+    {
+        var wire = DispatchApiReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.EnumDescriptor>("homegateway.api.v1.Outcome");
+
+        foreach (var outcome in HomeGateway.Dispatch.Store.ResolutionOutcomes.All)
+        {
+            Assert.Equal("OUTCOME_" + HomeGateway.Dispatch.Store.ResolutionOutcomes.ToName(outcome).ToUpperInvariant(), wire.FindValueByNumber((int)outcome).Name);
+        }
+
+        Assert.Equal(HomeGateway.Dispatch.Store.ResolutionOutcomes.All.Count + 1, wire.Values.Count);
     }
 
     private static async Task<AlertChange> NextAsync(AsyncServerStreamingCall<AlertChange> watch)
