@@ -239,7 +239,7 @@ public sealed class DispatchApiTests : IAsyncLifetime
     [Fact]
     public void Wire_outcomes_are_the_stored_outcomes_by_number_and_name()
     {
-        var wire = DispatchApiReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.EnumDescriptor>("homegateway.api.v1.Outcome");
+        var wire = DispatchApiReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.EnumDescriptor>("Outcome");
 
         foreach (var outcome in HomeGateway.Dispatch.Store.ResolutionOutcomes.All)
         {
