@@ -219,7 +219,17 @@ public static class DispatchCommandLine
 
     private static async Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, string, Task<int>> action)
     {
-        var directory = parsed.GetValue(data) ?? DataDirectoryFromConfiguration();
+        var configuration = Configuration();
+        var directory = parsed.GetValue(data) ?? configuration[$"{DispatchOptions.SectionName}:DataDirectory"];
+        var storeOptions = configuration.GetSection($"{DispatchOptions.SectionName}:Store").Get<StoreOptions>() ?? new StoreOptions();
+        var problems = new List<string>();
+        storeOptions.Validate(problems);
+        if (problems.Count > 0)
+        {
+            await stderr.WriteLineAsync(string.Join(Environment.NewLine, problems));
+            return UsageError;
+        }
+
         if (string.IsNullOrWhiteSpace(directory))
         {
             await stderr.WriteLineAsync("No data directory: pass --data DIR or set Dispatch__DataDirectory.");
@@ -228,22 +238,23 @@ public static class DispatchCommandLine
 
         try
         {
-            using var store = new SqliteDispatchStore(directory, TimeProvider.System);
+            using var store = storeOptions.CreateStore(directory, TimeProvider.System);
             await store.MigrateAsync();
             return await action(store, directory);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException
             or System.Security.Cryptography.CryptographicException)
         {
-            await stderr.WriteLineAsync($"Could not use the data directory '{directory}': {ex.Message}");
+            await stderr.WriteLineAsync($"Could not use the data directory '{directory}' or the store: {ex.Message}");
             return Failure;
         }
     }
 
-    private static string? DataDirectoryFromConfiguration() =>
+    /// <summary>The settings the admin commands share with <c>run</c>: the data directory and the store.</summary>
+    private static IConfigurationRoot Configuration() =>
         new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
-            .Build()[$"{DispatchOptions.SectionName}:DataDirectory"];
+            .Build();
 }

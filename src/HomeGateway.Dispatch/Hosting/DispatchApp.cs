@@ -78,6 +78,9 @@ public static class DispatchApp
             ["Dispatch:HeartbeatSeconds"] = options.HeartbeatSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dispatch:Supervision:ReportingSeconds"] =
                 options.Supervision.ReportingSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dispatch:Store:Provider"] = options.Store.Provider,
+            ["Dispatch:Store:ConnectionString"] = options.Store.ConnectionString,
+            ["Dispatch:Store:PasswordFile"] = options.Store.PasswordFile,
         }.Concat(options.PublicNames.Select((name, i) => KeyValuePair.Create($"Dispatch:PublicNames:{i}", (string?)name))));
         configure?.Invoke(builder);
         return StartAsync(builder, ct);
@@ -90,8 +93,12 @@ public static class DispatchApp
         services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton<IDispatchStore>(sp => new SqliteDispatchStore(
-            sp.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DispatchOptions>>().Value;
+            return options.Store.CreateStore(options.DataDirectory, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<IDispatchStore>(sp => sp.GetRequiredService<DispatchStore>());
         services.AddSingleton<IAlertFeed, InProcessAlertFeed>();
         services.AddSingleton<GatewaySessions>();
         services.AddSingleton<AlertAcknowledgements>();

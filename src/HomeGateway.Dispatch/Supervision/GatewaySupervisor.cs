@@ -166,7 +166,7 @@ internal sealed class GatewaySupervisor(
         if (await store.RestoreGatewayAsync(gatewayId, at, ct) is { } step)
         {
             feed.Publish(step);
-            SupervisionLog.Restored(logger, gatewayId, step.Alert.HomeId, SqliteDispatchStore.Outage(at - step.Alert.EvidenceAt));
+            SupervisionLog.Restored(logger, gatewayId, step.Alert.HomeId, DispatchStore.Outage(at - step.Alert.EvidenceAt));
         }
     }
 
