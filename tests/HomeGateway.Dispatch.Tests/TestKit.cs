@@ -64,15 +64,34 @@ public static class Records
         new() { Hello = new Hello { GatewayId = gatewayId, HomeId = homeId, SoftwareVersion = "test", LastSeq = lastSeq, AppliedAckSeq = appliedAckSeq } };
 }
 
-/// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory (and so its own CA).</summary>
+/// <summary>The databases the dispatch tests run against: the same behaviour is expected of both.</summary>
+public enum StoreProvider
+{
+    Sqlite,
+    PostgreSql,
+}
+
+/// <summary>A fresh store of either kind for store-level tests.</summary>
+public static class TestStores
+{
+    /// <summary>A new store: SQLite in <paramref name="dataDirectory"/>, or a fresh database in the run's private PostgreSQL cluster.</summary>
+    public static async Task<StoreOptions> OptionsAsync(StoreProvider provider) =>
+        provider == StoreProvider.PostgreSql
+            ? new StoreOptions { Provider = StoreOptions.PostgreSql, ConnectionString = await HomeGateway.Tests.Shared.PostgresCluster.CreateDatabaseAsync() }
+            : new StoreOptions();
+}
+
+/// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory (and so its own CA) and its own store.</summary>
 public sealed class DispatchServer : IAsyncDisposable
 {
     private readonly TempDirectory data = new();
     private readonly List<IDisposable> owned = [];
     private readonly Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure;
+    private readonly StoreOptions store;
 
-    private DispatchServer(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure)
+    private DispatchServer(StoreOptions store, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure)
     {
+        this.store = store;
         this.configure = configure;
     }
 
@@ -86,16 +105,21 @@ public sealed class DispatchServer : IAsyncDisposable
 
     public GatewayEnrolment Enrolment => (GatewayEnrolment)Running.Services.GetService(typeof(GatewayEnrolment))!;
 
-    public static async Task<DispatchServer> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
+    public static Task<DispatchServer> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
+        StartAsync(StoreProvider.Sqlite, configure);
+
+    public static async Task<DispatchServer> StartAsync(StoreProvider provider, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
-        var server = new DispatchServer(configure);
+        var server = new DispatchServer(await TestStores.OptionsAsync(provider), configure);
         server.Running = await server.StartRunningAsync();
         return server;
     }
 
     /// <summary>A dispatch on <paramref name="clock"/> (a fake clock for supervision tests).</summary>
-    public static Task<DispatchServer> StartAsync(TimeProvider clock) =>
-        StartAsync(builder => builder.Services.AddSingleton(clock));
+    public static Task<DispatchServer> StartAsync(TimeProvider clock) => StartAsync(StoreProvider.Sqlite, clock);
+
+    public static Task<DispatchServer> StartAsync(StoreProvider provider, TimeProvider clock) =>
+        StartAsync(provider, builder => builder.Services.AddSingleton(clock));
 
     public T Service<T>()
         where T : notnull => (T)Running.Services.GetService(typeof(T))!;
@@ -183,6 +207,7 @@ public sealed class DispatchServer : IAsyncDisposable
             DataDirectory = data.Path,
             WebUrl = "http://127.0.0.1:0",
             GrpcUrl = "https://127.0.0.1:0",
+            Store = store,
         }, configure);
 
     private SocketsHttpHandler Handler(X509Certificate2? clientCertificate)

@@ -141,7 +141,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
                    k.acknowledged_at, k.acknowledged_by
             FROM alerts a
             LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
-            WHERE @status IS NULL OR a.status = @status
+            WHERE CAST(@status AS TEXT) IS NULL OR a.status = @status
             ORDER BY a.priority, a.raised_at, a.gateway_id, a.alert_id
             """,
             ("@status", status is null ? null : StatusText(status.Value)));
@@ -371,7 +371,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
             await using var tx = await connection.BeginTransactionAsync(ct);
             var matches = new List<(string GatewayId, string HomeId, DateTimeOffset RaisedAt, string Origin)>();
             await using (var find = Command(connection,
-                "SELECT gateway_id, home_id, raised_at, origin FROM alerts WHERE alert_id = @id AND (@g IS NULL OR gateway_id = @g) ORDER BY gateway_id",
+                "SELECT gateway_id, home_id, raised_at, origin FROM alerts WHERE alert_id = @id AND (CAST(@g AS TEXT) IS NULL OR gateway_id = @g) ORDER BY gateway_id",
                 ("@id", alertId), ("@g", gatewayId)))
             await using (var reader = await find.ExecuteReaderAsync(ct))
             {
@@ -452,7 +452,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         await using var cmd = Command(connection,
             """
             SELECT id, at, actor, action, gateway_id, alert_id, detail FROM audit_log
-            WHERE (@g IS NULL OR gateway_id = @g) AND (@id IS NULL OR alert_id = @id)
+            WHERE (CAST(@g AS TEXT) IS NULL OR gateway_id = @g) AND (CAST(@id AS TEXT) IS NULL OR alert_id = @id)
             ORDER BY id
             """,
             ("@g", gatewayId), ("@id", alertId));
