@@ -9,6 +9,7 @@ using HomeGateway.Contracts.V1;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using CoreAlerts = HomeGateway.Core.Alerts;
 using CoreEvents = HomeGateway.Core.Events;
@@ -98,6 +99,15 @@ public sealed class DispatchServer : IAsyncDisposable
     public RunningDispatch Running { get; private set; } = null!;
 
     public string DataDirectory => data.Path;
+
+    /// <summary>The settings an admin command needs to reach this server's store (its data directory and database).</summary>
+    public IConfiguration Settings =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dispatch:DataDirectory"] = data.Path,
+            ["Dispatch:Store:Provider"] = store.Provider,
+            ["Dispatch:Store:ConnectionString"] = store.ConnectionString,
+        }).Build();
 
     public IDispatchStore Store => (IDispatchStore)Running.Services.GetService(typeof(IDispatchStore))!;
 

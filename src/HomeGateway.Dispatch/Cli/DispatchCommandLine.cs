@@ -21,9 +21,13 @@ public static class DispatchCommandLine
 
     private static readonly string[] Roles = ["admin", "dispatcher", "technician"];
 
-    public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
+        InvokeAsync(args, Configuration(), stdout, stderr, ct);
+
+    /// <summary>With <paramref name="settings"/> in place of appsettings.json and the environment (tests: their own store).</summary>
+    internal static async Task<int> InvokeAsync(string[] args, IConfiguration settings, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
     {
-        var root = Build(stdout, stderr);
+        var root = Build(settings, stdout, stderr);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -51,7 +55,7 @@ public static class DispatchCommandLine
         }
     }
 
-    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    private static RootCommand Build(IConfiguration settings, TextWriter stdout, TextWriter stderr)
     {
         var data = new Option<string?>("--data")
         {
@@ -75,7 +79,7 @@ public static class DispatchCommandLine
         var role = new Option<string>("--role") { Description = "admin, dispatcher or technician.", Required = true };
         role.AcceptOnlyFromAmong(Roles);
         var usersAdd = new Command("add", "Create a console user with a random password; prints only the password.") { userName, role, data };
-        usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
         {
             var name = parsed.GetValue(userName)!.Trim();
             if (name.Length == 0)
@@ -99,7 +103,7 @@ public static class DispatchCommandLine
 
         var tokenName = new Argument<string>("NAME") { Description = "What the token is for, e.g. the integration's name." };
         var tokensAdd = new Command("add", "Create an API token; prints only the token.") { tokenName, data };
-        tokensAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        tokensAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
         {
             var name = parsed.GetValue(tokenName)!.Trim();
             var token = Secrets.NewApiToken();
@@ -120,7 +124,7 @@ public static class DispatchCommandLine
         var enroll = new Command("enroll",
             "Issue a one-time enrolment code for a gateway (registering it if new); prints only the code. "
             + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token CODE") { gatewayId, home, data };
-        enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async (store, directory) =>
+        enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async (store, directory) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
             var homeId = parsed.GetValue(home)?.Trim();
@@ -155,7 +159,7 @@ public static class DispatchCommandLine
         }));
 
         var revoke = new Command("revoke", "Revoke the gateway's certificate: its live stream is closed and new ones are refused until it is enrolled again.") { gatewayId, data };
-        revoke.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async (store, _) =>
+        revoke.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async (store, _) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
             if (await store.FindGatewayAsync(id, ct) is null)
@@ -214,12 +218,11 @@ public static class DispatchCommandLine
         return Ok;
     }
 
-    private static Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action) =>
-        WithStoreAsync(parsed, data, stderr, (store, _) => action(store));
+    private static Task<int> WithStoreAsync(ParseResult parsed, IConfiguration settings, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action) =>
+        WithStoreAsync(parsed, settings, data, stderr, (store, _) => action(store));
 
-    private static async Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, string, Task<int>> action)
+    private static async Task<int> WithStoreAsync(ParseResult parsed, IConfiguration configuration, Option<string?> data, TextWriter stderr, Func<IDispatchStore, string, Task<int>> action)
     {
-        var configuration = Configuration();
         var directory = parsed.GetValue(data) ?? configuration[$"{DispatchOptions.SectionName}:DataDirectory"];
         var storeOptions = configuration.GetSection($"{DispatchOptions.SectionName}:Store").Get<StoreOptions>() ?? new StoreOptions();
         var problems = new List<string>();
