@@ -86,6 +86,16 @@ public static class DispatchApp
         return StartAsync(builder, ct);
     }
 
+    private static bool IsShared(IServiceProvider services) => services.GetRequiredService<DispatchStore>().Dialect is PostgresDialect;
+
+    /// <summary>The hosted-service slot of the cross-node feed when there is only one node.</summary>
+    private sealed class NothingToRun : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     public static WebApplicationBuilder AddDispatch(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -99,7 +109,14 @@ public static class DispatchApp
             return options.Store.CreateStore(options.DataDirectory, sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<IDispatchStore>(sp => sp.GetRequiredService<DispatchStore>());
-        services.AddSingleton<IAlertFeed, InProcessAlertFeed>();
+        // On PostgreSQL several nodes may share the store: the live feed spans them (LISTEN/NOTIFY) and one node supervises.
+        services.AddSingleton(sp => (PostgresDialect)sp.GetRequiredService<DispatchStore>().Dialect);
+        services.AddSingleton<InProcessAlertFeed>();
+        services.AddSingleton<PostgresAlertFeed>();
+        services.AddSingleton<IAlertFeed>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresAlertFeed>() : sp.GetRequiredService<InProcessAlertFeed>());
+        services.AddSingleton<IHostedService>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresAlertFeed>() : new NothingToRun());
+        services.AddSingleton<PostgresSupervisionLease>();
+        services.AddSingleton<ISupervisionLease>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresSupervisionLease>() : new SingleNodeLease());
         services.AddSingleton<GatewaySessions>();
         services.AddSingleton<AlertAcknowledgements>();
         services.AddSingleton<GatewaySupervisor>();
