@@ -7,6 +7,7 @@ using HomeGateway.Contracts.Api;
 using HomeGateway.EndToEnd.Tests.Durability;
 using HomeGateway.EndToEnd.Tests.Processes;
 using HomeGateway.Simulator.Demo;
+using HomeGateway.Simulator.Scenarios;
 using HomeGateway.Tests.Shared;
 using Xunit.Abstractions;
 
@@ -88,13 +89,14 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
             Assert.All(alerts, a => Assert.Equal(1, a.GetProperty("count").GetInt32()));
             Assert.True(proxy.Accepted >= 2, "the gateway reconnected through the proxy to node B");
 
-            // Node A dies; the gateway goes silent. Node B takes over supervision and raises it once.
+            // Node A dies; the gateway goes silent (a power cut). Node B takes over supervision and raises it once.
             await deployment.Dispatch!.KillAsync();
-            await deployment.StopGatewayAsync();
+            await deployment.Gateway!.KillAsync();
             var offline = await WaitForAlertsAsync(apiB, IsGatewayOffline, 1, ct);
             await Task.Delay(TimeSpan.FromSeconds(6), ct); // another supervision pass on node B, at least
             Assert.Single(await GetAlertsAsync(apiB, ct), IsGatewayOffline);
             Assert.Equal(LocalDeployment.GatewayId, offline[0].GetProperty("gatewayId").GetString());
+            Assert.Contains("now supervises the gateways", await File.ReadAllTextAsync(Path.Combine(work, "dispatch-b.log"), ct), StringComparison.Ordinal);
             await watching.CancelAsync();
         }
         finally
