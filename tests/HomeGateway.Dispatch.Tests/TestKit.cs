@@ -85,15 +85,18 @@ public static class TestStores
 /// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory (and so its own CA) and its own store.</summary>
 public sealed class DispatchServer : IAsyncDisposable
 {
-    private readonly TempDirectory data = new();
+    private readonly TempDirectory data;
+    private readonly bool ownsData;
     private readonly List<IDisposable> owned = [];
     private readonly Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure;
     private readonly StoreOptions store;
 
-    private DispatchServer(StoreOptions store, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure)
+    private DispatchServer(StoreOptions store, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure, TempDirectory? sharedData = null)
     {
         this.store = store;
         this.configure = configure;
+        ownsData = sharedData is null;
+        data = sharedData ?? new TempDirectory();
     }
 
     public RunningDispatch Running { get; private set; } = null!;
@@ -123,6 +126,17 @@ public sealed class DispatchServer : IAsyncDisposable
         var server = new DispatchServer(await TestStores.OptionsAsync(provider), configure);
         server.Running = await server.StartRunningAsync();
         return server;
+    }
+
+    /// <summary>
+    /// Another dispatch node beside this one: the same data directory (CA, cookie keys) and the same database (PostgreSQL),
+    /// its own ports. Dispose it before this one.
+    /// </summary>
+    public async Task<DispatchServer> StartAnotherNodeAsync()
+    {
+        var node = new DispatchServer(store, configure, data);
+        node.Running = await node.StartRunningAsync();
+        return node;
     }
 
     /// <summary>A dispatch on <paramref name="clock"/> (a fake clock for supervision tests).</summary>
@@ -208,7 +222,10 @@ public sealed class DispatchServer : IAsyncDisposable
 
         await Running.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        data.Dispose();
+        if (ownsData)
+        {
+            data.Dispose();
+        }
     }
 
     private Task<RunningDispatch> StartRunningAsync() =>
