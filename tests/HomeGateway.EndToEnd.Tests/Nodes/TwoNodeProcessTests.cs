@@ -7,7 +7,6 @@ using HomeGateway.Contracts.Api;
 using HomeGateway.EndToEnd.Tests.Durability;
 using HomeGateway.EndToEnd.Tests.Processes;
 using HomeGateway.Simulator.Demo;
-using HomeGateway.Simulator.Scenarios;
 using HomeGateway.Tests.Shared;
 using Xunit.Abstractions;
 
@@ -70,7 +69,7 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
             var onB = FirstAlertAsync(apiB, _ => true, watching.Token);
             await Task.Delay(TimeSpan.FromSeconds(1), ct); // both streams subscribed before the press
 
-            await PressHelpAsync(deployment, ct);
+            await DeliveryProcessTests.PressHelpAsync(deployment, ct);
             var (alertA, seenOnA) = await onA;
             var (alertB, seenOnB) = await onB;
             Assert.Equal(alertA.AlertId, alertB.AlertId);
@@ -81,7 +80,7 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
             var next = FirstAlertAsync(apiB, a => a.AlertId != alertA.AlertId, watching.Token);
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
             proxy.Retarget(new IPEndPoint(IPAddress.Loopback, grpcB.Port));
-            await PressHelpAsync(deployment, ct);
+            await DeliveryProcessTests.PressHelpAsync(deployment, ct);
             var (second, _) = await next;
             Assert.True(second.Seq > alertA.Seq, $"the second alert continues the sequence: {alertA.Seq}, then {second.Seq}");
             var alerts = await WaitForAlertsAsync(apiB, a => a.GetProperty("type").GetString() == "help", 2, ct);
@@ -94,7 +93,7 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
             await deployment.Gateway!.KillAsync();
             var offline = await WaitForAlertsAsync(apiB, IsGatewayOffline, 1, ct);
             await Task.Delay(TimeSpan.FromSeconds(6), ct); // another supervision pass on node B, at least
-            Assert.Single(await GetAlertsAsync(apiB, ct), IsGatewayOffline);
+            Assert.Single(await DeliveryProcessTests.GetAlertsAsync(apiB, ct), IsGatewayOffline);
             Assert.Equal(LocalDeployment.GatewayId, offline[0].GetProperty("gatewayId").GetString());
             Assert.Contains("now supervises the gateways", await File.ReadAllTextAsync(Path.Combine(work, "dispatch-b.log"), ct), StringComparison.Ordinal);
             await watching.CancelAsync();
@@ -137,14 +136,6 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
         throw new InvalidOperationException("the live stream ended before an alert arrived");
     }
 
-    private static async Task PressHelpAsync(LocalDeployment deployment, CancellationToken ct)
-    {
-        PinFiles.Write(deployment.PinDirectory, 27, high: false);
-        // Held long enough that a gateway slowed down by a loaded test machine still sees it (it polls the pin bank).
-        await Task.Delay(TimeSpan.FromMilliseconds(800), ct);
-        PinFiles.Write(deployment.PinDirectory, 27, high: true);
-    }
-
     private static async Task<List<JsonElement>> WaitForAlertsAsync(HttpClient api, Func<JsonElement, bool> which, int expected, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -152,7 +143,7 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
         // A guard, not a timing requirement: the reporting time is 20 s and a loaded machine is slow.
         while (stopwatch.Elapsed < TimeSpan.FromSeconds(90))
         {
-            alerts = (await GetAlertsAsync(api, ct)).Where(which).ToList();
+            alerts = (await DeliveryProcessTests.GetAlertsAsync(api, ct)).Where(which).ToList();
             if (alerts.Count >= expected)
             {
                 Assert.Equal(expected, alerts.Count);
@@ -164,14 +155,6 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
 
         Assert.Fail($"expected {expected} matching alerts at dispatch, saw {alerts.Count}");
         return alerts;
-    }
-
-    private static async Task<List<JsonElement>> GetAlertsAsync(HttpClient api, CancellationToken ct)
-    {
-        using var response = await api.GetAsync(new Uri("api/alerts", UriKind.Relative), ct);
-        response.EnsureSuccessStatusCode();
-        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-        return document.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
     }
 
     private static async Task WaitHealthyAsync(ChildProcess node, Uri web, CancellationToken ct)

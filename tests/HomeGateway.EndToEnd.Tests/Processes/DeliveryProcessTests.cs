@@ -65,7 +65,7 @@ public class DeliveryProcessTests
         }
     }
 
-    private static async Task PressHelpAsync(LocalDeployment deployment, CancellationToken ct)
+    internal static async Task PressHelpAsync(LocalDeployment deployment, CancellationToken ct)
     {
         PinFiles.Write(deployment.PinDirectory, 27, high: false);
         // Held long enough that a gateway slowed down by a loaded test machine still sees it (it polls the pin bank).
@@ -124,7 +124,7 @@ public class DeliveryProcessTests
         return alerts;
     }
 
-    private static async Task<List<JsonElement>> GetAlertsAsync(HttpClient api, CancellationToken ct)
+    internal static async Task<List<JsonElement>> GetAlertsAsync(HttpClient api, CancellationToken ct)
     {
         using var response = await api.GetAsync(new Uri("api/alerts", UriKind.Relative), ct);
         response.EnsureSuccessStatusCode();
