@@ -87,6 +87,53 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.Equal(2UL, await moved.SendRecordAsync(Records.Wire(2, Records.Sensor(minutes: 1))));
     }
 
+    [Fact]
+    public async Task A_node_whose_listening_connection_breaks_makes_its_consoles_reload_and_listens_again()
+    {
+        using var before = nodeB.Service<IAlertFeed>().Subscribe();
+
+        await TerminateListenersAsync();
+
+        // Completed: the subscriber may have missed changes and reloads (the feed's contract).
+        using (var guard = new CancellationTokenSource(UplinkStream.Patience))
+        {
+            await before.Reader.Completion.WaitAsync(guard.Token);
+        }
+
+        // The node listens again (with backoff; listening again completes the subscriptions once more, as consoles
+        // may have missed changes meanwhile): a change published on node A then reaches a new subscriber on node B.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        for (var attempt = 0; ; attempt++)
+        {
+            using var after = nodeB.Service<IAlertFeed>().Subscribe();
+            nodeA.Service<IAlertFeed>().Publish(new StoredAlertStep("gw-marker", 0, Records.Alert($"marker-{attempt}"), Records.T0));
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(patience.Token);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                if (await after.Reader.WaitToReadAsync(wait.Token))
+                {
+                    Assert.Equal($"marker-{attempt}", Assert.IsType<StoredAlertStep>(await after.Reader.ReadAsync()).Alert.AlertId);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!patience.IsCancellationRequested)
+            {
+                // Not listening again yet: try again with another marker.
+            }
+        }
+    }
+
+    /// <summary>Ends every LISTENing session in the database, as a PostgreSQL restart or a dropped connection would.</summary>
+    private async Task TerminateListenersAsync()
+    {
+        var store = nodeA.Service<DispatchStore>();
+        await using var connection = await store.Dialect.OpenAsync(default);
+        await using var cmd = DispatchStore.Command(connection,
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+        Assert.Equal(2L, await cmd.ExecuteScalarAsync());
+    }
+
     private static async Task<string> NextAlertIdAsync(AlertSubscription subscription)
     {
         using var timeout = new CancellationTokenSource(UplinkStream.Patience);
