@@ -113,7 +113,8 @@ public sealed class TwoNodeTests : IAsyncLifetime
             {
                 if (await after.Reader.WaitToReadAsync(wait.Token))
                 {
-                    Assert.Equal($"marker-{attempt}", Assert.IsType<StoredAlertStep>(await after.Reader.ReadAsync()).Alert.AlertId);
+                    // Any marker proves it (on a loaded machine one from an earlier attempt may be the first to arrive).
+                    Assert.StartsWith("marker-", Assert.IsType<StoredAlertStep>(await after.Reader.ReadAsync()).Alert.AlertId, StringComparison.Ordinal);
                     return;
                 }
             }
