@@ -20,14 +20,6 @@ namespace HomeGateway.EndToEnd.Tests.Nodes;
 /// </summary>
 public sealed class TwoNodeProcessTests(ITestOutputHelper output)
 {
-    private const string Home = """
-        home: { id: kotka-0042, timezone: Europe/Helsinki }
-        sensors:
-          - { id: help_button, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up, debounceMs: 20 } }
-        rules:
-          help: { repeatWindow: 1s }
-        """;
-
     // Every process of this test (the admin commands, both nodes) reads its store and timing from the environment;
     // the end-to-end tests run one at a time, so setting it here reaches only this test's children.
     private static readonly string[] Settings =
@@ -44,7 +36,7 @@ public sealed class TwoNodeProcessTests(ITestOutputHelper output)
         ChildProcess? nodeB = null;
         try
         {
-            await using var deployment = await LocalDeployment.CreateAsync(Built.Binaries, work, Home, (0, 0, 0), ct);
+            await using var deployment = await LocalDeployment.CreateAsync(Built.Binaries, work, DeliveryProcessTests.Home, (0, 0, 0), ct);
             await deployment.StartDispatchAsync(ct);
             // Node B shares node A's data directory (its CA, server certificate and cookie keys) and database, on its own ports.
             var webB = new Uri($"http://127.0.0.1:{FreePort()}/");

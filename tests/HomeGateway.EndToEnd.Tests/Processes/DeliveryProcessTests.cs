@@ -10,7 +10,7 @@ namespace HomeGateway.EndToEnd.Tests.Processes;
 /// </summary>
 public class DeliveryProcessTests
 {
-    private const string Home = """
+    internal const string Home = """
         home: { id: kotka-0042, timezone: Europe/Helsinki }
         sensors:
           - { id: help_button, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up, debounceMs: 20 } }
