@@ -53,7 +53,11 @@ public static class DispatchApp
         try
         {
             app.MapDispatch();
-            await app.Services.GetRequiredService<IDispatchStore>().MigrateAsync(ct);
+            var store = app.Services.GetRequiredService<DispatchStore>();
+            await store.MigrateAsync(ct);
+            // Which database this node uses (never with its password): several nodes must name the same one.
+            DispatchLog.StoreReady(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"),
+                store.Dialect.Description, StoreSchema.LatestVersion);
             await app.StartAsync(ct);
             var endpoints = app.Services.GetRequiredService<DispatchEndpoints>();
             return new RunningDispatch(app, endpoints.WebUri, endpoints.GrpcUri);
