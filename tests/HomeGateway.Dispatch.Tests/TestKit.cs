@@ -9,6 +9,7 @@ using HomeGateway.Contracts.V1;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using CoreAlerts = HomeGateway.Core.Alerts;
 using CoreEvents = HomeGateway.Core.Events;
@@ -64,21 +65,52 @@ public static class Records
         new() { Hello = new Hello { GatewayId = gatewayId, HomeId = homeId, SoftwareVersion = "test", LastSeq = lastSeq, AppliedAckSeq = appliedAckSeq } };
 }
 
-/// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory (and so its own CA).</summary>
+/// <summary>The databases the dispatch tests run against: the same behaviour is expected of both.</summary>
+public enum StoreProvider
+{
+    Sqlite,
+    PostgreSql,
+}
+
+/// <summary>A fresh store of either kind for store-level tests.</summary>
+public static class TestStores
+{
+    /// <summary>A new store: SQLite in <paramref name="dataDirectory"/>, or a fresh database in the run's private PostgreSQL cluster.</summary>
+    public static async Task<StoreOptions> OptionsAsync(StoreProvider provider) =>
+        provider == StoreProvider.PostgreSql
+            ? new StoreOptions { Provider = StoreOptions.PostgreSql, ConnectionString = await HomeGateway.Tests.Shared.PostgresCluster.CreateDatabaseAsync() }
+            : new StoreOptions();
+}
+
+/// <summary>A real dispatch server on 127.0.0.1 port 0 with its own data directory (and so its own CA) and its own store.</summary>
 public sealed class DispatchServer : IAsyncDisposable
 {
-    private readonly TempDirectory data = new();
+    private readonly TempDirectory data;
+    private readonly bool ownsData;
     private readonly List<IDisposable> owned = [];
     private readonly Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure;
+    private readonly StoreOptions store;
 
-    private DispatchServer(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure)
+    private DispatchServer(StoreOptions store, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure, TempDirectory? sharedData = null)
     {
+        this.store = store;
         this.configure = configure;
+        ownsData = sharedData is null;
+        data = sharedData ?? new TempDirectory();
     }
 
     public RunningDispatch Running { get; private set; } = null!;
 
     public string DataDirectory => data.Path;
+
+    /// <summary>The settings an admin command needs to reach this server's store (its data directory and database).</summary>
+    public IConfiguration Settings =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dispatch:DataDirectory"] = data.Path,
+            ["Dispatch:Store:Provider"] = store.Provider,
+            ["Dispatch:Store:ConnectionString"] = store.ConnectionString,
+        }).Build();
 
     public IDispatchStore Store => (IDispatchStore)Running.Services.GetService(typeof(IDispatchStore))!;
 
@@ -86,16 +118,32 @@ public sealed class DispatchServer : IAsyncDisposable
 
     public GatewayEnrolment Enrolment => (GatewayEnrolment)Running.Services.GetService(typeof(GatewayEnrolment))!;
 
-    public static async Task<DispatchServer> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
+    public static Task<DispatchServer> StartAsync(Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null) =>
+        StartAsync(StoreProvider.Sqlite, configure);
+
+    public static async Task<DispatchServer> StartAsync(StoreProvider provider, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configure = null)
     {
-        var server = new DispatchServer(configure);
+        var server = new DispatchServer(await TestStores.OptionsAsync(provider), configure);
         server.Running = await server.StartRunningAsync();
         return server;
     }
 
+    /// <summary>
+    /// Another dispatch node beside this one: the same data directory (CA, cookie keys) and the same database (PostgreSQL),
+    /// its own ports. Dispose it before this one.
+    /// </summary>
+    public async Task<DispatchServer> StartAnotherNodeAsync()
+    {
+        var node = new DispatchServer(store, configure, data);
+        node.Running = await node.StartRunningAsync();
+        return node;
+    }
+
     /// <summary>A dispatch on <paramref name="clock"/> (a fake clock for supervision tests).</summary>
-    public static Task<DispatchServer> StartAsync(TimeProvider clock) =>
-        StartAsync(builder => builder.Services.AddSingleton(clock));
+    public static Task<DispatchServer> StartAsync(TimeProvider clock) => StartAsync(StoreProvider.Sqlite, clock);
+
+    public static Task<DispatchServer> StartAsync(StoreProvider provider, TimeProvider clock) =>
+        StartAsync(provider, builder => builder.Services.AddSingleton(clock));
 
     public T Service<T>()
         where T : notnull => (T)Running.Services.GetService(typeof(T))!;
@@ -198,7 +246,10 @@ public sealed class DispatchServer : IAsyncDisposable
 
         await Running.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        data.Dispose();
+        if (ownsData)
+        {
+            data.Dispose();
+        }
     }
 
     private Task<RunningDispatch> StartRunningAsync() =>
@@ -208,6 +259,7 @@ public sealed class DispatchServer : IAsyncDisposable
             WebUrl = "http://127.0.0.1:0",
             GrpcUrl = "https://127.0.0.1:0",
             ApiUrl = "https://127.0.0.1:0",
+            Store = store,
         }, configure);
 
     /// <summary>A TLS handler that trusts only this dispatch's CA and presents <paramref name="clientCertificate"/>.</summary>

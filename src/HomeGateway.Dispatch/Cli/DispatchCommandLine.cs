@@ -23,9 +23,13 @@ public static class DispatchCommandLine
 
     private static readonly string[] Roles = ["admin", "dispatcher", "technician"];
 
-    public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
+        InvokeAsync(args, Configuration(), stdout, stderr, ct);
+
+    /// <summary>With <paramref name="settings"/> in place of appsettings.json and the environment (tests: their own store).</summary>
+    internal static async Task<int> InvokeAsync(string[] args, IConfiguration settings, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
     {
-        var root = Build(stdout, stderr);
+        var root = Build(settings, stdout, stderr);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -53,7 +57,7 @@ public static class DispatchCommandLine
         }
     }
 
-    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    private static RootCommand Build(IConfiguration settings, TextWriter stdout, TextWriter stderr)
     {
         var data = new Option<string?>("--data")
         {
@@ -79,7 +83,7 @@ public static class DispatchCommandLine
         var language = new Option<string>("--language") { Description = "The console's language for this user: en (default), fi or sv.", DefaultValueFactory = _ => "en" };
         language.AcceptOnlyFromAmong([.. ConsoleLanguages.All.Select(ConsoleLanguages.Code)]);
         var usersAdd = new Command("add", "Create a console user with a random password; prints only the password.") { userName, role, language, data };
-        usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
         {
             var name = parsed.GetValue(userName)!.Trim();
             if (name.Length == 0)
@@ -105,7 +109,7 @@ public static class DispatchCommandLine
 
         var tokenName = new Argument<string>("NAME") { Description = "What the token is for, e.g. the integration's name." };
         var tokensAdd = new Command("add", "Create an API token; prints only the token.") { tokenName, data };
-        tokensAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async store =>
+        tokensAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
         {
             var name = parsed.GetValue(tokenName)!.Trim();
             var token = Secrets.NewApiToken();
@@ -126,7 +130,7 @@ public static class DispatchCommandLine
         var enroll = new Command("enroll",
             "Issue a one-time enrolment code for a gateway (registering it if new); prints only the code. "
             + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token CODE") { gatewayId, home, data };
-        enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async (store, directory) =>
+        enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async (store, directory) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
             var homeId = parsed.GetValue(home)?.Trim();
@@ -161,7 +165,7 @@ public static class DispatchCommandLine
         }));
 
         var revoke = new Command("revoke", "Revoke the gateway's certificate: its live stream is closed and new ones are refused until it is enrolled again.") { gatewayId, data };
-        revoke.SetAction((parsed, ct) => WithStoreAsync(parsed, data, stderr, async (store, _) =>
+        revoke.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async (store, _) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
             if (await store.FindGatewayAsync(id, ct) is null)
@@ -283,12 +287,21 @@ public static class DispatchCommandLine
         }
     }
 
-    private static Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action) =>
-        WithStoreAsync(parsed, data, stderr, (store, _) => action(store));
+    private static Task<int> WithStoreAsync(ParseResult parsed, IConfiguration settings, Option<string?> data, TextWriter stderr, Func<IDispatchStore, Task<int>> action) =>
+        WithStoreAsync(parsed, settings, data, stderr, (store, _) => action(store));
 
-    private static async Task<int> WithStoreAsync(ParseResult parsed, Option<string?> data, TextWriter stderr, Func<IDispatchStore, string, Task<int>> action)
+    private static async Task<int> WithStoreAsync(ParseResult parsed, IConfiguration configuration, Option<string?> data, TextWriter stderr, Func<IDispatchStore, string, Task<int>> action)
     {
-        var directory = parsed.GetValue(data) ?? DataDirectoryFromConfiguration();
+        var directory = parsed.GetValue(data) ?? configuration[$"{DispatchOptions.SectionName}:DataDirectory"];
+        var storeOptions = configuration.GetSection($"{DispatchOptions.SectionName}:Store").Get<StoreOptions>() ?? new StoreOptions();
+        var problems = new List<string>();
+        storeOptions.Validate(problems);
+        if (problems.Count > 0)
+        {
+            await stderr.WriteLineAsync(string.Join(Environment.NewLine, problems));
+            return UsageError;
+        }
+
         if (string.IsNullOrWhiteSpace(directory))
         {
             await stderr.WriteLineAsync("No data directory: pass --data DIR or set Dispatch__DataDirectory.");
@@ -297,22 +310,23 @@ public static class DispatchCommandLine
 
         try
         {
-            using var store = new SqliteDispatchStore(directory, TimeProvider.System);
+            using var store = storeOptions.CreateStore(directory, TimeProvider.System);
             await store.MigrateAsync();
             return await action(store, directory);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException
             or System.Security.Cryptography.CryptographicException)
         {
-            await stderr.WriteLineAsync($"Could not use the data directory '{directory}': {ex.Message}");
+            await stderr.WriteLineAsync($"Could not use the data directory '{directory}' or the store: {ex.Message}");
             return Failure;
         }
     }
 
-    private static string? DataDirectoryFromConfiguration() =>
+    /// <summary>The settings the admin commands share with <c>run</c>: the data directory and the store.</summary>
+    private static IConfigurationRoot Configuration() =>
         new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables()
-            .Build()[$"{DispatchOptions.SectionName}:DataDirectory"];
+            .Build();
 }

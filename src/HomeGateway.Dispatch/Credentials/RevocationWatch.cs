@@ -67,7 +67,7 @@ public sealed class RevocationWatch(IDispatchStore store, TimeProvider time, ILo
             {
                 return;
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException)
             {
                 CredentialsLog.RevocationCheckFailed(logger, ex.Message);
                 await Task.Delay(PollInterval, time, stoppingToken).ConfigureAwait(false);

@@ -55,7 +55,11 @@ public static class DispatchApp
         try
         {
             app.MapDispatch();
-            await app.Services.GetRequiredService<IDispatchStore>().MigrateAsync(ct);
+            var store = app.Services.GetRequiredService<DispatchStore>();
+            await store.MigrateAsync(ct);
+            // Which database this node uses (never with its password): several nodes must name the same one.
+            DispatchLog.StoreReady(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"),
+                store.Dialect.Description, StoreSchema.LatestVersion);
             await app.StartAsync(ct);
             var endpoints = app.Services.GetRequiredService<DispatchEndpoints>();
             return new RunningDispatch(app, endpoints.WebUri, endpoints.GrpcUri, endpoints.ApiUri);
@@ -84,9 +88,22 @@ public static class DispatchApp
             ["Dispatch:Console:TrustedProxy"] = options.Console.TrustedProxy ? "true" : "false",
             ["Dispatch:Escalation:CriticalUnacknowledgedMinutes"] =
                 options.Escalation.CriticalUnacknowledgedMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dispatch:Store:Provider"] = options.Store.Provider,
+            ["Dispatch:Store:ConnectionString"] = options.Store.ConnectionString,
+            ["Dispatch:Store:PasswordFile"] = options.Store.PasswordFile,
         }.Concat(options.PublicNames.Select((name, i) => KeyValuePair.Create($"Dispatch:PublicNames:{i}", (string?)name))));
         configure?.Invoke(builder);
         return StartAsync(builder, ct);
+    }
+
+    private static bool IsShared(IServiceProvider services) => services.GetRequiredService<DispatchStore>().Dialect is PostgresDialect;
+
+    /// <summary>The hosted-service slot of the cross-node feed when there is only one node.</summary>
+    private sealed class NothingToRun : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public static WebApplicationBuilder AddDispatch(this WebApplicationBuilder builder)
@@ -96,9 +113,20 @@ public static class DispatchApp
         services.AddSingleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
-        services.AddSingleton<IDispatchStore>(sp => new SqliteDispatchStore(
-            sp.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IAlertFeed, InProcessAlertFeed>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DispatchOptions>>().Value;
+            return options.Store.CreateStore(options.DataDirectory, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<IDispatchStore>(sp => sp.GetRequiredService<DispatchStore>());
+        // On PostgreSQL several nodes may share the store: the live feed spans them (LISTEN/NOTIFY) and one node supervises.
+        services.AddSingleton(sp => (PostgresDialect)sp.GetRequiredService<DispatchStore>().Dialect);
+        services.AddSingleton<InProcessAlertFeed>();
+        services.AddSingleton<PostgresAlertFeed>();
+        services.AddSingleton<IAlertFeed>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresAlertFeed>() : sp.GetRequiredService<InProcessAlertFeed>());
+        services.AddSingleton<IHostedService>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresAlertFeed>() : new NothingToRun());
+        services.AddSingleton<PostgresSupervisionLease>();
+        services.AddSingleton<ISupervisionLease>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresSupervisionLease>() : new SingleNodeLease());
         services.AddSingleton<GatewaySessions>();
         services.AddSingleton<AlertAcknowledgements>();
         services.AddSingleton<AlertLifecycle>();

@@ -1,4 +1,5 @@
 using System.Net;
+using HomeGateway.Dispatch.Store;
 using Microsoft.Extensions.Options;
 
 namespace HomeGateway.Dispatch.Hosting;
@@ -44,6 +45,9 @@ public sealed class DispatchOptions
 
     /// <summary>Automatic escalation of critical alerts nobody acknowledged.</summary>
     public EscalationOptions Escalation { get; set; } = new();
+
+    /// <summary>Where alerts are kept: SQLite in <see cref="DataDirectory"/> (default) or PostgreSQL.</summary>
+    public StoreOptions Store { get; set; } = new();
 }
 
 /// <summary>The <c>Dispatch:Console</c> section.</summary>
@@ -90,6 +94,8 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         {
             problems.Add("Dispatch:DataDirectory is required (the directory that holds dispatch.db).");
         }
+
+        options.Store.Validate(problems);
 
         CheckEndpoint("Dispatch:WebUrl", options.WebUrl, Uri.UriSchemeHttp, problems);
         CheckEndpoint("Dispatch:GrpcUrl", options.GrpcUrl, Uri.UriSchemeHttps, problems);

@@ -6,8 +6,8 @@ namespace HomeGateway.Dispatch.LiveFeed;
 
 /// <summary>
 /// Changes to the queue (newly stored alert steps, acknowledgements), fanned out to live consoles. Publishing never waits for a subscriber.
-/// With several dispatch nodes this becomes PostgreSQL LISTEN/NOTIFY: <see cref="Publish"/> sends a NOTIFY
-/// after the commit, and a listener on every node feeds its local subscribers; the contract stays the same.
+/// On PostgreSQL (several dispatch nodes) <see cref="PostgresAlertFeed"/> also sends a NOTIFY after the commit, and the
+/// listener on every other node feeds its local subscribers; the contract stays the same.
 /// </summary>
 public interface IAlertFeed
 {
@@ -60,6 +60,20 @@ public sealed class InProcessAlertFeed(ILogger<InProcessAlertFeed> logger) : IAl
         }
     }
 
+    /// <summary>Completes every subscription: the subscribers may have missed changes (another node's) and must reload.</summary>
+    public void ReloadAll()
+    {
+        lock (gate)
+        {
+            foreach (var channel in subscribers)
+            {
+                channel.Writer.TryComplete();
+            }
+
+            subscribers.Clear();
+        }
+    }
+
     public AlertSubscription Subscribe()
     {
         var channel = Channel.CreateBounded<QueueChange>(new BoundedChannelOptions(SubscriberCapacity)
@@ -92,4 +106,19 @@ internal static partial class LiveFeedLog
 {
     [LoggerMessage(3000, LogLevel.Warning, "A live feed subscriber fell {Capacity} steps behind and was dropped")]
     public static partial void SubscriberDropped(ILogger logger, int capacity);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Could not send a live feed notice to the other dispatch nodes (attempt {Attempt}); retrying")]
+    public static partial void NotifyFailed(ILogger logger, int attempt, Exception exception);
+
+    [LoggerMessage(3002, LogLevel.Error, "Gave up sending a live feed notice to the other dispatch nodes; their consoles see the change at their next reload")]
+    public static partial void NotifyGaveUp(ILogger logger, Exception exception);
+
+    [LoggerMessage(3003, LogLevel.Warning, "The live feed's listening connection failed ({Failures} in a row); consoles reload, reconnecting")]
+    public static partial void ListenFailed(ILogger logger, int failures, Exception exception);
+
+    [LoggerMessage(3004, LogLevel.Information, "The live feed listens to the other dispatch nodes again after {Failures} failure(s)")]
+    public static partial void Relistening(ILogger logger, int failures);
+
+    [LoggerMessage(3005, LogLevel.Warning, "An unreadable live feed notice from another node; consoles reload")]
+    public static partial void UnreadableNotice(ILogger logger, Exception exception);
 }

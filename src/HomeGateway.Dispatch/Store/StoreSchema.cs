@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace HomeGateway.Dispatch.Store;
 
@@ -216,25 +216,25 @@ internal static class StoreSchema
 
     public static int LatestVersion => Migrations.Length;
 
-    public static async Task MigrateAsync(SqliteConnection connection, CancellationToken ct)
+    public static async Task MigrateAsync(DbConnection connection, StoreDialect dialect, CancellationToken ct)
     {
-        // WAL lets the console read while a gateway stream writes; the mode is stored in the file.
-        await SqliteDispatchStore.Execute(connection, "PRAGMA journal_mode = WAL", ct);
-        await SqliteDispatchStore.Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)", ct);
-
-        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        await using var read = SqliteDispatchStore.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+        await dialect.BeforeMigrationAsync(connection, ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // Two nodes starting at once on one database: the second waits here and then finds the schema current.
+        await dialect.LockMigrationAsync(connection, ct);
+        await DispatchStore.Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)", ct);
+        await using var read = DispatchStore.Command(connection, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
         var current = Convert.ToInt32(await read.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
         if (current > LatestVersion)
         {
             throw new InvalidOperationException(
-                $"dispatch.db has schema version {current}, newer than this program knows ({LatestVersion}); use a newer dispatch.");
+                $"The dispatch database ({dialect.Description}) has schema version {current}, newer than this program knows ({LatestVersion}); use a newer dispatch.");
         }
 
         for (var version = current + 1; version <= LatestVersion; version++)
         {
-            await SqliteDispatchStore.Execute(connection, Migrations[version - 1], ct);
-            await SqliteDispatchStore.Execute(connection, "INSERT INTO schema_version(version) VALUES (@v)", ct, ("@v", version));
+            await DispatchStore.Execute(connection, dialect.Ddl(Migrations[version - 1]), ct);
+            await DispatchStore.Execute(connection, "INSERT INTO schema_version(version) VALUES (@v)", ct, ("@v", version));
         }
 
         await tx.CommitAsync(ct);

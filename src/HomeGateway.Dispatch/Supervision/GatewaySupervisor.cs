@@ -17,14 +17,22 @@ namespace HomeGateway.Dispatch.Supervision;
 /// "offline"). Outages and last contacts live in the store, so a dispatch restart keeps an offline gateway offline
 /// and still detects one that never comes back. A gateway cannot reach a dispatch that is down, so after a restart
 /// every deadline is at least start + reporting time: a restart never floods the queue with false outages.
+///
+/// With several nodes on one PostgreSQL, only the node holding the <see cref="ISupervisionLease"/> runs passes, and
+/// each pass first re-reads every gateway's last contact and outage from the store (the contacts other nodes saw).
+/// A contact after a long silence restores the gateway on whichever node it reaches.
 /// </summary>
 internal sealed class GatewaySupervisor(
     IDispatchStore store,
     IAlertFeed feed,
+    ISupervisionLease lease,
     IOptions<DispatchOptions> options,
     TimeProvider time,
     ILogger<GatewaySupervisor> logger) : BackgroundService
 {
+    /// <summary>How often a node without the lease asks for it: the longest a dead supervisor goes unreplaced.</summary>
+    internal static readonly TimeSpan LeaseRetry = TimeSpan.FromSeconds(5);
+
     private readonly TimeSpan reporting = TimeSpan.FromSeconds(options.Value.Supervision.ReportingSeconds);
     private readonly ConcurrentDictionary<string, DateTimeOffset> lastContact = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> offline = new(StringComparer.Ordinal);
@@ -62,9 +70,11 @@ internal sealed class GatewaySupervisor(
     {
         await loaded.Task.WaitAsync(ct);
         var now = time.GetUtcNow();
-        var known = lastContact.ContainsKey(gatewayId);
+        var known = lastContact.TryGetValue(gatewayId, out var previous);
         lastContact[gatewayId] = now;
-        if (offline.TryRemove(gatewayId, out _))
+        // Another node may have flagged it: after a silence of a whole reporting time, ask the store to restore it.
+        var mayBeFlaggedElsewhere = lease.Shared && (!known || now - previous >= reporting);
+        if (offline.TryRemove(gatewayId, out _) || mayBeFlaggedElsewhere)
         {
             await RestoreAsync(gatewayId, now, ct);
             known = false;
@@ -85,6 +95,13 @@ internal sealed class GatewaySupervisor(
             DateTimeOffset? next;
             try
             {
+                if (!await lease.HoldAsync(stoppingToken))
+                {
+                    // Another node supervises; ask again shortly, to take over when it is gone.
+                    await Task.Delay(LeaseRetry, time, stoppingToken);
+                    continue;
+                }
+
                 next = await SuperviseAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -122,6 +139,11 @@ internal sealed class GatewaySupervisor(
         await pass.WaitAsync(ct);
         try
         {
+            if (lease.Shared)
+            {
+                await RefreshAsync(ct);
+            }
+
             var now = time.GetUtcNow();
             DateTimeOffset? next = null;
             foreach (var (gatewayId, last) in lastContact)
@@ -161,12 +183,33 @@ internal sealed class GatewaySupervisor(
         }
     }
 
+    /// <summary>Takes in what other nodes saw: later contacts, and outages raised or restored elsewhere.</summary>
+    private async Task RefreshAsync(CancellationToken ct)
+    {
+        foreach (var gateway in await store.ListSupervisedGatewaysAsync(ct))
+        {
+            if (gateway.LastContactAt is { } last)
+            {
+                lastContact.AddOrUpdate(gateway.GatewayId, last, (_, known) => known > last ? known : last);
+            }
+
+            if (gateway.OpenOutageAlertId is { } alertId)
+            {
+                offline[gateway.GatewayId] = alertId;
+            }
+            else
+            {
+                offline.TryRemove(gateway.GatewayId, out _);
+            }
+        }
+    }
+
     private async Task RestoreAsync(string gatewayId, DateTimeOffset at, CancellationToken ct)
     {
         if (await store.RestoreGatewayAsync(gatewayId, at, ct) is { } step)
         {
             feed.Publish(step);
-            SupervisionLog.Restored(logger, gatewayId, step.Alert.HomeId, SqliteDispatchStore.Outage(at - step.Alert.EvidenceAt));
+            SupervisionLog.Restored(logger, gatewayId, step.Alert.HomeId, DispatchStore.Outage(at - step.Alert.EvidenceAt));
         }
     }
 
@@ -190,4 +233,10 @@ internal static partial class SupervisionLog
 
     [LoggerMessage(5003, LogLevel.Error, "A gateway supervision pass failed; retrying in 5 s")]
     public static partial void PassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5004, LogLevel.Information, "This dispatch node now supervises the gateways (it holds the supervision lease)")]
+    public static partial void LeaseTaken(ILogger logger);
+
+    [LoggerMessage(5005, LogLevel.Warning, "This dispatch node lost the supervision lease; another node takes over")]
+    public static partial void LeaseLost(ILogger logger, Exception exception);
 }

@@ -26,7 +26,7 @@ public record QueuedAlertJson(
 {
     public static QueuedAlertJson From(QueuedAlert row) => new(
         row.AlertId, row.GatewayId, row.HomeId, AlertTypeNames.ToName(row.Type), AlertTypeNames.ToName(row.Priority),
-        SqliteDispatchStore.StatusText(row.Status), row.SensorId, row.Summary, row.Count,
+        DispatchStore.StatusText(row.Status), row.SensorId, row.Summary, row.Count,
         row.RaisedAt, row.EvidenceAt, row.FirstReceivedAt, row.LastEventAt,
         row.Origin == AlertOrigin.Dispatch ? "dispatch" : "gateway",
         row.AcknowledgedAt, row.AcknowledgedBy,

@@ -9,11 +9,15 @@ using AlertType = HomeGateway.Core.Alerts.AlertType;
 
 namespace HomeGateway.Dispatch.Tests.Acknowledgements;
 
+public sealed class SqliteAcknowledgeTests() : AcknowledgeTests(StoreProvider.Sqlite);
+
+public sealed class PostgresAcknowledgeTests() : AcknowledgeTests(StoreProvider.PostgreSql);
+
 /// <summary>
 /// Invariant: an alert is acknowledged once, by someone authorised, with an audit row for every attempt; every
 /// console sees it, and the gateway gets it on its stream — at once, or at its next connect when it was away.
 /// </summary>
-public sealed partial class AcknowledgeTests : IAsyncLifetime
+public abstract partial class AcknowledgeTests(StoreProvider provider) : IAsyncLifetime
 {
     private DispatchServer server = null!;
     private X509Certificate2 gatewayToken = null!;
@@ -21,7 +25,7 @@ public sealed partial class AcknowledgeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        server = await DispatchServer.StartAsync();
+        server = await DispatchServer.StartAsync(provider);
         gatewayToken = await server.AddGatewayAsync("gw-1");
         apiToken = await server.AddApiTokenAsync("ops-centre");
     }
@@ -255,7 +259,7 @@ public sealed partial class AcknowledgeTests : IAsyncLifetime
     {
         var stdout = new StringWriter();
         Assert.Equal(0, await DispatchCommandLine.InvokeAsync(
-            ["users", "add", name, "--role", role, "--data", server.DataDirectory], stdout, new StringWriter()));
+            ["users", "add", name, "--role", role], server.Settings, stdout, new StringWriter()));
         return stdout.ToString().Trim();
     }
 

@@ -28,7 +28,7 @@ public sealed partial class FirstAdminTests : IDisposable
         Assert.True(match.Success, "the first start names the admin and a password: " + first);
         Assert.Contains("shown once", first, StringComparison.Ordinal);
         Assert.Contains("users add", first, StringComparison.Ordinal);
-        using (var store = new SqliteDispatchStore(data.Path, TimeProvider.System))
+        using (var store = DispatchStore.Sqlite(data.Path, TimeProvider.System))
         {
             var admin = await store.FindUserAsync("admin");
             Assert.Equal("admin", admin?.Role);
@@ -48,7 +48,7 @@ public sealed partial class FirstAdminTests : IDisposable
         var passwords = new List<string>();
         foreach (var directory in new[] { data.Path, other.Path })
         {
-            using var store = new SqliteDispatchStore(directory, TimeProvider.System);
+            using var store = DispatchStore.Sqlite(directory, TimeProvider.System);
             await store.MigrateAsync();
             var stdout = new StringWriter();
             await DispatchCommandLine.CreateFirstAdminAsync(store, stdout, new StringWriter(), stdoutIsJournal: false, CancellationToken.None);
@@ -67,14 +67,14 @@ public sealed partial class FirstAdminTests : IDisposable
 
         Assert.Equal("", await RunUntilStartedAsync());
 
-        using var store = new SqliteDispatchStore(data.Path, TimeProvider.System);
+        using var store = DispatchStore.Sqlite(data.Path, TimeProvider.System);
         Assert.Null(await store.FindUserAsync("admin"));
     }
 
     [Fact]
     public async Task Under_systemd_no_password_goes_to_the_journal_only_how_to_add_the_admin()
     {
-        using var store = new SqliteDispatchStore(data.Path, TimeProvider.System);
+        using var store = DispatchStore.Sqlite(data.Path, TimeProvider.System);
         await store.MigrateAsync();
         var stdout = new StringWriter();
         var stderr = new StringWriter();

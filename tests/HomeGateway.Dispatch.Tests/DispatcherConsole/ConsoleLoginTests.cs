@@ -4,18 +4,22 @@ using HomeGateway.Dispatch.Cli;
 
 namespace HomeGateway.Dispatch.Tests.DispatcherConsole;
 
+public sealed class SqliteConsoleLoginTests() : ConsoleLoginTests(StoreProvider.Sqlite);
+
+public sealed class PostgresConsoleLoginTests() : ConsoleLoginTests(StoreProvider.PostgreSql);
+
 /// <summary>Invariant: the console shows the queue only after a login with the right password, from our own form.</summary>
-public sealed partial class ConsoleLoginTests : IAsyncLifetime
+public abstract partial class ConsoleLoginTests(StoreProvider provider) : IAsyncLifetime
 {
     private DispatchServer server = null!;
     private string password = "";
 
     public async Task InitializeAsync()
     {
-        server = await DispatchServer.StartAsync();
+        server = await DispatchServer.StartAsync(provider);
         var stdout = new StringWriter();
         Assert.Equal(0, await DispatchCommandLine.InvokeAsync(
-            ["users", "add", "alice", "--role", "dispatcher", "--data", server.DataDirectory], stdout, new StringWriter()));
+            ["users", "add", "alice", "--role", "dispatcher"], server.Settings, stdout, new StringWriter()));
         password = stdout.ToString().Trim();
     }
 

@@ -49,6 +49,29 @@ public sealed class DispatchOptionsTests
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
+    [Theory]
+    [InlineData("mysql", null, null, "must be 'sqlite' or 'postgresql'")]
+    [InlineData("postgresql", null, null, "ConnectionString is required")]
+    [InlineData("postgresql", "Host=db;Database=dispatch;Username=dispatch;Password=hunter2", null, "must not hold a Password")]
+    [InlineData("postgresql", "Host=db;Database=dispatch", "/nonexistent/dispatch-db-password", "PasswordFile '/nonexistent/dispatch-db-password' does not exist")]
+    [InlineData("sqlite", "Host=db", null, "are for the postgresql provider")]
+    public async Task Store_settings_that_cannot_work_are_refused_at_start_without_repeating_a_password(
+        string provider, string? connectionString, string? passwordFile, string reason)
+    {
+        using var data = new TempDirectory();
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = data.Path,
+            WebUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
+            Store = new HomeGateway.Dispatch.Store.StoreOptions { Provider = provider, ConnectionString = connectionString, PasswordFile = passwordFile },
+        }));
+
+        Assert.Contains(refused.Failures, f => f.Contains(reason, StringComparison.Ordinal));
+        Assert.DoesNotContain(refused.Failures, f => f.Contains("hunter2", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_data_directory_is_required()
     {

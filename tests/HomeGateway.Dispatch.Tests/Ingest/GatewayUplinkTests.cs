@@ -7,16 +7,20 @@ using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.Tests.Ingest;
 
+public sealed class SqliteGatewayUplinkTests() : GatewayUplinkTests(StoreProvider.Sqlite);
+
+public sealed class PostgresGatewayUplinkTests() : GatewayUplinkTests(StoreProvider.PostgreSql);
+
 /// <summary>
 /// Invariant: a gateway is only acked for what is stored, only a gateway with a certificate from dispatch's CA can
 /// store (and only as itself), and a bad frame ends that one call with a reason while the server keeps serving.
 /// Real Kestrel, real mutual-TLS channel. The certificate refusals themselves: <see cref="GatewayCertificateTests"/>.
 /// </summary>
-public sealed class GatewayUplinkTests : IAsyncLifetime
+public abstract class GatewayUplinkTests(StoreProvider provider) : IAsyncLifetime
 {
     private DispatchServer server = null!;
 
-    public async Task InitializeAsync() => server = await DispatchServer.StartAsync();
+    public async Task InitializeAsync() => server = await DispatchServer.StartAsync(provider);
 
     public async Task DisposeAsync() => await server.DisposeAsync();
 

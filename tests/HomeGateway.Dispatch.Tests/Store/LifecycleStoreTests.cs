@@ -15,7 +15,7 @@ public sealed class LifecycleStoreTests : IAsyncLifetime
     private const string Gateway = "gw-1";
     private readonly StoreHarness harness = new(Records.T0.AddSeconds(5));
 
-    private SqliteDispatchStore store = null!;
+    private DispatchStore store = null!;
 
     private FakeTimeProvider time = null!;
 

@@ -11,11 +11,11 @@ public sealed class StoreHarness(DateTimeOffset start) : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(start);
 
-    public SqliteDispatchStore Store { get; private set; } = null!;
+    public DispatchStore Store { get; private set; } = null!;
 
     public async Task StartAsync()
     {
-        Store = new SqliteDispatchStore(data.Path, Clock);
+        Store = DispatchStore.Sqlite(data.Path, Clock);
         await Store.MigrateAsync();
     }
 

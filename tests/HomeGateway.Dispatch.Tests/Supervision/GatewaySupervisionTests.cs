@@ -8,11 +8,15 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace HomeGateway.Dispatch.Tests.Supervision;
 
+public sealed class SqliteGatewaySupervisionTests() : GatewaySupervisionTests(StoreProvider.Sqlite);
+
+public sealed class PostgresGatewaySupervisionTests() : GatewaySupervisionTests(StoreProvider.PostgreSql);
+
 /// <summary>
 /// Invariant: a registered gateway silent for its reporting time is flagged "gateway offline" exactly then, once per
 /// outage, and "restored" (with the outage length) at its next contact — also across a dispatch restart.
 /// </summary>
-public sealed class GatewaySupervisionTests : IAsyncLifetime
+public abstract class GatewaySupervisionTests(StoreProvider provider) : IAsyncLifetime
 {
     private static readonly TimeSpan Reporting = TimeSpan.FromSeconds(90);
 
@@ -23,7 +27,7 @@ public sealed class GatewaySupervisionTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        server = await DispatchServer.StartAsync(clock);
+        server = await DispatchServer.StartAsync(provider, clock);
         token = await server.AddGatewayAsync("gw-1", "kotka-0042");
     }
 

@@ -12,7 +12,7 @@ namespace HomeGateway.EndToEnd.Tests.Durability;
 internal sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
     private readonly List<(TcpClient Client, TcpClient Server)> _links = [];
@@ -53,6 +53,17 @@ internal sealed class TcpProxy : IAsyncDisposable
             }
 
             _links.Clear();
+        }
+    }
+
+    /// <summary>Cuts every live connection and forwards new ones to <paramref name="target"/> (a gateway moving to another node).</summary>
+    public void Retarget(IPEndPoint target)
+    {
+        Cut();
+        lock (_gate)
+        {
+            _target = target;
+            _mode = Mode.Forward;
         }
     }
 

@@ -10,7 +10,7 @@ namespace HomeGateway.EndToEnd.Tests.Processes;
 /// </summary>
 public class DeliveryProcessTests
 {
-    private const string Home = """
+    internal const string Home = """
         home: { id: kotka-0042, timezone: Europe/Helsinki }
         sensors:
           - { id: help_button, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up, debounceMs: 20 } }
@@ -65,7 +65,7 @@ public class DeliveryProcessTests
         }
     }
 
-    private static async Task PressHelpAsync(LocalDeployment deployment, CancellationToken ct)
+    internal static async Task PressHelpAsync(LocalDeployment deployment, CancellationToken ct)
     {
         PinFiles.Write(deployment.PinDirectory, 27, high: false);
         // Held long enough that a gateway slowed down by a loaded test machine still sees it (it polls the pin bank).
@@ -124,7 +124,7 @@ public class DeliveryProcessTests
         return alerts;
     }
 
-    private static async Task<List<JsonElement>> GetAlertsAsync(HttpClient api, CancellationToken ct)
+    internal static async Task<List<JsonElement>> GetAlertsAsync(HttpClient api, CancellationToken ct)
     {
         using var response = await api.GetAsync(new Uri("api/alerts", UriKind.Relative), ct);
         response.EnsureSuccessStatusCode();

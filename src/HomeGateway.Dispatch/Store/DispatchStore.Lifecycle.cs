@@ -1,12 +1,12 @@
 using System.Globalization;
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Events;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace HomeGateway.Dispatch.Store;
 
 /// <summary>The alert lifecycle after acknowledgement: assignment, notes, escalation, resolution, and the alert detail.</summary>
-public sealed partial class SqliteDispatchStore
+public sealed partial class DispatchStore
 {
     private const string ViewColumns =
         """
@@ -239,10 +239,10 @@ public sealed partial class SqliteDispatchStore
             SELECT l.id, l.at, l.actor, l.action, l.gateway_id, l.alert_id,
                    COALESCE(l.home_id, (SELECT g.home_id FROM gateways g WHERE g.gateway_id = l.gateway_id)), l.detail
             FROM audit_log l
-            WHERE (@alert IS NULL OR l.alert_id = @alert)
-              AND (@home IS NULL OR l.home_id = @home OR l.gateway_id IN (SELECT g.gateway_id FROM gateways g WHERE g.home_id = @home))
-              AND (@actor IS NULL OR l.actor = @actor)
-              AND (@action IS NULL OR l.action = @action)
+            WHERE (CAST(@alert AS TEXT) IS NULL OR l.alert_id = @alert)
+              AND (CAST(@home AS TEXT) IS NULL OR l.home_id = @home OR l.gateway_id IN (SELECT g.gateway_id FROM gateways g WHERE g.home_id = @home))
+              AND (CAST(@actor AS TEXT) IS NULL OR l.actor = @actor)
+              AND (CAST(@action AS TEXT) IS NULL OR l.action = @action)
             ORDER BY l.id DESC
             LIMIT @limit OFFSET @offset
             """,
@@ -290,13 +290,13 @@ public sealed partial class SqliteDispatchStore
 
     /// <summary>Finds the alert, applies one change in a transaction, and answers with the alert as it is afterwards.</summary>
     private async Task<LifecycleOutcome> ChangeAsync(
-        string? gatewayId, string alertId, Func<SqliteConnection, AlertView, DateTimeOffset, Task<LifecycleResult>> change, CancellationToken ct)
+        string? gatewayId, string alertId, Func<DbConnection, AlertView, DateTimeOffset, Task<LifecycleResult>> change, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
             var found = await FindViewAsync(connection, gatewayId, alertId, ct);
             if (found.Alert is not { } view)
             {
@@ -314,10 +314,10 @@ public sealed partial class SqliteDispatchStore
         }
     }
 
-    private static async Task<LifecycleOutcome> FindViewAsync(SqliteConnection connection, string? gatewayId, string alertId, CancellationToken ct)
+    private static async Task<LifecycleOutcome> FindViewAsync(DbConnection connection, string? gatewayId, string alertId, CancellationToken ct)
     {
         var views = await ReadViewsAsync(connection,
-            $"SELECT {ViewColumns} WHERE a.alert_id = @id AND (@g IS NULL OR a.gateway_id = @g) ORDER BY a.gateway_id",
+            $"SELECT {ViewColumns} WHERE a.alert_id = @id AND (CAST(@g AS TEXT) IS NULL OR a.gateway_id = @g) ORDER BY a.gateway_id",
             ct, ("@id", alertId), ("@g", gatewayId));
         return views.Count switch
         {
@@ -328,7 +328,7 @@ public sealed partial class SqliteDispatchStore
     }
 
     private static async Task<List<AlertView>> ReadViewsAsync(
-        SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+        DbConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var cmd = Command(connection, sql, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -348,7 +348,7 @@ public sealed partial class SqliteDispatchStore
     }
 
     /// <summary>A queue row from columns 0–16 as <c>ListAlertsAsync</c> and <see cref="ViewColumns"/> select them.</summary>
-    private static QueuedAlert ReadQueuedAlert(SqliteDataReader reader) => new(
+    private static QueuedAlert ReadQueuedAlert(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2),
         (AlertType)reader.GetInt32(3), (AlertPriority)reader.GetInt32(4),
         reader.GetString(5) == "cleared" ? AlertStatus.Cleared : AlertStatus.Open,
@@ -360,7 +360,7 @@ public sealed partial class SqliteDispatchStore
         reader.IsDBNull(16) ? null : reader.GetString(16));
 
     private static Task<int> AuditAsync(
-        SqliteConnection connection, DateTimeOffset at, string actor, string action, string? gatewayId, string? alertId, string? homeId,
+        DbConnection connection, DateTimeOffset at, string actor, string action, string? gatewayId, string? alertId, string? homeId,
         string detail, CancellationToken ct) =>
         Execute(connection,
             "INSERT INTO audit_log(at, actor, action, gateway_id, alert_id, home_id, detail) VALUES (@at, @actor, @action, @g, @id, @home, @detail)",

@@ -1,6 +1,6 @@
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Events;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace HomeGateway.Dispatch.Store;
 
@@ -8,7 +8,7 @@ namespace HomeGateway.Dispatch.Store;
 /// The fleet page's questions: which gateways are offline or never connected, and which sensors are offline or
 /// running out of battery. Plain SQL that PostgreSQL runs the same way (no SQLite-only functions).
 /// </summary>
-public sealed partial class SqliteDispatchStore
+public sealed partial class DispatchStore
 {
     public async Task<IReadOnlyList<FleetGateway>> ListFleetAsync(int lowBatteryPercent, CancellationToken ct = default)
     {
@@ -47,7 +47,7 @@ public sealed partial class SqliteDispatchStore
     /// a sensor gone silent and a device that sends only a low-battery flag). "Latest" is by journal sequence.
     /// </summary>
     private static async Task<Dictionary<string, IReadOnlyList<SensorProblem>>> ReadSensorProblemsAsync(
-        SqliteConnection connection, int lowBatteryPercent, CancellationToken ct)
+        DbConnection connection, int lowBatteryPercent, CancellationToken ct)
     {
         var found = new Dictionary<(string Gateway, string Sensor, SensorProblemKind Kind), SensorProblem>();
         void Add(string gatewayId, SensorProblem problem)
@@ -117,6 +117,6 @@ public sealed partial class SqliteDispatchStore
                 StringComparer.Ordinal);
     }
 
-    private static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) =>
+    private static DateTimeOffset? NullableTime(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : Parse(reader.GetString(ordinal));
 }

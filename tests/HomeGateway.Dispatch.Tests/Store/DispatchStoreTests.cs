@@ -6,20 +6,34 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace HomeGateway.Dispatch.Tests.Store;
 
+public sealed class SqliteDispatchStoreTests() : DispatchStoreTests(StoreProvider.Sqlite)
+{
+    [Fact]
+    public async Task The_file_is_in_wal_mode()
+    {
+        Assert.Equal("wal", await ScalarAsync("PRAGMA journal_mode"));
+    }
+}
+
+public sealed class PostgresDispatchStoreTests() : DispatchStoreTests(StoreProvider.PostgreSql);
+
 /// <summary>
 /// Invariant: exactly once in the dispatcher's queue. A (gateway, seq) is stored once however often it
 /// arrives, each alert has one queue row, and the cumulative ack never claims a sequence that is missing.
+/// The same contract on every database (one subclass per provider).
 /// </summary>
-public sealed class SqliteDispatchStoreTests : IAsyncLifetime
+public abstract class DispatchStoreTests(StoreProvider provider) : IAsyncLifetime
 {
     private const string Gateway = "gw-1";
     private readonly TempDirectory data = new();
     private readonly FakeTimeProvider time = new(Records.T0.AddSeconds(5));
-    private SqliteDispatchStore store = null!;
+    private StoreOptions options = null!;
+    private DispatchStore store = null!;
 
     public async Task InitializeAsync()
     {
-        store = new SqliteDispatchStore(data.Path, time);
+        options = await TestStores.OptionsAsync(provider);
+        store = options.CreateStore(data.Path, time);
         await store.MigrateAsync();
         await store.AddGatewayAsync(Gateway, "home-1");
     }
@@ -159,16 +173,36 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
     [Fact]
     public async Task Migration_is_recorded_and_can_run_again()
     {
-        using var again = new SqliteDispatchStore(data.Path, time);
+        using var again = options.CreateStore(data.Path, time);
         await again.MigrateAsync();
 
-        await using var connection = new SqliteConnection($"Data Source={store.DatabasePath}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT group_concat(version) FROM schema_version";
-        Assert.Equal("1,2,3,4,5,6", await cmd.ExecuteScalarAsync());
-        cmd.CommandText = "PRAGMA journal_mode";
-        Assert.Equal("wal", await cmd.ExecuteScalarAsync());
+        Assert.Equal(Enumerable.Range(1, StoreSchema.LatestVersion), await ReadVersionsAsync());
+    }
+
+    [Fact]
+    public async Task Two_stores_migrating_at_once_record_each_version_once()
+    {
+        var fresh = await TestStores.OptionsAsync(provider);
+        using var freshData = new TempDirectory();
+        using var first = fresh.CreateStore(freshData.Path, time);
+        using var second = fresh.CreateStore(freshData.Path, time);
+
+        await Task.WhenAll(first.MigrateAsync(), second.MigrateAsync());
+
+        await using var connection = await first.Dialect.OpenAsync(default);
+        await using var cmd = DispatchStore.Command(connection, "SELECT COUNT(*) FROM schema_version");
+        Assert.Equal(StoreSchema.LatestVersion, Convert.ToInt32(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_database_newer_than_the_program_is_refused_in_words()
+    {
+        await ScalarAsync($"INSERT INTO schema_version(version) VALUES ({StoreSchema.LatestVersion + 1})");
+        using var again = options.CreateStore(data.Path, time);
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => again.MigrateAsync());
+
+        Assert.Contains("newer than this program knows", refused.Message);
     }
 
     [Fact]
@@ -222,12 +256,26 @@ public sealed class SqliteDispatchStoreTests : IAsyncLifetime
     private GatewayCertificateRecord Certificate(string serial) =>
         new(serial, Gateway, time.GetUtcNow(), time.GetUtcNow().AddYears(2), null);
 
-    private async Task<long> CountAsync(string table)
+    private async Task<long> CountAsync(string table) => Convert.ToInt64(await ScalarAsync($"SELECT COUNT(*) FROM {table}"), System.Globalization.CultureInfo.InvariantCulture);
+
+    private protected async Task<object?> ScalarAsync(string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={store.DatabasePath}");
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"SELECT COUNT(*) FROM {table}";
-        return (long)(await cmd.ExecuteScalarAsync())!;
+        await using var connection = await store.Dialect.OpenAsync(default);
+        await using var cmd = DispatchStore.Command(connection, sql);
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    private async Task<List<int>> ReadVersionsAsync()
+    {
+        await using var connection = await store.Dialect.OpenAsync(default);
+        await using var cmd = DispatchStore.Command(connection, "SELECT version FROM schema_version ORDER BY version");
+        await using var reader = await cmd.ExecuteReaderAsync();
+        var versions = new List<int>();
+        while (await reader.ReadAsync())
+        {
+            versions.Add(Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return versions;
     }
 }

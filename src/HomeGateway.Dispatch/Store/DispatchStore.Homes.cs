@@ -1,10 +1,10 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace HomeGateway.Dispatch.Store;
 
 /// <summary>Homes: the contracted response time and the minimal notes a dispatcher needs to send help.</summary>
-public sealed partial class SqliteDispatchStore
+public sealed partial class DispatchStore
 {
     private const string HomeColumns = "home_id, response_minutes, key_safe, contacts, notes, created_at, updated_at";
 
@@ -34,7 +34,7 @@ public sealed partial class SqliteDispatchStore
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
             var added = await Execute(connection,
                 """
                 INSERT INTO homes(home_id, response_minutes, key_safe, contacts, notes, created_at, updated_at)
@@ -64,7 +64,7 @@ public sealed partial class SqliteDispatchStore
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
             var before = await ReadHomeAsync(connection, home.HomeId, ct);
             if (before is null)
             {
@@ -134,19 +134,19 @@ public sealed partial class SqliteDispatchStore
     }
 
     /// <summary>Registers the home with the defaults when nobody has yet (enrolling a gateway for a new home id).</summary>
-    private static Task<int> EnsureHomeAsync(SqliteConnection connection, string homeId, DateTimeOffset now, CancellationToken ct) =>
+    private static Task<int> EnsureHomeAsync(DbConnection connection, string homeId, DateTimeOffset now, CancellationToken ct) =>
         Execute(connection,
             "INSERT INTO homes(home_id, created_at, updated_at) VALUES (@home, @now, @now) ON CONFLICT(home_id) DO NOTHING",
             ct, ("@home", homeId), ("@now", Text(now)));
 
-    private static async Task<HomeRecord?> ReadHomeAsync(SqliteConnection connection, string homeId, CancellationToken ct)
+    private static async Task<HomeRecord?> ReadHomeAsync(DbConnection connection, string homeId, CancellationToken ct)
     {
         await using var cmd = Command(connection, $"SELECT {HomeColumns} FROM homes WHERE home_id = @home", ("@home", homeId));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? ReadHome(reader) : null;
     }
 
-    private static HomeRecord ReadHome(SqliteDataReader reader) => new(
+    private static HomeRecord ReadHome(DbDataReader reader) => new(
         reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
         Parse(reader.GetString(5)), Parse(reader.GetString(6)));
 

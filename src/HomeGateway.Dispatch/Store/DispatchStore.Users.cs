@@ -1,7 +1,7 @@
 namespace HomeGateway.Dispatch.Store;
 
 /// <summary>Console users beyond login: whether any exists (first start), each one's language, a new password.</summary>
-public sealed partial class SqliteDispatchStore
+public sealed partial class DispatchStore
 {
     public async Task<bool> HasUsersAsync(CancellationToken ct = default)
     {

@@ -1,32 +1,30 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using HomeGateway.Core.Alerts;
-using Microsoft.Data.Sqlite;
 
 namespace HomeGateway.Dispatch.Store;
 
 /// <summary>
-/// The embedded store: one SQLite file (<c>dispatch.db</c>, WAL) in the data directory.
-/// Writes are serialised in-process: SQLite has one writer anyway, and queueing here is cheaper and
-/// fairer than letting connections spin on SQLITE_BUSY. Times are stored as UTC ISO-8601 text with a
-/// fixed width, so they sort correctly as text and stay readable with the sqlite3 shell.
+/// Everything dispatch keeps, over ADO.NET on SQLite (the embedded default) or PostgreSQL (production, several
+/// nodes): one set of queries, with a <see cref="StoreDialect"/> for what truly differs. Times are stored as UTC
+/// ISO-8601 text with a fixed width on both, so they sort correctly as text and stay readable in a shell.
+/// Methods live in partial files by area; each opens its own connection (<see cref="OpenAsync"/>) or, to write,
+/// <see cref="OpenForWriteAsync"/> and releases <c>writeLock</c> in a finally.
 /// </summary>
-public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvider time) : IDispatchStore, IDisposable
+public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider time) : IDispatchStore, IDisposable
 {
-    public const string FileName = "dispatch.db";
-
-    private readonly string connectionString = new SqliteConnectionStringBuilder
-    {
-        DataSource = Path.Combine(dataDirectory, FileName),
-        Mode = SqliteOpenMode.ReadWriteCreate,
-        Pooling = true,
-        DefaultTimeout = 30,
-    }.ToString();
-
-    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly WriteGate writeLock = dialect.WriteGate;
     private int migrated;
 
-    public string DatabasePath => Path.Combine(dataDirectory, FileName);
+    /// <summary>The embedded store in <paramref name="dataDirectory"/>.</summary>
+    public static DispatchStore Sqlite(string dataDirectory, TimeProvider time) => new(new SqliteDialect(dataDirectory), time);
+
+    /// <summary>A store on PostgreSQL; <paramref name="password"/> (from a password file) overrides the connection string's.</summary>
+    public static DispatchStore PostgreSql(string connectionString, string? password, TimeProvider time) =>
+        new(new PostgresDialect(connectionString, password), time);
+
+    public StoreDialect Dialect => dialect;
 
     public async Task MigrateAsync(CancellationToken ct = default)
     {
@@ -35,12 +33,11 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
             return;
         }
 
-        Directory.CreateDirectory(dataDirectory);
         await writeLock.WaitAsync(ct);
         try
         {
             await using var connection = await OpenAsync(ct);
-            await StoreSchema.MigrateAsync(connection, ct);
+            await StoreSchema.MigrateAsync(connection, dialect, ct);
             Volatile.Write(ref migrated, 1);
         }
         finally
@@ -60,7 +57,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
             var storedThrough = await ReadStoredThroughAsync(connection, record.GatewayId, ct)
                 ?? throw new InvalidOperationException($"Gateway '{record.GatewayId}' is not registered.");
 
@@ -144,7 +141,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
                    k.acknowledged_at, k.acknowledged_by
             FROM alerts a
             LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
-            WHERE @status IS NULL OR a.status = @status
+            WHERE CAST(@status AS TEXT) IS NULL OR a.status = @status
             ORDER BY a.priority, a.raised_at, a.gateway_id, a.alert_id
             """,
             ("@status", status is null ? null : StatusText(status.Value)));
@@ -166,7 +163,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
             // A gateway enrolled for a home nobody registered yet registers it with the defaults (see .Homes.cs).
             await EnsureHomeAsync(connection, homeId, time.GetUtcNow(), ct);
             return await Execute(connection,
-                "INSERT OR IGNORE INTO gateways(gateway_id, home_id, created_at, stored_through_seq) VALUES (@g, @home, @now, 0)",
+                "INSERT INTO gateways(gateway_id, home_id, created_at, stored_through_seq) VALUES (@g, @home, @now, 0) ON CONFLICT DO NOTHING",
                 ct, ("@g", gatewayId), ("@home", homeId), ("@now", Text(time.GetUtcNow()))) == 1;
         }
         finally
@@ -208,7 +205,8 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await LockGatewayAsync(connection, certificate.GatewayId, ct);
             var used = await Execute(connection,
                 """
                 UPDATE enrolment_tokens SET used_at = @now
@@ -253,7 +251,8 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await LockGatewayAsync(connection, gatewayId, ct);
             var serials = await RevokeCertificatesAsync(connection, gatewayId, "revoked", now, ct);
             // A code handed out before the revocation must not bring the gateway back.
             await Execute(connection,
@@ -284,7 +283,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
     }
 
     private static async Task<IReadOnlyList<string>> RevokeCertificatesAsync(
-        SqliteConnection connection, string gatewayId, string reason, DateTimeOffset now, CancellationToken ct)
+        DbConnection connection, string gatewayId, string reason, DateTimeOffset now, CancellationToken ct)
     {
         var serials = new List<string>();
         await using (var select = Command(connection,
@@ -314,7 +313,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         try
         {
             return await Execute(connection,
-                "INSERT OR IGNORE INTO users(name, password_hash, role, created_at) VALUES (@n, @p, @r, @now)",
+                "INSERT INTO users(name, password_hash, role, created_at) VALUES (@n, @p, @r, @now) ON CONFLICT DO NOTHING",
                 ct, ("@n", name), ("@p", passwordHash), ("@r", role), ("@now", Text(time.GetUtcNow()))) == 1;
         }
         finally
@@ -337,7 +336,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         try
         {
             return await Execute(connection,
-                "INSERT OR IGNORE INTO api_tokens(name, token_hash, created_at) VALUES (@n, @h, @now)",
+                "INSERT INTO api_tokens(name, token_hash, created_at) VALUES (@n, @h, @now) ON CONFLICT DO NOTHING",
                 ct, ("@n", name), ("@h", tokenHash), ("@now", Text(time.GetUtcNow()))) == 1;
         }
         finally
@@ -362,10 +361,10 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
             var matches = new List<(string GatewayId, string HomeId, DateTimeOffset RaisedAt, string Origin)>();
             await using (var find = Command(connection,
-                "SELECT gateway_id, home_id, raised_at, origin FROM alerts WHERE alert_id = @id AND (@g IS NULL OR gateway_id = @g) ORDER BY gateway_id",
+                "SELECT gateway_id, home_id, raised_at, origin FROM alerts WHERE alert_id = @id AND (CAST(@g AS TEXT) IS NULL OR gateway_id = @g) ORDER BY gateway_id",
                 ("@id", alertId), ("@g", gatewayId)))
             await using (var reader = await find.ExecuteReaderAsync(ct))
             {
@@ -382,6 +381,8 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
             }
 
             var alert = matches[0];
+            // The gateway's lock makes "first acknowledgement wins" and ack_seq = max + 1 hold across nodes.
+            await LockGatewayAsync(connection, alert.GatewayId, ct);
             if (await ReadAcknowledgementAsync(connection, alert.GatewayId, alertId, ct) is { } earlier)
             {
                 await AuditAsync(connection, now, actor, "acknowledge_repeated", alert.GatewayId, alertId,
@@ -444,7 +445,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var cmd = Command(connection,
             """
             SELECT id, at, actor, action, gateway_id, alert_id, detail FROM audit_log
-            WHERE (@g IS NULL OR gateway_id = @g) AND (@id IS NULL OR alert_id = @id)
+            WHERE (CAST(@g AS TEXT) IS NULL OR gateway_id = @g) AND (CAST(@id AS TEXT) IS NULL OR alert_id = @id)
             ORDER BY id
             """,
             ("@g", gatewayId), ("@id", alertId));
@@ -522,20 +523,19 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            if (await LockGatewayAsync(connection, gatewayId, ct) is not { } homeId)
+            {
+                return null;
+            }
+
             await using (var open = Command(connection,
                 "SELECT EXISTS(SELECT 1 FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL)", ("@g", gatewayId)))
             {
-                if (await open.ExecuteScalarAsync(ct) is long and not 0)
+                if (await open.ExecuteScalarAsync(ct) is { } exists && IsTrue(exists))
                 {
                     return null;
                 }
-            }
-
-            await using var home = Command(connection, "SELECT home_id FROM gateways WHERE gateway_id = @g", ("@g", gatewayId));
-            if (await home.ExecuteScalarAsync(ct) is not string homeId)
-            {
-                return null;
             }
 
             var alert = new AlertEvent(
@@ -564,7 +564,8 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
-            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            await LockGatewayAsync(connection, gatewayId, ct);
             string alertId;
             DateTimeOffset lastContactAt;
             await using (var open = Command(connection,
@@ -607,7 +608,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         }
     }
 
-    public void Dispose() => writeLock.Dispose();
+    public void Dispose() => dialect.Dispose();
 
     /// <summary>The queue rows dispatch raised itself; the gateway knows nothing of them.</summary>
     internal const string DispatchOrigin = "dispatch";
@@ -623,7 +624,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         : length.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{length.Minutes} min {length.Seconds} s")
         : string.Create(CultureInfo.InvariantCulture, $"{length.Seconds} s");
 
-    private static async Task<AlertAcknowledgement?> ReadAcknowledgementAsync(SqliteConnection connection, string gatewayId, string alertId, CancellationToken ct)
+    private static async Task<AlertAcknowledgement?> ReadAcknowledgementAsync(DbConnection connection, string gatewayId, string alertId, CancellationToken ct)
     {
         await using var cmd = Command(connection,
             $"""
@@ -636,27 +637,20 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         return await reader.ReadAsync(ct) ? ReadAcknowledgement(reader) : null;
     }
 
-    private static AlertAcknowledgement ReadAcknowledgement(SqliteDataReader reader) => new(
+    private static AlertAcknowledgement ReadAcknowledgement(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3),
         reader.GetString(4), reader.GetString(5), Parse(reader.GetString(6)), Parse(reader.GetString(7)));
 
     private static Task<int> AuditAsync(
-        SqliteConnection connection, DateTimeOffset at, string actor, string action, string? gatewayId, string? alertId, string detail, CancellationToken ct) =>
+        DbConnection connection, DateTimeOffset at, string actor, string action, string? gatewayId, string? alertId, string detail, CancellationToken ct) =>
         Execute(connection,
             "INSERT INTO audit_log(at, actor, action, gateway_id, alert_id, detail) VALUES (@at, @actor, @action, @g, @id, @detail)",
             ct, ("@at", Text(at)), ("@actor", actor), ("@action", action), ("@g", gatewayId), ("@id", alertId), ("@detail", detail));
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = new SqliteConnection(connectionString);
-        await connection.OpenAsync(ct);
-        // An ack promises the record survives a power cut: FULL syncs the WAL on every commit.
-        await Execute(connection, "PRAGMA synchronous = FULL", ct);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken ct) => dialect.OpenAsync(ct);
 
     /// <summary>Opens a connection holding the write lock; the caller releases it.</summary>
-    private async Task<SqliteConnection> OpenForWriteAsync(CancellationToken ct)
+    private async Task<DbConnection> OpenForWriteAsync(CancellationToken ct)
     {
         await MigrateAsync(ct);
         await writeLock.WaitAsync(ct);
@@ -671,13 +665,26 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         }
     }
 
-    private static async Task<long?> ReadStoredThroughAsync(SqliteConnection connection, string gatewayId, CancellationToken ct)
+    /// <summary>Reads the gateway's progress and holds its row lock until the transaction ends; null when not registered.</summary>
+    private async Task<long?> ReadStoredThroughAsync(DbConnection connection, string gatewayId, CancellationToken ct)
     {
-        await using var cmd = Command(connection, "SELECT stored_through_seq FROM gateways WHERE gateway_id = @g", ("@g", gatewayId));
+        await using var cmd = Command(connection,
+            $"SELECT stored_through_seq FROM gateways WHERE gateway_id = @g{dialect.ForUpdate}", ("@g", gatewayId));
         return await cmd.ExecuteScalarAsync(ct) is long value ? value : null;
     }
 
-    private static async Task<bool> SeqExistsAsync(SqliteConnection connection, string gatewayId, long seq, CancellationToken ct)
+    /// <summary>
+    /// Takes the gateway's row lock for the rest of the transaction and returns its home (null when not registered).
+    /// Every transaction that changes what belongs to one gateway takes this first, so writers on several nodes
+    /// queue here instead of both deciding "not there yet".
+    /// </summary>
+    private async Task<string?> LockGatewayAsync(DbConnection connection, string gatewayId, CancellationToken ct)
+    {
+        await using var cmd = Command(connection, $"SELECT home_id FROM gateways WHERE gateway_id = @g{dialect.ForUpdate}", ("@g", gatewayId));
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
+    private static async Task<bool> SeqExistsAsync(DbConnection connection, string gatewayId, long seq, CancellationToken ct)
     {
         await using var cmd = Command(connection,
             """
@@ -686,11 +693,11 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
                 OR EXISTS(SELECT 1 FROM telemetry_gaps WHERE gateway_id = @g AND seq = @s)
             """,
             ("@g", gatewayId), ("@s", seq));
-        return await cmd.ExecuteScalarAsync(ct) is long and not 0;
+        return await cmd.ExecuteScalarAsync(ct) is { } exists && IsTrue(exists);
     }
 
     /// <summary>When <paramref name="seq"/> is stored: itself, or the end of the telemetry gap covering it; else null.</summary>
-    private static async Task<long?> StoredThroughAfterAsync(SqliteConnection connection, string gatewayId, long seq, CancellationToken ct)
+    private static async Task<long?> StoredThroughAfterAsync(DbConnection connection, string gatewayId, long seq, CancellationToken ct)
     {
         if (await SeqExistsAsync(connection, gatewayId, seq, ct))
         {
@@ -703,35 +710,38 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
         return await cmd.ExecuteScalarAsync(ct) is long end ? end : null;
     }
 
-    private static Task<int> InsertTelemetryGapAsync(SqliteConnection connection, IncomingRecord record, TelemetryGapInfo gap, DateTimeOffset now, CancellationToken ct) =>
+    private static Task<int> InsertTelemetryGapAsync(DbConnection connection, IncomingRecord record, TelemetryGapInfo gap, DateTimeOffset now, CancellationToken ct) =>
         Execute(connection,
             """
-            INSERT OR IGNORE INTO telemetry_gaps(gateway_id, seq, from_seq, count, first_recorded_at, last_recorded_at, received_at)
+            INSERT INTO telemetry_gaps(gateway_id, seq, from_seq, count, first_recorded_at, last_recorded_at, received_at)
             VALUES (@g, @s, @from, @count, @first, @last, @now)
+            ON CONFLICT DO NOTHING
             """,
             ct, ("@g", record.GatewayId), ("@s", record.Seq), ("@from", gap.FromSeq), ("@count", gap.Count),
             ("@first", Text(gap.FirstRecordedAt)), ("@last", Text(gap.LastRecordedAt)), ("@now", Text(now)));
 
-    private static Task<int> InsertAlertEventAsync(SqliteConnection connection, IncomingRecord record, AlertEvent alert, DateTimeOffset now, CancellationToken ct) =>
+    private static Task<int> InsertAlertEventAsync(DbConnection connection, IncomingRecord record, AlertEvent alert, DateTimeOffset now, CancellationToken ct) =>
         Execute(connection,
             """
-            INSERT OR IGNORE INTO alert_events(gateway_id, seq, alert_id, kind, type, priority, home_id, sensor_id,
+            INSERT INTO alert_events(gateway_id, seq, alert_id, kind, type, priority, home_id, sensor_id,
                 at, evidence_at, count, summary, recorded_at, received_at)
             VALUES (@g, @s, @id, @kind, @type, @prio, @home, @sensor, @at, @evidence, @count, @summary, @recorded, @now)
+            ON CONFLICT DO NOTHING
             """,
             ct, ("@g", record.GatewayId), ("@s", record.Seq), ("@id", alert.AlertId), ("@kind", (int)alert.Kind),
             ("@type", (int)alert.Type), ("@prio", (int)alert.Priority), ("@home", alert.HomeId), ("@sensor", alert.SensorId),
             ("@at", Text(alert.At)), ("@evidence", Text(alert.EvidenceAt)), ("@count", alert.Count), ("@summary", alert.Summary),
             ("@recorded", Text(record.RecordedAt)), ("@now", Text(now)));
 
-    private static Task<int> InsertSensorEventAsync(SqliteConnection connection, IncomingRecord record, DateTimeOffset now, CancellationToken ct)
+    private static Task<int> InsertSensorEventAsync(DbConnection connection, IncomingRecord record, DateTimeOffset now, CancellationToken ct)
     {
         var e = record.Sensor!;
         return Execute(connection,
             """
-            INSERT OR IGNORE INTO sensor_events(gateway_id, seq, home_id, sensor_id, kind, state, at, source,
+            INSERT INTO sensor_events(gateway_id, seq, home_id, sensor_id, kind, state, at, source,
                 value, battery_percent, link_quality, received_at)
             VALUES (@g, @s, @home, @sensor, @kind, @state, @at, @source, @value, @battery, @lqi, @now)
+            ON CONFLICT DO NOTHING
             """,
             ct, ("@g", record.GatewayId), ("@s", record.Seq), ("@home", e.HomeId), ("@sensor", e.SensorId),
             ("@kind", (int)e.Kind), ("@state", e.State), ("@at", Text(e.At)), ("@source", e.Source),
@@ -742,7 +752,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
     /// One queue row per alert. A repeat or an escalation updates it (count, priority, summary); a clear
     /// closes it but keeps the priority it had, so the dispatcher still sees how serious it was.
     /// </summary>
-    private static Task<int> UpsertQueueRowAsync(SqliteConnection connection, string gatewayId, long seq, AlertEvent alert, DateTimeOffset now, CancellationToken ct) =>
+    private static Task<int> UpsertQueueRowAsync(DbConnection connection, string gatewayId, long seq, AlertEvent alert, DateTimeOffset now, CancellationToken ct) =>
         Execute(connection,
             """
             INSERT INTO alerts(gateway_id, alert_id, home_id, type, priority, status, sensor_id, summary, count,
@@ -752,7 +762,7 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
                 priority = CASE WHEN @kind = @cleared THEN alerts.priority ELSE excluded.priority END,
                 status = CASE WHEN @kind = @cleared THEN 'cleared' ELSE alerts.status END,
                 summary = excluded.summary,
-                count = MAX(alerts.count, excluded.count),
+                count = CASE WHEN excluded.count > alerts.count THEN excluded.count ELSE alerts.count END,
                 evidence_at = excluded.evidence_at,
                 last_event_at = excluded.last_event_at,
                 last_seq = excluded.last_seq
@@ -769,23 +779,29 @@ public sealed partial class SqliteDispatchStore(string dataDirectory, TimeProvid
     internal static string Text(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>A boolean scalar (<c>EXISTS</c>): SQLite answers 0/1, PostgreSQL true/false.</summary>
+    internal static bool IsTrue(object value) => value is true || (value is long number && number != 0);
+
     internal static DateTimeOffset Parse(string text) =>
         DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    internal static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    internal static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            var parameter = cmd.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            cmd.Parameters.Add(parameter);
         }
 
         return cmd;
     }
 
-    internal static async Task<int> Execute(SqliteConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    internal static async Task<int> Execute(DbConnection connection, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var cmd = Command(connection, sql, parameters);
         return await cmd.ExecuteNonQueryAsync(ct);
