@@ -10,14 +10,18 @@ namespace HomeGateway.Dispatch.Tests.DispatcherConsole;
 /// Invariant: the fleet page shows every registered gateway as online, offline (an open outage) or not yet connected,
 /// with the sensors that are offline or low on battery by their latest report, problems first.
 /// </summary>
-public sealed class ConsoleFleetTests : IAsyncLifetime
+public sealed class SqliteConsoleFleetTests() : ConsoleFleetTests(StoreProvider.Sqlite);
+
+public sealed class PostgresConsoleFleetTests() : ConsoleFleetTests(StoreProvider.PostgreSql);
+
+public abstract class ConsoleFleetTests(StoreProvider provider) : IAsyncLifetime
 {
     private DispatchServer server = null!;
     private IDispatchStore store = null!;
 
     public async Task InitializeAsync()
     {
-        server = await DispatchServer.StartAsync();
+        server = await DispatchServer.StartAsync(provider);
         store = server.Store;
     }
 

@@ -45,8 +45,8 @@ public sealed partial class ConsoleSession : IDisposable
     public static async Task<string> AddUserAsync(DispatchServer server, string name, string role, string? language = null)
     {
         var stdout = new StringWriter();
-        string[] args = ["users", "add", name, "--role", role, "--data", server.DataDirectory, .. language is null ? Array.Empty<string>() : ["--language", language]];
-        Assert.Equal(0, await DispatchCommandLine.InvokeAsync(args, stdout, new StringWriter()));
+        string[] args = ["users", "add", name, "--role", role, .. language is null ? Array.Empty<string>() : ["--language", language]];
+        Assert.Equal(0, await DispatchCommandLine.InvokeAsync(args, server.Settings, stdout, new StringWriter()));
         return stdout.ToString().Trim();
     }
 

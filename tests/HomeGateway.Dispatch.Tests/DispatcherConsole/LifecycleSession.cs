@@ -27,7 +27,7 @@ public sealed partial class LifecycleSession : IDisposable
     {
         var stdout = new StringWriter();
         Assert.Equal(0, await DispatchCommandLine.InvokeAsync(
-            ["users", "add", name, "--role", role, "--data", server.DataDirectory], stdout, new StringWriter()));
+            ["users", "add", name, "--role", role], server.Settings, stdout, new StringWriter()));
         var web = server.WebClient(new CookieContainer());
         var login = Field(await (await web.GetAsync("/login")).Content.ReadAsStringAsync());
         var response = await web.PostAsync("/login", Form([login, ("name", name), ("password", stdout.ToString().Trim())]));

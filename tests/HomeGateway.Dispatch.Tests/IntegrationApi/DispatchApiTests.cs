@@ -14,7 +14,11 @@ namespace HomeGateway.Dispatch.Tests.IntegrationApi;
 /// a watcher sees every change after its snapshot, and acknowledging through it is the same once-only,
 /// audited acknowledgement that reaches the gateway.
 /// </summary>
-public sealed class DispatchApiTests : IAsyncLifetime
+public sealed class SqliteDispatchApiTests() : DispatchApiTests(StoreProvider.Sqlite);
+
+public sealed class PostgresDispatchApiTests() : DispatchApiTests(StoreProvider.PostgreSql);
+
+public abstract class DispatchApiTests(StoreProvider provider) : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -24,7 +28,7 @@ public sealed class DispatchApiTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        server = await DispatchServer.StartAsync();
+        server = await DispatchServer.StartAsync(provider);
         gateway = await server.AddGatewayAsync("gw-1");
         token = await server.AddApiTokenAsync("alarm-centre");
     }

@@ -10,10 +10,14 @@ namespace HomeGateway.Dispatch.Tests.Store;
 /// first escalation stand (a repeat or a second runner changes nothing), a resolved alert leaves the queue and is closed,
 /// homes exist for every gateway, and the outcome values never change.
 /// </summary>
-public sealed class LifecycleStoreTests : IAsyncLifetime
+public sealed class SqliteLifecycleStoreTests() : LifecycleStoreTests(StoreProvider.Sqlite);
+
+public sealed class PostgresLifecycleStoreTests() : LifecycleStoreTests(StoreProvider.PostgreSql);
+
+public abstract class LifecycleStoreTests(StoreProvider provider) : IAsyncLifetime
 {
     private const string Gateway = "gw-1";
-    private readonly StoreHarness harness = new(Records.T0.AddSeconds(5));
+    private readonly StoreHarness harness = new(Records.T0.AddSeconds(5), provider);
 
     private DispatchStore store = null!;
 

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace HomeGateway.Dispatch.Tests.Store;
 
-/// <summary>A migrated store in a temporary data directory on a fake clock, removed afterwards.</summary>
-public sealed class StoreHarness(DateTimeOffset start) : IAsyncDisposable
+/// <summary>A migrated store (SQLite in a temporary data directory, or a fresh PostgreSQL database) on a fake clock, removed afterwards.</summary>
+public sealed class StoreHarness(DateTimeOffset start, StoreProvider provider = StoreProvider.Sqlite) : IAsyncDisposable
 {
     private readonly TempDirectory data = new();
 
@@ -15,7 +15,7 @@ public sealed class StoreHarness(DateTimeOffset start) : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        Store = DispatchStore.Sqlite(data.Path, Clock);
+        Store = (await TestStores.OptionsAsync(provider)).CreateStore(data.Path, Clock);
         await Store.MigrateAsync();
     }
 

@@ -13,14 +13,18 @@ namespace HomeGateway.Dispatch.Tests.Web;
 /// integrations), says 404/409/400 in words, resolves once (acknowledging first, so the gateway hears help is coming),
 /// and keeps the existing alert JSON while adding the lifecycle fields.
 /// </summary>
-public sealed class AlertLifecycleApiTests : IAsyncLifetime
+public sealed class SqliteAlertLifecycleApiTests() : AlertLifecycleApiTests(StoreProvider.Sqlite);
+
+public sealed class PostgresAlertLifecycleApiTests() : AlertLifecycleApiTests(StoreProvider.PostgreSql);
+
+public abstract class AlertLifecycleApiTests(StoreProvider provider) : IAsyncLifetime
 {
     private DispatchServer server = null!;
     private string token = "";
 
     public async Task InitializeAsync()
     {
-        server = await DispatchServer.StartAsync();
+        server = await DispatchServer.StartAsync(provider);
         token = await server.AddApiTokenAsync("ops-centre");
         // High, not critical: on the real clock these alerts are long past the automatic escalation of critical ones.
         await StoreAlertAsync(server.Store, "gw-1", 1, Records.Alert("fall-1", priority: AlertPriority.High));
