@@ -144,7 +144,7 @@ internal static class ConsoleAlertDetail
             <dt>{E(AlertDetailText.Status)}</dt><dd id="state">{E(alert.Status == AlertStatus.Cleared ? AlertDetailText.ClearedByDevice : AlertDetailText.OpenOnDevice)}</dd>
             <dt>{E(AlertDetailText.Acknowledged)}</dt><dd id="acknowledged">{(alert.AcknowledgedAt is { } ackAt ? E($"{alert.AcknowledgedBy}, {When(ackAt)} ({Duration(ackAt - alert.RaisedAt)})") : E(AlertDetailText.NotYet))}</dd>
             <dt>{E(AlertDetailText.AssignedTo)}</dt><dd id="assigned">{E(view.AssignedTo ?? AlertDetailText.Nobody)}</dd>
-            <dt>{E(AlertDetailText.Resolved)}</dt><dd id="resolved">{(view.Resolution is { } r ? E($"{ResolutionOutcomes.ToName(r.Outcome)} — {r.ResolvedBy}, {When(r.ResolvedAt)} ({Duration(r.ResolvedAt - alert.RaisedAt)}){(r.Note is null ? "" : ": " + r.Note)}") : E(AlertDetailText.NotYet))}</dd>
+            <dt>{E(AlertDetailText.Resolved)}</dt><dd id="resolution"{(view.Resolution is { } resolved ? $" data-outcome=\"{E(ResolutionOutcomes.ToName(resolved.Outcome))}\"" : "")}>{(view.Resolution is { } r ? E($"{ResolutionOutcomes.ToName(r.Outcome)} — {r.ResolvedBy}, {When(r.ResolvedAt)} ({Duration(r.ResolvedAt - alert.RaisedAt)}){(r.Note is null ? "" : ": " + r.Note)}") : E(AlertDetailText.NotYet))}</dd>
             </dl></section>
             """);
 
@@ -245,10 +245,11 @@ internal static class ConsoleAlertDetail
     }
 
     private static string NoteForm(AntiforgeryTokenSet tokens, string path) => Form(tokens, path, "notes", AlertDetailText.AddNote,
-        $"""<p><label>{E(AlertDetailText.Note)}<br><textarea name="text" maxlength="{AlertLifecycle.MaxNoteLength}" required></textarea></label></p>""");
+        $"""<p><label>{E(AlertDetailText.Note)}<br><textarea name="text" maxlength="{AlertLifecycle.MaxNoteLength}" required></textarea></label></p>""", id: "note");
 
-    private static string Form(AntiforgeryTokenSet tokens, string path, string action, string button, string fields) => $"""
-        <form method="post" action="{E(path)}/{action}" id="{action}">{Hidden(tokens)}
+    /// <param name="id">The form's stable hook for tests and user scripts; the action's name unless given.</param>
+    private static string Form(AntiforgeryTokenSet tokens, string path, string action, string button, string fields, string? id = null) => $"""
+        <form method="post" action="{E(path)}/{action}" id="{id ?? action}">{Hidden(tokens)}
         {fields}
         <p><button type="submit">{E(button)}</button></p></form>
         """;

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -20,12 +22,12 @@ internal sealed class LoginPage(IPage page)
         await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync());
     }
 
-    /// <summary>Logs in and waits for the queue page; returns it.</summary>
-    public async Task<QueuePage> LogInAsync(string name, string password)
+    /// <summary>Logs in and waits for the queue page, in the user's stored <paramref name="language"/>; returns it.</summary>
+    public async Task<QueuePage> LogInAsync(string name, string password, ConsoleLanguage language = ConsoleLanguage.English)
     {
         await OpenAsync();
         await SubmitAsync(name, password);
-        var queue = new QueuePage(page);
+        var queue = new QueuePage(page, language);
         await queue.ExpectOpenAsync();
         return queue;
     }
@@ -36,11 +38,14 @@ internal sealed class LoginPage(IPage page)
 
 /// <summary>
 /// The live queue at <c>/</c>. Rows are found by their alert id (<c>tr[data-alert-id]</c>, set by console.js), actions by
-/// the button's name inside that row, so new columns and buttons (assign, resolve, …) need no new selectors.
+/// the button's name inside that row, so new columns and buttons (assign, resolve, …) need no new selectors. Its words are
+/// the phrases of the user's <paramref name="language"/>.
 /// </summary>
-internal sealed class QueuePage(IPage page)
+internal sealed class QueuePage(IPage page, ConsoleLanguage language = ConsoleLanguage.English)
 {
     public IPage Page => page;
+
+    public ConsoleLanguage Language => language;
 
     public ILocator Rows => page.Locator("#queue tr[data-alert-id]");
 
@@ -52,11 +57,21 @@ internal sealed class QueuePage(IPage page)
         await ExpectOpenAsync();
     }
 
-    /// <summary>The queue page, with its first load from the API done (the status line says "Live").</summary>
+    /// <summary>The queue page, with its first load from the API done (the status line says "… open, … cleared. Live.").</summary>
     public async Task ExpectOpenAsync()
     {
         await Expect(page).ToHaveURLAsync(new Uri(new Uri(page.Url), "/").ToString());
-        await Expect(page.Locator("#status")).ToContainTextAsync("Live");
+        var live = Regex.Escape(QueuePhrases.Live[language]).Replace("\\{0}", "\\d+", StringComparison.Ordinal).Replace("\\{1}", "\\d+", StringComparison.Ordinal);
+        await Expect(page.Locator("#status")).ToHaveTextAsync(new Regex("^" + live + "$"));
+    }
+
+    /// <summary>Opens the alert's detail page by its summary, the link in its row.</summary>
+    public async Task<AlertDetailPage> OpenDetailAsync(string alertId)
+    {
+        await page.SubmitAsync(() => Row(alertId).GetByRole(AriaRole.Link).ClickAsync());
+        var detail = new AlertDetailPage(page);
+        await detail.ExpectOpenAsync(alertId);
+        return detail;
     }
 
     public async Task<IReadOnlyList<string>> AlertIdsInOrderAsync() =>
@@ -71,7 +86,7 @@ internal sealed class QueuePage(IPage page)
     {
         IResponse? posted = null;
         await page.SubmitAsync(async () => posted = await page.RunAndWaitForResponseAsync(
-            () => ClickOnRowAsync(alertId, "Acknowledge"),
+            () => ClickOnRowAsync(alertId, QueuePhrases.Acknowledge[language]),
             response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal)));
         if (posted!.Status >= 400)
         {
@@ -85,10 +100,21 @@ internal sealed class QueuePage(IPage page)
     {
         await Expect(Row(alertId)).ToHaveAttributeAsync("data-acknowledged-by", userName);
         await Expect(Row(alertId)).ToContainTextAsync(userName + ",");
-        await Expect(Row(alertId).GetByRole(AriaRole.Button, new() { Name = "Acknowledge" })).ToHaveCountAsync(0);
+        await Expect(Row(alertId).GetByRole(AriaRole.Button, new() { Name = QueuePhrases.Acknowledge[language] })).ToHaveCountAsync(0);
     }
 
-    public async Task LogOutAsync() => await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync());
+    public async Task LogOutAsync() => await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = CommonPhrases.LogOut[language] }).ClickAsync());
+
+    /// <summary>Chooses <paramref name="chosen"/> in the header's language switch; back on the queue, in that language.</summary>
+    public async Task<QueuePage> SwitchLanguageAsync(ConsoleLanguage chosen)
+    {
+        var form = page.Locator("form#language");
+        await form.Locator("select[name=language]").SelectOptionAsync(ConsoleLanguages.Code(chosen));
+        await page.SubmitAsync(() => form.GetByRole(AriaRole.Button).ClickAsync());
+        var queue = new QueuePage(page, chosen);
+        await queue.ExpectOpenAsync();
+        return queue;
+    }
 
     /// <summary>Marks this document so that a test can tell a live update from a reload (a reload loses the mark).</summary>
     public async Task MarkDocumentAsync() => await page.EvaluateAsync("() => { window.hgNotReloaded = true; }");

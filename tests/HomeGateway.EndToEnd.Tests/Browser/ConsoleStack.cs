@@ -125,16 +125,24 @@ internal sealed class ConsoleStack : IAsyncDisposable
         return await AlertIdOfAsync("fall", ct);
     }
 
-    /// <summary>The alert as dispatch has stored it (API, token auth), or null while it has none of that id.</summary>
-    public async Task<JsonElement?> StoredAlertAsync(string alertId, CancellationToken ct)
+    /// <summary>
+    /// The alert as dispatch has stored it (API, token auth), or null while it has none of that id among the
+    /// <paramref name="status"/> ones (the API's filter: by default the live queue, every unresolved alert).
+    /// </summary>
+    public async Task<JsonElement?> StoredAlertAsync(string alertId, CancellationToken ct, string? status = null)
     {
         using var api = Api();
-        using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri("api/alerts", UriKind.Relative), ct));
+        var list = status is null ? "api/alerts" : "api/alerts?status=" + Uri.EscapeDataString(status);
+        using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri(list, UriKind.Relative), ct));
         return document.RootElement.EnumerateArray()
             .Where(alert => alert.GetProperty("alertId").GetString() == alertId)
             .Select(alert => (JsonElement?)alert.Clone())
             .FirstOrDefault();
     }
+
+    /// <summary>The gateway that raised the (unresolved) alert, as dispatch stored it.</summary>
+    public async Task<string> GatewayOfAsync(string alertId, CancellationToken ct) =>
+        (await StoredAlertAsync(alertId, ct))!.Value.GetProperty("gatewayId").GetString()!;
 
     /// <summary>Whether the gateway's rules still follow the alert for escalation (its saved state says so).</summary>
     public bool GatewayEscalates(string alertId)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
 
 namespace HomeGateway.EndToEnd.Tests.Browser;
 
@@ -37,6 +38,18 @@ internal sealed class ForeignSite : IAsyncDisposable
         await app.StartAsync();
         site.Port = new Uri(app.Urls.Single()).Port;
         return site;
+    }
+
+    /// <summary>
+    /// The <paramref name="victim"/>, still logged in, opens <paramref name="foreignPage"/> in another tab of the same
+    /// browser context (same cookies); returns dispatch's answer to the post whose path ends with <paramref name="postedPathEnd"/>.
+    /// </summary>
+    public static async Task<IResponse> VisitAsync(IPage victim, Uri foreignPage, string postedPathEnd)
+    {
+        var tab = await victim.Context.NewPageAsync();
+        return await tab.RunAndWaitForResponseAsync(
+            () => tab.GotoAsync(foreignPage.ToString()),
+            response => response.Request.Method == "POST" && response.Url.EndsWith(postedPathEnd, StringComparison.Ordinal));
     }
 
     private static string Page(Uri target, IReadOnlyDictionary<string, string> fields)

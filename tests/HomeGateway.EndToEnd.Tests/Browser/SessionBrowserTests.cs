@@ -124,7 +124,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
             var (queue, fall, site) = await VictimWithAnAlertAsync(session, target, timeout.Token);
             await using (site)
             {
-                await expectRefusal(await ForgeAsync(queue.Page, foreignPage(site)));
+                await expectRefusal(await ForeignSite.VisitAsync(queue.Page, foreignPage(site), "/acknowledge"));
             }
 
             await ExpectUntakenAsync(queue, fall, timeout.Token);
@@ -138,22 +138,13 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
         var queue = await Stack.LogInAsync(session);
         var fall = await Stack.FallAsync(ct);
         await Expect(queue.Row(fall)).ToBeVisibleAsync();
-        var gatewayId = (await Stack.StoredAlertAsync(fall, ct))!.Value.GetProperty("gatewayId").GetString()!;
+        var gatewayId = await Stack.GatewayOfAsync(fall, ct);
         var site = await ForeignSite.StartAsync(new Uri(Stack.WebUri, target(fall)), new Dictionary<string, string>
         {
             ["gatewayId"] = gatewayId,
             ["alertId"] = fall,
         });
         return (queue, fall, site);
-    }
-
-    /// <summary>The dispatcher, still logged in, opens the foreign page in another tab; returns dispatch's answer to its post.</summary>
-    private static async Task<IResponse> ForgeAsync(IPage victim, Uri foreignPage)
-    {
-        var tab = await victim.Context.NewPageAsync();
-        return await tab.RunAndWaitForResponseAsync(
-            () => tab.GotoAsync(foreignPage.ToString()),
-            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal));
     }
 
     /// <summary>Nobody took the alert: the store says so, and the dispatcher's queue still offers the button, which works.</summary>

@@ -1,0 +1,54 @@
+using HomeGateway.Dispatch.DispatcherConsole.Language;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HomeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>The console speaks each user's language: chosen in the header, stored with the user, kept across logins.</summary>
+public sealed class LanguageBrowserTests(ChromiumFixture chromium) : ConsoleBrowserTest(chromium)
+{
+    private const ConsoleLanguage Finnish = ConsoleLanguage.Finnish;
+
+    [Fact]
+    public async Task A_dispatcher_who_chooses_Finnish_gets_the_queue_and_its_live_rows_in_Finnish_and_keeps_it_after_logging_in_again()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await InBrowserAsync(async session =>
+        {
+            var queue = await (await Stack.LogInAsync(session)).SwitchLanguageAsync(Finnish);
+            await ExpectFinnishQueueAsync(queue);
+
+            await queue.MarkDocumentAsync();
+            var fall = await Stack.FallAsync(timeout.Token);
+            await ExpectFinnishRowAsync(queue, fall);
+            Assert.True(await queue.IsSameDocumentAsync(), "the row arrived live, in Finnish, without a reload");
+
+            // The choice is the user's, not the session's: a new login is in Finnish too (the login page itself follows
+            // the browser, here English).
+            await queue.LogOutAsync();
+            var again = await new LoginPage(queue.Page).LogInAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher), Finnish);
+            await ExpectFinnishQueueAsync(again);
+            await ExpectFinnishRowAsync(again, fall);
+        });
+    }
+
+    private static async Task ExpectFinnishQueueAsync(QueuePage queue)
+    {
+        var page = queue.Page;
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fi");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = CommonPhrases.AlertQueue[Finnish] })).ToBeVisibleAsync();
+        foreach (var header in new[] { QueuePhrases.Priority, QueuePhrases.Type, QueuePhrases.Home, QueuePhrases.Acknowledged })
+        {
+            await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = header[Finnish], Exact = true })).ToBeVisibleAsync();
+        }
+    }
+
+    private static async Task ExpectFinnishRowAsync(QueuePage queue, string alertId)
+    {
+        var row = queue.Row(alertId);
+        await Expect(row).ToContainTextAsync(QueuePhrases.Critical[Finnish]);
+        await Expect(row).ToContainTextAsync(AlertTypePhrases.Fall[Finnish]);
+        await Expect(row).ToContainTextAsync(QueuePhrases.Open[Finnish]);
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = QueuePhrases.Acknowledge[Finnish] })).ToBeVisibleAsync();
+    }
+}
