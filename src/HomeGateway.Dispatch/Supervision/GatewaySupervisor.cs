@@ -74,9 +74,21 @@ internal sealed class GatewaySupervisor(
         lastContact[gatewayId] = now;
         // Another node may have flagged it: after a silence of a whole reporting time, ask the store to restore it.
         var mayBeFlaggedElsewhere = lease.Shared && (!known || now - previous >= reporting);
-        if (offline.TryRemove(gatewayId, out _) || mayBeFlaggedElsewhere)
+        if (offline.ContainsKey(gatewayId) || mayBeFlaggedElsewhere)
         {
-            await RestoreAsync(gatewayId, now, ct);
+            // Under the pass lock: a pass's refresh from the store between our in-memory removal and the store's restore
+            // would put the gateway back into the offline set, and it would stay flagged although it is back.
+            await pass.WaitAsync(ct);
+            try
+            {
+                offline.TryRemove(gatewayId, out _);
+                await RestoreAsync(gatewayId, now, ct);
+            }
+            finally
+            {
+                pass.Release();
+            }
+
             known = false;
         }
 
