@@ -144,7 +144,7 @@ internal static class ConsoleAlertDetail
             <dt>{E(AlertDetailText.Status)}</dt><dd id="state">{E(alert.Status == AlertStatus.Cleared ? AlertDetailText.ClearedByDevice : AlertDetailText.OpenOnDevice)}</dd>
             <dt>{E(AlertDetailText.Acknowledged)}</dt><dd id="acknowledged">{(alert.AcknowledgedAt is { } ackAt ? E($"{alert.AcknowledgedBy}, {When(ackAt)} ({Duration(ackAt - alert.RaisedAt)})") : E(AlertDetailText.NotYet))}</dd>
             <dt>{E(AlertDetailText.AssignedTo)}</dt><dd id="assigned">{E(view.AssignedTo ?? AlertDetailText.Nobody)}</dd>
-            <dt>{E(AlertDetailText.Resolved)}</dt><dd id="resolved">{(view.Resolution is { } r ? E($"{ResolutionOutcomes.ToName(r.Outcome)} — {r.ResolvedBy}, {When(r.ResolvedAt)} ({Duration(r.ResolvedAt - alert.RaisedAt)}){(r.Note is null ? "" : ": " + r.Note)}") : E(AlertDetailText.NotYet))}</dd>
+            <dt>{E(AlertDetailText.Resolved)}</dt><dd id="resolved">{(view.Resolution is { } r ? $"""<span id="resolution" data-outcome="{E(ResolutionOutcomes.ToName(r.Outcome))}">{E($"{AlertDetailText.OutcomeLabel(r.Outcome)} — {r.ResolvedBy}, {When(r.ResolvedAt)} ({Duration(r.ResolvedAt - alert.RaisedAt)}){(r.Note is null ? "" : ": " + r.Note)}")}</span>""" : E(AlertDetailText.NotYet))}</dd>
             </dl></section>
             """);
 
@@ -224,18 +224,18 @@ internal static class ConsoleAlertDetail
                 """);
         }
 
-        html.Append(Form(tokens, path, "assign", AlertDetailText.Assign,
+        html.Append(Form(tokens, path, "assign", "assign", AlertDetailText.Assign,
             $"""<p><label>{E(AlertDetailText.AssignTo)} <input name="assignee" value="{E(view.AssignedTo ?? userName)}"></label> {E(AlertDetailText.EmptyUnassigns)}</p>"""));
         html.Append(NoteForm(tokens, path));
         if (view.Escalation is null)
         {
-            html.Append(Form(tokens, path, "escalate", AlertDetailText.Escalate,
+            html.Append(Form(tokens, path, "escalate", "escalate", AlertDetailText.Escalate,
                 $"""<p><label>{E(AlertDetailText.Reason)} <input name="reason" maxlength="{AlertLifecycle.MaxReasonLength}" required></label></p>"""));
         }
 
         var options = string.Concat(ResolutionOutcomes.All.Select(o =>
             $"""<option value="{E(ResolutionOutcomes.ToName(o))}">{E(AlertDetailText.OutcomeLabel(o))}</option>"""));
-        html.Append(Form(tokens, path, "resolve", AlertDetailText.Resolve,
+        html.Append(Form(tokens, path, "resolve", "resolve", AlertDetailText.Resolve,
             $"""
             <p><label>{E(AlertDetailText.Outcome)} <select name="outcome" required><option value="">—</option>{options}</select></label></p>
             <p><label>{E(AlertDetailText.Note)}<br><textarea name="note" maxlength="{AlertLifecycle.MaxNoteLength}"></textarea></label></p>
@@ -244,11 +244,12 @@ internal static class ConsoleAlertDetail
         return html.ToString();
     }
 
-    private static string NoteForm(AntiforgeryTokenSet tokens, string path) => Form(tokens, path, "notes", AlertDetailText.AddNote,
+    private static string NoteForm(AntiforgeryTokenSet tokens, string path) => Form(tokens, path, "notes", "note", AlertDetailText.AddNote,
         $"""<p><label>{E(AlertDetailText.Note)}<br><textarea name="text" maxlength="{AlertLifecycle.MaxNoteLength}" required></textarea></label></p>""");
 
-    private static string Form(AntiforgeryTokenSet tokens, string path, string action, string button, string fields) => $"""
-        <form method="post" action="{E(path)}/{action}" id="{action}">{Hidden(tokens)}
+    /// <summary>A form posting to <c>{path}/{action}</c>; <paramref name="id"/> is the stable hook browser tests find it by.</summary>
+    private static string Form(AntiforgeryTokenSet tokens, string path, string action, string id, string button, string fields) => $"""
+        <form method="post" action="{E(path)}/{action}" id="{id}">{Hidden(tokens)}
         {fields}
         <p><button type="submit">{E(button)}</button></p></form>
         """;

@@ -35,7 +35,7 @@ internal static class ConsoleAudit
         var rows = result.Rows.Count == 0
             ? $"""<tr><td colspan="7">{E(AuditText.Nothing)}</td></tr>"""
             : string.Concat(result.Rows.Select(r =>
-                $"<tr><td>{When(r.At)}</td><td>{E(r.Actor)}</td><td>{E(r.Action)}</td><td>{E(r.HomeId)}</td><td>{E(r.GatewayId)}</td><td>{Link(r)}</td><td>{E(r.Detail)}</td></tr>"));
+                $"""<tr data-action="{E(r.Action)}" data-alert-id="{E(r.AlertId)}" data-actor="{E(r.Actor)}"><td>{When(r.At)}</td><td>{E(r.Actor)}</td><td>{E(r.Action)}</td><td>{E(r.HomeId)}</td><td>{E(r.GatewayId)}</td><td>{Link(r)}</td><td>{E(r.Detail)}</td></tr>"""));
         var body = $"""
             <form method="get" action="/audit" id="filter">
               <label>{E(AuditText.Alert)} <input name="alert" value="{E(query.AlertId)}"></label>

@@ -141,7 +141,7 @@ internal static class ConsoleReports
         foreach (var home in report.Homes)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"""<tr{(home.Breaches > 0 ? " class=\"breach\"" : "")}><td>{E(home.HomeId)}</td><td>{home.ResponseMinutes} min</td><td>{home.AlertCount}</td>""");
+                $"""<tr data-home-id="{E(home.HomeId)}"{(home.Breaches > 0 ? " class=\"breach\"" : "")}><td>{E(home.HomeId)}</td><td>{home.ResponseMinutes} min</td><td>{home.AlertCount}</td>""");
             html.Append(CultureInfo.InvariantCulture,
                 $"<td>{Duration(home.Acknowledge.Median)}</td><td>{Duration(home.Acknowledge.Percentile90)}</td><td>{Duration(home.Acknowledge.Max)}</td>");
             html.Append(CultureInfo.InvariantCulture,
@@ -159,16 +159,21 @@ internal static class ConsoleReports
         {
             var row = line.Row;
             html.Append(CultureInfo.InvariantCulture,
-                $"""<tr{(line.Breach ? " class=\"breach\"" : "")}><td>{E(row.HomeId)}</td><td><a href="{E(AlertPath(row.GatewayId, row.AlertId))}">{E(row.AlertId)}</a></td><td>{E(AlertTypeNames.ToName(row.Type))}</td>""");
+                $"""<tr data-alert-id="{E(row.AlertId)}" data-gateway-id="{E(row.GatewayId)}" data-breach="{(line.Breach ? "true" : "false")}"{(line.Breach ? " class=\"breach\"" : "")}><td>{E(row.HomeId)}</td><td><a href="{E(AlertPath(row.GatewayId, row.AlertId))}">{E(row.AlertId)}</a></td><td>{E(AlertTypeNames.ToName(row.Type))}</td>""");
             html.Append(CultureInfo.InvariantCulture,
                 $"<td>{When(row.RaisedAt)}</td><td>{When(row.AcknowledgedAt)}</td><td>{When(row.ResolvedAt)}</td><td>{Duration(line.TimeToAcknowledge)}</td><td>{Duration(line.TimeToResolve)}</td>");
             html.Append(CultureInfo.InvariantCulture,
-                $"<td>{row.ResponseMinutes} min</td><td>{E(row.Outcome is { } o ? ResolutionOutcomes.ToName(o) : "")}</td><td>{E(line.Breach ? ReportText.Yes : "")}</td></tr>");
+                $"<td>{row.ResponseMinutes} min</td>{OutcomeCell(row.Outcome)}<td>{E(line.Breach ? ReportText.Yes : "")}</td></tr>");
         }
 
         html.Append("</tbody></table>");
         return html.ToString();
     }
+
+    /// <summary>The outcome in words, with its machine name as the hook tests and scripts read.</summary>
+    private static string OutcomeCell(ResolutionOutcome? outcome) => outcome is { } o
+        ? $"""<td data-outcome="{E(ResolutionOutcomes.ToName(o))}">{E(AlertDetailText.OutcomeLabel(o))}</td>"""
+        : "<td></td>";
 }
 
 /// <summary>The report page's words (English; the translation layer replaces these).</summary>
