@@ -89,7 +89,7 @@ internal static class ConsoleAlertDetail
 
         if (outcome is { Result: LifecycleResult.NotFound or LifecycleResult.Ambiguous })
         {
-            return NotFound(AlertDetailText.NotFound.Format(language, alertId, gatewayId));
+            return NotFound(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId));
         }
 
         if (outcome is { Result: LifecycleResult.AlreadyResolved })
@@ -112,7 +112,7 @@ internal static class ConsoleAlertDetail
         var detail = await store.GetAlertDetailAsync(gatewayId, alertId, AlertApi.EvidenceBefore, ct);
         if (detail is null)
         {
-            return NotFound(AlertDetailText.NotFound.Format(language, alertId, gatewayId));
+            return NotFound(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId));
         }
 
         if (audit)
@@ -293,8 +293,6 @@ internal static class AlertDetailText
         "Your role does not work alerts (dispatchers and admins do).",
         "Roolisi ei käsittele hälytyksiä (päivystäjät ja ylläpitäjät käsittelevät).",
         "Din roll hanterar inte larm (larmoperatörer och administratörer gör det).");
-
-    public static readonly Phrase NotFound = new("No alert '{0}' from gateway '{1}'.", "Yhdyskäytävältä '{1}' ei ole hälytystä '{0}'.", "Inget larm '{0}' från gatewayn '{1}'.");
 
     public static readonly Phrase AlreadyResolved = new(
         "This alert is resolved: it is closed and cannot be changed any more (notes can still be added).",
