@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
 using Microsoft.Extensions.Logging;
@@ -24,8 +25,11 @@ internal sealed class AlertLifecycle(
     /// <summary>Roles an alert can be assigned to: the people who answer alarms.</summary>
     public static readonly IReadOnlySet<string> AssigneeRoles = new HashSet<string>(StringComparer.Ordinal) { "dispatcher", "admin" };
 
-    /// <summary>Why <paramref name="assignee"/> cannot take alerts, or null when they can (null or empty: unassign).</summary>
-    public async Task<string?> AssigneeProblemAsync(string? assignee, CancellationToken ct)
+    /// <summary>
+    /// Why <paramref name="assignee"/> cannot take alerts, or null when they can (null or empty: unassign). In the
+    /// console user's language; the JSON API keeps the English default for integrations.
+    /// </summary>
+    public async Task<string?> AssigneeProblemAsync(string? assignee, CancellationToken ct, ConsoleLanguage language = ConsoleLanguage.English)
     {
         if (string.IsNullOrEmpty(assignee))
         {
@@ -33,16 +37,22 @@ internal sealed class AlertLifecycle(
         }
 
         var user = await store.FindUserAsync(assignee, ct);
-        return user is null ? $"There is no console user '{assignee}'."
-            : !AssigneeRoles.Contains(user.Role) ? $"'{assignee}' is a {user.Role}; alerts are assigned to dispatchers and admins."
+        return user is null ? LifecyclePhrases.NoSuchUser.Format(language, assignee)
+            : !AssigneeRoles.Contains(user.Role) ? LifecyclePhrases.NotAnAssignee.Format(language, assignee, user.Role)
             : null;
     }
 
-    /// <summary>Why a note (or an escalation reason, with <paramref name="max"/>) cannot be stored, or null.</summary>
-    public static string? TextProblem(string? text, string what, int max) =>
-        string.IsNullOrWhiteSpace(text) ? $"The {what} must not be empty."
-        : text.Length > max ? $"The {what} may be at most {max} characters (it is {text.Length})."
-        : null;
+    /// <summary>
+    /// Why a note (<paramref name="what"/> "note") or an escalation reason ("reason") of at most <paramref name="max"/>
+    /// characters cannot be stored, or null. In <paramref name="language"/>; English for the JSON API.
+    /// </summary>
+    public static string? TextProblem(string? text, string what, int max, ConsoleLanguage language = ConsoleLanguage.English)
+    {
+        var isReason = what == "reason";
+        return string.IsNullOrWhiteSpace(text) ? (isReason ? LifecyclePhrases.EmptyReason : LifecyclePhrases.EmptyNote)[language]
+            : text.Length > max ? (isReason ? LifecyclePhrases.LongReason : LifecyclePhrases.LongNote).Format(language, max, text.Length)
+            : null;
+    }
 
     public async Task<LifecycleOutcome> AssignAsync(ClaimsPrincipal user, string? gatewayId, string alertId, string? assignee, CancellationToken ct)
     {
@@ -101,6 +111,30 @@ internal sealed class AlertLifecycle(
 
     private static string Actor(ClaimsPrincipal user) =>
         user.Identity?.Name is { Length: > 0 } name ? name : throw new InvalidOperationException("An alert change needs a named user.");
+}
+
+/// <summary>Why an alert change was refused, in the console's languages (English is what the JSON API says).</summary>
+internal static class LifecyclePhrases
+{
+    public static readonly Phrase NoSuchUser = new("There is no console user '{0}'.", "Konsolikäyttäjää '{0}' ei ole.", "Det finns ingen konsolanvändare '{0}'.");
+
+    public static readonly Phrase NotAnAssignee = new(
+        "'{0}' is a {1}; alerts are assigned to dispatchers and admins.",
+        "'{0}' on roolissa {1}; hälytykset annetaan päivystäjille ja ylläpitäjille.",
+        "'{0}' har rollen {1}; larm tilldelas larmoperatörer och administratörer.");
+
+    public static readonly Phrase EmptyNote = new("The note must not be empty.", "Muistiinpano ei saa olla tyhjä.", "Anteckningen får inte vara tom.");
+    public static readonly Phrase EmptyReason = new("The reason must not be empty.", "Syy ei saa olla tyhjä.", "Orsaken får inte vara tom.");
+
+    public static readonly Phrase LongNote = new(
+        "The note may be at most {0} characters (it is {1}).",
+        "Muistiinpanossa saa olla enintään {0} merkkiä (siinä on {1}).",
+        "Anteckningen får vara högst {0} tecken (den är {1}).");
+
+    public static readonly Phrase LongReason = new(
+        "The reason may be at most {0} characters (it is {1}).",
+        "Syyssä saa olla enintään {0} merkkiä (siinä on {1}).",
+        "Orsaken får vara högst {0} tecken (den är {1}).");
 }
 
 internal static partial class LifecycleLog

@@ -77,11 +77,7 @@ internal static class ConsoleAccount
         var message = outcome is { } said
             ? $"<p class=\"{(said.Done ? "done" : "error")}\" role=\"{(said.Done ? "status" : "alert")}\">{Encode.Encode(said.Text)}</p>"
             : "";
-        return ConsoleEndpoints.Html($"""
-            <!doctype html>
-            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{T(CommonPhrases.Account)} — {T(CommonPhrases.Product)}</title>{Style}</head>
-            <body>
-            {Header(tokens, language, http.User.Identity?.Name ?? "", CommonPhrases.Account, ConsoleGateways.MayEnrol(http.User), "/account")}
+        return ConsoleEndpoints.Html(Document(tokens, language, http.User, CommonPhrases.Account[language], "/account", $"""
             {message}
             <form method="post" action="/account" id="password">
               {Hidden(tokens)}
@@ -90,8 +86,7 @@ internal static class ConsoleAccount
               <p><label>{T(AccountPhrases.Repeat)} <input name="repeat" type="password" autocomplete="new-password" minlength="{MinPasswordLength}" required></label></p>
               <p><button type="submit">{T(AccountPhrases.Change)}</button></p>
             </form>
-            </body></html>
-            """, status);
+            """), status);
     }
 }
 

@@ -25,7 +25,7 @@ internal static class ConsoleEndpoints
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
         endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
         endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User.Identity?.Name ?? "", ConsoleGateways.MayEnrol(http.User), ConsoleLayout.Nav(http.User)),
+            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User),
                 StatusCodes.Status200OK));
         endpoints.MapConsoleLanguage();
         endpoints.MapConsoleGateways();
@@ -174,14 +174,10 @@ internal static class ConsolePages
         </body></html>
         """;
 
-    public static string Queue(AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, bool mayEnrol, string nav = "")
+    public static string Queue(AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user)
     {
         string Th(Phrase phrase) => $"<th>{Encode.Encode(phrase[language])}</th>";
-        return $"""
-            <!doctype html>
-            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(CommonPhrases.AlertQueue[language])} — {Encode.Encode(CommonPhrases.Product[language])}</title>{Style}</head>
-            <body>
-            {Header(tokens, language, userName, CommonPhrases.AlertQueue, mayEnrol, "/", nav)}
+        return Document(tokens, language, user, CommonPhrases.AlertQueue[language], "/", $"""
             <p id="status">{Encode.Encode(QueuePhrases.Loading[language])}</p>
             <table>
               <thead><tr>{Th(QueuePhrases.Priority)}{Th(QueuePhrases.Type)}{Th(QueuePhrases.Home)}{Th(QueuePhrases.Sensor)}{Th(QueuePhrases.Summary)}{Th(QueuePhrases.Count)}
@@ -190,8 +186,7 @@ internal static class ConsolePages
             </table>
             <script type="application/json" id="phrases">{ScriptPhrases(language)}</script>
             <script src="/console.js"></script>
-            </body></html>
-            """;
+            """);
     }
 
     /// <summary>
@@ -206,6 +201,7 @@ internal static class ConsolePages
         ["loadFailed"] = QueuePhrases.LoadFailed[language],
         ["reconnecting"] = QueuePhrases.Reconnecting[language],
         ["escalated"] = QueuePhrases.Escalated[language],
+        ["assignedTo"] = QueuePhrases.AssignedTo[language],
         ["statuses"] = new Dictionary<string, string> { ["open"] = QueuePhrases.Open[language], ["cleared"] = QueuePhrases.Cleared[language] },
         ["priorities"] = new Dictionary<string, string>
         {
@@ -221,19 +217,40 @@ internal static class ConsolePages
         $"""<input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">""";
 
     /// <summary>
-    /// Every signed-in page's header: its title, the pages this user may open, the language switch (back to
+    /// Every signed-in page: the user's language on <c>&lt;html lang&gt;</c>, the shared style plus the page's own
+    /// <paramref name="head"/>, one header, then the page's body.
+    /// </summary>
+    internal static string Document(
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, string title, string returnTo, string body, string head = "") => $"""
+        <!doctype html>
+        <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(title)} — {Encode.Encode(CommonPhrases.Product[language])}</title>{Style}{head}</head>
+        <body>
+        {Header(tokens, language, user, title, returnTo)}
+        {body}
+        </body></html>
+        """;
+
+    /// <summary>
+    /// Every signed-in page's header: its title, the pages this user's role may open, the language switch (back to
     /// <paramref name="returnTo"/>) and logout.
     /// </summary>
-    internal static string Header(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, Phrase title, bool mayEnrol, string returnTo, string nav = "")
+    internal static string Header(AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, string title, string returnTo)
     {
-        string Link(string href, Phrase text) => $"<a href=\"{href}\">{Encode.Encode(text[language])}</a>";
+        string Link(string href, Phrase text, bool may = true) => may ? $"<a href=\"{href}\">{Encode.Encode(text[language])}</a> " : "";
         var options = string.Concat(ConsoleLanguages.All.Select(l =>
             $"<option value=\"{ConsoleLanguages.Code(l)}\"{(l == language ? " selected" : "")}>{Encode.Encode(ConsoleLanguages.NativeName(l))}</option>"));
+        var nav = string.Concat(
+            Link("/", CommonPhrases.AlertQueue),
+            Link("/fleet", CommonPhrases.Fleet, ConsoleFleet.MayView(user)),
+            Link("/gateways", CommonPhrases.Gateways, ConsoleGateways.MayEnrol(user)),
+            Link("/homes", LayoutText.Homes, ConsoleLayout.MayManageHomes(user)),
+            Link("/reports/response-times", LayoutText.Report, ConsoleLayout.MayReadReports(user)),
+            Link("/audit", LayoutText.Audit, ConsoleLayout.MayReadAudit(user)),
+            Link("/account", CommonPhrases.Account));
         return $"""
             <header>
-              <h1>{Encode.Encode(title[language])}</h1>
-              <nav>{Link("/", CommonPhrases.AlertQueue)} {Link("/fleet", CommonPhrases.Fleet)} {(mayEnrol ? Link("/gateways", CommonPhrases.Gateways) : "")} {nav} {Link("/account", CommonPhrases.Account)}</nav>
+              <h1>{Encode.Encode(title)}</h1>
+              <nav>{nav.TrimEnd()}</nav>
               <form method="post" action="/language" id="language">
                 {Hidden(tokens)}
                 <input type="hidden" name="returnTo" value="{Encode.Encode(returnTo)}">
@@ -241,7 +258,7 @@ internal static class ConsolePages
                 <button type="submit">{Encode.Encode(CommonPhrases.ChangeLanguage[language])}</button>
               </form>
               <form method="post" action="/logout" id="logout">
-                {Encode.Encode(userName)}
+                {Encode.Encode(user.Identity?.Name ?? "")}
                 {Hidden(tokens)}
                 <button type="submit">{Encode.Encode(CommonPhrases.LogOut[language])}</button>
               </form>

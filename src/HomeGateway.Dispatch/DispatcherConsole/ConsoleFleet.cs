@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
@@ -125,12 +126,7 @@ internal static class ConsoleFleet
                 + $"<td class=\"sensors\">{Problems(g)}</td></tr>"));
         var offline = fleet.Count(g => g.State == GatewayState.Offline);
         var attention = fleet.Count(g => g.SensorProblems.Count > 0);
-        return $"""
-            <!doctype html>
-            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><meta http-equiv="refresh" content="{RefreshSeconds}">
-            <title>{T(CommonPhrases.Fleet)} — {T(CommonPhrases.Product)}</title>{Style}{FleetStyle}</head>
-            <body>
-            {Header(tokens, language, user.Identity?.Name ?? "", CommonPhrases.Fleet, ConsoleGateways.MayEnrol(user), "/fleet")}
+        return Document(tokens, language, user, CommonPhrases.Fleet[language], "/fleet", $"""
             <p id="summary">{Encode.Encode(FleetPhrases.Summary.Format(language, fleet.Count, offline, attention, LowBatteryPercent, RefreshSeconds))}</p>
             <table>
               <thead><tr><th>{T(GatewaysPhrases.Gateway)}</th><th>{T(GatewaysPhrases.Home)}</th><th>{T(FleetPhrases.State)}</th>
@@ -138,8 +134,7 @@ internal static class ConsoleFleet
               <th>{T(FleetPhrases.Sensors)}</th></tr></thead>
               <tbody id="fleet">{rows}</tbody>
             </table>
-            </body></html>
-            """;
+            """, head: string.Create(CultureInfo.InvariantCulture, $"""<meta http-equiv="refresh" content="{RefreshSeconds}">""") + FleetStyle);
     }
 }
 

@@ -107,7 +107,7 @@ internal static class ConsoleGateways
         // The code is a credential until used: no browser or proxy cache may keep the page.
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
-        return Html(IssuedPage(antiforgery.GetAndStoreTokens(http), language, user, issued, enrolment.Authority.FingerprintText,
+        return Html(IssuedPage(antiforgery.GetAndStoreTokens(http), language, http.User, issued, enrolment.Authority.FingerprintText,
             GatewayEndpointUrl(listeners, options.Value)), StatusCodes.Status200OK);
     }
 
@@ -131,7 +131,7 @@ internal static class ConsoleGateways
         HttpContext http, IAntiforgery antiforgery, IDispatchStore store, TimeProvider time, EnrolForm form)
     {
         var gateways = await store.ListGatewaysAsync(http.RequestAborted);
-        return GatewaysPage(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User.Identity?.Name ?? "", gateways, time.GetUtcNow(), form);
+        return GatewaysPage(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User, gateways, time.GetUtcNow(), form);
     }
 
     private sealed record EnrolForm(string GatewayId, string HomeId, string? Error);
@@ -144,7 +144,7 @@ internal static class ConsoleGateways
     };
 
     private static string GatewaysPage(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, IReadOnlyList<RegisteredGateway> gateways, DateTimeOffset now, EnrolForm form)
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, IReadOnlyList<RegisteredGateway> gateways, DateTimeOffset now, EnrolForm form)
     {
         string T(Phrase phrase) => Encode.Encode(phrase[language]);
         var rows = gateways.Count == 0
@@ -152,11 +152,7 @@ internal static class ConsoleGateways
             : string.Concat(gateways.Select(g =>
                 $"<tr><td>{Encode.Encode(g.GatewayId)}</td><td>{Encode.Encode(g.HomeId)}</td><td>{Encode.Encode(When(g.LastSeenAt, language))}</td>"
                 + $"<td>{Encode.Encode(g.SoftwareVersion ?? "")}</td><td>{Encode.Encode(CertificateStatus(g.CertificateNotAfter, now, language))}</td></tr>"));
-        return $"""
-            <!doctype html>
-            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{T(CommonPhrases.Gateways)} — {T(CommonPhrases.Product)}</title>{Style}</head>
-            <body>
-            {Header(tokens, language, userName, CommonPhrases.Gateways, mayEnrol: true, "/gateways")}
+        return Document(tokens, language, user, CommonPhrases.Gateways[language], "/gateways", $"""
             <table>
               <thead><tr><th>{T(GatewaysPhrases.Gateway)}</th><th>{T(GatewaysPhrases.Home)}</th><th>{T(GatewaysPhrases.LastSeen)}</th><th>{T(GatewaysPhrases.Software)}</th><th>{T(GatewaysPhrases.Certificate)}</th></tr></thead>
               <tbody>{rows}</tbody>
@@ -170,20 +166,15 @@ internal static class ConsoleGateways
               <p><label>{T(GatewaysPhrases.HomeId)} <input name="homeId" value="{Encode.Encode(form.HomeId)}"></label> {T(GatewaysPhrases.HomeRequired)}</p>
               <p><button type="submit">{T(GatewaysPhrases.IssueCode)}</button></p>
             </form>
-            </body></html>
-            """;
+            """);
     }
 
     private static string IssuedPage(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, string userName, IssuedEnrolmentCode issued, string fingerprint, string gatewayEndpoint)
+        AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, IssuedEnrolmentCode issued, string fingerprint, string gatewayEndpoint)
     {
         string T(Phrase phrase) => Encode.Encode(phrase[language]);
         var command = $"homegateway enroll --dispatch {gatewayEndpoint} --token {issued.Code}";
-        return $"""
-            <!doctype html>
-            <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{T(GatewaysPhrases.CodeTitle)} — {T(CommonPhrases.Product)}</title>{Style}</head>
-            <body>
-            {Header(tokens, language, userName, GatewaysPhrases.CodeTitle, mayEnrol: true, "/gateways")}
+        return Document(tokens, language, user, GatewaysPhrases.CodeTitle[language], "/gateways", $"""
             <p>{Encode.Encode(GatewaysPhrases.CodeFor.Format(language, issued.GatewayId, issued.HomeId))}
             {Encode.Encode(GatewaysPhrases.CodeWorksOnce.Format(language, When(issued.ExpiresAt, language)))} <strong>{T(GatewaysPhrases.CodeShownOnce)}</strong></p>
             <p>{T(GatewaysPhrases.Code)} <code id="code">{Encode.Encode(issued.Code)}</code></p>
@@ -193,7 +184,6 @@ internal static class ConsoleGateways
             <code id="fingerprint">{Encode.Encode(fingerprint)}</code></p>
             <p>{T(GatewaysPhrases.ReplacesCertificate)}</p>
             <p><a href="/gateways">{T(GatewaysPhrases.BackToGateways)}</a></p>
-            </body></html>
-            """;
+            """);
     }
 }

@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Security.Claims;
 using HomeGateway.Dispatch.Acknowledgements;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using static HomeGateway.Dispatch.DispatcherConsole.ConsolePages;
 
 namespace HomeGateway.Dispatch.DispatcherConsole;
 
-/// <summary>The frame of the console's server-rendered pages (alert detail, homes, report, audit): header, navigation, logout.</summary>
+/// <summary>Helpers of the server-rendered pages added with the alert lifecycle (alert detail, homes, report, audit): roles, the frame, encoding, times.</summary>
 internal static class ConsoleLayout
 {
     public static readonly string[] HomeRoles = ["admin", "technician"];
@@ -22,28 +23,14 @@ internal static class ConsoleLayout
 
     public static bool MayReadAudit(ClaimsPrincipal user) => AuditRoles.Any(user.IsInRole);
 
-    /// <summary>The links this user's role may follow (the queue page adds them after "Gateways").</summary>
-    public static string Nav(ClaimsPrincipal user) => string.Concat(
-        MayManageHomes(user) ? $"""<a href="/homes">{E(LayoutText.Homes)}</a> """ : "",
-        MayReadReports(user) ? $"""<a href="/reports/response-times">{E(LayoutText.Report)}</a> """ : "",
-        MayReadAudit(user) ? $"""<a href="/audit">{E(LayoutText.Audit)}</a>""" : "");
-
-    public static string Page(HttpContext http, AntiforgeryTokenSet tokens, string title, string body) => $"""
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>{E(title)} — HomeGateway dispatch</title>{Style}{ExtraStyle}</head>
-        <body>
-        <header>
-          <h1>{E(title)}</h1>
-          <nav><a href="/">{E(LayoutText.Queue)}</a> {(ConsoleGateways.MayEnrol(http.User) ? $"<a href=\"/gateways\">{E(LayoutText.Gateways)}</a> " : "")}{Nav(http.User)}</nav>
-          <form method="post" action="/logout" id="logout">
-            {E(http.User.Identity?.Name ?? "")}
-            {Hidden(tokens)}
-            <button type="submit">{E(LayoutText.LogOut)}</button>
-          </form>
-        </header>
-        {body}
-        </body></html>
-        """;
+    /// <summary>
+    /// A signed-in page in the user's language, in the one frame every page shares (<see cref="ConsolePages.Document"/>).
+    /// The language switch returns to <paramref name="returnTo"/>, by default the page itself; a page shown in answer
+    /// to a post passes the page's own address, since the post's is not one to come back to.
+    /// </summary>
+    public static string Page(HttpContext http, AntiforgeryTokenSet tokens, string title, string body, string? returnTo = null) =>
+        Document(tokens, ConsoleLanguages.Of(http), http.User, title,
+            returnTo ?? (HttpMethods.IsGet(http.Request.Method) ? http.Request.Path.Value + http.Request.QueryString.Value : "/"), body, ExtraStyle);
 
     private const string ExtraStyle = """
         <style>
@@ -58,13 +45,10 @@ internal static class ConsoleLayout
 
     public static string E(string? text) => Encode.Encode(text ?? "");
 
-    public static string Hidden(AntiforgeryTokenSet tokens) =>
-        $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken ?? "")}">""";
-
     public static string Error(string? error) => error is null ? "" : $"""<p class="error" role="alert">{E(error)}</p>""";
 
-    public static string When(DateTimeOffset? at) =>
-        at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "—";
+    /// <summary>A time on these pages, HTML-encoded, in the user's culture (<see cref="ConsolePages.When"/>); "—" when there is none yet.</summary>
+    public static string At(DateTimeOffset? at, ConsoleLanguage language) => at is null ? "—" : E(When(at, language));
 
     public static string Duration(TimeSpan? span) => span switch
     {
@@ -83,11 +67,12 @@ internal static class ConsoleLayout
 
     public static IResult Html(string html, int status = StatusCodes.Status200OK) => ConsoleEndpoints.Html(html, status);
 
-    public static IResult Forbidden(string message) =>
-        Results.Text(message, "text/plain; charset=utf-8", statusCode: StatusCodes.Status403Forbidden);
+    public static IResult Forbidden(string message) => ConsoleEndpoints.Refused(message, StatusCodes.Status403Forbidden);
 
-    public static IResult FormExpired() =>
-        Results.BadRequest(LayoutText.FormExpired);
+    public static IResult NotFound(string message) => ConsoleEndpoints.Refused(message, StatusCodes.Status404NotFound);
+
+    public static IResult FormExpired(HttpContext http) =>
+        ConsoleEndpoints.Refused(CommonPhrases.FormNotOurs[ConsoleLanguages.Of(http)], StatusCodes.Status400BadRequest);
 
     /// <summary>Alert pages are for the people who take alerts.</summary>
     public static bool MayReadAlerts(ClaimsPrincipal user) => AlertAcknowledgements.MayAcknowledge(user);
@@ -98,14 +83,10 @@ internal static class ConsoleLayout
     public static string HomePath(string homeId) => $"/homes/{Uri.EscapeDataString(homeId)}";
 }
 
-/// <summary>The frame's words (English; the translation layer replaces these).</summary>
+/// <summary>The navigation's words for the pages added with the alert lifecycle.</summary>
 internal static class LayoutText
 {
-    public static readonly string Queue = "Alert queue";
-    public static readonly string Gateways = "Gateways";
-    public static readonly string Homes = "Homes";
-    public static readonly string Report = "Response times";
-    public static readonly string Audit = "Audit log";
-    public static readonly string LogOut = "Log out";
-    public static readonly string FormExpired = "The form was not sent by this site or has expired. Reload the page.";
+    public static readonly Phrase Homes = new("Homes", "Kodit", "Hem");
+    public static readonly Phrase Report = new("Response times", "Vasteajat", "Responstider");
+    public static readonly Phrase Audit = new("Audit log", "Tapahtumaloki", "Granskningslogg");
 }

@@ -121,7 +121,7 @@ function render() {
     if (row.acknowledgedBy) {
       tr.dataset.acknowledgedBy = row.acknowledgedBy;
     }
-    const state = word(phrases.statuses, row.status) + (row.escalated ? ", " + phrases.escalated : "") + (row.assignedTo ? ", " + row.assignedTo : "");
+    const state = word(phrases.statuses, row.status) + (row.escalated ? ", " + phrases.escalated : "") + (row.assignedTo ? ", " + format(phrases.assignedTo, row.assignedTo) : "");
     for (const text of [word(phrases.priorities, shownPriority(row)), word(phrases.types, row.type), row.homeId, row.sensorId, row.summary,
       String(row.count), time(row.raisedAt), time(row.firstReceivedAt), state]) {
       const td = document.createElement("td");

@@ -57,6 +57,7 @@ internal static class QueuePhrases
     public static readonly Phrase LoadFailed = new("Could not load the queue ({0}).", "Jonon lataaminen epäonnistui ({0}).", "Kunde inte läsa in kön ({0}).");
     public static readonly Phrase Reconnecting = new("Connection lost; reconnecting…", "Yhteys katkesi; yhdistetään uudelleen…", "Anslutningen bröts; ansluter igen…");
     public static readonly Phrase Escalated = new("ESCALATED", "ESKALOITU", "ESKALERAT");
+    public static readonly Phrase AssignedTo = new("assigned to {0}", "vastuuhenkilö {0}", "tilldelat {0}");
     public static readonly Phrase Open = new("open", "avoin", "öppet");
     public static readonly Phrase Cleared = new("cleared", "päättynyt", "avslutat");
     public static readonly Phrase Critical = new("critical", "kriittinen", "kritisk");
