@@ -149,7 +149,7 @@ internal static class ConsoleAlertDetail
             <dt>{T(AlertDetailText.Status)}</dt><dd id="state">{T(alert.Status == AlertStatus.Cleared ? AlertDetailText.ClearedByDevice : AlertDetailText.OpenOnDevice)}</dd>
             <dt>{T(AlertDetailText.Acknowledged)}</dt><dd id="acknowledged">{(alert.AcknowledgedAt is { } ackAt ? E($"{alert.AcknowledgedBy}, {When(ackAt, language)} ({Duration(ackAt - alert.RaisedAt)})") : T(AlertDetailText.NotYet))}</dd>
             <dt>{T(AlertDetailText.AssignedTo)}</dt><dd id="assigned">{E(view.AssignedTo ?? AlertDetailText.Nobody[language])}</dd>
-            <dt>{T(AlertDetailText.Resolved)}</dt><dd id="resolved">{(view.Resolution is { } r ? $"""<span id="resolution" data-outcome="{E(ResolutionOutcomes.ToName(r.Outcome))}">{E($"{AlertDetailText.OutcomeLabel(r.Outcome)[language]} — {r.ResolvedBy}, {When(r.ResolvedAt, language)} ({Duration(r.ResolvedAt - alert.RaisedAt)}){(r.Note is null ? "" : ": " + r.Note)}")}</span>""" : T(AlertDetailText.NotYet))}</dd>
+            <dt>{T(AlertDetailText.Resolved)}</dt><dd id="resolution"{(view.Resolution is { } resolved ? $" data-outcome=\"{E(ResolutionOutcomes.ToName(resolved.Outcome))}\"" : "")}>{(view.Resolution is { } r ? E($"{AlertDetailText.OutcomeLabel(r.Outcome)[language]} — {r.ResolvedBy}, {When(r.ResolvedAt, language)} ({Duration(r.ResolvedAt - alert.RaisedAt)}){(r.Note is null ? "" : ": " + r.Note)}") : T(AlertDetailText.NotYet))}</dd>
             </dl></section>
             """);
 

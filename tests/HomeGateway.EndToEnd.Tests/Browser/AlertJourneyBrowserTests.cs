@@ -58,7 +58,7 @@ public sealed class AlertJourneyBrowserTests(ChromiumFixture chromium) : Console
             await report.OpenAsync();
             var row = report.AlertRow(fall);
             await Expect(row).ToHaveAttributeAsync("data-breach", "false");
-            await Expect(row).ToContainTextAsync("visited_no_injury");
+            await Expect(row.Locator("td[data-outcome=\"visited_no_injury\"]")).ToBeVisibleAsync();
             // Acknowledged and resolved: every time and duration is filled in ("—" stands for a missing one).
             await Expect(row).Not.ToContainTextAsync("—");
             await Expect(report.HomeRow(homeId)).ToBeVisibleAsync();

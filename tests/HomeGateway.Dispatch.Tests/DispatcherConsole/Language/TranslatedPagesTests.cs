@@ -126,14 +126,14 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
         }
 
         Assert.Matches("<form method=\"post\" action=\"/alerts/gw-1/fall-1/notes\" id=\"note\">", open);
-        Assert.DoesNotContain("id=\"resolution\"", open, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-outcome=", open, StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Redirect, (await ada.PostAsync(FallPath + "/resolve", ("outcome", "false_alarm"), ("note", "pressed by mistake"))).StatusCode);
         var resolved = await ada.PageAsync(FallPath);
         var report = await ada.PageAsync(ReportPath);
         var audit = await ada.PageAsync("/audit");
 
-        Assert.Contains("<span id=\"resolution\" data-outcome=\"false_alarm\">Virhehälytys", resolved, StringComparison.Ordinal);
+        Assert.Contains("<dd id=\"resolution\" data-outcome=\"false_alarm\">Virhehälytys", resolved, StringComparison.Ordinal);
         Assert.Contains("<table id=\"alerts\">", report, StringComparison.Ordinal);
         Assert.Contains("<table id=\"homes\">", report, StringComparison.Ordinal);
         Assert.Matches("<a id=\"csv\" href=\"/reports/response-times.csv", report);
