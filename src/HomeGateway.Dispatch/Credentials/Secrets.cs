@@ -18,6 +18,9 @@ internal static class Secrets
     /// <summary>A password for a console user: as strong as a token, typed rarely (password managers).</summary>
     public static string NewPassword() => RandomUrlSafe(24);
 
+    /// <summary>A console session id: only the encrypted session cookie carries it, the store keeps its hash.</summary>
+    public static string NewSessionId() => RandomUrlSafe(32);
+
     public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
     /// <summary>The token from an <c>Authorization: Bearer ...</c> header, or null.</summary>

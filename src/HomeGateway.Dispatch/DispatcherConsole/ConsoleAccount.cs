@@ -30,7 +30,7 @@ internal static class ConsoleAccount
     }
 
     private static async Task<IResult> ChangePasswordAsync(
-        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ILoggerFactory loggers)
+        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ConsoleSessions sessions, ILoggerFactory loggers)
     {
         var language = ConsoleLanguages.Of(http);
         if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
@@ -65,6 +65,8 @@ internal static class ConsoleAccount
         throttle.Succeeded(name);
         await store.SetUserPasswordAsync(name, PasswordHash.Create(password), http.RequestAborted);
         await store.RecordAuditAsync(name, AuditAction, null, "own password, from the console", http.RequestAborted);
+        // Whoever else holds a session of this user (perhaps the reason for the change) is out; this desk stays in.
+        await sessions.EndOthersAsync(http.User, ConsoleSessionEnd.PasswordChanged, http.RequestAborted);
         ConsoleLog.PasswordChanged(loggers.CreateLogger(typeof(ConsoleAccount)), name);
         return Page(http, antiforgery, (true, AccountPhrases.Changed[language]), StatusCodes.Status200OK);
     }

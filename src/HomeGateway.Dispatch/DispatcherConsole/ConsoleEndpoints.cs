@@ -40,7 +40,7 @@ internal static class ConsoleEndpoints
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ILoggerFactory loggers)
+        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ConsoleSessions sessions, ILoggerFactory loggers)
     {
         var language = ConsoleLanguages.Of(http);
         if (!await IsFromOurFormAsync(http, antiforgery))
@@ -67,21 +67,26 @@ internal static class ConsoleEndpoints
         }
 
         throttle.Succeeded(name);
+        var sessionId = await sessions.StartAsync(user.Name, http.RequestAborted);
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(ConsoleLanguages.ClaimType, user.Language)],
+            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(ConsoleLanguages.ClaimType, user.Language),
+                new Claim(ConsoleSessions.ClaimType, sessionId)],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         ConsoleLog.LoggedIn(logger, user.Name, user.Role);
         return Results.Redirect("/");
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext http, IAntiforgery antiforgery)
+    private static async Task<IResult> LogoutAsync(HttpContext http, IAntiforgery antiforgery, ConsoleSessions sessions, ILoggerFactory loggers)
     {
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
             return Refused(CommonPhrases.FormNotOurs[ConsoleLanguages.Of(http)], StatusCodes.Status400BadRequest);
         }
 
+        // Ending the record is what counts: a copy of the cookie is refused from now on, on every node.
+        await sessions.EndAsync(http.User, ConsoleSessionEnd.Logout, http.RequestAborted);
+        ConsoleSessionLog.LoggedOut(loggers.CreateLogger(typeof(ConsoleEndpoints)), http.User.Identity?.Name ?? "");
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
         return Results.Redirect("/login");
     }

@@ -135,6 +135,7 @@ public static class DispatchApp
         services.AddSingleton<GatewaySupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewaySupervisor>());
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<DispatchEndpoints>();
         services.AddSingleton(sp => DispatchAuthority.LoadOrCreate(
             sp.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory, sp.GetRequiredService<TimeProvider>()));
@@ -173,8 +174,10 @@ public static class DispatchApp
                 cookie.Cookie.SameSite = SameSiteMode.Strict;
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.LoginPath = "/login";
-                cookie.ExpireTimeSpan = TimeSpan.FromHours(12);
+                cookie.ExpireTimeSpan = ConsoleSessions.IdleLimit;
                 cookie.SlidingExpiration = true;
+                // The cookie only names a server-side session: logout or a password change ends it for every copy.
+                cookie.Events.OnValidatePrincipal = ConsoleSessions.ValidateAsync;
                 cookie.Events.OnRedirectToLogin = context => ApiGetsStatus(context, StatusCodes.Status401Unauthorized);
                 cookie.Events.OnRedirectToAccessDenied = context => ApiGetsStatus(context, StatusCodes.Status403Forbidden);
             });

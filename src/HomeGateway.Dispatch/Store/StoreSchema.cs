@@ -212,6 +212,19 @@ internal static class StoreSchema
         ALTER TABLE audit_log ADD COLUMN home_id TEXT;
         CREATE INDEX audit_log_home ON audit_log(home_id);
         """,
+
+        // 7: console sessions kept on the server, so logout, a password change or idleness ends them everywhere
+        // (a copied cookie is worthless afterwards). Only the SHA-256 of the random session id is stored.
+        """
+        CREATE TABLE console_sessions(
+            id_hash BLOB PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_reason TEXT CHECK(ended_reason IN ('logout', 'expired', 'password_changed', 'user_removed')));
+        CREATE INDEX console_sessions_open ON console_sessions(user_name) WHERE ended_at IS NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

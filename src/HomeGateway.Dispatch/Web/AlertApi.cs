@@ -1,5 +1,7 @@
 using System.Text.Json;
 using HomeGateway.Dispatch.Acknowledgements;
+using HomeGateway.Dispatch.Credentials;
+using HomeGateway.Dispatch.DispatcherConsole;
 using HomeGateway.Dispatch.LiveFeed;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Antiforgery;
@@ -92,16 +94,25 @@ internal static partial class AlertApi
         return TypedResults.Json(rows.Select(AlertViewJson.From).ToList(), Json);
     }
 
-    private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time)
+    /// <summary>
+    /// An open stream re-checks its credentials this often (and at each keep-alive): a session ended or expired, or
+    /// a token removed, ends the response, so a tab left open after logout receives no more client data.
+    /// </summary>
+    internal static readonly TimeSpan RecheckInterval = KeepAliveInterval;
+
+    private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time, ConsoleSessions sessions, IDispatchStore store)
     {
         var ct = http.RequestAborted;
         // Subscribe before the headers go out: a client that has the headers will see every later step.
         using var subscription = feed.Subscribe();
+        // A logout on this node ends the stream at once; elsewhere the periodic re-check finds it.
+        using var sessionEnded = sessions.Watch(http.User);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         await WriteAsync(http, ": connected\n\n", ct);
 
+        var recheckAt = time.GetUtcNow() + RecheckInterval;
         Task<bool>? waiting = null;
         try
         {
@@ -110,13 +121,30 @@ internal static partial class AlertApi
                 waiting ??= subscription.Reader.WaitToReadAsync(ct).AsTask();
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var keepAlive = Task.Delay(KeepAliveInterval, time, tick.Token);
-                if (await Task.WhenAny(waiting, keepAlive) != waiting)
+                var first = await Task.WhenAny(waiting, keepAlive, sessionEnded.Task);
+                await tick.CancelAsync();
+                if (first == sessionEnded.Task)
+                {
+                    return;
+                }
+
+                // Before anything more goes out: is this caller still allowed to see it?
+                if (first == keepAlive || time.GetUtcNow() >= recheckAt)
+                {
+                    if (!await StillAllowedAsync(http, sessions, store, ct))
+                    {
+                        return;
+                    }
+
+                    recheckAt = time.GetUtcNow() + RecheckInterval;
+                }
+
+                if (first == keepAlive)
                 {
                     await WriteAsync(http, ": keep-alive\n\n", ct);
                     continue;
                 }
 
-                await tick.CancelAsync();
                 if (!await waiting)
                 {
                     return;
@@ -149,6 +177,19 @@ internal static partial class AlertApi
         {
             // Ending the response makes the browser reconnect and reload the queue, so nothing stays missed.
         }
+    }
+
+    /// <summary>The stream's caller is still who it was: its console session is active, or its API token still exists.</summary>
+    private static async Task<bool> StillAllowedAsync(HttpContext http, ConsoleSessions sessions, IDispatchStore store, CancellationToken ct)
+    {
+        if (http.User.Identity?.AuthenticationType == ApiTokenAuthentication.SchemeName)
+        {
+            return Secrets.BearerToken(http.Request.Headers.Authorization) is { } token
+                && await store.FindApiTokenByHashAsync(Secrets.Hash(token), ct) is not null;
+        }
+
+        // Not a use of the session: a tab left open does not keep its session alive.
+        return await sessions.IsActiveAsync(http.User, touch: false, ct);
     }
 
     private static async Task WriteAsync(HttpContext http, string text, CancellationToken ct)

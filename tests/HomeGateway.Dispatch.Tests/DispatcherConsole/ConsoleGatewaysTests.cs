@@ -91,7 +91,8 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
         Assert.DoesNotContain("href=\"/gateways\"", await (await dispatcher.GetAsync("/")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Null(await server.Store.FindGatewayAsync("gw-9"));
-        Assert.Empty(await server.Store.ListAuditAsync(null, null));
+        // Only the login is on the audit trail.
+        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), a => a.Action != "logged_in");
     }
 
     [Fact]
@@ -119,7 +120,8 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(await server.Store.FindGatewayAsync("gw-9"));
-        Assert.Empty(await server.Store.ListAuditAsync(null, null));
+        // Only the login is on the audit trail.
+        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), a => a.Action != "logged_in");
     }
 
     [Theory]
@@ -131,9 +133,9 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
     public async Task A_bad_request_shows_the_error_on_the_form_and_issues_nothing(string gatewayId, string homeId, string error)
     {
         await server.AddGatewayAsync("gw-1", "home-1");
-        var auditBefore = (await server.Store.ListAuditAsync(null, null)).Count;
         using var admin = server.WebClient(new CookieContainer());
         var antiforgery = await LogInAsync(admin, await AddUserAsync("ada", "admin"));
+        var auditBefore = (await server.Store.ListAuditAsync(null, null)).Count;
 
         var response = await admin.PostAsync("/gateways/enrol", Form(antiforgery, ("gatewayId", gatewayId), ("homeId", homeId)));
 

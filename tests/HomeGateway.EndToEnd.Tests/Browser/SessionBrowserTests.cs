@@ -7,7 +7,8 @@ namespace HomeGateway.EndToEnd.Tests.Browser;
 
 /// <summary>
 /// A console session ends and stays ended, and only the console's own pages can act with it: after logout or expiry the
-/// pages lead to the login and the API answers 401; a form posted from another origin or site is refused and the alert
+/// pages lead to the login and the API answers 401, also to a copy of the cookie taken before, and a tab's live stream
+/// stops; a form posted from another origin or site is refused and the alert
 /// stays untaken.
 /// </summary>
 public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrowserTest(chromium)
@@ -37,6 +38,44 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
             await ExpectLoginPageAsync(tab);
             Assert.Equal(401, (await tab.APIRequest.GetAsync("/api/alerts")).Status);
             Assert.Equal(401, (await tab.APIRequest.GetAsync("/api/alerts/stream")).Status);
+        });
+    }
+
+    [Fact]
+    public async Task Logout_ends_the_session_on_the_server_a_copied_cookie_is_refused_and_another_tabs_live_stream_stops()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await InBrowserAsync(async session =>
+        {
+            var queue = await Stack.LogInAsync(session);
+            var tab = queue.Page;
+            // A second tab of the same browser, its queue live on the event stream.
+            var other = await tab.Context.NewPageAsync();
+            await other.GotoAsync("/");
+            var otherQueue = new QueuePage(other);
+            await otherQueue.ExpectOpenAsync();
+            // A copy of the session cookie, taken before logout (as from a shared desk or a stolen profile).
+            var copied = (await tab.Context.CookiesAsync()).Single(cookie => cookie.Name == LoginPage.SessionCookie);
+            using var copy = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = Stack.WebUri };
+            copy.DefaultRequestHeaders.Add("Cookie", $"{copied.Name}={copied.Value}");
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await copy.GetAsync("/api/alerts", timeout.Token)).StatusCode);
+
+            await queue.LogOutAsync();
+            await ExpectLoginPageAsync(tab);
+
+            // The server ended the other tab's stream, and its reconnection is refused: the stream is closed for good.
+            await other.WaitForFunctionAsync("() => stream.readyState === EventSource.CLOSED");
+            await Expect(other.Locator("#status")).ToHaveTextAsync(
+                HomeGateway.Dispatch.DispatcherConsole.Language.QueuePhrases.Reconnecting[HomeGateway.Dispatch.DispatcherConsole.Language.ConsoleLanguage.English]);
+            var fall = await Stack.FallAsync(timeout.Token);
+            Assert.NotNull(await Stack.StoredAlertAsync(fall, timeout.Token));
+            await Expect(otherQueue.Row(fall)).ToHaveCountAsync(0);
+
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/alerts", timeout.Token)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/alerts/stream", timeout.Token)).StatusCode);
+            var page = await copy.GetAsync("/", timeout.Token);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, page.StatusCode);
+            Assert.Equal("/login", page.Headers.Location?.AbsolutePath);
         });
     }
 
