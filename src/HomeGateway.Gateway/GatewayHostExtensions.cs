@@ -8,8 +8,10 @@ using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Status;
 using HomeGateway.Gateway.Uplink;
+using HomeGateway.Gateway.Watchdog;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -61,6 +63,16 @@ public static class GatewayHostExtensions
         services.AddSingleton<HomeAssistantBirth>();
         services.AddSingleton<IMqttTopicHandler>(sp => sp.GetRequiredService<HomeAssistantBirth>());
         services.AddHostedService(sp => sp.GetRequiredService<HomeAssistantBridge>());
+
+        services.AddSingleton(sp => new AlertPathHeartbeats(
+            sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Dispatch.HeartbeatSeconds)));
+        services.AddHostedService(sp => new SystemdWatchdog(
+            sp.GetService<ISystemdNotifier>(),
+            sp.GetRequiredService<AlertPathHeartbeats>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SystemdWatchdog>>(),
+            SystemdWatchdog.TimeoutFromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId)));
 
         services.AddSingleton<StatusFileWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusFileWriter>());

@@ -27,7 +27,8 @@ public sealed partial class AlertPipeline(
     TimeProvider time,
     ILogger<AlertPipeline> logger,
     HomeConfigSource? homeSource = null,
-    Uplink.AcknowledgementInbox? acknowledgements = null) : BackgroundService
+    Uplink.AcknowledgementInbox? acknowledgements = null,
+    Watchdog.AlertPathHeartbeats? heartbeats = null) : BackgroundService
 {
     private readonly Uplink.AcknowledgementInbox? acknowledgements = acknowledgements;
 
@@ -74,6 +75,7 @@ public sealed partial class AlertPipeline(
         Task<bool>? waitForAcknowledgement = null;
 
         var batch = new List<SensorEventInbox.Item>(MaxBatch);
+        heartbeats?.Pipeline.Beat();
         while (!stoppingToken.IsCancellationRequested)
         {
             waitForEvent ??= inbox.Reader.WaitToReadAsync(stoppingToken).AsTask();
@@ -86,6 +88,12 @@ public sealed partial class AlertPipeline(
                 {
                     var delay = due - time.GetUtcNow();
                     waits.Add(delay > TimeSpan.Zero ? Task.Delay(delay, time, timerCancel.Token) : Task.CompletedTask);
+                }
+
+                if (heartbeats is not null)
+                {
+                    // A quiet home sends nothing for hours: wake anyway, so the watchdog sees the loop still turns.
+                    waits.Add(Task.Delay(Watchdog.AlertPathHeartbeats.PipelineWake, time, timerCancel.Token));
                 }
 
                 await Task.WhenAny(waits).ConfigureAwait(false);
@@ -126,6 +134,8 @@ public sealed partial class AlertPipeline(
             {
                 await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
             }
+
+            heartbeats?.Pipeline.Beat();
         }
     }
 

@@ -33,7 +33,8 @@ public sealed class DispatchUplink(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<DispatchUplink> logger,
-    AcknowledgementInbox? acknowledgements = null) : BackgroundService
+    AcknowledgementInbox? acknowledgements = null,
+    Watchdog.AlertPathHeartbeats? heartbeats = null) : BackgroundService
 {
     // Unacknowledged records allowed on the wire at once: bounds memory at dispatch and in HTTP/2 buffers.
     private const int MaxInFlight = 512;
@@ -60,6 +61,7 @@ public sealed class DispatchUplink(
         {
             State = UplinkState.Disabled;
             UplinkLog.Disabled(logger);
+            heartbeats?.Uplink.Retire();
             return;
         }
 
@@ -67,6 +69,8 @@ public sealed class DispatchUplink(
         var backoff = MinBackoff;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Beats whether or not dispatch answers: only a loop that no longer turns is the watchdog's business.
+            heartbeats?.Uplink.Beat();
             State = UplinkState.Connecting;
             var welcomed = false;
             try
@@ -172,6 +176,7 @@ public sealed class DispatchUplink(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            heartbeats?.Uplink.Beat();
             if (acks.IsCompleted)
             {
                 await acks.ConfigureAwait(false);
