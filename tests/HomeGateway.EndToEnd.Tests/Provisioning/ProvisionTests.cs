@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using HomeGateway.Dispatch.Cli;
+using HomeGateway.Dispatch.Hosting;
+using HomeGateway.Gateway.Uplink;
+using Microsoft.Extensions.Logging;
+
+namespace HomeGateway.EndToEnd.Tests.Provisioning;
+
+/// <summary>
+/// Invariant: <c>deploy/provision</c> puts a gateway into service over real SSH — the build, the service user in the
+/// gpio group, the checked home file, the unit, an enrolment with a real dispatch, the service enabled — and a second
+/// run changes nothing: no file rewritten, no system action repeated, every step saying "nothing changed".
+/// A private sshd on loopback; <c>--root</c> keeps every remote path inside a temp directory and records the system
+/// actions instead of doing them.
+/// </summary>
+public sealed class ProvisionTests : IAsyncLifetime
+{
+    private static readonly string[] FirstRunActions =
+    [
+        "groupadd --system gpio",
+        "useradd --system --user-group --home-dir /var/lib/homegateway --no-create-home --shell /usr/sbin/nologin homegateway",
+        "usermod -aG gpio homegateway",
+        "chown root:homegateway {root}/etc/homegateway/home.yaml",
+        "chown root:homegateway {root}/etc/homegateway/gateway.env",
+        "chown root:root {root}/etc/systemd/system/homegateway.service",
+        "chown -R homegateway:homegateway {root}/var/lib/homegateway",
+        "systemctl daemon-reload",
+        "systemctl enable --now homegateway",
+    ];
+
+    private readonly string work = Built.NewWorkDirectory("provision");
+    private LoopbackSshd? sshd;
+    private RunningDispatch? dispatch;
+
+    private string Root => Path.Combine(work, "pi");
+
+    private string DispatchData => Path.Combine(work, "dispatch");
+
+    private static string HomeFile => Path.Combine(Built.RepoRoot, "deploy", "examples", "home.yaml");
+
+    public async Task InitializeAsync()
+    {
+        sshd = await LoopbackSshd.StartAsync(Path.Combine(work, "ssh"));
+        dispatch = await DispatchApp.StartAsync(new DispatchOptions
+        {
+            DataDirectory = DispatchData,
+            WebUrl = "http://127.0.0.1:0",
+            GrpcUrl = "https://127.0.0.1:0",
+        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    public async Task DisposeAsync()
+    {
+        sshd?.Dispose();
+        if (dispatch is not null)
+        {
+            await dispatch.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Processes.DemoProcessTests.TryDelete(work);
+    }
+
+    [Fact]
+    public async Task Provisions_over_ssh_and_a_second_run_changes_nothing()
+    {
+        var code = await IssueCodeAsync();
+
+        var first = await ProvisionAsync(code);
+
+        Assert.True(first.Code == 0, first.Output);
+        Assert.Contains("build:   copied the build", first.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Root, "opt", "homegateway", "homegateway")), first.Output);
+        Assert.Equal(await File.ReadAllTextAsync(HomeFile), await File.ReadAllTextAsync(Path.Combine(Root, "etc", "homegateway", "home.yaml")));
+        Assert.Equal($"Gateway__Dispatch__Url={DispatchUrl}\n", await File.ReadAllTextAsync(Path.Combine(Root, "etc", "homegateway", "gateway.env")));
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(Built.RepoRoot, "deploy", "systemd", "homegateway.service")),
+            await File.ReadAllTextAsync(Path.Combine(Root, "etc", "systemd", "system", "homegateway.service")));
+        using (var credentials = DispatchCredentials.Load(Path.Combine(Root, "var", "lib", "homegateway")))
+        {
+            Assert.Equal("gw-provision", credentials.GatewayId);
+        }
+
+        Assert.Equal(FirstRunActions.Select(a => a.Replace("{root}", Root, StringComparison.Ordinal)), RecordedActions());
+        Assert.Contains("--- homegateway doctor", first.Output, StringComparison.Ordinal);
+
+        var before = Snapshot();
+        var second = await ProvisionAsync(code);
+
+        Assert.True(second.Code == 0, second.Output);
+        foreach (var step in new[] { "build", "user", "home", "settings", "unit", "enrol", "service" })
+        {
+            Assert.Matches($"(?m)^{step}: +nothing changed", second.Output);
+        }
+
+        Assert.Equal(before, Snapshot());
+        Assert.Equal(FirstRunActions.Length, RecordedActions().Length);
+    }
+
+    [Fact]
+    public async Task An_invalid_home_file_is_refused_before_anything_is_installed_from_it()
+    {
+        var broken = Path.Combine(work, "broken.yaml");
+        Directory.CreateDirectory(work);
+        await File.WriteAllTextAsync(broken, (await File.ReadAllTextAsync(HomeFile)).Replace("sensors:", "sensorz:", StringComparison.Ordinal));
+
+        var run = await ProvisionAsync("hge1.unused.code", broken);
+
+        Assert.NotEqual(0, run.Code);
+        Assert.Contains("the home file is not valid", run.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Root, "etc", "homegateway", "home.yaml")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "var", "lib", "homegateway")));
+    }
+
+    private string DispatchUrl => dispatch!.GrpcUri.GetLeftPart(UriPartial.Authority);
+
+    private string[] RecordedActions() => File.ReadAllLines(Path.Combine(Root, ".provision", "system-actions.log"));
+
+    // Every file under the install root with its size and last write: a second run must leave all of them alone.
+    private string[] Snapshot() =>
+        [.. Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .Select(f => $"{f} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f):O}")];
+
+    private async Task<string> IssueCodeAsync()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await DispatchCommandLine.InvokeAsync(["gateways", "enroll", "gw-provision", "--home", "home-provision", "--data", DispatchData], stdout, stderr);
+        Assert.True(exit == 0, stderr.ToString());
+        return stdout.ToString().Trim();
+    }
+
+    private async Task<(int Code, string Output)> ProvisionAsync(string code, string? homeFile = null)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Built.RepoRoot,
+        };
+        foreach (var arg in new[]
+        {
+            Path.Combine(Built.RepoRoot, "deploy", "provision"), $"{LoopbackSshd.User}@127.0.0.1",
+            "--port", sshd!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--identity", sshd.ClientKey,
+            "--root", Root, "--home", homeFile ?? HomeFile, "--dispatch", DispatchUrl, "--token", code,
+            "--build", Path.GetDirectoryName(Built.Binaries.Gateway)!,
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PROVISION_KNOWN_HOSTS"] = sshd.KnownHosts;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(guard.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
