@@ -19,6 +19,9 @@ public sealed class SystemdWatchdog(
     ILogger<SystemdWatchdog> logger,
     TimeSpan? watchdogTimeout) : BackgroundService
 {
+    // Whether the last round found a stalled loop: the stall is logged once, and so is the recovery.
+    private bool stalledBefore;
+
     /// <summary>
     /// The watchdog timeout systemd asks this process for: <c>WATCHDOG_USEC</c>, when <c>WATCHDOG_PID</c> is unset or
     /// this process (sd_watchdog_enabled's rule); null when there is none.
@@ -45,27 +48,9 @@ public sealed class SystemdWatchdog(
 
         var interval = timeout / 2;
         WatchdogLog.On(logger, timeout.TotalSeconds, interval.TotalSeconds);
-        var stalledBefore = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var stalled = heartbeats.Stalled();
-            if (stalled.Count == 0)
-            {
-                notifier.Notify(new ServiceState("WATCHDOG=1"));
-                if (stalledBefore)
-                {
-                    WatchdogLog.Recovered(logger);
-                }
-            }
-            else if (!stalledBefore)
-            {
-                foreach (var loop in stalled)
-                {
-                    WatchdogLog.Stalled(logger, loop.Name, loop.Silence.TotalSeconds, timeout.TotalSeconds);
-                }
-            }
-
-            stalledBefore = stalled.Count > 0;
+            Check(timeout);
             try
             {
                 await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
@@ -75,6 +60,30 @@ public sealed class SystemdWatchdog(
                 break;
             }
         }
+    }
+
+    /// <summary>One round: pings when every loop beats; otherwise says which stalled (once per stall). True when it pinged.</summary>
+    internal bool Check(TimeSpan timeout)
+    {
+        var stalled = heartbeats.Stalled();
+        if (stalled.Count == 0)
+        {
+            notifier?.Notify(new ServiceState("WATCHDOG=1"));
+            if (stalledBefore)
+            {
+                WatchdogLog.Recovered(logger);
+            }
+        }
+        else if (!stalledBefore)
+        {
+            foreach (var loop in stalled)
+            {
+                WatchdogLog.Stalled(logger, loop.Name, loop.Silence.TotalSeconds, timeout.TotalSeconds);
+            }
+        }
+
+        stalledBefore = stalled.Count > 0;
+        return stalled.Count == 0;
     }
 }
 
