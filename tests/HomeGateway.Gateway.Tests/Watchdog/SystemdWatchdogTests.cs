@@ -3,9 +3,11 @@ using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
 using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Pipeline;
+using HomeGateway.Gateway.Uplink;
 using HomeGateway.Gateway.Watchdog;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace HomeGateway.Gateway.Tests.Watchdog;
@@ -141,8 +143,7 @@ public sealed class SystemdWatchdogTests
     public async Task A_quiet_pipeline_keeps_beating_without_any_sensor_event()
     {
         using var dir = new TempDirectory();
-        var home = new HomeConfig("home", "Europe/Helsinki", [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) }],
-            new RulesConfig { Help = new HelpRuleConfig() });
+        var home = QuietHome;
         using var journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
         using var pipeline = new AlertPipeline(new SensorEventInbox(), journal, new RulesEngine(home, clock.GetUtcNow()), [], clock,
             NullLogger<AlertPipeline>.Instance, heartbeats: heartbeats);
@@ -161,6 +162,48 @@ public sealed class SystemdWatchdogTests
         Assert.True(heartbeats.Pipeline.IsHealthy);
         await pipeline.StopAsync(CancellationToken.None);
     }
+
+    [Fact]
+    public async Task An_uplink_that_cannot_reach_dispatch_still_beats()
+    {
+        using var dir = new TempDirectory();
+        using var journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
+        var settings = new GatewayOptions { DataDirectory = dir.Path, Dispatch = { Url = "https://127.0.0.1:1" } };
+        using var uplink = new DispatchUplink(journal, QuietHome, Options.Create(settings), clock, NullLogger<DispatchUplink>.Instance, heartbeats: heartbeats);
+        await uplink.StartAsync(CancellationToken.None);
+
+        // Not enrolled and nothing listening: five minutes of failed connects and backoff.
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var downUntil = clock.GetUtcNow() + TimeSpan.FromMinutes(5);
+        while (clock.GetUtcNow() < downUntil || heartbeats.Uplink.Silence > TimeSpan.FromSeconds(30))
+        {
+            guard.Token.ThrowIfCancellationRequested();
+            clock.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5, guard.Token);
+        }
+
+        Assert.True(heartbeats.Uplink.IsHealthy);
+        Assert.NotEqual(UplinkState.Connected, uplink.State);
+        await uplink.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task An_uplink_without_dispatch_is_not_watched()
+    {
+        using var dir = new TempDirectory();
+        using var journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
+        using var uplink = new DispatchUplink(journal, QuietHome, Options.Create(new GatewayOptions { DataDirectory = dir.Path }), clock,
+            NullLogger<DispatchUplink>.Instance, heartbeats: heartbeats);
+        await uplink.StartAsync(CancellationToken.None);
+        await uplink.ExecuteTask!;
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.True(heartbeats.Uplink.IsHealthy);
+    }
+
+    private static HomeConfig QuietHome => new("home", "Europe/Helsinki",
+        [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) }],
+        new RulesConfig { Help = new HelpRuleConfig() });
 
     private sealed class RecordingNotifier : ISystemdNotifier
     {
