@@ -112,6 +112,23 @@ public sealed class ProvisionTests : IAsyncLifetime
         Assert.False(Directory.Exists(Path.Combine(Root, "var", "lib", "homegateway")));
     }
 
+    [Fact]
+    public async Task A_run_stopped_by_a_refused_code_is_finished_by_the_next_with_a_good_one()
+    {
+        var refused = await ProvisionAsync("hge1.not.issued");
+
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("step 'enrol' failed", refused.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("systemctl enable --now homegateway", RecordedActions());
+
+        var finished = await ProvisionAsync(await IssueCodeAsync());
+
+        Assert.True(finished.Code == 0, finished.Output);
+        Assert.Matches("(?m)^unit: +nothing changed", finished.Output);
+        // The unit went in during the stopped run: the reload it is owed still happens.
+        Assert.Equal(["systemctl daemon-reload", "systemctl enable --now homegateway"], RecordedActions()[^2..]);
+    }
+
     private string DispatchUrl => dispatch!.GrpcUri.GetLeftPart(UriPartial.Authority);
 
     private string[] RecordedActions() => File.ReadAllLines(Path.Combine(Root, ".provision", "system-actions.log"));
