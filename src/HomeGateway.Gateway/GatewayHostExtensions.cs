@@ -7,6 +7,7 @@ using HomeGateway.Gateway.HomeAssistant;
 using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Status;
+using HomeGateway.Gateway.Telemetry;
 using HomeGateway.Gateway.Uplink;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -61,6 +62,8 @@ public static class GatewayHostExtensions
         services.AddSingleton<HomeAssistantBirth>();
         services.AddSingleton<IMqttTopicHandler>(sp => sp.GetRequiredService<HomeAssistantBirth>());
         services.AddHostedService(sp => sp.GetRequiredService<HomeAssistantBridge>());
+
+        services.AddTelemetry();
 
         services.AddSingleton<StatusFileWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusFileWriter>());

@@ -69,6 +69,11 @@ public sealed class TelemetryOptionsValidator : IValidateOptions<GatewayOptions>
         {
             problems.Add($"Gateway:Telemetry:Url '{telemetry.Url}' is not an http(s) URL; it is InfluxDB's address, e.g. https://influx.example:8086");
         }
+        else if (uri.UserInfo.Length > 0)
+        {
+            // The URL is logged and shown in status.json; a secret in it would leak there.
+            problems.Add("Gateway:Telemetry:Url must not contain a user or password; put them in Gateway:Telemetry:CredentialsFile");
+        }
         else if (uri.Scheme == Uri.UriSchemeHttp && !GatewayOptionsValidator.IsLoopback(uri))
         {
             // The points say when a client's door opened and whether they are in bed: never in clear over a network.
