@@ -14,18 +14,30 @@ namespace HomeGateway.Gateway.Telemetry;
 /// Sees events as the inbox accepts them, before the journal: it only copies, and <see cref="InfluxWriter.Enqueue"/>
 /// never waits, so the alert path is not slowed.
 /// </summary>
-public sealed class SensorTelemetry(InfluxWriter writer, HomeConfigSource home) : ISensorEventObserver
+public sealed class SensorTelemetry : ISensorEventObserver
 {
     public const string Measurement = "sensor";
 
-    public void OnSensorEvent(SensorEvent e)
-    {
-        if (!writer.Enabled)
-        {
-            return;
-        }
+    private readonly InfluxWriter _writer;
+    private readonly Func<string, string?> _locationOf;
 
-        writer.Enqueue(ToPoint(e, home.Current.FindSensor(e.SensorId)?.Location));
+    public SensorTelemetry(InfluxWriter writer, HomeConfigSource home)
+        : this(writer, sensorId => home.Current.FindSensor(sensorId)?.Location)
+    {
+    }
+
+    internal SensorTelemetry(InfluxWriter writer, Func<string, string?> locationOf)
+    {
+        _writer = writer;
+        _locationOf = locationOf;
+    }
+
+    public void OnSensorEvent(SensorEvent sensorEvent)
+    {
+        if (_writer.Enabled)
+        {
+            _writer.Enqueue(ToPoint(sensorEvent, _locationOf(sensorEvent.SensorId)));
+        }
     }
 
     internal static TelemetryPoint ToPoint(SensorEvent e, string? location)
