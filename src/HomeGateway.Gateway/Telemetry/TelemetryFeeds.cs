@@ -99,8 +99,9 @@ public sealed class GatewayHealthTelemetry(
             return;
         }
 
+        // The first point after one interval, not at start: the other services (the uplink) are still starting then.
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.Telemetry.HealthIntervalSeconds), time);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
@@ -111,7 +112,6 @@ public sealed class GatewayHealthTelemetry(
                 TelemetryLog.HealthFailed(logger, ex);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
     internal TelemetryPoint Snapshot()

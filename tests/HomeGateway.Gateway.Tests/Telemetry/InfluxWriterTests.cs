@@ -56,7 +56,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
             LinkQuality = 120,
             BatteryLow = false,
         }, "hallway"));
-        writer.Enqueue(Point("door, hall=1", 1_700_000_000_123, [("room name,=", "living room, \"east\"=1"), ("empty", "")],
+        writer.Enqueue(Point("door, hall=1", 1_700_000_000_123, [("room name,=", "living room, \"east\"=1"), ("empty", ""), ("path", "C:\\data")],
             ("temp °C", FieldValue.Of(21.5)), ("count,=x", FieldValue.Of(3L)), ("ok", FieldValue.Of(true)), ("note", FieldValue.Of("say \"hi\" \\ done, a=b"))));
 
         await UntilAsync(async () => (await _influx.RowsAsync(Database, "door, hall=1")).Count == 1, "the nasty point in InfluxDB");
@@ -64,6 +64,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         Assert.Equal(1_700_000_000_123, nasty["time"].GetInt64());
         Assert.Equal("living room, \"east\"=1", nasty["room name,="].GetString());
         Assert.False(nasty.ContainsKey("empty"));
+        Assert.Equal("C:/data", nasty["path"].GetString());
         Assert.Equal(21.5, nasty["temp °C"].GetDouble());
         Assert.Equal(3, nasty["count,=x"].GetInt64());
         Assert.True(nasty["ok"].GetBoolean());
