@@ -188,9 +188,9 @@ public sealed class InfluxWriter : BackgroundService
                 request.Content.Headers.ContentEncoding.Add("gzip");
                 request.Headers.Authorization = credentials;
                 using var response = await _http!.SendAsync(request, stoppingToken).ConfigureAwait(false);
+                // Counters last: whoever sees a count move (status, tests) also sees the state and log that go with it.
                 if (response.IsSuccessStatusCode)
                 {
-                    Interlocked.Add(ref _written, batch.Count);
                     _lastWriteAt = _time.GetUtcNow();
                     if (State == TelemetryState.Waiting)
                     {
@@ -199,6 +199,7 @@ public sealed class InfluxWriter : BackgroundService
 
                     State = TelemetryState.Writing;
                     backoff.Reset();
+                    Interlocked.Add(ref _written, batch.Count);
                     return;
                 }
 
@@ -207,10 +208,10 @@ public sealed class InfluxWriter : BackgroundService
                 if (IsRefusal(response.StatusCode))
                 {
                     // Retrying would get the same answer forever and hold up everything behind this batch.
-                    Interlocked.Add(ref _rejected, batch.Count);
                     Fail(problem);
                     TelemetryLog.Refused(_logger, batch.Count, problem);
                     State = TelemetryState.Writing;
+                    Interlocked.Add(ref _rejected, batch.Count);
                     return;
                 }
             }

@@ -78,6 +78,7 @@ public sealed class InfluxWriterTests : IAsyncLifetime
         Assert.Equal(at.ToUnixTimeMilliseconds(), door["time"].GetInt64());
         Assert.Equal(("home-1", "front_door", "door", "hallway"), (door["home"].GetString(), door["sensor"].GetString(), door["kind"].GetString(), door["location"].GetString()));
         Assert.Equal(("open", 87L, 120L, false), (door["state"].GetString(), door["battery_percent"].GetInt64(), door["link_quality"].GetInt64(), door["battery_low"].GetBoolean()));
+        await UntilAsync(() => writer.Written == 2, "both points counted");
         Assert.Equal(TelemetryState.Writing, writer.State);
         await writer.StopAsync(CancellationToken.None);
     }
