@@ -20,7 +20,9 @@ internal sealed class InfluxDbServer : IAsyncDisposable
     private readonly string _directory;
     private Process? _process;
 
-    private InfluxDbServer(string directory)
+    private System.Net.Http.Headers.AuthenticationHeaderValue? _admin;
+
+    private InfluxDbServer(string directory, bool authentication)
     {
         _directory = directory;
         Port = FreePort();
@@ -39,6 +41,7 @@ internal sealed class InfluxDbServer : IAsyncDisposable
               enabled = true
               bind-address = "127.0.0.1:{Port}"
               log-enabled = false
+              auth-enabled = {(authentication ? "true" : "false")}
             [monitor]
               store-enabled = false
             [continuous_queries]
@@ -54,7 +57,11 @@ internal sealed class InfluxDbServer : IAsyncDisposable
 
     private string ConfigFile => Path.Combine(_directory, "influxdb.conf");
 
-    public static async Task<InfluxDbServer> StartAsync(string directory)
+    /// <param name="authentication">
+    /// InfluxDB's <c>auth-enabled</c>: every request needs a user. The first one is created with <see cref="CreateAdminAsync"/>
+    /// (InfluxDB allows that one statement without credentials while it has no users).
+    /// </param>
+    public static async Task<InfluxDbServer> StartAsync(string directory, bool authentication = false)
     {
         if (!File.Exists(Executable))
         {
@@ -64,7 +71,7 @@ internal sealed class InfluxDbServer : IAsyncDisposable
                 + $"(apt-get install influxdb); `make test` does this itself{ci}.");
         }
 
-        var server = new InfluxDbServer(directory);
+        var server = new InfluxDbServer(directory, authentication);
         await server.StartAgainAsync();
         return server;
     }
@@ -131,6 +138,13 @@ internal sealed class InfluxDbServer : IAsyncDisposable
 
     public async Task CreateDatabaseAsync(string name) => await QueryAsync(null, $"CREATE DATABASE \"{name}\"");
 
+    /// <summary>Creates an admin user; the fixture's own queries use it from then on.</summary>
+    public async Task CreateAdminAsync(string user, string password)
+    {
+        await QueryAsync(null, $"CREATE USER \"{user}\" WITH PASSWORD '{password}' WITH ALL PRIVILEGES");
+        _admin = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    }
+
     /// <summary>Runs InfluxQL and returns the first statement's series (timestamps as epoch ms).</summary>
     public async Task<JsonElement> QueryAsync(string? database, string influxQl)
     {
@@ -140,7 +154,9 @@ internal sealed class InfluxDbServer : IAsyncDisposable
             form["db"] = database;
         }
 
-        using var response = await Http.PostAsync(new Uri($"{Url}/query"), new FormUrlEncodedContent(form));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Url}/query")) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Authorization = _admin;
+        using var response = await Http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, text);
         using var json = JsonDocument.Parse(text);
