@@ -37,7 +37,9 @@ public sealed class InfluxWriter : BackgroundService
     private long _dropped;
     private long _written;
     private long _rejected;
-    private volatile string? _lastError;
+    // Read by the status writer on another thread: a DateTimeOffset? is too wide to be read untorn without a lock.
+    private readonly Lock _gate = new();
+    private string? _lastError;
     private DateTimeOffset? _lastErrorAt;
     private DateTimeOffset? _lastWriteAt;
 
@@ -85,11 +87,38 @@ public sealed class InfluxWriter : BackgroundService
     /// <summary>Lines waiting in the buffer (not counting a batch being written).</summary>
     public int Buffered => _buffer?.Reader.Count ?? 0;
 
-    public string? LastError => _lastError;
+    public string? LastError
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastError;
+            }
+        }
+    }
 
-    public DateTimeOffset? LastErrorAt => _lastErrorAt;
+    public DateTimeOffset? LastErrorAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastErrorAt;
+            }
+        }
+    }
 
-    public DateTimeOffset? LastWriteAt => _lastWriteAt;
+    public DateTimeOffset? LastWriteAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastWriteAt;
+            }
+        }
+    }
 
     /// <summary>Queues the point for InfluxDB; never waits, never throws. Does nothing while telemetry is off.</summary>
     public void Enqueue(TelemetryPoint point)
@@ -191,7 +220,11 @@ public sealed class InfluxWriter : BackgroundService
                 // Counters last: whoever sees a count move (status, tests) also sees the state and log that go with it.
                 if (response.IsSuccessStatusCode)
                 {
-                    _lastWriteAt = _time.GetUtcNow();
+                    lock (_gate)
+                    {
+                        _lastWriteAt = _time.GetUtcNow();
+                    }
+
                     if (State == TelemetryState.Waiting)
                     {
                         TelemetryLog.Recovered(_logger, _options.Url!);
@@ -234,8 +267,11 @@ public sealed class InfluxWriter : BackgroundService
 
     private void Fail(string problem)
     {
-        _lastError = problem;
-        _lastErrorAt = _time.GetUtcNow();
+        lock (_gate)
+        {
+            _lastError = problem;
+            _lastErrorAt = _time.GetUtcNow();
+        }
     }
 
     /// <summary>4xx other than 408 (timeout) and 429 (too many requests): the request itself is wrong (no such database, bad token, bad line).</summary>
