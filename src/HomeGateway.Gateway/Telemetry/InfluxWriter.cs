@@ -66,7 +66,8 @@ public sealed class InfluxWriter : BackgroundService
             _ => Interlocked.Increment(ref _dropped));
         _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
-            BaseAddress = new Uri(options.Url!.TrimEnd('/') + "/"),
+            // A malformed URL is reported by TelemetryOptionsValidator at start, with every other problem: not thrown here.
+            BaseAddress = Uri.TryCreate(options.Url?.TrimEnd('/') + "/", UriKind.Absolute, out var url) ? url : null,
             Timeout = TimeSpan.FromSeconds(30),
         };
     }

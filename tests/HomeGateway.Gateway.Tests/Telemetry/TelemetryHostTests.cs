@@ -94,6 +94,14 @@ public sealed class TelemetryHostTests : IDisposable
         Assert.Contains(error.Failures, f => f.Contains("missing-token' does not exist", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_url_that_is_not_one_is_named_at_start()
+    {
+        using var host = Gateway(("Enabled", "true"), ("Url", "not a url"), ("Database", "homes"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(CancellationToken.None));
+        Assert.Contains(error.Failures, f => f.Contains("Gateway:Telemetry:Url 'not a url' is not an http(s) URL", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("v1", null, null, null, "Database is required")]
     [InlineData("v2", null, "org", "bucket", "CredentialsFile is required with Version v2")]
