@@ -7,6 +7,7 @@ using HomeGateway.Gateway.HomeAssistant;
 using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Status;
+using HomeGateway.Gateway.Telemetry;
 using HomeGateway.Gateway.Uplink;
 using HomeGateway.Gateway.Watchdog;
 using Microsoft.Extensions.DependencyInjection;
@@ -73,6 +74,7 @@ public static class GatewayHostExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SystemdWatchdog>>(),
             SystemdWatchdog.TimeoutFromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId)));
+        services.AddTelemetry();
 
         services.AddSingleton<StatusFileWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusFileWriter>());

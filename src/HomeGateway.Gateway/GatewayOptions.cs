@@ -34,6 +34,8 @@ public sealed class GatewayOptions
     public HomeAssistantOptions HomeAssistant { get; set; } = new();
 
     public JournalOptions Journal { get; set; } = new();
+
+    public TelemetryOptions Telemetry { get; set; } = new();
 }
 
 /// <summary>The journal and outbox (<c>DataDirectory/journal.db</c>).</summary>

@@ -288,8 +288,10 @@ public sealed partial class AlertPipeline(
 /// Where the inputs hand over events; the pipeline reads them in order. Kept apart from the pipeline so that
 /// inputs and outputs (the MQTT broker is both) can depend on it without a cycle.
 /// </summary>
-public sealed class SensorEventInbox(Status.SensorBoard? board = null) : ISensorEventSink
+public sealed class SensorEventInbox(Status.SensorBoard? board = null, IEnumerable<ISensorEventObserver>? observers = null) : ISensorEventSink
 {
+    private readonly ISensorEventObserver[] _observers = observers?.ToArray() ?? [];
+
     // Tens of events a minute is normal; the bound only protects memory from a runaway device.
     private readonly Channel<Item> channel = Channel.CreateBounded<Item>(
         new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -298,16 +300,25 @@ public sealed class SensorEventInbox(Status.SensorBoard? board = null) : ISensor
 
     public ValueTask PublishAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
     {
-        board?.Record(sensorEvent);
+        Observe(sensorEvent);
         return channel.Writer.WriteAsync(new Item(sensorEvent, null), cancellationToken);
     }
 
     public async ValueTask<Task<long>> QueueDurablyAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
     {
-        board?.Record(sensorEvent);
+        Observe(sensorEvent);
         var journalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         await channel.Writer.WriteAsync(new Item(sensorEvent, journalled), cancellationToken).ConfigureAwait(false);
         return journalled.Task;
+    }
+
+    private void Observe(CoreEvents.SensorEvent sensorEvent)
+    {
+        board?.Record(sensorEvent);
+        foreach (var observer in _observers)
+        {
+            observer.OnSensorEvent(sensorEvent);
+        }
     }
 
     /// <summary>The pipeline has stopped: events still queued will not be journalled by it, so their waiters are told.</summary>

@@ -40,3 +40,12 @@ public interface IAlertObserver
 {
     ValueTask OnAlertCommittedAsync(long seq, HomeGateway.Core.Alerts.AlertEvent alert, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Sees each sensor event as the inputs hand it over (telemetry). Called on the input's thread, before the journal:
+/// must be quick, must not wait and must not throw.
+/// </summary>
+public interface ISensorEventObserver
+{
+    void OnSensorEvent(HomeGateway.Core.Events.SensorEvent sensorEvent);
+}

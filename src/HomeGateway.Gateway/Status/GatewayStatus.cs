@@ -34,6 +34,28 @@ public sealed record GatewayStatus
     public long UnknownTopicMessages { get; init; }
 
     public IReadOnlyList<SensorStatus> Sensors { get; init; } = [];
+
+    /// <summary>Telemetry to InfluxDB; null while it is off (<c>Gateway:Telemetry:Enabled</c>).</summary>
+    public TelemetryStatus? Telemetry { get; init; }
+}
+
+/// <summary>The telemetry writer's health: it never affects alerts, but a technician wants to see why graphs are empty.</summary>
+public sealed record TelemetryStatus
+{
+    /// <summary><c>idle</c> (nothing written yet), <c>writing</c> (the last write went through) or <c>waiting</c> (backing off after a failure).</summary>
+    public string State { get; init; } = "";
+    public string Url { get; init; } = "";
+
+    /// <summary>Points waiting in memory for InfluxDB.</summary>
+    public long Buffered { get; init; }
+
+    /// <summary>Since start: lines written, lines InfluxDB refused (dropped), points dropped because the buffer was full.</summary>
+    public long Written { get; init; }
+    public long Rejected { get; init; }
+    public long Dropped { get; init; }
+    public DateTimeOffset? LastWriteAt { get; init; }
+    public string? LastError { get; init; }
+    public DateTimeOffset? LastErrorAt { get; init; }
 }
 
 /// <summary>The link to dispatch and what is waiting for it.</summary>

@@ -22,6 +22,7 @@ public sealed class StatusFileWriter(
     Journal.Journal journal,
     DispatchUplink uplink,
     MqttLinkHealth mqttHealth,
+    Telemetry.InfluxWriter telemetry,
     TimeProvider time,
     ILogger<StatusFileWriter> logger) : BackgroundService
 {
@@ -114,6 +115,20 @@ public sealed class StatusFileWriter(
             },
             UnknownTopicMessages = mqttStats.TotalUnknownTopicMessages,
             Sensors = sensors,
+            Telemetry = telemetry.Enabled
+                ? new TelemetryStatus
+                {
+                    State = telemetry.State.ToString().ToLowerInvariant(),
+                    Url = options.Value.Telemetry.Url ?? "",
+                    Buffered = telemetry.Buffered,
+                    Written = telemetry.Written,
+                    Rejected = telemetry.Rejected,
+                    Dropped = telemetry.Dropped,
+                    LastWriteAt = telemetry.LastWriteAt,
+                    LastError = telemetry.LastError,
+                    LastErrorAt = telemetry.LastErrorAt,
+                }
+                : null,
         };
     }
 
