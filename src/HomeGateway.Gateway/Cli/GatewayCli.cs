@@ -18,6 +18,10 @@ public static class GatewayCli
             TreatUnmatchedTokensAsErrors = false,
         };
         root.SetAction((parse, cancel) => RunServiceAsync([.. parse.UnmatchedTokens], cancel));
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new VersionAction();
+        }
 
         var run = new Command("run", "Run the gateway service (what systemd starts). Settings: appsettings.json, Gateway__* environment variables or --Gateway:Key=value.")
         {
@@ -32,6 +36,9 @@ public static class GatewayCli
         root.Subcommands.Add(SensorsCommand.Create());
         root.Subcommands.Add(GpioWatchCommand.Create());
         root.Subcommands.Add(EnrollCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(EventsCommand.Create());
         return root;
     }
 
