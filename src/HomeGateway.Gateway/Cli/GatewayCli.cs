@@ -39,6 +39,7 @@ public static class GatewayCli
         root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(EventsCommand.Create());
+        root.Subcommands.Add(TestAlarmCommand.Create());
         return root;
     }
 

@@ -1,0 +1,87 @@
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Events;
+using HomeGateway.Core.Rules;
+using HomeGateway.Gateway.Pipeline;
+using HomeGateway.Gateway.Status;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HomeGateway.Gateway.Cli;
+
+/// <summary>
+/// The service's local command channel: a technician's command drops a request file into <c>requests/</c> of the
+/// runtime directory (<c>/run/homegateway</c>, mode 0700, the service user's), the service picks it up within a
+/// second, deletes it and acts. Only someone who may write there (the service user or root) can ask, there is no
+/// socket to listen on, and the one request known today — <c>test-alarm</c> — can only raise a low-priority test
+/// alert through the normal path (journal, rules, dispatch). Unknown files are deleted and logged, never run.
+/// </summary>
+public sealed class TechnicianRequests(
+    IOptions<GatewayOptions> options,
+    HomeConfig home,
+    ISensorEventSink sink,
+    TimeProvider time,
+    ILogger<TechnicianRequests> logger) : BackgroundService
+{
+    public const string DirectoryName = "requests";
+    public const string TestAlarm = "test-alarm";
+
+    /// <summary>How often the directory is looked at: a technician waits at most this long for an answer.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Where requests are dropped: beside <c>status.json</c>.</summary>
+    public static string DirectoryFor(GatewayOptions options) =>
+        Path.Combine(Path.GetDirectoryName(StatusFileWriter.PathFor(options))!, DirectoryName);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var directory = DirectoryFor(options.Value);
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        using var timer = new PeriodicTimer(PollInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            await HandlePendingAsync(directory, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    internal async Task HandlePendingAsync(string directory, CancellationToken cancellationToken)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal).ToList())
+        {
+            var name = Path.GetFileName(file);
+            // The command writes NAME.tmp and renames it: a .tmp file is still being written.
+            if (name.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            File.Delete(file);
+            if (name.StartsWith(TestAlarm, StringComparison.Ordinal))
+            {
+                TechnicianLog.TestAlarmRequested(logger);
+                await sink.PublishAsync(
+                    new SensorEvent(home.HomeId, DailyTestRule.SensorId, SensorKind.Unknown, DailyTestRule.TestRequestedState, time.GetUtcNow(), "technician:test-alarm"),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                TechnicianLog.UnknownRequest(logger, name);
+            }
+        }
+    }
+}
+
+/// <summary>Log lines of the technician's request channel. Event ids 2950–2959 are stable.</summary>
+internal static partial class TechnicianLog
+{
+    [LoggerMessage(EventId = 2950, Level = LogLevel.Information, Message = "Technician requests: test alarm asked for; raising it through the alert path")]
+    public static partial void TestAlarmRequested(ILogger logger);
+
+    [LoggerMessage(EventId = 2951, Level = LogLevel.Warning, Message = "Technician requests: '{Name}' is not a known request; deleted unread")]
+    public static partial void UnknownRequest(ILogger logger, string name);
+}
