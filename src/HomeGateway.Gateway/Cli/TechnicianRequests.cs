@@ -33,7 +33,8 @@ public sealed class TechnicianRequests(
     public static string DirectoryFor(GatewayOptions options) =>
         Path.Combine(Path.GetDirectoryName(StatusFileWriter.PathFor(options))!, DirectoryName);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The directory exists once the service has started: a command finding none knows the service is not running.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         var directory = DirectoryFor(options.Value);
         Directory.CreateDirectory(directory);
@@ -42,6 +43,12 @@ public sealed class TechnicianRequests(
             File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var directory = DirectoryFor(options.Value);
         using var timer = new PeriodicTimer(PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {

@@ -287,3 +287,81 @@ public sealed class TechnicianCommandsTests : IDisposable
         File.WriteAllText(DispatchCredentials.KeyPath(Data), key.ExportPkcs8PrivateKeyPem());
     }
 }
+
+/// <summary>
+/// Guards the local request channel end to end: `homegateway test-alarm` drops a request, the service's
+/// <see cref="TechnicianRequests"/> takes it and hands a test-request event to the alert path; an unknown file is
+/// deleted, never acted on; with no service taking it the command says so (exit 1).
+/// </summary>
+public sealed class TestAlarmCommandTests : IDisposable
+{
+    private readonly TempDirectory dir = new();
+
+    public void Dispose() => dir.Dispose();
+
+    private string Runtime => dir.File("run");
+
+    private TechnicianRequests Service(CapturingSink sink) => new(
+        Microsoft.Extensions.Options.Options.Create(new GatewayOptions { RuntimeDirectory = Runtime, DataDirectory = dir.Path }),
+        HomeGateway.Gateway.Configuration.HomeConfigLoader.Parse("""
+            home: { id: kotka-0042, timezone: Europe/Helsinki }
+            sensors:
+              - { id: help, kind: help_button, gpio: { pin: 27 } }
+            rules:
+              help: {}
+              dailyTest: { at: "10:00" }
+            """, "home.yaml"),
+        sink,
+        TimeProvider.System,
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<TechnicianRequests>.Instance);
+
+    [Fact]
+    public async Task The_command_asks_and_the_running_service_hands_a_test_request_to_the_alert_path()
+    {
+        var sink = new CapturingSink();
+        using var service = Service(sink);
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            using var output = new StringWriter();
+            var exit = await GatewayCli.Create().Parse(["test-alarm", "--runtime", Runtime])
+                .InvokeAsync(new InvocationConfiguration { Output = output, Error = output });
+
+            Assert.True(exit == 0, output.ToString());
+            Assert.Contains("the service took it", output.ToString(), StringComparison.Ordinal);
+            var asked = await sink.NextAsync();
+            Assert.Equal(("kotka-0042", "gateway", "test_requested"), (asked.HomeId, asked.SensorId, asked.State));
+            Assert.Empty(Directory.GetFiles(TechnicianRequests.DirectoryFor(new GatewayOptions { RuntimeDirectory = Runtime })));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task An_unknown_request_file_is_deleted_unread()
+    {
+        var sink = new CapturingSink();
+        using var service = Service(sink);
+        var requests = TechnicianRequests.DirectoryFor(new GatewayOptions { RuntimeDirectory = Runtime });
+        Directory.CreateDirectory(requests);
+        await File.WriteAllTextAsync(Path.Combine(requests, "reboot"), "now");
+
+        await service.HandlePendingAsync(requests, CancellationToken.None);
+
+        Assert.Empty(Directory.GetFiles(requests));
+        Assert.False(sink.TryTake(out _));
+    }
+
+    [Fact]
+    public async Task Without_a_running_service_the_command_says_so()
+    {
+        using var output = new StringWriter();
+        var exit = await GatewayCli.Create().Parse(["test-alarm", "--runtime", dir.File("nothing-here")])
+            .InvokeAsync(new InvocationConfiguration { Output = output, Error = output });
+
+        Assert.Equal(1, exit);
+        Assert.Contains("is the homegateway service running?", output.ToString(), StringComparison.Ordinal);
+    }
+}
