@@ -73,12 +73,12 @@ public static class StatusCommand
             output.WriteLine($"journal: was unreadable at start and was set aside: {aside}");
         }
 
-        if (s.Mqtt is { } mqtt)
+        output.WriteLine(s.Mqtt switch
         {
-            output.WriteLine(mqtt.Mode == "external"
-                ? $"mqtt: external broker {mqtt.Broker}, {(mqtt.Connected ? "connected" : $"NOT connected{(mqtt.LastError is { } e ? $" ({e})" : "")}")}"
-                : $"mqtt: embedded broker {mqtt.Broker}");
-        }
+            { Mode: "external" } mqtt => $"mqtt: external broker {mqtt.Broker}, {(mqtt.Connected ? "connected" : $"NOT connected{(mqtt.LastError is { } e ? $" ({e})" : "")}")}",
+            { Broker.Length: > 0 } mqtt => $"mqtt: embedded broker on {mqtt.Broker}",
+            _ => "mqtt: off",
+        });
 
         var attention = s.Sensors.Select(x => (x.Id, Why: SensorsCommand.NeedsAttention(x))).Where(x => x.Why is not null).ToList();
         output.WriteLine(attention.Count == 0
