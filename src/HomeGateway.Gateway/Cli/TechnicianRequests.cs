@@ -34,13 +34,22 @@ public sealed class TechnicianRequests(
         Path.Combine(Path.GetDirectoryName(StatusFileWriter.PathFor(options))!, DirectoryName);
 
     /// <summary>The directory exists once the service has started: a command finding none knows the service is not running.</summary>
+    /// <remarks>A channel that cannot be set up is logged and left off: it must never stop the alert path.</remarks>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         var directory = DirectoryFor(options.Value);
-        Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows())
+        try
         {
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TechnicianLog.ChannelOff(logger, directory, ex);
+            return Task.CompletedTask;
         }
 
         return base.StartAsync(cancellationToken);
@@ -52,7 +61,15 @@ public sealed class TechnicianRequests(
         using var timer = new PeriodicTimer(PollInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
-            await HandlePendingAsync(directory, stoppingToken).ConfigureAwait(false);
+            try
+            {
+                await HandlePendingAsync(directory, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Someone removed or locked the directory: try again next tick rather than end the service.
+                TechnicianLog.ReadFailed(logger, directory, ex);
+            }
         }
     }
 
@@ -91,4 +108,10 @@ internal static partial class TechnicianLog
 
     [LoggerMessage(EventId = 2951, Level = LogLevel.Warning, Message = "Technician requests: '{Name}' is not a known request; deleted unread")]
     public static partial void UnknownRequest(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 2952, Level = LogLevel.Warning, Message = "Technician requests: {Directory} cannot be created; homegateway test-alarm will not work until the service is restarted")]
+    public static partial void ChannelOff(ILogger logger, string directory, Exception exception);
+
+    [LoggerMessage(EventId = 2953, Level = LogLevel.Warning, Message = "Technician requests: {Directory} cannot be read")]
+    public static partial void ReadFailed(ILogger logger, string directory, Exception exception);
 }
