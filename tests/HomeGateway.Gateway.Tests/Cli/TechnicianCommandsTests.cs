@@ -181,6 +181,16 @@ public sealed class TechnicianCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_option_is_misuse_and_exits_2()
+    {
+        using var output = new StringWriter();
+        var exit = await GatewayCli.InvokeAsync(["doctor", "--no-such-option"], new InvocationConfiguration { Output = output, Error = output });
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--no-such-option", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_says_running_from_a_fresh_status_file_and_names_sensors_needing_attention()
     {
         WriteStatus(writtenAgo: TimeSpan.FromSeconds(3));
