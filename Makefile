@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test test-hardware bench clean
+.PHONY: all build run test test-hardware bench clean publish-arm64 publish-arm
 
 all: build
 
@@ -24,9 +24,20 @@ build:
 run: build
 	$(DOTNET) $(SIM_DLL) demo --gateway $(GATEWAY_DLL) --dispatch $(DISPATCH_DLL) --work artifacts/demo
 
+# The device build: self-contained, trimmed linux-arm64 `homegateway` (Pi 3/4/5, Zero 2 W on 64-bit Pi OS) in
+# artifacts/publish/linux-arm64/. The csproj turns on SelfContained/PublishTrimmed for a runtime identifier only (passing
+# -p:PublishTrimmed on the command line would reach Core too and fail its build on trim warnings). publish-arm: 32-bit Pi OS.
+PUBLISH := artifacts/publish
+publish-arm64:
+	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r linux-arm64 --self-contained -o $(PUBLISH)/linux-arm64 -nologo -v minimal
+
+publish-arm:
+	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r linux-arm --self-contained -o $(PUBLISH)/linux-arm -nologo -v minimal
+
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
 # Tests that need the Raspberry Pi rig (Category=Hardware, see hardware/README.md) run with `make test-hardware`.
-test: build
+# publish-arm64 first: a test starts that build under qemu (Device/ArmBuildTests).
+test: build publish-arm64
 	tests/install-test-deps
 	@mkdir -p artifacts/test
 	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo --filter "Category!=Hardware" \

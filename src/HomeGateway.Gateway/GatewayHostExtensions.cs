@@ -79,6 +79,8 @@ public static class GatewayHostExtensions
         services.AddSingleton<StatusFileWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusFileWriter>());
 
+        services.AddHostedService<Cli.TechnicianRequests>();
+
         services.AddSingleton<ClientFeedback>();
         services.AddSingleton<IAlertObserver>(sp => sp.GetRequiredService<ClientFeedback>());
         services.AddHostedService(sp => sp.GetRequiredService<ClientFeedback>());

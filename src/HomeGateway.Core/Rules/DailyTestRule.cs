@@ -12,11 +12,16 @@ namespace HomeGateway.Core.Rules;
 /// practice of a daily silent test call. Each day's test is a new alert (its id carries the day's instant); it is
 /// never cleared by the device (dispatch files it) and never escalates (only critical alerts do). The first test
 /// is the first <c>at</c> strictly after the engine started. After a long outage only the latest missed test is
-/// sent, stamped with its own time: a burst of stale tests proves nothing.
+/// sent, stamped with its own time: a burst of stale tests proves nothing. A technician's <c>homegateway test-alarm</c>
+/// journals a <c>gateway</c> event in state <see cref="TestRequestedState"/>: it raises the same alert at once, through
+/// the same path, so the technician sees the home's alarm arrive at dispatch before leaving.
 /// </summary>
 public sealed class DailyTestRule(DailyTestRuleConfig config) : Rule
 {
     public const string SensorId = "gateway";
+
+    /// <summary>The state of the <c>gateway</c> event that asks for a test alarm now.</summary>
+    public const string TestRequestedState = "test_requested";
 
     private sealed record State(DateTimeOffset Next);
 
@@ -25,7 +30,16 @@ public sealed class DailyTestRule(DailyTestRuleConfig config) : Rule
 
     public override string Key => "dailyTest";
 
-    public override void Observe(SensorEvent e, long seq, RuleContext context, List<AlertEvent> output) => Arm(context);
+    public override void Observe(SensorEvent e, long seq, RuleContext context, List<AlertEvent> output)
+    {
+        Arm(context);
+        if (e.SensorId == SensorId && e.State == TestRequestedState)
+        {
+            output.Add(new AlertEvent(AlertIds.Create(AlertType.DailyTest, SensorId, e.At), AlertEventKind.Raised, AlertType.DailyTest,
+                AlertPriority.Low, context.HomeId, SensorId, context.Now, e.At, 1,
+                $"Test alarm asked for by the technician ({context.Clock.ToLocal(e.At):yyyy-MM-dd HH:mm}): the alarm path from this home works"));
+        }
+    }
 
     public override void Advance(RuleContext context, List<AlertEvent> output)
     {

@@ -18,6 +18,10 @@ public static class GatewayCli
             TreatUnmatchedTokensAsErrors = false,
         };
         root.SetAction((parse, cancel) => RunServiceAsync([.. parse.UnmatchedTokens], cancel));
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new VersionAction();
+        }
 
         var run = new Command("run", "Run the gateway service (what systemd starts). Settings: appsettings.json, Gateway__* environment variables or --Gateway:Key=value.")
         {
@@ -32,7 +36,31 @@ public static class GatewayCli
         root.Subcommands.Add(SensorsCommand.Create());
         root.Subcommands.Add(GpioWatchCommand.Create());
         root.Subcommands.Add(EnrollCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(EventsCommand.Create());
+        root.Subcommands.Add(TestAlarmCommand.Create());
         return root;
+    }
+
+    /// <summary>
+    /// Runs the command line. A parse error (unknown option, bad value) exits 2, as every command documents for
+    /// misuse; System.CommandLine alone would exit 1, which means "the thing checked is wrong" here. Only the service
+    /// (no command, or <c>run</c>) takes tokens it does not know: they are host settings (<c>--Gateway:Key=value</c>).
+    /// </summary>
+    public static async Task<int> InvokeAsync(string[] args, InvocationConfiguration? configuration = null)
+    {
+        var parse = Create().Parse(args);
+        var command = parse.CommandResult.Command;
+        if (parse.UnmatchedTokens.Count > 0 && command is not RootCommand && command.Name != "run")
+        {
+            var error = configuration?.Error ?? Console.Error;
+            await error.WriteLineAsync($"homegateway {command.Name}: unknown argument(s): {string.Join(' ', parse.UnmatchedTokens)} (see homegateway {command.Name} --help)").ConfigureAwait(false);
+            return 2;
+        }
+
+        var exit = await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return parse.Errors.Count > 0 ? 2 : exit;
     }
 
     internal static async Task<int> RunServiceAsync(string[] hostArgs, CancellationToken cancellationToken)

@@ -14,14 +14,12 @@ namespace HomeGateway.Gateway.Cli;
 public static class SensorsCommand
 {
     /// <summary>Older than this, the file says more about a stopped service than about the sensors.</summary>
-    internal static readonly TimeSpan StaleAfter = StatusFileWriter.Interval * 6;
-
-    private const string SystemdRuntimeDirectory = "/run/homegateway";
+    internal static readonly TimeSpan StaleAfter = StatusFile.StaleAfter;
 
     public static Command Create(TimeProvider? clock = null)
     {
         var time = clock ?? TimeProvider.System;
-        var status = new Option<FileInfo?>("--status") { Description = $"The service's status file (default: $RUNTIME_DIRECTORY or {SystemdRuntimeDirectory}/{StatusFileWriter.FileName})" };
+        var status = new Option<FileInfo?>("--status") { Description = $"The service's status file (default: $RUNTIME_DIRECTORY or {StatusFile.SystemdRuntimeDirectory}/{StatusFileWriter.FileName})" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Read the status file from this directory (Gateway:RuntimeDirectory or, outside systemd, Gateway:DataDirectory)" };
         var json = new Option<bool>("--json") { Description = "Print the sensors as JSON, for scripts" };
         var check = new Option<bool>("--check") { Description = "Exit 1 when a sensor is offline, has a low battery, was never heard from or had messages refused" };
@@ -34,31 +32,9 @@ public static class SensorsCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             var path = parse.GetValue(status)?.FullName
-                ?? (parse.GetValue(data) is { } dir ? Path.Combine(dir.FullName, StatusFileWriter.FileName) : DefaultPath());
-            GatewayStatus? snapshot;
-            try
+                ?? (parse.GetValue(data) is { } dir ? Path.Combine(dir.FullName, StatusFileWriter.FileName) : StatusFile.DefaultPath());
+            if (StatusFile.Read(path, error) is not { } snapshot)
             {
-                snapshot = JsonSerializer.Deserialize(File.ReadAllBytes(path), StatusJsonContext.Default.GatewayStatus);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                error.WriteLine($"{path} does not exist: is the homegateway service running? (sudo systemctl status homegateway; or give --data DIR / --status FILE)");
-                return 1;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                error.WriteLine($"{path} is readable by the service user and its group only: run with sudo");
-                return 1;
-            }
-            catch (JsonException ex)
-            {
-                error.WriteLine($"{path} is not a status file ({ex.Message})");
-                return 1;
-            }
-
-            if (snapshot is null || snapshot.Version > GatewayStatus.CurrentVersion)
-            {
-                error.WriteLine($"{path} has status format version {snapshot?.Version}; this homegateway reads up to {GatewayStatus.CurrentVersion}");
                 return 1;
             }
 
@@ -83,12 +59,6 @@ public static class SensorsCommand
             return stale || (parse.GetValue(check) && attention > 0) ? 1 : 0;
         });
         return command;
-    }
-
-    private static string DefaultPath()
-    {
-        var runtime = Environment.GetEnvironmentVariable("RUNTIME_DIRECTORY") is { Length: > 0 } r ? r.Split(':')[0] : SystemdRuntimeDirectory;
-        return Path.Combine(runtime, StatusFileWriter.FileName);
     }
 
     /// <summary>Why a technician should look at this sensor, or null.</summary>
@@ -149,10 +119,5 @@ public static class SensorsCommand
         }
     }
 
-    internal static string Ago(TimeSpan span) =>
-        span < TimeSpan.Zero ? "0 s"
-        : span.TotalSeconds < 90 ? $"{(int)span.TotalSeconds} s"
-        : span.TotalMinutes < 90 ? $"{(int)span.TotalMinutes} min"
-        : span.TotalHours < 48 ? $"{(int)span.TotalHours} h"
-        : $"{(int)span.TotalDays} d";
+    internal static string Ago(TimeSpan span) => StatusFile.Ago(span);
 }

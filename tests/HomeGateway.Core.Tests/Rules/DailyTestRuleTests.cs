@@ -26,6 +26,21 @@ public class DailyTestRuleTests
     }
 
     [Fact]
+    public void A_technicians_request_raises_a_test_alert_at_once_and_the_daily_test_still_comes()
+    {
+        var home = HomeAt(SafetyTestHome.Local(2026, 11, 25, 9, 0), new TimeOnly(10, 0));
+        home.Wait(TimeSpan.FromMinutes(5));
+
+        var asked = Assert.Single(home.Send(DailyTestRule.SensorId, DailyTestRule.TestRequestedState, kind: Events.SensorKind.Unknown));
+
+        Assert.Equal((AlertEventKind.Raised, AlertType.DailyTest, AlertPriority.Low, DailyTestRule.SensorId, SafetyTestHome.Local(2026, 11, 25, 9, 5)),
+            (asked.Kind, asked.Type, asked.Priority, asked.SensorId, asked.At));
+        Assert.Contains("asked for by the technician", asked.Summary, StringComparison.Ordinal);
+        var daily = Assert.Single(home.WaitUntil(SafetyTestHome.Local(2026, 11, 25, 10, 0)));
+        Assert.NotEqual(asked.AlertId, daily.AlertId);
+    }
+
+    [Fact]
     public void A_start_after_the_time_waits_for_tomorrow()
     {
         var home = HomeAt(SafetyTestHome.Local(2026, 11, 25, 10, 0), new TimeOnly(10, 0));

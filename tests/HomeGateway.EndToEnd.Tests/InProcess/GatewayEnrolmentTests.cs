@@ -102,6 +102,31 @@ public sealed class GatewayEnrolmentTests : IAsyncLifetime
         Assert.Contains("unreachable", unreachable.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Doctor_finds_an_enrolled_gateway_reaching_its_dispatch_over_tls_with_a_valid_certificate()
+    {
+        Assert.Equal(0, (await EnrolAsync(await IssueCodeAsync())).Code);
+        var url = dispatch!.GrpcUri.GetLeftPart(UriPartial.Authority);
+        var settings = Path.Combine(work, "settings.json");
+        await File.WriteAllTextAsync(settings, $$"""{ "Gateway": { "DataDirectory": "{{GatewayData}}", "Mqtt": { "Enabled": false }, "Dispatch": { "Url": "{{url}}" } } }""");
+        var home = Path.Combine(work, "home.yaml");
+        await File.WriteAllTextAsync(home, """
+            home: { id: home-e2e, timezone: Europe/Helsinki }
+            sensors:
+              - { id: help, kind: help_button, gpio: { pin: 27 } }
+            rules:
+              help: {}
+            """);
+
+        using var stdout = new StringWriter();
+        var code = await GatewayCli.Create().Parse(["doctor", "--simulated", "--settings", settings, "--config", home])
+            .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stdout });
+
+        Assert.True(code == 0, stdout.ToString());
+        Assert.Matches(@"OK    cert      the gateway's certificate \(gw-e2e\) is valid for \d+ more day\(s\)", stdout.ToString());
+        Assert.Contains($"OK    dispatch  dispatch at {dispatch.GrpcUri.Host}:{dispatch.GrpcUri.Port} answers and is the one enrolled with", stdout.ToString(), StringComparison.Ordinal);
+    }
+
     private async Task<string> IssueCodeAsync()
     {
         using var stdout = new StringWriter();
