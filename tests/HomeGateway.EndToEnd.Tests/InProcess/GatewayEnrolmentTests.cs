@@ -1,10 +1,8 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Gateway.Cli;
 using HomeGateway.Gateway.Uplink;
-using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.EndToEnd.Tests.InProcess;
 
@@ -23,12 +21,7 @@ public sealed class GatewayEnrolmentTests : IAsyncLifetime
     private string GatewayData => Path.Combine(work, "gateway");
 
     public async Task InitializeAsync() =>
-        dispatch = await DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = DispatchData,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "https://127.0.0.1:0",
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        dispatch = await InProcessDispatch.StartAsync(DispatchData);
 
     public async Task DisposeAsync()
     {
@@ -127,14 +120,8 @@ public sealed class GatewayEnrolmentTests : IAsyncLifetime
         Assert.Contains($"OK    dispatch  dispatch at {dispatch.GrpcUri.Host}:{dispatch.GrpcUri.Port} answers and is the one enrolled with", stdout.ToString(), StringComparison.Ordinal);
     }
 
-    private async Task<string> IssueCodeAsync()
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await DispatchCommandLine.InvokeAsync(["gateways", "enroll", "gw-e2e", "--home", "home-e2e", "--data", DispatchData], stdout, stderr);
-        Assert.True(exit == 0, stderr.ToString());
-        return stdout.ToString().Trim();
-    }
+    private Task<string> IssueCodeAsync() =>
+        InProcessDispatch.CliAsync("gateways", "enroll", "gw-e2e", "--home", "home-e2e", "--data", DispatchData);
 
     private async Task<(int Code, string Output, string Error)> EnrolAsync(string enrolmentCode, Uri? at = null)
     {

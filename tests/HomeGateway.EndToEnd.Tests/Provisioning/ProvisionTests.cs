@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Gateway.Uplink;
-using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.EndToEnd.Tests.Provisioning;
 
@@ -41,12 +39,7 @@ public sealed class ProvisionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         sshd = await LoopbackSshd.StartAsync(Path.Combine(work, "ssh"));
-        dispatch = await DispatchApp.StartAsync(new DispatchOptions
-        {
-            DataDirectory = DispatchData,
-            WebUrl = "http://127.0.0.1:0",
-            GrpcUrl = "https://127.0.0.1:0",
-        }, builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
+        dispatch = await InProcess.InProcessDispatch.StartAsync(DispatchData);
     }
 
     public async Task DisposeAsync()
@@ -139,14 +132,8 @@ public sealed class ProvisionTests : IAsyncLifetime
             .Order(StringComparer.Ordinal)
             .Select(f => $"{f} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f):O}")];
 
-    private async Task<string> IssueCodeAsync()
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var exit = await DispatchCommandLine.InvokeAsync(["gateways", "enroll", "gw-provision", "--home", "home-provision", "--data", DispatchData], stdout, stderr);
-        Assert.True(exit == 0, stderr.ToString());
-        return stdout.ToString().Trim();
-    }
+    private Task<string> IssueCodeAsync() =>
+        InProcess.InProcessDispatch.CliAsync("gateways", "enroll", "gw-provision", "--home", "home-provision", "--data", DispatchData);
 
     private async Task<(int Code, string Output)> ProvisionAsync(string code, string? homeFile = null)
     {
