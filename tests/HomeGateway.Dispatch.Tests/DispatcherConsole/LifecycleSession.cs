@@ -1,43 +1,36 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Store;
 using CoreAlerts = HomeGateway.Core.Alerts;
 
 namespace HomeGateway.Dispatch.Tests.DispatcherConsole;
 
-/// <summary>A logged-in console user (cookies kept) and the helpers the console and lifecycle tests share.</summary>
-public sealed partial class LifecycleSession : IDisposable
+/// <summary>
+/// A logged-in console user for the lifecycle tests: <see cref="ConsoleSession"/> (login, antiforgery, form posts)
+/// plus JSON posts from the page and the JSON API's helpers.
+/// </summary>
+public sealed class LifecycleSession : IDisposable
 {
-    private LifecycleSession(HttpClient web, (string Name, string Value) antiforgery)
+    private readonly ConsoleSession console;
+
+    private LifecycleSession(ConsoleSession console)
     {
-        Web = web;
-        Antiforgery = antiforgery;
+        this.console = console;
     }
 
-    public HttpClient Web { get; }
+    public HttpClient Web => console.Web;
 
     /// <summary>The antiforgery form field (name, value) of the session's pages.</summary>
-    public (string Name, string Value) Antiforgery { get; }
+    public (string Name, string Value) Antiforgery => console.Antiforgery;
 
     /// <summary>Creates the user with <c>users add</c> and logs in through the form.</summary>
-    public static async Task<LifecycleSession> LogInAsync(DispatchServer server, string name, string role)
-    {
-        var stdout = new StringWriter();
-        Assert.Equal(0, await DispatchCommandLine.InvokeAsync(
-            ["users", "add", name, "--role", role], server.Settings, stdout, new StringWriter()));
-        var web = server.WebClient(new CookieContainer());
-        var login = Field(await (await web.GetAsync("/login")).Content.ReadAsStringAsync());
-        var response = await web.PostAsync("/login", Form([login, ("name", name), ("password", stdout.ToString().Trim())]));
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return new LifecycleSession(web, Field(await (await web.GetAsync("/")).Content.ReadAsStringAsync()));
-    }
+    public static async Task<LifecycleSession> LogInAsync(DispatchServer server, string name, string role) =>
+        new(await ConsoleSession.LogInAsync(server, name, await ConsoleSession.AddUserAsync(server, name, role)));
 
     /// <summary>A form post from our page (with the antiforgery field).</summary>
     public Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields) =>
-        Web.PostAsync(path, Form([Antiforgery, .. fields]));
+        console.PostAsync(path, fields);
 
     /// <summary>A JSON post from our page (the antiforgery token in its header, as console.js would send it).</summary>
     public Task<HttpResponseMessage> PostJsonAsync(string path, object body, bool withAntiforgery = true)
@@ -54,20 +47,10 @@ public sealed partial class LifecycleSession : IDisposable
         return Web.SendAsync(request);
     }
 
-    public async Task<string> PageAsync(string path)
-    {
-        var response = await Web.GetAsync(path);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
-    }
+    /// <summary>A page (expecting 200), its entities decoded so tests compare plain text.</summary>
+    public async Task<string> PageAsync(string path) => WebUtility.HtmlDecode(await console.PageAsync(path));
 
-    public static (string Name, string Value) Field(string html)
-    {
-        var match = AntiforgeryField().Match(html);
-        Assert.True(match.Success, "the page carries an antiforgery token");
-        return (match.Groups[1].Value, WebUtility.HtmlDecode(match.Groups[2].Value));
-    }
-
+    /// <summary>A form body without an antiforgery field, as a forged post sends it.</summary>
     public static FormUrlEncodedContent Form((string Name, string Value)[] fields) =>
         new(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
 
@@ -94,8 +77,5 @@ public sealed partial class LifecycleSession : IDisposable
         Assert.True(outcome.IsNew);
     }
 
-    public void Dispose() => Web.Dispose();
-
-    [GeneratedRegex("""<input type="hidden" name="([^"]+)" value="([^"]+)">""")]
-    private static partial Regex AntiforgeryField();
+    public void Dispose() => console.Dispose();
 }
