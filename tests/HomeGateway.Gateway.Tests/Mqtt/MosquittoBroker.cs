@@ -84,9 +84,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         Run(PasswdTool, "-b", "-c", passwords, GatewayUser, GatewayPassword);
         Run(PasswdTool, "-b", passwords, DeviceUser, DevicePassword);
 
-        Port = FreePort();
-        TlsPort = FreePort();
-        MutualTlsPort = FreePort();
+        (Port, TlsPort, MutualTlsPort) = FreePorts();
         // mosquitto started as root drops to the 'mosquitto' user unless told to stay: the test's files are the test user's.
         var user = Environment.UserName;
         File.WriteAllText(Path.Combine(Directory, "mosquitto.conf"), string.Join('\n',
@@ -256,10 +254,22 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     // mosquitto_passwd takes the password on the command line: letters and digits only, so no quoting question arises.
     private static string NewPassword() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
-    private static int FreePort()
+    /// <summary>
+    /// Three distinct free ports: the listeners are held open together, so the OS cannot hand the same port out twice
+    /// (it did, once, and mosquitto then refused to start with "Address already in use").
+    /// </summary>
+    private static (int, int, int) FreePorts()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+            return (ports[0], ports[1], ports[2]);
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 }
