@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test test-hardware bench clean publish-arm64 publish-arm
+.PHONY: all build run test test-hardware bench bench-micro clean publish-arm64 publish-arm
 
 all: build
 
@@ -51,11 +51,19 @@ test-hardware: build
 	$(DOTNET) test tests/HomeGateway.Gateway.Tests -c $(CONFIGURATION) --no-build -nologo --filter "Category=Hardware" \
 		--logger "console;verbosity=normal"
 
-# Speed measured, never asserted: BenchmarkDotNet results in artifacts/bench/. BENCH_ARGS passes options
-# (e.g. BENCH_ARGS="--filter '*Observe*' --job short").
-BENCH_ARGS ?= --filter '*'
-bench:
-	$(DOTNET) run -c Release --project tests/HomeGateway.Benchmarks -- $(BENCH_ARGS) --artifacts artifacts/bench
+# Speed and size measured, never asserted (tests/HomeGateway.Benchmarks/README.md): every scenario of the suite against the
+# built product and, side by side, Node-RED (installed from npm into artifacts/bench/node-red by the bench itself).
+# Writes artifacts/bench/latest.json and latest.md and prints the table. BENCH_ARGS passes options, e.g.
+# BENCH_ARGS="--only fanIn --gateways 20000" or "--quick" (a smoke run); `--help` lists them.
+# bench-micro: the BenchmarkDotNet micro-benchmarks (MICRO_ARGS, e.g. "--filter '*Rules*' --job short").
+BENCH_ARGS ?=
+MICRO_ARGS ?= --filter '*'
+bench: build
+	tests/install-test-deps --bench
+	$(DOTNET) artifacts/bin/HomeGateway.Benchmarks/$(CFG)/HomeGateway.Benchmarks.dll $(BENCH_ARGS)
+
+bench-micro: build
+	$(DOTNET) artifacts/bin/HomeGateway.Benchmarks/$(CFG)/HomeGateway.Benchmarks.dll micro $(MICRO_ARGS) --artifacts artifacts/bench/micro
 
 clean:
 	rm -rf artifacts
