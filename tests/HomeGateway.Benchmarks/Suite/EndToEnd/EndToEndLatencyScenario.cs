@@ -86,7 +86,7 @@ public sealed class EndToEndLatencyScenario : IBenchScenario
         var total = new Latencies();
         var legs = new Dictionary<string, Latencies>(StringComparer.Ordinal)
         {
-            ["mqtt"] = new(), ["journalAndRules"] = new(), ["uplinkAndStore"] = new(), ["liveFeed"] = new(),
+            ["mqtt"] = new(), ["journalAndRules"] = new(), ["alertAndUplink"] = new(), ["dispatch"] = new(),
         };
         var seen = new HashSet<uint>();
         var duplicated = 0;
@@ -104,8 +104,8 @@ public sealed class EndToEndLatencyScenario : IBenchScenario
             var arrivedWall = sentWall + Stopwatch.GetElapsedTime(sent, arrived);
             legs["mqtt"].Add(step.EvidenceAt.ToDateTimeOffset() - sentWall);
             legs["journalAndRules"].Add(step.At.ToDateTimeOffset() - step.EvidenceAt.ToDateTimeOffset());
-            legs["uplinkAndStore"].Add(receivedAt - step.At.ToDateTimeOffset());
-            legs["liveFeed"].Add(arrivedWall - receivedAt);
+            legs["alertAndUplink"].Add(receivedAt - step.At.ToDateTimeOffset());
+            legs["dispatch"].Add(arrivedWall - receivedAt);
         }
 
         var lost = falls - seen.Count;
@@ -129,8 +129,8 @@ public sealed class EndToEndLatencyScenario : IBenchScenario
         {
             ("mqtt", "MQTT publish → gateway read it", "publish instant → the event's time (the adapter stamps it on receipt)"),
             ("journalAndRules", "event journalled + rules decided", "event's time → the alert step's time (the rule decides after the event's commit)"),
-            ("uplinkAndStore", "alert journalled + uplink + dispatch store", "the step's time → dispatch's received_at (stored)"),
-            ("liveFeed", "dispatch live feed → API subscriber", "dispatch's received_at → arrival at the WatchAlerts subscriber"),
+            ("alertAndUplink", "alert journalled + gRPC uplink", "the step's time → dispatch's received_at (dispatch stamps it on receipt, before storing)"),
+            ("dispatch", "dispatch store + live feed + API stream", "dispatch's received_at → arrival at the WatchAlerts subscriber"),
         })
         {
             var latencies = legs[leg];
