@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using HomeGateway.Contracts.DispatchApiV1;
+using HomeGateway.Gateway.Uplink;
 using HomeGateway.Simulator.Demo;
 
 namespace HomeGateway.Benchmarks.Suite.EndToEnd;
@@ -33,14 +33,8 @@ internal sealed class DispatchAlertWatcher : IAsyncDisposable
     {
         var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(deployment.DispatchData, "ca", "ca.crt"));
         var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return certificate is X509Certificate2 leaf && chain.Build(leaf) && (errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0;
-        };
+        // The same check the gateway makes of dispatch: the host's name, and signed by dispatch's CA and no other.
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => DispatchCredentials.IsDispatch(ca, certificate, errors);
         var channel = GrpcChannel.ForAddress(deployment.ApiUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var call = new DispatchApi.DispatchApiClient(channel).WatchAlerts(new WatchAlertsRequest(),
