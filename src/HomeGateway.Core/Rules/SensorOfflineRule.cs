@@ -24,6 +24,9 @@ public sealed class SensorOfflineRule : Rule
     private readonly Dictionary<string, (SensorKind Kind, TimeSpan After)> watched;
     private Dictionary<string, Supervised> sensors = new(StringComparer.Ordinal);
 
+    // Asked before every event: made once, not a fresh delegate for each question.
+    private readonly Func<string, Supervised, DateTimeOffset?> dueOf;
+
     // The rule needs the engine's start time to begin counting, which only the context carries; until the engine
     // first advances it asks to be advanced at once (an "armed" flag instead would leave the host sleeping forever).
     private bool armed;
@@ -31,6 +34,7 @@ public sealed class SensorOfflineRule : Rule
     public SensorOfflineRule(SensorOfflineRuleConfig config, IEnumerable<SensorConfig> homeSensors)
     {
         watched = new Dictionary<string, (SensorKind, TimeSpan)>(StringComparer.Ordinal);
+        dueOf = (id, s) => s.Alert is null ? s.LastHeard + watched[id].After : null;
         foreach (var sensor in homeSensors)
         {
             if ((sensor.Gpio is null || config.IncludeGpio) && config.For(sensor.Kind) is { } after)
@@ -53,11 +57,11 @@ public sealed class SensorOfflineRule : Rule
             return;
         }
 
+        // Most events are plain signs of life: the alert wording is built only when a step is decided.
         var state = sensors[e.SensorId];
-        var what = $"{SensorKindNames.ToName(supervision.Kind)} sensor {ConditionAlerts.Describe(context.Home, e.SensorId)}";
         if (e.Kind == SensorKind.Availability && e.State == SensorStates.Offline)
         {
-            var summary = $"The {what} is reported offline by its network";
+            var summary = $"The {Describe(supervision.Kind, context, e.SensorId)} is reported offline by its network";
             var step = state.Alert is { } open
                 ? open.Repeated(context.Now, e.At, [seq], summary)
                 : new AlertEvent(AlertIds.Create(AlertType.SensorOffline, e.SensorId, context.Now), AlertEventKind.Raised,
@@ -75,7 +79,7 @@ public sealed class SensorOfflineRule : Rule
                 Kind = AlertEventKind.Cleared,
                 At = context.Now,
                 EvidenceAt = e.At,
-                Summary = $"The {what} is heard from again",
+                Summary = $"The {Describe(supervision.Kind, context, e.SensorId)} is heard from again",
                 EvidenceSeqs = [seq],
             });
         }
@@ -103,9 +107,12 @@ public sealed class SensorOfflineRule : Rule
         }
     }
 
+    private static string Describe(SensorKind kind, RuleContext context, string sensorId) =>
+        $"{SensorKindNames.ToName(kind)} sensor {ConditionAlerts.Describe(context.Home, sensorId)}";
+
     public override DateTimeOffset? NextDeadline =>
         !armed ? (watched.Count == 0 ? null : DateTimeOffset.MinValue)
-        : Deadlines.Earliest(sensors, (id, s) => s.Alert is null ? s.LastHeard + watched[id].After : null);
+        : Deadlines.Earliest(sensors, dueOf);
 
     public override object SaveState() => sensors;
 
