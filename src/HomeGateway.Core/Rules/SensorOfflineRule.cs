@@ -24,8 +24,12 @@ public sealed class SensorOfflineRule : Rule
     private readonly Dictionary<string, (SensorKind Kind, TimeSpan After)> watched;
     private Dictionary<string, Supervised> sensors = new(StringComparer.Ordinal);
 
-    // Asked before every event: made once, not a fresh delegate for each question.
     private readonly Func<string, Supervised, DateTimeOffset?> dueOf;
+
+    // The earliest due time among the sensors without an open alert. The engine asks before every event and a fresh
+    // answer is a pass over every sensor, so it is kept up to date as sensors are heard from; false: work it out again.
+    private DateTimeOffset? earliest;
+    private bool earliestKnown;
 
     // The rule needs the engine's start time to begin counting, which only the context carries; until the engine
     // first advances it asks to be advanced at once (an "armed" flag instead would leave the host sleeping forever).
@@ -69,6 +73,7 @@ public sealed class SensorOfflineRule : Rule
                 { EvidenceSeqs = [seq] };
             output.Add(step);
             sensors[e.SensorId] = state with { Alert = step };
+            earliestKnown = false;
             return;
         }
 
@@ -85,6 +90,20 @@ public sealed class SensorOfflineRule : Rule
         }
 
         sensors[e.SensorId] = new Supervised(e.At, null);
+        var heardDue = e.At + supervision.After;
+        if (earliestKnown)
+        {
+            // This sensor's old due time leaves the set and its new one joins: only if the old one was the earliest
+            // does the earliest need a pass over all of them.
+            if (state.Alert is null && state.LastHeard + supervision.After == earliest)
+            {
+                earliestKnown = false;
+            }
+            else if (earliest is null || heardDue < earliest)
+            {
+                earliest = heardDue;
+            }
+        }
     }
 
     public override void Advance(RuleContext context, List<AlertEvent> output)
@@ -104,6 +123,7 @@ public sealed class SensorOfflineRule : Rule
                 $"The {SensorKindNames.ToName(kind)} sensor {ConditionAlerts.Describe(context.Home, sensorId)} has not been heard from for {DoorLeftOpenRule.FormatDuration(after)}");
             output.Add(alert);
             sensors[sensorId] = state with { Alert = alert };
+            earliestKnown = false;
         }
     }
 
@@ -112,7 +132,14 @@ public sealed class SensorOfflineRule : Rule
 
     public override DateTimeOffset? NextDeadline =>
         !armed ? (watched.Count == 0 ? null : DateTimeOffset.MinValue)
-        : Deadlines.Earliest(sensors, dueOf);
+        : earliestKnown ? earliest : Earliest();
+
+    private DateTimeOffset? Earliest()
+    {
+        earliest = Deadlines.Earliest(sensors, dueOf);
+        earliestKnown = true;
+        return earliest;
+    }
 
     public override object SaveState() => sensors;
 
@@ -127,6 +154,7 @@ public sealed class SensorOfflineRule : Rule
         }
 
         armed = true;
+        earliestKnown = false;
     }
 
     private void Arm(RuleContext context)
@@ -137,6 +165,7 @@ public sealed class SensorOfflineRule : Rule
         }
 
         armed = true;
+        earliestKnown = false;
         foreach (var id in watched.Keys)
         {
             sensors[id] = new Supervised(context.StartedAt, null);
