@@ -15,7 +15,19 @@ public sealed record HomeConfig(
     /// <summary>Night, day and dose times in the home's local time.</summary>
     public ScheduleConfig Schedule { get; init; } = new();
 
-    public SensorConfig? FindSensor(string id) => Sensors.FirstOrDefault(s => s.Id == id);
+    /// <summary>The sensor with this id, or null. Rules ask for every event: a plain loop, no LINQ closure to allocate.</summary>
+    public SensorConfig? FindSensor(string id)
+    {
+        foreach (var sensor in Sensors)
+        {
+            if (sensor.Id == id)
+            {
+                return sensor;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>One sensor: its id, what it measures and exactly one input that feeds it.</summary>

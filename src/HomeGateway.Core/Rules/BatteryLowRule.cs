@@ -27,16 +27,18 @@ public sealed class BatteryLowRule(BatteryLowRuleConfig config) : Rule
             return;
         }
 
-        var where = ConditionAlerts.Describe(context.Home, e.SensorId);
+        // Nearly every Zigbee message carries a battery level: the wording is built only when an alert may start or end.
         var level = e.BatteryPercent;
         if (e.BatteryLow == true || level < config.Threshold)
         {
+            var where = ConditionAlerts.Describe(context.Home, e.SensorId);
             var why = level is { } l ? $"{l} %" : "the device reports battery_low";
             alerts.Start(e, seq, context.Now, AlertPriority.Low, $"Battery of {where} is low ({why}): replace it",
                 context, output, countRepeats: false);
         }
-        else if (level is { } l ? l > config.Threshold + config.Hysteresis : e.BatteryLow == false)
+        else if ((level is { } l ? l > config.Threshold + config.Hysteresis : e.BatteryLow == false) && alerts.IsOpen(e.SensorId))
         {
+            var where = ConditionAlerts.Describe(context.Home, e.SensorId);
             var why = level is { } l2 ? $"at {l2} %" : "no longer low";
             alerts.End(e, seq, context.Now, $"Battery of {where} is {why} again", output);
         }

@@ -21,7 +21,9 @@ public sealed partial class RulesEngine
 
     private readonly HomeConfig home;
     private readonly RuleContext context;
-    private readonly IReadOnlyList<Rule> rules;
+    // An array, not the interface: the engine loops over the rules several times per event, and a foreach through
+    // IReadOnlyList boxes a fresh enumerator each time.
+    private readonly Rule[] rules;
     private readonly Dictionary<string, Escalation> escalations = new(StringComparer.Ordinal);
     private DateTimeOffset? visitEndsAt;
 
@@ -34,7 +36,7 @@ public sealed partial class RulesEngine
     {
         this.home = home;
         context = new RuleContext(home, HomeTime.For(home), startedAt);
-        rules = CreateRules(home);
+        rules = [.. CreateRules(home)];
     }
 
     public IReadOnlyList<Rule> Rules => rules;

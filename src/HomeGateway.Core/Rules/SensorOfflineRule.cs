@@ -24,6 +24,13 @@ public sealed class SensorOfflineRule : Rule
     private readonly Dictionary<string, (SensorKind Kind, TimeSpan After)> watched;
     private Dictionary<string, Supervised> sensors = new(StringComparer.Ordinal);
 
+    private readonly Func<string, Supervised, DateTimeOffset?> dueOf;
+
+    // The earliest due time among the sensors without an open alert. The engine asks before every event and a fresh
+    // answer is a pass over every sensor, so it is kept up to date as sensors are heard from; false: work it out again.
+    private DateTimeOffset? earliest;
+    private bool earliestKnown;
+
     // The rule needs the engine's start time to begin counting, which only the context carries; until the engine
     // first advances it asks to be advanced at once (an "armed" flag instead would leave the host sleeping forever).
     private bool armed;
@@ -31,6 +38,7 @@ public sealed class SensorOfflineRule : Rule
     public SensorOfflineRule(SensorOfflineRuleConfig config, IEnumerable<SensorConfig> homeSensors)
     {
         watched = new Dictionary<string, (SensorKind, TimeSpan)>(StringComparer.Ordinal);
+        dueOf = (id, s) => s.Alert is null ? s.LastHeard + watched[id].After : null;
         foreach (var sensor in homeSensors)
         {
             if ((sensor.Gpio is null || config.IncludeGpio) && config.For(sensor.Kind) is { } after)
@@ -53,11 +61,11 @@ public sealed class SensorOfflineRule : Rule
             return;
         }
 
+        // Most events are plain signs of life: the alert wording is built only when a step is decided.
         var state = sensors[e.SensorId];
-        var what = $"{SensorKindNames.ToName(supervision.Kind)} sensor {ConditionAlerts.Describe(context.Home, e.SensorId)}";
         if (e.Kind == SensorKind.Availability && e.State == SensorStates.Offline)
         {
-            var summary = $"The {what} is reported offline by its network";
+            var summary = $"The {Describe(supervision.Kind, context, e.SensorId)} is reported offline by its network";
             var step = state.Alert is { } open
                 ? open.Repeated(context.Now, e.At, [seq], summary)
                 : new AlertEvent(AlertIds.Create(AlertType.SensorOffline, e.SensorId, context.Now), AlertEventKind.Raised,
@@ -65,6 +73,7 @@ public sealed class SensorOfflineRule : Rule
                 { EvidenceSeqs = [seq] };
             output.Add(step);
             sensors[e.SensorId] = state with { Alert = step };
+            earliestKnown = false;
             return;
         }
 
@@ -75,12 +84,26 @@ public sealed class SensorOfflineRule : Rule
                 Kind = AlertEventKind.Cleared,
                 At = context.Now,
                 EvidenceAt = e.At,
-                Summary = $"The {what} is heard from again",
+                Summary = $"The {Describe(supervision.Kind, context, e.SensorId)} is heard from again",
                 EvidenceSeqs = [seq],
             });
         }
 
         sensors[e.SensorId] = new Supervised(e.At, null);
+        var heardDue = e.At + supervision.After;
+        if (earliestKnown)
+        {
+            // This sensor's old due time leaves the set and its new one joins: only if the old one was the earliest
+            // does the earliest need a pass over all of them.
+            if (state.Alert is null && state.LastHeard + supervision.After == earliest)
+            {
+                earliestKnown = false;
+            }
+            else if (earliest is null || heardDue < earliest)
+            {
+                earliest = heardDue;
+            }
+        }
     }
 
     public override void Advance(RuleContext context, List<AlertEvent> output)
@@ -100,12 +123,23 @@ public sealed class SensorOfflineRule : Rule
                 $"The {SensorKindNames.ToName(kind)} sensor {ConditionAlerts.Describe(context.Home, sensorId)} has not been heard from for {DoorLeftOpenRule.FormatDuration(after)}");
             output.Add(alert);
             sensors[sensorId] = state with { Alert = alert };
+            earliestKnown = false;
         }
     }
 
+    private static string Describe(SensorKind kind, RuleContext context, string sensorId) =>
+        $"{SensorKindNames.ToName(kind)} sensor {ConditionAlerts.Describe(context.Home, sensorId)}";
+
     public override DateTimeOffset? NextDeadline =>
         !armed ? (watched.Count == 0 ? null : DateTimeOffset.MinValue)
-        : Deadlines.Earliest(sensors, (id, s) => s.Alert is null ? s.LastHeard + watched[id].After : null);
+        : earliestKnown ? earliest : Earliest();
+
+    private DateTimeOffset? Earliest()
+    {
+        earliest = Deadlines.Earliest(sensors, dueOf);
+        earliestKnown = true;
+        return earliest;
+    }
 
     public override object SaveState() => sensors;
 
@@ -120,6 +154,7 @@ public sealed class SensorOfflineRule : Rule
         }
 
         armed = true;
+        earliestKnown = false;
     }
 
     private void Arm(RuleContext context)
@@ -130,6 +165,7 @@ public sealed class SensorOfflineRule : Rule
         }
 
         armed = true;
+        earliestKnown = false;
         foreach (var id in watched.Keys)
         {
             sensors[id] = new Supervised(context.StartedAt, null);

@@ -223,20 +223,54 @@ public sealed class DispatchUplink(
 
     private async Task ReadAcksAsync(IAsyncStreamReader<DispatchMessage> reader, CancellationToken cancellationToken)
     {
-        while (await reader.MoveNext(cancellationToken).ConfigureAwait(false))
+        // Dispatch acks every record, and each persisted ack is a durable commit (an fsync) under the journal's lock,
+        // which the pipeline's alert commits wait for. Acks are cumulative, so one that already has a later one queued
+        // behind it on the stream need not be persisted: the later one is, as soon as nothing more is queued. A drain
+        // then costs one commit per read of the stream rather than one per record, and a gateway that stops in between
+        // resends a few records that dispatch stores idempotently.
+        long received = 0;
+        try
         {
-            switch (reader.Current.BodyCase)
+            while (true)
             {
-                case DispatchMessage.BodyOneofCase.Ack:
-                    journal.Acknowledge((long)reader.Current.Ack.ThroughSeq);
-                    Interlocked.Exchange(ref ackProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-                    break;
+                var next = reader.MoveNext(cancellationToken);
+                // Persist when the stream has nothing more queued, or before the window the sender waits on would fill.
+                if (received > 0 && (!next.IsCompleted || received - journal.AckedSeq >= MaxInFlight / 2))
+                {
+                    PersistAck(received);
+                    received = 0;
+                }
 
-                case DispatchMessage.BodyOneofCase.AlertAcknowledged:
-                    HandOver(reader.Current.AlertAcknowledged);
+                if (!await next.ConfigureAwait(false))
+                {
                     break;
+                }
+
+                switch (reader.Current.BodyCase)
+                {
+                    case DispatchMessage.BodyOneofCase.Ack:
+                        received = Math.Max(received, (long)reader.Current.Ack.ThroughSeq);
+                        break;
+
+                    case DispatchMessage.BodyOneofCase.AlertAcknowledged:
+                        HandOver(reader.Current.AlertAcknowledged);
+                        break;
+                }
             }
         }
+        finally
+        {
+            if (received > 0)
+            {
+                PersistAck(received);
+            }
+        }
+    }
+
+    private void PersistAck(long throughSeq)
+    {
+        journal.Acknowledge(throughSeq);
+        Interlocked.Exchange(ref ackProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private void HandOver(AlertAcknowledged message)
