@@ -74,7 +74,7 @@ public sealed class FanInScenario : IBenchScenario
                 + "redeem it with a fresh P-256 CSR (3 fsync'd SQLite transactions per gateway). Not part of the product's hot path.",
         });
 
-        using var ca = X509Certificate2.CreateFromPemFile(Path.Combine(data, DispatchAuthority.DirectoryName, DispatchAuthority.CaCertificateFile));
+        using var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(data, DispatchAuthority.DirectoryName, DispatchAuthority.CaCertificateFile), cancellationToken).ConfigureAwait(false));
         var webUrl = new Uri($"http://127.0.0.1:{FreePort()}/");
         var grpcUrl = new Uri($"https://127.0.0.1:{FreePort()}/");
         var apiUrl = new Uri($"https://127.0.0.1:{FreePort()}/");
