@@ -39,12 +39,13 @@ public sealed class FanInScenario : IBenchScenario
         var alertRate = options.Int("alert-rate", 10, 10);
         var connectParallel = options.Int("connect-parallel", 16, 16);
 
-        // One socket per gateway here and one in dispatch (its child, which inherits the limit), plus room for the rest.
-        const int Headroom = 4096;
+        // One socket per gateway here and one in dispatch (its child, which inherits the limit), plus room for the rest:
+        // dispatch holds about 300 other descriptors (listeners, SQLite, logs, the runtime's own).
+        const int Headroom = 512;
         var limit = FileDescriptorLimit.Raise(Math.Min(asked + Headroom, FileDescriptorLimit.KernelCeiling()));
         var gateways = (int)Math.Min(asked, Math.Max(1, limit - Headroom));
         var capped = gateways < asked
-            ? string.Create(CultureInfo.InvariantCulture, $"capped at {gateways} of {asked} asked: this machine's open-file limit is {limit} and the bench could not raise it (run as root)")
+            ? string.Create(CultureInfo.InvariantCulture, $"capped at {gateways} of {asked} asked: the open-file limit here is {limit} and the bench could not raise it (it needs CAP_SYS_RESOURCE, e.g. root outside a container); dispatch, its child, has the same limit")
             : null;
         if (capped is not null)
         {
