@@ -171,7 +171,7 @@ public sealed class FanInScenario : IBenchScenario
             {
                 Goal = "≥ 20 000 held by one node",
                 GoalMet = goalMet,
-                Note = (held < 20_000 ? string.Create(CultureInfo.InvariantCulture, $"this run asked for {asked}; the goal needs --gateways 20000. ") : "")
+                Note = (asked < 20_000 ? string.Create(CultureInfo.InvariantCulture, $"this run asked for {asked}; the goal needs --gateways 20000. ") : "")
                     + string.Create(CultureInfo.InvariantCulture, $"Held = stream open, Welcome received and still open at the end ({failures} failed to connect). ")
                     + (capped ?? ""),
             });
