@@ -27,7 +27,8 @@ internal sealed class GatewayUplinkService(
     IOptions<DispatchOptions> options,
     TimeProvider time,
     ILogger<GatewayUplinkService> logger,
-    GatewaySupervisor supervisor) : GatewayUplink.GatewayUplinkBase
+    GatewaySupervisor supervisor,
+    HeartbeatContacts contacts) : GatewayUplink.GatewayUplinkBase
 {
     public override async Task Connect(
         IAsyncStreamReader<GatewayMessage> requestStream,
@@ -134,7 +135,7 @@ internal sealed class GatewayUplinkService(
                         break;
 
                     case GatewayMessage.BodyOneofCase.Heartbeat:
-                        await store.MarkSeenAsync(account.GatewayId, null, ct);
+                        contacts.Seen(account.GatewayId);
                         await supervisor.ContactAsync(account.GatewayId, ct);
                         break;
 
@@ -283,4 +284,7 @@ internal static partial class IngestLog
 
     [LoggerMessage(2004, LogLevel.Warning, "Gateway {GatewayId}: acknowledgements could not be sent ({Problem}); ending the stream")]
     public static partial void AcknowledgementsFailed(ILogger logger, string gatewayId, string problem);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Heartbeat contacts of {Count} gateway(s) could not be stored ({Problem}); kept for the next batch")]
+    public static partial void ContactsNotStored(ILogger logger, int count, string problem);
 }

@@ -131,6 +131,34 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         }
     }
 
+    public async Task MarkSeenAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> contacts, CancellationToken ct = default)
+    {
+        if (contacts.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await OpenForWriteAsync(ct);
+        try
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            // In gateway order: on PostgreSQL two nodes' batches then take the row locks in the same order.
+            foreach (var (gatewayId, seenAt) in contacts.OrderBy(c => c.Key, StringComparer.Ordinal))
+            {
+                // Fixed-width UTC text compares as time does on both databases.
+                await Execute(connection,
+                    "UPDATE gateways SET last_seen_at = @now WHERE gateway_id = @g AND (last_seen_at IS NULL OR last_seen_at < @now)",
+                    ct, ("@now", Text(seenAt)), ("@g", gatewayId));
+            }
+
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
     public async Task<IReadOnlyList<QueuedAlert>> ListAlertsAsync(AlertStatus? status, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);

@@ -26,6 +26,12 @@ public partial interface IDispatchStore
     /// <summary>A gateway said hello or sent a heartbeat.</summary>
     Task MarkSeenAsync(string gatewayId, string? softwareVersion, CancellationToken ct = default);
 
+    /// <summary>
+    /// Several gateways' last contacts in one transaction (heartbeats, batched). A contact never moves a gateway's
+    /// <c>last_seen_at</c> back: one written since (a hello, a record) may be later.
+    /// </summary>
+    Task MarkSeenAsync(IReadOnlyCollection<KeyValuePair<string, DateTimeOffset>> contacts, CancellationToken ct = default);
+
     /// <summary>The alert queue, most urgent first, oldest first within a priority.</summary>
     Task<IReadOnlyList<QueuedAlert>> ListAlertsAsync(AlertStatus? status, CancellationToken ct = default);
 

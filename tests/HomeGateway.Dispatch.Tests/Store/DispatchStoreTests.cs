@@ -57,6 +57,20 @@ public abstract class DispatchStoreTests(StoreProvider provider) : IAsyncLifetim
             new TelemetryGapInfo(from, through, through - from + 1, Records.T0, Records.T0)));
 
     [Fact]
+    public async Task Batched_contacts_move_each_last_contact_forward_and_never_back()
+    {
+        await store.AddGatewayAsync("gw-2", "home-2");
+        await store.MarkSeenAsync(Gateway, "1.0");
+        var hello = time.GetUtcNow();
+
+        await store.MarkSeenAsync([new(Gateway, hello.AddSeconds(-20)), new("gw-2", hello.AddSeconds(20))]);
+
+        var seen = (await store.ListSupervisedGatewaysAsync()).ToDictionary(g => g.GatewayId, g => g.LastContactAt);
+        Assert.Equal(hello, seen[Gateway]);
+        Assert.Equal(hello.AddSeconds(20), seen["gw-2"]);
+    }
+
+    [Fact]
     public async Task A_telemetry_gap_counts_as_storing_every_sequence_it_covers_even_when_some_were_stored_before()
     {
         await StoreSensor(1);
