@@ -117,21 +117,33 @@ internal sealed class GatewayUplinkService(
         var acknowledgements = SendAcknowledgementsAsync(account.GatewayId, session, (long)Math.Min(hello.AppliedAckSeq, long.MaxValue), WriteAsync, streamCancel);
         try
         {
-            while (await requestStream.MoveNext(ct))
+            // Records that have already arrived are stored together, in one transaction, and acknowledged once: a
+            // backlog after an outage then costs a disk sync per burst, not per record. A record is never held back
+            // waiting for more: the batch is stored as soon as the next message is not already there.
+            var batch = new List<IncomingRecord>(MaxBatch);
+            var moving = requestStream.MoveNext(ct);
+            while (true)
             {
+                if (!moving.IsCompleted && batch.Count > 0)
+                {
+                    await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
+                }
+
+                if (!await moving)
+                {
+                    break;
+                }
+
                 var message = requestStream.Current;
                 switch (message.BodyCase)
                 {
                     case GatewayMessage.BodyOneofCase.Record:
-                        var incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow());
-                        var outcome = await store.StoreAsync(incoming, ct);
-                        await supervisor.ContactAsync(account.GatewayId, ct);
-                        if (outcome.AlertStep is { } step)
+                        batch.Add(UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow()));
+                        if (batch.Count >= MaxBatch)
                         {
-                            feed.Publish(step);
+                            await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
                         }
 
-                        await WriteAsync(new DispatchMessage { Ack = new Ack { ThroughSeq = (ulong)outcome.StoredThroughSeq } });
                         break;
 
                     case GatewayMessage.BodyOneofCase.Heartbeat:
@@ -142,6 +154,14 @@ internal sealed class GatewayUplinkService(
                     default:
                         throw UplinkFrames.Invalid($"Expected a record or a heartbeat, not {Describe(message)}.");
                 }
+
+                moving = requestStream.MoveNext(ct);
+            }
+
+            // The gateway ended the stream cleanly: what it sent last is stored and acknowledged before the call ends.
+            if (batch.Count > 0)
+            {
+                await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
             }
         }
         finally
@@ -156,6 +176,26 @@ internal sealed class GatewayUplinkService(
                 // Ends with the stream.
             }
         }
+    }
+
+    /// <summary>At most this many records in one transaction: bounds the time a burst holds the store's writer.</summary>
+    private const int MaxBatch = 256;
+
+    /// <summary>Stores the batch in one transaction, announces its alert steps, acks the stored-through sequence once.</summary>
+    private async Task StoreBatchAsync(string gatewayId, List<IncomingRecord> batch, Func<DispatchMessage, Task> write, CancellationToken ct)
+    {
+        var outcomes = await store.StoreAsync(batch, ct);
+        batch.Clear();
+        await supervisor.ContactAsync(gatewayId, ct);
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.AlertStep is { } step)
+            {
+                feed.Publish(step);
+            }
+        }
+
+        await write(new DispatchMessage { Ack = new Ack { ThroughSeq = (ulong)outcomes[^1].StoredThroughSeq } });
     }
 
     /// <summary>

@@ -46,60 +46,81 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         }
     }
 
-    public async Task<StoreOutcome> StoreAsync(IncomingRecord record, CancellationToken ct = default)
+    public async Task<StoreOutcome> StoreAsync(IncomingRecord record, CancellationToken ct = default) =>
+        (await StoreAsync([record], ct))[0];
+
+    public async Task<IReadOnlyList<StoreOutcome>> StoreAsync(IReadOnlyList<IncomingRecord> records, CancellationToken ct = default)
     {
-        if ((record.Alert is null ? 0 : 1) + (record.Sensor is null ? 0 : 1) + (record.Gap is null ? 0 : 1) != 1)
+        if (records.Count == 0)
         {
-            throw new ArgumentException("A record carries exactly one of an alert event, a sensor event or a telemetry gap.", nameof(record));
+            return [];
         }
 
+        foreach (var record in records)
+        {
+            if ((record.Alert is null ? 0 : 1) + (record.Sensor is null ? 0 : 1) + (record.Gap is null ? 0 : 1) != 1)
+            {
+                throw new ArgumentException("A record carries exactly one of an alert event, a sensor event or a telemetry gap.", nameof(records));
+            }
+
+            if (record.GatewayId != records[0].GatewayId)
+            {
+                throw new ArgumentException("A batch holds one gateway's records.", nameof(records));
+            }
+        }
+
+        var gatewayId = records[0].GatewayId;
         var now = time.GetUtcNow();
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var storedThrough = await ReadStoredThroughAsync(connection, record.GatewayId, ct)
-                ?? throw new InvalidOperationException($"Gateway '{record.GatewayId}' is not registered.");
-
-            var isNew = !await SeqExistsAsync(connection, record.GatewayId, record.Seq, ct);
-            StoredAlertStep? step = null;
-            if (isNew)
+            var through = await ReadStoredThroughAsync(connection, gatewayId, ct)
+                ?? throw new InvalidOperationException($"Gateway '{gatewayId}' is not registered.");
+            var outcomes = new List<StoreOutcome>(records.Count);
+            foreach (var record in records)
             {
-                if (record.Alert is { } alert)
+                var isNew = !await SeqExistsAsync(connection, gatewayId, record.Seq, ct);
+                StoredAlertStep? step = null;
+                if (isNew)
                 {
-                    await InsertAlertEventAsync(connection, record, alert, now, ct);
-                    await UpsertQueueRowAsync(connection, record.GatewayId, record.Seq, alert, now, ct);
-                    step = new StoredAlertStep(record.GatewayId, record.Seq, alert, now);
+                    if (record.Alert is { } alert)
+                    {
+                        await InsertAlertEventAsync(connection, record, alert, now, ct);
+                        await UpsertQueueRowAsync(connection, gatewayId, record.Seq, alert, now, ct);
+                        step = new StoredAlertStep(gatewayId, record.Seq, alert, now);
+                    }
+                    else if (record.Gap is { } gap)
+                    {
+                        await InsertTelemetryGapAsync(connection, record, gap, now, ct);
+                    }
+                    else
+                    {
+                        await InsertSensorEventAsync(connection, record, now, ct);
+                    }
                 }
-                else if (record.Gap is { } gap)
-                {
-                    await InsertTelemetryGapAsync(connection, record, gap, now, ct);
-                }
-                else
-                {
-                    await InsertSensorEventAsync(connection, record, now, ct);
-                }
-            }
 
-            // Advance over the contiguous run only. Walking past the new row (not just +1) matters when a
-            // gap is later filled: the rows after it were stored earlier and must not hold the ack back.
-            // A telemetry gap stands for its whole range, which may begin at or before through + 1.
-            var through = storedThrough;
-            var covers = record.Gap?.FromSeq ?? record.Seq;
-            if (covers <= through + 1 && record.Seq > through)
-            {
-                through = record.Seq;
-                while (await StoredThroughAfterAsync(connection, record.GatewayId, through + 1, ct) is { } next)
+                // Advance over the contiguous run only. Walking past the new row (not just +1) matters when a
+                // gap is later filled: the rows after it were stored earlier and must not hold the ack back.
+                // A telemetry gap stands for its whole range, which may begin at or before through + 1.
+                var covers = record.Gap?.FromSeq ?? record.Seq;
+                if (covers <= through + 1 && record.Seq > through)
                 {
-                    through = next;
+                    through = record.Seq;
+                    while (await StoredThroughAfterAsync(connection, gatewayId, through + 1, ct) is { } next)
+                    {
+                        through = next;
+                    }
                 }
+
+                outcomes.Add(new StoreOutcome(isNew, through, step));
             }
 
             await Execute(connection,
                 "UPDATE gateways SET stored_through_seq = @through, last_seen_at = @now WHERE gateway_id = @g",
-                ct, ("@through", through), ("@now", Text(now)), ("@g", record.GatewayId));
+                ct, ("@through", through), ("@now", Text(now)), ("@g", gatewayId));
             await tx.CommitAsync(ct);
-            return new StoreOutcome(isNew, through, step);
+            return outcomes;
         }
         finally
         {

@@ -20,6 +20,12 @@ public partial interface IDispatchStore
     /// </summary>
     Task<StoreOutcome> StoreAsync(IncomingRecord record, CancellationToken ct = default);
 
+    /// <summary>
+    /// One gateway's records, in order, in one transaction (one disk sync for a burst, e.g. a backlog after an outage):
+    /// the same rules as storing them one by one, with one outcome per record. All or nothing.
+    /// </summary>
+    Task<IReadOnlyList<StoreOutcome>> StoreAsync(IReadOnlyList<IncomingRecord> records, CancellationToken ct = default);
+
     /// <summary>The gateway with this id, or null.</summary>
     Task<GatewayAccount?> FindGatewayAsync(string gatewayId, CancellationToken ct = default);
 

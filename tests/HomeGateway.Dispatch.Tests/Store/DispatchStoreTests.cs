@@ -131,6 +131,42 @@ public abstract class DispatchStoreTests(StoreProvider provider) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_batch_stores_like_one_record_at_a_time_with_one_outcome_each()
+    {
+        await StoreSensor(1);
+        IncomingRecord Sensor(long seq) => new(Gateway, seq, Records.T0, null, Records.Sensor());
+        var fall = Records.Alert("fall-1");
+
+        // 1 again (already stored), 2, an alert at 3, 3 again within the batch, then 5 past a missing 4.
+        var outcomes = await store.StoreAsync(
+            [Sensor(1), Sensor(2), new IncomingRecord(Gateway, 3, fall.At, fall, null), new IncomingRecord(Gateway, 3, fall.At, fall, null), Sensor(5)]);
+
+        Assert.Equal([false, true, true, false, true], outcomes.Select(o => o.IsNew));
+        Assert.Equal([1L, 2, 3, 3, 3], outcomes.Select(o => o.StoredThroughSeq));
+        Assert.Equal([false, false, true, false, false], outcomes.Select(o => o.AlertStep is not null));
+        Assert.Equal(3, (await store.FindGatewayAsync(Gateway))!.StoredThroughSeq);
+        Assert.Equal(1, await CountAsync("alert_events"));
+        Assert.Equal(3, await CountAsync("sensor_events"));
+
+        // The missing 4 arrives in the next batch: the ack walks over the 5 stored before.
+        Assert.Equal(5, Assert.Single(await store.StoreAsync([Sensor(4)])).StoredThroughSeq);
+    }
+
+    [Fact]
+    public async Task A_batch_is_one_gateways_records_and_all_or_nothing()
+    {
+        await store.AddGatewayAsync("gw-2", "home-2");
+        await Assert.ThrowsAsync<ArgumentException>(() => store.StoreAsync(
+            [new IncomingRecord(Gateway, 1, Records.T0, null, Records.Sensor()), new IncomingRecord("gw-2", 1, Records.T0, null, Records.Sensor())]));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.StoreAsync(
+            [new IncomingRecord(Gateway, 1, Records.T0, null, Records.Sensor()), new IncomingRecord(Gateway, 2, Records.T0, null, null)]));
+
+        Assert.Equal(0, await CountAsync("sensor_events"));
+        Assert.Equal(0, (await store.FindGatewayAsync(Gateway))!.StoredThroughSeq);
+        Assert.Empty(await store.StoreAsync([]));
+    }
+
+    [Fact]
     public async Task The_cumulative_ack_stops_at_a_gap_and_moves_on_when_the_gap_is_filled()
     {
         Assert.Equal(1, (await StoreSensor(1)).StoredThroughSeq);
