@@ -62,7 +62,10 @@ public sealed class NodeRedScenario : IBenchScenario
             deployment.GatewaySettings.RemoveAll(s => s.StartsWith(ClientIdSetting, StringComparison.Ordinal));
             deployment.GatewaySettings.Add(ClientIdSetting + "homegateway-bench-" + session);
             await deployment.StartGatewayAsync(cancellationToken).ConfigureAwait(false);
-            return deployment.StopGatewayAsync;
+            // Stopped, not disposed: LocalDeployment disposes the last gateway it started (StopGatewayAsync and then its
+            // DisposeAsync would dispose the same process twice).
+            var gateway = deployment.Gateway!;
+            return () => gateway.StopAsync(TimeSpan.FromSeconds(10));
         }
 
         ChildProcess? nodeRed = null;
