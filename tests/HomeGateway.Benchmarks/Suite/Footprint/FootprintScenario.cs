@@ -47,10 +47,10 @@ public sealed class FootprintScenario : IBenchScenario
         File.Delete(socketPath);
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var underSystemd = WriteSystemdWrapper(work, build.Executable, socketPath);
+        var (shim, pidFile) = WriteSystemdShim(work, build.Executable, socketPath);
 
         var home = await File.ReadAllTextAsync(Path.Combine(context.RepositoryRoot, "deploy", "examples", "home.yaml"), cancellationToken).ConfigureAwait(false);
-        await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(underSystemd, context.Binaries.Dispatch),
+        await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(shim, context.Binaries.Dispatch),
             Path.Combine(work, "deployment"), home, (0, 0, 0), cancellationToken).ConfigureAwait(false);
         // The example home's keyswitch (22, active low) rests off and its UPS line (6) reports mains present.
         PinFiles.Write(deployment.PinDirectory, 22, high: true);
@@ -79,7 +79,7 @@ public sealed class FootprintScenario : IBenchScenario
             }
         }
 
-        var pid = deployment.Gateway!.Id;
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
         await Task.Delay(idle, cancellationToken).ConfigureAwait(false);
         var idleStats = ProcessStats.Read(pid);
         context.Say(string.Create(CultureInfo.InvariantCulture, $"idle: {idleStats.RssMiB:0.0} MiB, {idleStats.Threads} threads"));
@@ -115,21 +115,36 @@ public sealed class FootprintScenario : IBenchScenario
     }
 
     /// <summary>
-    /// What systemd gives a Type=notify service: NOTIFY_SOCKET, and LISTEN_PID set to the service's own pid, which
-    /// Microsoft.Extensions.Hosting.Systemd takes (as it takes a parent process named systemd) for "running under systemd".
-    /// <c>exec</c> keeps the pid, so the process measured is the gateway itself.
+    /// Starts the gateway the way a Type=notify unit does, as far as the gateway can tell: Microsoft.Extensions.Hosting.Systemd
+    /// turns on sd_notify (and journald log lines) only when the process's parent is called <c>systemd</c>, so the shim is a
+    /// shell script of that name that starts the gateway as its child with NOTIFY_SOCKET set, writes the gateway's pid to
+    /// gateway.pid (memory is read from the gateway, not the shim), passes SIGTERM on and exits with the gateway's status.
     /// </summary>
-    private static string WriteSystemdWrapper(string work, string executable, string socketPath)
+    private static (string Shim, string PidFile) WriteSystemdShim(string work, string executable, string socketPath)
     {
-        var wrapper = Path.Combine(work, "homegateway-under-systemd");
+        var directory = Path.Combine(work, "shim");
+        Directory.CreateDirectory(directory);
+        var shim = Path.Combine(directory, "systemd");
+        var pidFile = Path.Combine(directory, "gateway.pid");
         var target = executable.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? $"dotnet '{executable}'" : $"'{executable}'";
-        File.WriteAllText(wrapper, $"#!/bin/sh\nNOTIFY_SOCKET='{socketPath}' LISTEN_PID=$$ exec {target} \"$@\"\n");
+        File.WriteAllText(shim, string.Join('\n',
+            "#!/bin/sh",
+            $"NOTIFY_SOCKET='{socketPath}' {target} \"$@\" &",
+            "child=$!",
+            $"echo $child > '{pidFile}'",
+            "trap 'kill -TERM $child' TERM INT",
+            "wait $child",
+            "status=$?",
+            // A trapped signal ends the first wait early: wait again for the gateway's own exit.
+            "if kill -0 $child 2>/dev/null; then wait $child; status=$?; fi",
+            "exit $status",
+            ""));
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        return wrapper;
+        return (shim, pidFile);
     }
 
     private static void Drain(Socket notify)

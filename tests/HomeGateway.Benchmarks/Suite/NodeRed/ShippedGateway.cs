@@ -10,8 +10,13 @@ public sealed record ShippedGateway(string Executable, string Description)
 {
     public static ShippedGateway Find(BenchContext context)
     {
+        if (context.Options.Text("gateway-bin") is { } given)
+        {
+            return new ShippedGateway(context.Binaries.Gateway, $"the build given with --gateway-bin ({Path.GetFileName(given)})");
+        }
+
         var published = Path.Combine(context.RepositoryRoot, "artifacts", "publish", "linux-x64", "homegateway");
-        if (context.Options.Text("gateway-bin") is null && File.Exists(published))
+        if (File.Exists(published))
         {
             if (File.GetLastWriteTimeUtc(published) < File.GetLastWriteTimeUtc(context.Binaries.Gateway))
             {
