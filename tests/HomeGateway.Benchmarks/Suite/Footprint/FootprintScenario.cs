@@ -47,7 +47,8 @@ public sealed class FootprintScenario : IBenchScenario
         File.Delete(socketPath);
         using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(socketPath));
-        var (shim, pidFile) = WriteSystemdShim(work, build.Executable, socketPath);
+        var pidFile = Path.Combine(work, "shim", "gateway.pid");
+        var shim = GatewayShim.WriteSystemd(Path.Combine(work, "shim"), context.RepositoryRoot, build.Executable, socketPath, pidFile);
 
         var home = await File.ReadAllTextAsync(Path.Combine(context.RepositoryRoot, "deploy", "examples", "home.yaml"), cancellationToken).ConfigureAwait(false);
         await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(shim, context.Binaries.Dispatch),
@@ -90,7 +91,7 @@ public sealed class FootprintScenario : IBenchScenario
         var after = ProcessStats.Read(pid);
         context.Say(string.Create(CultureInfo.InvariantCulture, $"after {events} events in {seconds:0.0} s: {after.RssMiB:0.0} MiB (peak {after.PeakRssMiB:0.0}), {after.Threads} threads, {alerts} alerts"));
 
-        var how = $"{build.Description}; the example home (deploy/examples/home.yaml), embedded MQTT broker, enrolled and streaming to a real dispatch over mutual TLS";
+        var how = $"{build.Description} with the unit's DOTNET_* settings ({string.Join(", ", GatewayShim.UnitExports(context.RepositoryRoot).Select(e => e.Replace("export ", "", StringComparison.Ordinal)))}); the example home (deploy/examples/home.yaml), embedded MQTT broker, enrolled and streaming to a real dispatch over mutual TLS";
         report.Add(new Figure("footprint.rssIdle", "Gateway resident memory, idle", idleStats.RssMiB, "MiB")
         {
             Note = $"VmRSS {idle.TotalSeconds:0} s after READY=1; {how}",
@@ -112,39 +113,6 @@ public sealed class FootprintScenario : IBenchScenario
         var directory = Path.GetDirectoryName(build.Executable)!;
         var size = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
         report.Add(new Figure("footprint.diskSize", "Gateway on disk", size / 1024.0 / 1024.0, "MiB") { Note = $"every file of {build.Description}" });
-    }
-
-    /// <summary>
-    /// Starts the gateway the way a Type=notify unit does, as far as the gateway can tell: Microsoft.Extensions.Hosting.Systemd
-    /// turns on sd_notify (and journald log lines) only when the process's parent is called <c>systemd</c>, so the shim is a
-    /// shell script of that name that starts the gateway as its child with NOTIFY_SOCKET set, writes the gateway's pid to
-    /// gateway.pid (memory is read from the gateway, not the shim), passes SIGTERM on and exits with the gateway's status.
-    /// </summary>
-    private static (string Shim, string PidFile) WriteSystemdShim(string work, string executable, string socketPath)
-    {
-        var directory = Path.Combine(work, "shim");
-        Directory.CreateDirectory(directory);
-        var shim = Path.Combine(directory, "systemd");
-        var pidFile = Path.Combine(directory, "gateway.pid");
-        var target = executable.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? $"dotnet '{executable}'" : $"'{executable}'";
-        File.WriteAllText(shim, string.Join('\n',
-            "#!/bin/sh",
-            $"NOTIFY_SOCKET='{socketPath}' {target} \"$@\" &",
-            "child=$!",
-            $"echo $child > '{pidFile}'",
-            "trap 'kill -TERM $child' TERM INT",
-            "wait $child",
-            "status=$?",
-            // A trapped signal ends the first wait early: wait again for the gateway's own exit.
-            "if kill -0 $child 2>/dev/null; then wait $child; status=$?; fi",
-            "exit $status",
-            ""));
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        return (shim, pidFile);
     }
 
     private static void Drain(Socket notify)

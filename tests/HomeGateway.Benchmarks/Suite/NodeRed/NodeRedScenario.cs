@@ -41,7 +41,8 @@ public sealed class NodeRedScenario : IBenchScenario
         var work = context.WorkDirectory(Name);
         // Enough doors for the start-up probe (one new door per probe step, never closed during the probe).
         var plan = new DoorPlan(LocalDeployment.HomeId, Math.Max(doors, StartupProbe.Doors), limit, DateTimeOffset.UtcNow);
-        await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(gatewayBuild.Executable, context.Binaries.Dispatch),
+        await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(
+            Footprint.GatewayShim.WriteExec(Path.Combine(work, "shim"), context.RepositoryRoot, gatewayBuild.Executable), context.Binaries.Dispatch),
             Path.Combine(work, "deployment"), plan.HomeYaml(), (0, 0, 0), cancellationToken).ConfigureAwait(false);
         // The broker takes the port the deployment chose for MQTT, so LocalDeployment's "listening" check means mosquitto.
         await using var broker = await BenchMosquitto.StartAsync(Path.Combine(work, "mosquitto"), deployment.MqttPort, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HomeGateway.Benchmarks.Suite.NodeRed;
 
 /// <summary>
@@ -15,7 +17,7 @@ public sealed record ShippedGateway(string Executable, string Description)
             return new ShippedGateway(context.Binaries.Gateway, $"the build given with --gateway-bin ({Path.GetFileName(given)})");
         }
 
-        var published = Path.Combine(context.RepositoryRoot, "artifacts", "publish", "linux-x64", "homegateway");
+        var published = Path.Combine(context.RepositoryRoot, "artifacts", "publish", RuntimeInformation.RuntimeIdentifier, "homegateway");
         if (File.Exists(published))
         {
             if (File.GetLastWriteTimeUtc(published) < File.GetLastWriteTimeUtc(context.Binaries.Gateway))
