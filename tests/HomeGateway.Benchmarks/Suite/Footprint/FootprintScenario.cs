@@ -91,7 +91,8 @@ public sealed class FootprintScenario : IBenchScenario
         var after = ProcessStats.Read(pid);
         context.Say(string.Create(CultureInfo.InvariantCulture, $"after {events} events in {seconds:0.0} s: {after.RssMiB:0.0} MiB (peak {after.PeakRssMiB:0.0}), {after.Threads} threads, {alerts} alerts"));
 
-        var how = $"{build.Description} with the unit's DOTNET_* settings ({string.Join(", ", GatewayShim.UnitExports(context.RepositoryRoot).Select(e => e.Replace("export ", "", StringComparison.Ordinal)))}); the example home (deploy/examples/home.yaml), embedded MQTT broker, enrolled and streaming to a real dispatch over mutual TLS";
+        var settings = GatewayShim.UnitExports(context.RepositoryRoot).Select(e => e.Replace("export ", "", StringComparison.Ordinal)).ToList();
+        var how = $"{build.Description} with the unit's DOTNET_* settings ({(settings.Count == 0 ? "none" : string.Join(", ", settings))}); the example home (deploy/examples/home.yaml), embedded MQTT broker, enrolled and streaming to a real dispatch over mutual TLS";
         report.Add(new Figure("footprint.rssIdle", "Gateway resident memory, idle", idleStats.RssMiB, "MiB")
         {
             Note = $"VmRSS {idle.TotalSeconds:0} s after READY=1; {how}",

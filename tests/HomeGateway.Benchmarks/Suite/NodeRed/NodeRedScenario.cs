@@ -23,7 +23,7 @@ public sealed class NodeRedScenario : IBenchScenario
 
     public async Task RunAsync(BenchContext context, BenchReport report, CancellationToken cancellationToken)
     {
-        var doors = context.Options.Int("doors", 80, 10);
+        var doors = context.Options.Int("doors", 80, 20);
         var wanted = context.Options.Int("alerts", 1000, 40);
         var limit = TimeSpan.FromSeconds(context.Options.Int("limit-seconds", 3, 2));
         var starts = context.Options.Int("starts", 5, 1);
