@@ -54,7 +54,7 @@ public sealed class DoorWorkload(SensorTraffic traffic, DoorPlan plan, int doors
             var loops = plan.AllDoors.Take(doors).Select((door, i) => CycleAsync(door, period * i / doors, i, done)).ToList();
             // A safety net: five times the time the run should take at its rate.
             var expected = period * (wanted / (0.75 * doors) + 1) * 5;
-            var finished = await Task.WhenAny(Task.WhenAll(loops), Task.Delay(expected, cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAny(Task.WhenAll(loops), Task.Delay(expected, cancellationToken)).ConfigureAwait(false);
             await done.CancelAsync().ConfigureAwait(false);
             try
             {
@@ -69,8 +69,6 @@ public sealed class DoorWorkload(SensorTraffic traffic, DoorPlan plan, int doors
             {
                 throw new TimeoutException($"after {expected.TotalSeconds:0} s: gateway {latency[AlertSource.Gateway].Count}, Node-RED {latency[AlertSource.NodeRed].Count} of {wanted} alerts");
             }
-
-            _ = finished;
         }
         finally
         {
@@ -91,12 +89,16 @@ public sealed class DoorWorkload(SensorTraffic traffic, DoorPlan plan, int doors
                 cycles[door] = cycle;
             }
 
-            cycle.OpenedAt = await traffic.OpenAsync(door, done.Token).ConfigureAwait(false);
+            var openedAt = await traffic.OpenAsync(door, done.Token).ConfigureAwait(false);
+            lock (gate)
+            {
+                cycle.OpenedAt = openedAt;
+            }
+
             Interlocked.Increment(ref openings);
             await Task.Delay(early ? plan.Limit / 2 : plan.Limit + Hold, done.Token).ConfigureAwait(false);
             lock (gate)
             {
-                cycle.Closed = true;
                 foreach (var source in early ? [] : latency.Keys.Where(s => !cycle.Alerted.Contains((s, DoorLeftOpen))))
                 {
                     missed[source]++;
@@ -154,8 +156,6 @@ public sealed class DoorWorkload(SensorTraffic traffic, DoorPlan plan, int doors
         public bool Early { get; } = early;
 
         public long OpenedAt { get; set; }
-
-        public bool Closed { get; set; }
 
         public HashSet<(AlertSource, string)> Alerted { get; } = [];
     }

@@ -46,7 +46,16 @@ public sealed class StartupProbe(SensorTraffic traffic, DoorPlan plan)
                 await Task.WhenAny(first.Task, Task.Delay(step, cancellationToken)).ConfigureAwait(false);
             }
 
-            var caught = await first.Task.WaitAsync(plan.Limit + TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+            string caught;
+            try
+            {
+                caught = await first.Task.WaitAsync(plan.Limit + TimeSpan.FromSeconds(15), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"{source} raised no alert for any of {opened.Count} probe doors; see its log in the work directory");
+            }
+
             var ready = Stopwatch.GetElapsedTime(spawnedAt, opened[caught]).TotalMilliseconds;
             foreach (var door in opened.Keys)
             {
