@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test test-hardware bench bench-micro clean publish-arm64 publish-arm
+.PHONY: all build run test test-hardware bench bench-micro clean publish-arm64 publish-arm publish-host
 
 all: build
 
@@ -33,6 +33,11 @@ publish-arm64:
 
 publish-arm:
 	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r linux-arm --self-contained -o $(PUBLISH)/linux-arm -nologo -v minimal
+
+# The same device build for this machine (linux-x64 here): what `make bench` measures for the gateway's size and start-up.
+HOST_RID := linux-$(shell uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+publish-host:
+	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r $(HOST_RID) --self-contained -o $(PUBLISH)/$(HOST_RID) -nologo -v minimal
 
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
 # Tests that need the Raspberry Pi rig (Category=Hardware, see hardware/README.md) run with `make test-hardware`.
@@ -58,7 +63,7 @@ test-hardware: build
 # bench-micro: the BenchmarkDotNet micro-benchmarks (MICRO_ARGS, e.g. "--filter '*Rules*' --job short").
 BENCH_ARGS ?=
 MICRO_ARGS ?= --filter '*'
-bench: build
+bench: build publish-host
 	tests/install-test-deps --bench
 	$(DOTNET) artifacts/bin/HomeGateway.Benchmarks/$(CFG)/HomeGateway.Benchmarks.dll $(BENCH_ARGS)
 
