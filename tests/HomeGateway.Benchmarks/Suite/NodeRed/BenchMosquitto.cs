@@ -71,6 +71,10 @@ public sealed class BenchMosquitto : IAsyncDisposable
             "allow_anonymous false",
             $"password_file {passwords}",
             "persistence false",
+            // Nagle's algorithm (mosquitto's default) holds a small publish back until the previous one is acknowledged,
+            // which the receiver's delayed ACK makes tens of milliseconds: a floor under both sides' latency that
+            // measures the broker's socket option, not the gateway or Node-RED. Off, as an installation should set it.
+            "set_tcp_nodelay true",
             // Started as root, mosquitto would drop to the 'mosquitto' user, who cannot read the bench's files.
             $"user {Environment.UserName}",
             "log_dest stderr",
