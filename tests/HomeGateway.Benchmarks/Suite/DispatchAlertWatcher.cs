@@ -6,12 +6,12 @@ using HomeGateway.Contracts.DispatchApiV1;
 using HomeGateway.Gateway.Uplink;
 using HomeGateway.Simulator.Demo;
 
-namespace HomeGateway.Benchmarks.Suite.EndToEnd;
+namespace HomeGateway.Benchmarks.Suite;
 
 /// <summary>
 /// An integration watching dispatch's queue as a real one would: <c>DispatchApi.WatchAlerts</c> over TLS to
-/// <c>Dispatch:ApiUrl</c>, trusting only dispatch's own CA, with the API token LocalDeployment made. Every change is
-/// handed over with the <see cref="Stopwatch"/> timestamp of its arrival, taken before anything else is done with it.
+/// <c>Dispatch:ApiUrl</c>, trusting only dispatch's own CA, with an API token (LocalDeployment's, or the fan-in's). Every
+/// change is handed over with the <see cref="Stopwatch"/> timestamp of its arrival, taken before anything else is done with it.
 /// </summary>
 internal sealed class DispatchAlertWatcher : IAsyncDisposable
 {
@@ -29,16 +29,21 @@ internal sealed class DispatchAlertWatcher : IAsyncDisposable
     }
 
     /// <summary>Subscribes and returns once the snapshot is complete, i.e. every later change will be seen live.</summary>
-    public static async Task<DispatchAlertWatcher> StartAsync(LocalDeployment deployment, Action<AlertChange, long> onChange, CancellationToken cancellationToken)
+    public static Task<DispatchAlertWatcher> StartAsync(LocalDeployment deployment, Action<AlertChange, long> onChange, CancellationToken cancellationToken) =>
+        StartAsync(deployment.ApiUrl, deployment.ApiToken,
+            X509CertificateLoader.LoadCertificateFromFile(Path.Combine(deployment.DispatchData, "ca", "ca.crt")), onChange, cancellationToken);
+
+    /// <summary>Subscribes to the API at <paramref name="api"/> (dispatch's CA <paramref name="ca"/>, an API token).</summary>
+    public static async Task<DispatchAlertWatcher> StartAsync(
+        Uri api, string token, X509Certificate2 ca, Action<AlertChange, long> onChange, CancellationToken cancellationToken)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(deployment.DispatchData, "ca", "ca.crt"));
         var handler = new SocketsHttpHandler();
         // The same check the gateway makes of dispatch: the host's name, and signed by dispatch's CA and no other.
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => DispatchCredentials.IsDispatch(ca, certificate, errors);
-        var channel = GrpcChannel.ForAddress(deployment.ApiUrl, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+        var channel = GrpcChannel.ForAddress(api, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var call = new DispatchApi.DispatchApiClient(channel).WatchAlerts(new WatchAlertsRequest(),
-            new Metadata { { "authorization", "Bearer " + deployment.ApiToken } }, cancellationToken: stop.Token);
+            new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: stop.Token);
         var snapshotDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reading = Task.Run(async () =>
         {
