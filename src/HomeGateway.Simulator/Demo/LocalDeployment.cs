@@ -180,9 +180,18 @@ public sealed class LocalDeployment : IAsyncDisposable
         await WaitUntilAsync(gateway, () => Task.FromResult(IsListening(MqttPort)), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task StopGatewayAsync() => await StopAsync(gateway).ConfigureAwait(false);
+    // A stopped process is forgotten, so that disposing the deployment afterwards does not stop it a second time.
+    public async Task StopGatewayAsync()
+    {
+        await StopAsync(gateway).ConfigureAwait(false);
+        gateway = null;
+    }
 
-    public async Task StopDispatchAsync() => await StopAsync(dispatch).ConfigureAwait(false);
+    public async Task StopDispatchAsync()
+    {
+        await StopAsync(dispatch).ConfigureAwait(false);
+        dispatch = null;
+    }
 
     public HttpClient CreateApiClient()
     {
