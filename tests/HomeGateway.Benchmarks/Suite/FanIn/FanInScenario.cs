@@ -79,16 +79,17 @@ public sealed class FanInScenario : IBenchScenario
         var webUrl = new Uri($"http://127.0.0.1:{FreePort()}/");
         var grpcUrl = new Uri($"https://127.0.0.1:{FreePort()}/");
         var apiUrl = new Uri($"https://127.0.0.1:{FreePort()}/");
+        var dispatchLog = Path.Combine(work, "dispatch.log");
         await using var dispatch = ChildProcess.Start("dispatch", context.Binaries.Dispatch,
         [
             "--Dispatch:DataDirectory=" + data,
             "--Dispatch:WebUrl=" + webUrl.GetLeftPart(UriPartial.Authority),
             "--Dispatch:GrpcUrl=" + grpcUrl.GetLeftPart(UriPartial.Authority),
             "--Dispatch:ApiUrl=" + apiUrl.GetLeftPart(UriPartial.Authority),
-        ], Path.Combine(work, "dispatch.log"));
+        ], dispatchLog);
         using var web = new HttpClient { BaseAddress = webUrl, Timeout = TimeSpan.FromSeconds(60) };
         web.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiToken);
-        await WaitHealthyAsync(dispatch, web, cancellationToken).ConfigureAwait(false);
+        await WaitHealthyAsync(dispatch, web, dispatchLog, cancellationToken).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(options.Quick ? 2 : 5), cancellationToken).ConfigureAwait(false);
         var idle = ProcessStats.Read(dispatch.Id);
         context.Say(string.Create(CultureInfo.InvariantCulture, $"fanIn: dispatch idle RSS {idle.RssMiB:0.0} MiB"));
@@ -291,7 +292,7 @@ public sealed class FanInScenario : IBenchScenario
             : throw new InvalidOperationException($"homegateway-dispatch {args[0]} {args[1]} failed ({exitCode}): {error.Trim()}");
     }
 
-    private static async Task WaitHealthyAsync(ChildProcess dispatch, HttpClient web, CancellationToken ct)
+    private static async Task WaitHealthyAsync(ChildProcess dispatch, HttpClient web, string log, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -311,7 +312,7 @@ public sealed class FanInScenario : IBenchScenario
 
             if (dispatch.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(120))
             {
-                throw new InvalidOperationException("dispatch did not become healthy; see artifacts/bench/work/fanIn/dispatch.log");
+                throw new InvalidOperationException($"dispatch did not become healthy; see {log}");
             }
 
             await Task.Delay(100, ct).ConfigureAwait(false);
