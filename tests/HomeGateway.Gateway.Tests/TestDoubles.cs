@@ -11,8 +11,48 @@ internal sealed class CapturingSink : ISensorEventSink
 {
     private readonly Channel<SensorEvent> _events = Channel.CreateUnbounded<SensorEvent>();
 
+    private readonly ConcurrentQueue<TaskCompletionSource<long>> _held = new();
+
     public ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken) =>
         _events.Writer.WriteAsync(sensorEvent, cancellationToken);
+
+    /// <summary>When set, a durable hand-over stays "not yet journalled" until <see cref="CommitHeld"/> or <see cref="FailHeld"/>: the commit is the test's to give.</summary>
+    public bool HoldCommits { get; set; }
+
+    /// <summary>The receipt each durable hand-over came with, in order.</summary>
+    public ConcurrentQueue<HomeGateway.Gateway.Journal.MessageReceipt?> Receipts { get; } = new();
+
+    public async ValueTask<Task<long>> QueueDurablyAsync(SensorEvent sensorEvent, HomeGateway.Gateway.Journal.MessageReceipt? receipt, CancellationToken cancellationToken)
+    {
+        Receipts.Enqueue(receipt);
+        await PublishAsync(sensorEvent, cancellationToken);
+        if (!HoldCommits)
+        {
+            return Task.FromResult(0L);
+        }
+
+        var journalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held.Enqueue(journalled);
+        return journalled.Task;
+    }
+
+    /// <summary>Every held hand-over is now durable.</summary>
+    public void CommitHeld()
+    {
+        while (_held.TryDequeue(out var journalled))
+        {
+            journalled.TrySetResult(0);
+        }
+    }
+
+    /// <summary>Every held hand-over failed to be journalled.</summary>
+    public void FailHeld()
+    {
+        while (_held.TryDequeue(out var journalled))
+        {
+            journalled.TrySetException(new IOException("the journal's disk failed (test)"));
+        }
+    }
 
     /// <summary>The next event, or a failure after a generous timeout.</summary>
     public async Task<SensorEvent> NextAsync(TimeSpan? timeout = null)

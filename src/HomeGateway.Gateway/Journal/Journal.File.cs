@@ -37,6 +37,17 @@ public sealed partial class Journal
             dropped_at_ms INTEGER NOT NULL);
         """;
 
+    // 3: the receipt of the last message per publisher and packet identifier, so a redelivery (MQTT DUP) is recognised.
+    private const string SchemaV3 = """
+        CREATE TABLE IF NOT EXISTS message_receipts (
+            publisher TEXT NOT NULL,
+            packet_id INTEGER NOT NULL,
+            fingerprint BLOB NOT NULL,
+            seq INTEGER NOT NULL,
+            received_at_ms INTEGER NOT NULL,
+            PRIMARY KEY (publisher, packet_id));
+        """;
+
     /// <summary>Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside.</summary>
     private static SqliteConnection OpenChecked(string path)
     {
@@ -115,6 +126,11 @@ public sealed partial class Journal
         if (current < 2)
         {
             Execute(connection, SchemaV2, transaction);
+        }
+
+        if (current < 3)
+        {
+            Execute(connection, SchemaV3, transaction);
         }
 
         Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;", transaction);

@@ -23,7 +23,7 @@ namespace HomeGateway.Gateway.Journal;
 public sealed partial class Journal : IDisposable
 {
     // Frozen: persisted in the file. JournalFormatTests holds these values.
-    internal const int SchemaVersion = 2;
+    internal const int SchemaVersion = 3;
 
     internal enum RecordKind
     {
@@ -155,15 +155,27 @@ public sealed partial class Journal : IDisposable
     /// Commits sensor events in one durable transaction (one fsync for the lot: a Zigbee burst costs what one event
     /// costs); returns the sequence number of each, in order.
     /// </summary>
-    public IReadOnlyList<long> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents)
+    public IReadOnlyList<long> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents) => Append(sensorEvents, null);
+
+    /// <summary>
+    /// Commits sensor events in one durable transaction, each with the receipt of the message it came from (null for none:
+    /// GPIO, QoS 0); the receipts are kept in the same commit, so a redelivery of one of these messages can be recognised
+    /// (<see cref="FindJournalled"/>) whenever the events are durable, and never before.
+    /// </summary>
+    public IReadOnlyList<long> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents, IReadOnlyList<MessageReceipt?>? receipts)
     {
+        if (receipts is not null && receipts.Count != sensorEvents.Count)
+        {
+            throw new ArgumentException("One receipt (or null) per sensor event.", nameof(receipts));
+        }
+
         var records = new List<JournalRecord>(sensorEvents.Count);
         foreach (var e in sensorEvents)
         {
             records.Add(new JournalRecord { SensorEvent = e.ToWire() });
         }
 
-        var committed = Append(records, null);
+        var committed = Append(records, null, receipts);
         var seqs = new long[committed.Count];
         for (var i = 0; i < seqs.Length; i++)
         {
@@ -199,7 +211,8 @@ public sealed partial class Journal : IDisposable
         }
     }
 
-    private List<JournalRecord> Append(List<JournalRecord> records, (byte[] State, long ThroughSeq)? ruleState)
+    private List<JournalRecord> Append(List<JournalRecord> records, (byte[] State, long ThroughSeq)? ruleState,
+        IReadOnlyList<MessageReceipt?>? receipts = null)
     {
         if (records.Count == 0 && ruleState is null)
         {
@@ -246,6 +259,11 @@ public sealed partial class Journal : IDisposable
                 kindParameter.Value = (int)KindOf(record);
                 recordParameter.Value = record.ToByteArray();
                 insert.ExecuteNonQuery();
+            }
+
+            if (receipts is not null)
+            {
+                KeepReceipts(transaction, receipts, LastSeq + 1, nowMs);
             }
 
             transaction.Commit();

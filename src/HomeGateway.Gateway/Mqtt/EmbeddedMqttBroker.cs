@@ -115,7 +115,9 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
+        server.InterceptingInboundPacketAsync += DurableAcknowledgements.OnInboundAsync;
         server.InterceptingPublishAsync += _input.OnPublishAsync;
+        server.InterceptingOutboundPacketAsync += HoldAcknowledgementUntilDurableAsync;
         await server.StartAsync().ConfigureAwait(false);
         _server = server;
         Port = port;
@@ -172,6 +174,40 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
             new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayClientId },
             cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// A PUBACK/PUBREC leaves only once its message's events are journalled (<see cref="DurableAcknowledgements"/>). One that
+    /// never will be is dropped and the client disconnected: an MQTT client sends an unacknowledged message again when it
+    /// reconnects, so the message is not lost with the acknowledgement.
+    /// </summary>
+    private async Task HoldAcknowledgementUntilDurableAsync(InterceptingPacketEventArgs args)
+    {
+        if (await DurableAcknowledgements.ReleaseWhenDurableAsync(args).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        args.ProcessPacket = false;
+        if (!args.CancellationToken.IsCancellationRequested && _server is { IsStarted: true } server)
+        {
+            MqttLog.AcknowledgementWithheld(_logger, args.ClientId);
+            var clientId = args.ClientId;
+
+            // Not awaited on the client's send loop, which the disconnect ends.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.UnspecifiedError })
+                        .ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Already gone: it reconnects and sends the message again all the same.
+                }
+            });
+        }
     }
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs args)

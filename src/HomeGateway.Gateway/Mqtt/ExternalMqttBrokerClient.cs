@@ -412,9 +412,15 @@ public sealed class ExternalMqttBrokerClient : IHostedService, IAsyncDisposable,
         // crash a moment later would lose a message the broker believes delivered.
         args.AutoAcknowledge = false;
         var journalled = new List<Task>();
+
+        // The broker resends a message we did not acknowledge (crash, cut) with DUP set and its original packet identifier,
+        // which are our session's: the receipt lets the pipeline recognise one it already journalled.
+        var receipt = message.QualityOfServiceLevel > MqttQualityOfServiceLevel.AtMostOnce
+            ? Journal.MessageReceipt.ForMqtt($"external/{ClientId}@{Broker}", args.PacketIdentifier, message.Topic ?? "", message.Payload, message.Dup)
+            : null;
         try
         {
-            await _input.HandleAsync(message.Topic ?? "", message.Payload, null, stopping, journalled).ConfigureAwait(false);
+            await _input.HandleAsync(message.Topic ?? "", message.Payload, null, stopping, journalled, receipt).ConfigureAwait(false);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {

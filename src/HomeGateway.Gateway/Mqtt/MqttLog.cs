@@ -91,4 +91,7 @@ internal static partial class MqttLog
 
     [LoggerMessage(EventId = 2169, Level = LogLevel.Information, Message = "MQTT client for broker {Broker} stopped")]
     public static partial void ExternalStopped(ILogger logger, string broker);
+
+    [LoggerMessage(EventId = 2170, Level = LogLevel.Warning, Message = "MQTT client '{ClientId}': a message's events could not be journalled, so it is not acknowledged; the client is disconnected to send it again")]
+    public static partial void AcknowledgementWithheld(ILogger logger, string clientId);
 }

@@ -96,11 +96,28 @@ public sealed class MqttSensorInput
     /// <summary>Every topic this input reads (state, availability and bridge topics of the home file's MQTT sensors): what a client of an external broker subscribes to.</summary>
     public IReadOnlyCollection<string> SubscriptionTopics => [.. _routes.Keys, .. _handlers.Keys.Where(t => !_routes.ContainsKey(t))];
 
-    /// <summary>The embedded broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.</summary>
+    /// <summary>
+    /// The embedded broker's publish interceptor. Runs on the publishing client's loop: one slow sensor never holds up another.
+    /// A QoS 1/2 message's events are queued with its receipt, and its acknowledgement is held until they are durable
+    /// (<see cref="DurableAcknowledgements"/>); the loop goes on to the next message meanwhile, so a burst shares one commit.
+    /// </summary>
     internal async Task OnPublishAsync(InterceptingPublishEventArgs args)
     {
         var message = args.ApplicationMessage;
-        args.ProcessPublish = await HandleAsync(message.Topic ?? "", message.Payload, args.ClientId, args.CancellationToken).ConfigureAwait(false);
+        var topic = message.Topic ?? "";
+        if (DurableAcknowledgements.CurrentPacket(args) is not { } packet)
+        {
+            args.ProcessPublish = await HandleAsync(topic, message.Payload, args.ClientId, args.CancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var journalled = new List<Task>();
+        var receipt = Journal.MessageReceipt.ForMqtt("embedded/" + args.ClientId, packet.PacketId, topic, message.Payload, packet.Redelivered);
+        args.ProcessPublish = await HandleAsync(topic, message.Payload, args.ClientId, args.CancellationToken, journalled, receipt).ConfigureAwait(false);
+        if (journalled.Count > 0)
+        {
+            DurableAcknowledgements.Hold(args, packet.PacketId, journalled.Count == 1 ? journalled[0] : Task.WhenAll(journalled));
+        }
     }
 
     /// <summary>
@@ -112,9 +129,10 @@ public sealed class MqttSensorInput
     /// When given, each event is queued with <see cref="ISensorEventSink.QueueDurablyAsync"/> and the task that completes once it
     /// is durably journalled is added here (an external broker's PUBACK waits for them).
     /// </param>
+    /// <param name="receipt">Who sent the message under which packet identifier (QoS 1 and 2), journalled with its events so that a redelivery is recognised.</param>
     /// <returns>False when the message must not be passed on to other subscribers (oversized, or a forged gateway topic).</returns>
     public async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload, string? publisherClientId, CancellationToken cancellationToken,
-        ICollection<Task>? journalled = null)
+        ICollection<Task>? journalled = null, Journal.MessageReceipt? receipt = null)
     {
         if (Array.Exists(_gatewayTopicPrefixes, prefix => AlertTopics.IsGatewayTopic(topic, prefix)))
         {
@@ -182,16 +200,19 @@ public sealed class MqttSensorInput
                 }
                 else
                 {
-                    journalled.Add(await _sink.QueueDurablyAsync(e, cancellationToken).ConfigureAwait(false));
+                    journalled.Add(await _sink.QueueDurablyAsync(e, receipt, cancellationToken).ConfigureAwait(false));
                 }
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
             {
+                // Not handed over: whoever acknowledges must not (the sender keeps the message and sends it again).
+                journalled?.Add(Task.FromCanceled(ex.CancellationToken));
                 return true;
             }
             catch (Exception ex)
             {
                 MqttLog.SinkFailed(_logger, e.SensorId, ex);
+                journalled?.Add(Task.FromException(ex));
             }
         }
 

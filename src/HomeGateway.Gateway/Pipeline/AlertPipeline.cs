@@ -4,6 +4,7 @@ using HomeGateway.Contracts.V1;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Configuration;
+using HomeGateway.Gateway.Journal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using CoreAlerts = HomeGateway.Core.Alerts;
@@ -43,6 +44,9 @@ public sealed partial class AlertPipeline(
 
     // The last sensor event the engine has seen; saved with its state.
     private long appliedSeq;
+
+    // Redelivered events whose first arrival is in the same batch: released with the original's seq once it commits.
+    private readonly List<(SensorEventInbox.Item Redelivery, int Original)> redeliveredInBatch = [];
 
     /// <summary>The engine in force (replaced when the home file is reloaded).</summary>
     public RulesEngine Engine => engine;
@@ -159,16 +163,24 @@ public sealed partial class AlertPipeline(
     /// </summary>
     private async Task JournalAndDecideAsync(List<SensorEventInbox.Item> batch, CancellationToken cancellationToken)
     {
+        SetAsideRedeliveries(batch);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         var events = new CoreEvents.SensorEvent[batch.Count];
+        var receipts = new MessageReceipt?[batch.Count];
         for (var i = 0; i < events.Length; i++)
         {
             events[i] = batch[i].Event;
+            receipts[i] = batch[i].Receipt;
         }
 
         IReadOnlyList<long> seqs;
         try
         {
-            seqs = journal.Append(events);
+            seqs = journal.Append(events, receipts);
         }
         catch (Exception ex)
         {
@@ -187,6 +199,8 @@ public sealed partial class AlertPipeline(
             PipelineLog.EventJournalled(logger, seqs[i], events[i].SensorId, events[i].State, events[i].Source);
         }
 
+        ReleaseRedeliveriesOf(seqs);
+
         for (var i = 0; i < events.Length; i++)
         {
             alerts.AddRange(engine.Observe(events[i], seqs[i], time.GetUtcNow()));
@@ -195,48 +209,123 @@ public sealed partial class AlertPipeline(
         await DecideAsync(alerts, seqs[^1], cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The rules' state from the journal, then the events it had not yet seen, decided again.</summary>
+    /// <summary>
+    /// Takes out of the batch every event of a redelivered message (MQTT DUP) that is already journalled — committed earlier,
+    /// or earlier in this very batch (the first arrival was still queued when the link dropped) — so it is neither
+    /// journalled nor decided twice. Its waiter (the PUBACK) is released with the original's sequence number: durable already,
+    /// or as soon as this batch commits. Only a message its sender marked as redelivered is looked up, so an ordinary message
+    /// is never mistaken for an old one.
+    /// </summary>
+    private void SetAsideRedeliveries(List<SensorEventInbox.Item> batch)
+    {
+        redeliveredInBatch.Clear();
+        var kept = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var item = batch[i];
+            if (item.Receipt is { Redelivered: true } receipt)
+            {
+                if (FirstArrivalInBatch(batch, kept, receipt) is { } original)
+                {
+                    redeliveredInBatch.Add((item, original));
+                    PipelineLog.RedeliveryRecognised(logger, receipt.Publisher, receipt.PacketId, "in the same batch");
+                    continue;
+                }
+
+                if (journal.FindJournalled(receipt) is { } seq)
+                {
+                    item.Journalled?.TrySetResult(seq);
+                    PipelineLog.RedeliveryRecognised(logger, receipt.Publisher, receipt.PacketId, $"journalled as {seq}");
+                    continue;
+                }
+            }
+
+            batch[kept++] = item;
+        }
+
+        batch.RemoveRange(kept, batch.Count - kept);
+    }
+
+    /// <summary>The index (among the first <paramref name="count"/> kept) of another arrival of the same message, or null.</summary>
+    private static int? FirstArrivalInBatch(List<SensorEventInbox.Item> batch, int count, MessageReceipt receipt)
+    {
+        for (var j = 0; j < count; j++)
+        {
+            if (batch[j].Receipt is { } other && !ReferenceEquals(other, receipt) && other.SameMessageAs(receipt))
+            {
+                return j;
+            }
+        }
+
+        return null;
+    }
+
+    private void ReleaseRedeliveriesOf(IReadOnlyList<long> seqs)
+    {
+        foreach (var (redelivery, original) in redeliveredInBatch)
+        {
+            redelivery.Journalled?.TrySetResult(seqs[original]);
+        }
+
+        redeliveredInBatch.Clear();
+    }
+
+    /// <summary>
+    /// The rules' state from the journal, then the events it had not yet seen, decided again. "Seen" is only what a saved
+    /// state says it has seen: with no state yet (a new gateway killed before its first decision) every journalled event is
+    /// undecided, and a state that cannot be read still says through which event it was saved, so fresh rules decide the rest.
+    /// </summary>
     private async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        appliedSeq = 0;
         if (journal.LoadRuleState() is { } saved)
         {
+            appliedSeq = saved.ThroughSeq;
             try
             {
                 engine.RestoreState(saved.State);
-                appliedSeq = saved.ThroughSeq;
             }
             catch (Exception ex) when (ex is JsonException or InvalidDataException or NotSupportedException)
             {
                 // The rules start fresh rather than not at all; what was already sent stays sent.
                 PipelineLog.StateUnreadable(logger, ex.Message);
-                appliedSeq = journal.LastSeq;
-                return;
             }
         }
-        else
-        {
-            appliedSeq = journal.LastSeq;
-            return;
-        }
 
-        for (var after = appliedSeq; ;)
+        // One commit per read batch, as in normal running: a fresh gateway killed mid-burst may leave hundreds undecided.
+        // Only what was journalled before this start is read: the alert steps decided here are appended behind it.
+        var from = appliedSeq + 1;
+        var end = journal.LastSeq;
+        var decided = new List<CoreAlerts.AlertEvent>();
+        for (var after = appliedSeq; after < end;)
         {
-            var batch = journal.ReadAfter(after, 256);
+            var batch = journal.ReadAfter(after, MaxBatch);
             if (batch.Count == 0)
             {
                 break;
             }
 
+            decided.Clear();
+            var lastEvent = 0L;
             foreach (var record in batch)
             {
                 after = (long)record.Seq;
-                if (record.BodyCase == JournalRecord.BodyOneofCase.SensorEvent)
+                if (after <= end && record.BodyCase == JournalRecord.BodyOneofCase.SensorEvent)
                 {
-                    PipelineLog.Redeciding(logger, after);
-                    var decided = engine.Observe(record.SensorEvent.ToDomain(), after, record.RecordedAt.ToDateTimeOffset());
-                    await DecideAsync(decided, after, cancellationToken).ConfigureAwait(false);
+                    lastEvent = after;
+                    decided.AddRange(engine.Observe(record.SensorEvent.ToDomain(), after, record.RecordedAt.ToDateTimeOffset()));
                 }
             }
+
+            if (lastEvent > 0)
+            {
+                await DecideAsync(decided, lastEvent, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (appliedSeq >= from)
+        {
+            PipelineLog.Redecided(logger, from, appliedSeq);
         }
     }
 
@@ -301,14 +390,17 @@ public sealed class SensorEventInbox(Status.SensorBoard? board = null, IEnumerab
     public ValueTask PublishAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
     {
         Observe(sensorEvent);
-        return channel.Writer.WriteAsync(new Item(sensorEvent, null), cancellationToken);
+        return channel.Writer.WriteAsync(new Item(sensorEvent, null, null), cancellationToken);
     }
 
-    public async ValueTask<Task<long>> QueueDurablyAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken)
+    public ValueTask<Task<long>> QueueDurablyAsync(CoreEvents.SensorEvent sensorEvent, CancellationToken cancellationToken) =>
+        QueueDurablyAsync(sensorEvent, null, cancellationToken);
+
+    public async ValueTask<Task<long>> QueueDurablyAsync(CoreEvents.SensorEvent sensorEvent, MessageReceipt? receipt, CancellationToken cancellationToken)
     {
         Observe(sensorEvent);
         var journalled = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await channel.Writer.WriteAsync(new Item(sensorEvent, journalled), cancellationToken).ConfigureAwait(false);
+        await channel.Writer.WriteAsync(new Item(sensorEvent, journalled, receipt), cancellationToken).ConfigureAwait(false);
         return journalled.Task;
     }
 
@@ -330,7 +422,7 @@ public sealed class SensorEventInbox(Status.SensorBoard? board = null, IEnumerab
         }
     }
 
-    internal readonly record struct Item(CoreEvents.SensorEvent Event, TaskCompletionSource<long>? Journalled);
+    internal readonly record struct Item(CoreEvents.SensorEvent Event, TaskCompletionSource<long>? Journalled, MessageReceipt? Receipt);
 }
 
 internal static partial class PipelineLog
@@ -347,11 +439,14 @@ internal static partial class PipelineLog
     [LoggerMessage(1003, LogLevel.Error, "Alert output {Observer} failed for {AlertId}; the alert is journalled and goes to dispatch regardless")]
     public static partial void ObserverFailed(ILogger logger, Exception exception, string observer, string alertId);
 
-    [LoggerMessage(1004, LogLevel.Warning, "Event {Seq} was journalled before a restart but not decided: deciding it now")]
-    public static partial void Redeciding(ILogger logger, long seq);
+    [LoggerMessage(1004, LogLevel.Warning, "Records {FromSeq}..{ThroughSeq} were journalled before a restart but not decided: decided now")]
+    public static partial void Redecided(ILogger logger, long fromSeq, long throughSeq);
 
     [LoggerMessage(1005, LogLevel.Error, "The rules' saved state could not be read ({Problem}); the rules start fresh")]
     public static partial void StateUnreadable(ILogger logger, string problem);
+
+    [LoggerMessage(1020, LogLevel.Information, "Redelivered message {PacketId} from {Publisher} recognised ({Where}): not journalled or decided again")]
+    public static partial void RedeliveryRecognised(ILogger logger, string publisher, int packetId, string where);
 
     [LoggerMessage(1006, LogLevel.Information, "Care plan for {HomeId} switched without a restart; rules: {Rules}")]
     public static partial void CarePlanSwitched(ILogger logger, string homeId, string rules);

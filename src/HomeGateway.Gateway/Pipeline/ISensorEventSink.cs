@@ -24,6 +24,15 @@ public interface ISensorEventSink
         return Task.FromResult(0L);
     }
 
+    /// <summary>
+    /// As <see cref="QueueDurablyAsync(SensorEvent, CancellationToken)"/>, for an event that came in a message with a delivery
+    /// promise: the receipt is journalled with it, and when the message is a redelivery of one already journalled the event
+    /// is not journalled or decided again — the task completes with the original's sequence number. A sink that journals
+    /// nothing ignores the receipt.
+    /// </summary>
+    ValueTask<Task<long>> QueueDurablyAsync(SensorEvent sensorEvent, Journal.MessageReceipt? receipt, CancellationToken cancellationToken) =>
+        QueueDurablyAsync(sensorEvent, cancellationToken);
+
     /// <summary>Hands the event over and completes once it is durably in the journal; returns its sequence number.</summary>
     async ValueTask<long> PublishDurablyAsync(SensorEvent sensorEvent, CancellationToken cancellationToken)
     {

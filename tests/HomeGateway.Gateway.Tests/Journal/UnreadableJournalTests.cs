@@ -108,6 +108,7 @@ public sealed class UnreadableJournalTests : IDisposable
         using var journal = Open();
         Assert.Null(journal.Recovery);
         Assert.Equal((2L, 1L, 1L), (journal.LastSeq, journal.AckedSeq, journal.OutboxDepth));
+        Assert.Equal(0, journal.ReceiptCount);
     }
 
     private void Damage(string damage)

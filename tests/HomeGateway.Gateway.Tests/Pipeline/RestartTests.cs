@@ -117,6 +117,48 @@ public sealed class RestartTests : IDisposable
     }
 
     [Fact]
+    public async Task The_first_press_of_a_new_gateway_killed_before_the_rules_saved_anything_is_decided_at_the_next_start()
+    {
+        // Invariant: an event journalled before the rules' first saved state is decided at the next start, never marked seen unseen.
+        // What a crash in the first second of a fresh installation leaves: events in the journal, no rule state at all.
+        using (var journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock))
+        {
+            journal.Append(Event("front_door", SensorKind.Door, SensorStates.Closed));
+            journal.Append(Event("button", SensorKind.HelpButton, SensorStates.Pressed));
+            Assert.Null(journal.LoadRuleState());
+        }
+
+        await using var restarted = new Gateway(this);
+        await restarted.StartAsync();
+        await WaitUntil(() => restarted.Seen.Count > 0);
+
+        var help = Assert.Single(restarted.Seen);
+        Assert.Equal((CoreAlerts.AlertType.Help, CoreAlerts.AlertEventKind.Raised), (help.Type, help.Kind));
+        Assert.Equal([2L], help.EvidenceSeqs);
+        await WaitUntil(() => restarted.Journal.LoadRuleState() is { ThroughSeq: 2 });
+    }
+
+    [Fact]
+    public async Task Events_after_an_unreadable_rule_state_are_still_decided_by_fresh_rules()
+    {
+        // Invariant: a rule state that cannot be read costs the rules' memory, never the events journalled after it.
+        using (var journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock))
+        {
+            journal.Append(Event("front_door", SensorKind.Door, SensorStates.Closed));
+            journal.Append([], "{not json"u8.ToArray(), 1);
+            journal.Append(Event("button", SensorKind.HelpButton, SensorStates.Pressed));
+        }
+
+        await using var restarted = new Gateway(this);
+        await restarted.StartAsync();
+        await WaitUntil(() => restarted.Seen.Count > 0);
+
+        var help = Assert.Single(restarted.Seen);
+        Assert.Equal((CoreAlerts.AlertType.Help, CoreAlerts.AlertEventKind.Raised), (help.Type, help.Kind));
+        Assert.Equal([2L], help.EvidenceSeqs);
+    }
+
+    [Fact]
     public async Task An_open_help_alert_keeps_counting_up_across_a_restart()
     {
         // Invariant: an alert open at a restart stays one alert afterwards (counted up, not raised twice).

@@ -1,0 +1,64 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace HomeGateway.Gateway.Journal;
+
+/// <summary>
+/// What identifies one message an input received with a delivery promise (MQTT QoS 1 or 2): who sent it, under which
+/// packet identifier, and a fingerprint of what it said. The journal keeps the latest receipt per publisher and packet
+/// identifier beside the events the message yielded, so a redelivery (MQTT DUP: the sender never saw our PUBACK because
+/// the gateway crashed or the link was cut after the commit) is recognised and not decided a second time.
+/// One instance stands for one arrival: the events of one message share it, a redelivery is another instance.
+/// </summary>
+public sealed class MessageReceipt
+{
+    /// <summary>The longest publisher key kept as text; a longer MQTT client id is kept as its hash.</summary>
+    internal const int MaxPublisherLength = 128;
+
+    private MessageReceipt(string publisher, ushort packetId, byte[] fingerprint, bool redelivered)
+    {
+        Publisher = publisher;
+        PacketId = packetId;
+        Fingerprint = fingerprint;
+        Redelivered = redelivered;
+    }
+
+    /// <summary>Whose packet identifiers these are: the publishing client of the embedded broker, or the external broker's session for the gateway.</summary>
+    public string Publisher { get; }
+
+    public ushort PacketId { get; }
+
+    /// <summary>The first 16 bytes of SHA-256 over the topic and the payload.</summary>
+    public byte[] Fingerprint { get; }
+
+    /// <summary>The sender marked it as a redelivery (MQTT DUP): only then may it be a message already journalled.</summary>
+    public bool Redelivered { get; }
+
+    /// <summary>
+    /// The receipt of one MQTT message. Packet identifiers are the sender's (MQTT reuses one only after its PUBACK) and a
+    /// resend keeps the original one (MQTT 3.1.1 §4.4, 5.0 §4.4), so publisher + packet id + fingerprint names the message.
+    /// </summary>
+    public static MessageReceipt ForMqtt(string publisher, ushort packetId, string topic, ReadOnlySequence<byte> payload, bool redelivered)
+    {
+        // Kept as text only when it is short and plain (it reaches the log); otherwise as its hash.
+        var key = publisher.Length <= MaxPublisherLength && publisher.All(c => c is > ' ' and <= '~')
+            ? publisher
+            : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(publisher)));
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(topic));
+        hash.AppendData([0]);
+        foreach (var segment in payload)
+        {
+            hash.AppendData(segment.Span);
+        }
+
+        return new MessageReceipt(key, packetId, hash.GetHashAndReset()[..16], redelivered);
+    }
+
+    /// <summary>Same sender, same packet identifier, same content: a copy of that message (not necessarily the same arrival).</summary>
+    internal bool SameMessageAs(MessageReceipt other) =>
+        PacketId == other.PacketId
+        && string.Equals(Publisher, other.Publisher, StringComparison.Ordinal)
+        && Fingerprint.AsSpan().SequenceEqual(other.Fingerprint);
+}
