@@ -156,8 +156,11 @@ public sealed class LocalDeployment : IAsyncDisposable
         EnrolmentReport = output.Trim();
     }
 
-    /// <summary>Starts the gateway, enrolling it first if it has no certificate yet.</summary>
-    public async Task StartGatewayAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the gateway, enrolling it first if it has no certificate yet. Ready when its embedded broker listens, or, for a
+    /// gateway that listens on nothing (external broker mode), when <paramref name="ready"/> says so.
+    /// </summary>
+    public async Task StartGatewayAsync(CancellationToken cancellationToken, Func<bool>? ready = null)
     {
         if (!IsGatewayEnrolled)
         {
@@ -177,7 +180,8 @@ public sealed class LocalDeployment : IAsyncDisposable
             "--Gateway:Feedback:BuzzerPin=" + BuzzerPin.ToString(CultureInfo.InvariantCulture),
             .. GatewaySettings,
         ], Path.Combine(workDirectory, "gateway.log"));
-        await WaitUntilAsync(gateway, () => Task.FromResult(IsListening(MqttPort)), cancellationToken).ConfigureAwait(false);
+        ready ??= () => IsListening(MqttPort);
+        await WaitUntilAsync(gateway, () => Task.FromResult(ready()), cancellationToken).ConfigureAwait(false);
     }
 
     // A stopped process is forgotten, so that disposing the deployment afterwards does not stop it a second time.

@@ -67,16 +67,18 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
     }
 
-    public static async Task<MosquittoBroker> StartAsync(string directory)
+    /// <param name="directory">Where its configuration, passwords and certificates go.</param>
+    /// <param name="settings">More mosquitto.conf lines for the whole broker (e.g. <c>max_queued_messages 0</c>).</param>
+    public static async Task<MosquittoBroker> StartAsync(string directory, params string[] settings)
     {
         RequireInstalled();
         var broker = new MosquittoBroker(directory);
-        broker.WriteFiles();
+        broker.WriteFiles(settings);
         await broker.RunAsync();
         return broker;
     }
 
-    private void WriteFiles()
+    private void WriteFiles(string[] settings)
     {
         File.WriteAllText(CaFile, Authority.Certificate.ExportCertificatePem());
         var (certificate, key) = Authority.IssueServer().WritePem(Directory, "mosquitto");
@@ -87,7 +89,8 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         (Port, TlsPort, MutualTlsPort) = FreePorts();
         // mosquitto started as root drops to the 'mosquitto' user unless told to stay: the test's files are the test user's.
         var user = Environment.UserName;
-        File.WriteAllText(Path.Combine(Directory, "mosquitto.conf"), string.Join('\n',
+        File.WriteAllText(Path.Combine(Directory, "mosquitto.conf"), string.Join('\n', (string[])
+        [
             "per_listener_settings false",
             "allow_anonymous false",
             $"password_file {passwords}",
@@ -99,6 +102,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             "log_type notice",
             "log_type information",
             "connection_messages true",
+            .. settings,
             $"listener {Port} 127.0.0.1",
             $"listener {TlsPort} 127.0.0.1",
             $"cafile {CaFile}",
@@ -109,7 +113,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             $"certfile {certificate}",
             $"keyfile {key}",
             "require_certificate true",
-            ""));
+            ""]));
     }
 
     private async Task RunAsync()
