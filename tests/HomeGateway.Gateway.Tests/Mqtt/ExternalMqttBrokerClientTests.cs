@@ -71,6 +71,34 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_the_broker_sends_again_carries_the_same_packet_id_and_content_marked_as_a_redelivery()
+    {
+        // Invariant: what the pipeline needs to recognise a redelivery reaches it: the broker's packet id, the content's fingerprint and DUP.
+        var inbox = new HomeGateway.Gateway.Pipeline.SensorEventInbox();
+        HomeGateway.Gateway.Journal.MessageReceipt first;
+        await using (var gateway = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path, sink: inbox))
+        {
+            await gateway.ConnectedAsync();
+            var device = await _broker.DeviceAsync("help-button");
+            await PublishAsync(device, "zigbee2mqtt/help", """{"action":"single"}""");
+            using var handedOver = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Assert.True(await inbox.Reader.WaitToReadAsync(handedOver.Token));
+            Assert.True(inbox.Reader.TryRead(out var item));
+            first = Assert.IsType<HomeGateway.Gateway.Journal.MessageReceipt>(item.Receipt);
+            Assert.False(first.Redelivered);
+        }
+
+        await using var again = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path);
+        await again.ConnectedAsync();
+        Assert.Equal(SensorStates.Pressed, (await again.Sink.NextAsync(TimeSpan.FromSeconds(30))).State);
+        var redelivered = Assert.Single(again.Sink.Receipts);
+        Assert.NotNull(redelivered);
+        Assert.True(redelivered.Redelivered);
+        Assert.True(redelivered.SameMessageAs(first));
+        Assert.Equal($"external/homegateway-{BrokerFixture.HomeId}@127.0.0.1:{_broker.Port}", redelivered.Publisher);
+    }
+
+    [Fact]
     public async Task Broker_killed_and_restarted_the_gateway_reconnects_resubscribes_and_the_health_shows_the_outage()
     {
         await using var gateway = await ExternalGatewayFixture.StartAsync(_broker, _dir.Path);
