@@ -56,6 +56,27 @@ public sealed class ClientFeedback(
 
     public BlinkPattern BuzzerPattern => buzzer?.Pattern ?? BlinkPattern.Dark;
 
+    /// <summary>For the status file: the patterns shown and the alerts behind them; null without outputs.</summary>
+    public Status.FeedbackStatus? Snapshot()
+    {
+        if (led is null && buzzer is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        lock (gate)
+        {
+            return new Status.FeedbackStatus
+            {
+                Led = LedPattern.Name,
+                Buzzer = BuzzerPattern.Name,
+                Alarms = alarms.Where(a => now - a.Value.At < AlarmShownFor).Select(a => a.Key).Order(StringComparer.Ordinal).ToList(),
+                HelpComingFor = acknowledgedAt is { } ack && now - ack < AcknowledgedShownFor ? acknowledgedAlertId : null,
+            };
+        }
+    }
+
     public ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
     {
         lock (gate)
@@ -65,6 +86,7 @@ public sealed class ClientFeedback(
                 case AlertEventKind.Raised or AlertEventKind.Repeated when alert.Priority is AlertPriority.Critical or AlertPriority.High:
                     alarms[alert.AlertId] = (seq, time.GetUtcNow());
                     acknowledgedAt = null;
+                    acknowledgedAlertId = null;
                     break;
                 case AlertEventKind.Cleared:
                     alarms.Remove(alert.AlertId);
