@@ -113,4 +113,55 @@ public class AlertClosingTests
         Assert.Equal(AlertEventKind.Raised, next.Kind);
         Assert.NotEqual(help.AlertId, next.AlertId);
     }
+
+    [Fact]
+    public void A_resolved_inactivity_alert_is_not_raised_again_for_the_same_silence_even_after_a_restart()
+    {
+        var home = new TimeWindowTestHome(new RulesConfig { Inactivity = new InactivityRuleConfig { After = TimeSpan.FromHours(4) } },
+            TimeWindowTestHome.Local(2026, 11, 25, 8, 0));
+        var raised = Assert.Single(home.WaitUntil(TimeWindowTestHome.Local(2026, 11, 25, 12, 0)));
+        Assert.Equal(AlertClosing.Closed, home.Engine.Close(raised.AlertId, 0));
+
+        Assert.Empty(home.Wait(TimeSpan.FromHours(1)));
+        home.Restart();
+        Assert.Empty(home.Wait(TimeSpan.FromDays(1)));
+        // The next sign of life clears nothing (dispatch closed it) and starts a new silence, which counts again.
+        Assert.Empty(home.Send("hall_motion", SensorStates.Detected));
+        var next = Assert.Single(home.Wait(TimeSpan.FromHours(5)));
+        Assert.Equal(AlertEventKind.Raised, next.Kind);
+        Assert.NotEqual(raised.AlertId, next.AlertId);
+    }
+
+    [Fact]
+    public void A_resolved_smoke_alert_is_closed_and_smoke_reported_again_is_a_new_alert()
+    {
+        var home = new SafetyTestHome(new RulesConfig { Smoke = new SmokeRuleConfig() }, SafetyTestHome.Local(2026, 11, 25, 10, 0));
+        var raised = Assert.Single(home.Send("kitchen_smoke", SensorStates.Detected));
+        Assert.Equal(AlertClosing.Closed, home.Engine.Close(raised.AlertId, raised.EvidenceSeqs.Max()));
+
+        Assert.Empty(home.Send("kitchen_smoke", SensorStates.Clear));
+        home.Clock.Advance(TimeSpan.FromMinutes(1));
+        var next = Assert.Single(home.Send("kitchen_smoke", SensorStates.Detected));
+        Assert.Equal(AlertEventKind.Raised, next.Kind);
+        Assert.NotEqual(raised.AlertId, next.AlertId);
+    }
+
+    [Fact]
+    public void A_resolved_temperature_alert_stays_quiet_until_the_temperature_is_back_in_range_and_leaves_it_again()
+    {
+        var home = new SafetyTestHome(new RulesConfig { Temperature = new TemperatureRuleConfig { Min = 16, Max = 30, For = TimeSpan.FromMinutes(30) } },
+            SafetyTestHome.Local(2026, 11, 25, 10, 0));
+        home.Send("living_temp", SensorStates.Measured, value: 14);
+        var raised = Assert.Single(home.Wait(TimeSpan.FromMinutes(30)));
+        Assert.Equal(AlertClosing.Closed, home.Engine.Close(raised.AlertId, raised.EvidenceSeqs.Max()));
+
+        home.Send("living_temp", SensorStates.Measured, value: 13);
+        Assert.Empty(home.Wait(TimeSpan.FromHours(2)));
+        home.Restart();
+        Assert.Empty(home.Wait(TimeSpan.FromHours(2)));
+        Assert.Empty(home.Send("living_temp", SensorStates.Measured, value: 20));
+        home.Send("living_temp", SensorStates.Measured, value: 14);
+        var next = Assert.Single(home.Wait(TimeSpan.FromMinutes(30)));
+        Assert.NotEqual(raised.AlertId, next.AlertId);
+    }
 }
