@@ -200,7 +200,7 @@ public sealed class ClientFeedback(
                     case DispatchAcknowledgement acknowledgement:
                         Acknowledged(acknowledgement.AlertId);
                         break;
-                    case DispatchResolution { Closed: true } resolution:
+                    case DispatchResolution { KeptOpen: false } resolution:
                         Resolved(resolution.AlertId);
                         break;
                 }

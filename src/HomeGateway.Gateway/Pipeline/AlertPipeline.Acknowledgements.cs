@@ -44,7 +44,7 @@ public sealed partial class AlertPipeline
                     break;
                 case DispatchResolution resolution:
                     var closing = engine.Close(resolution.AlertId, resolution.EvidenceThroughSeq);
-                    resolution.Closed = closing == AlertClosing.Closed;
+                    resolution.KeptOpen = closing == AlertClosing.NewerEvidence;
                     if (closing == AlertClosing.NewerEvidence)
                     {
                         PipelineLog.ResolvedButNewerEvidence(logger, resolution.AlertId, resolution.By, resolution.AckSeq, resolution.EvidenceThroughSeq);

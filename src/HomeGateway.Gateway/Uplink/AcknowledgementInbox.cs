@@ -19,8 +19,8 @@ public sealed record DispatchAcknowledgement(string AlertId, DateTimeOffset Ackn
 public sealed record DispatchResolution(string AlertId, DateTimeOffset ResolvedAt, string By, long AckSeq, long EvidenceThroughSeq, string Outcome)
     : DispatchAlertMessage(AlertId, By, AckSeq)
 {
-    /// <summary>Set by the pipeline: whether the rules closed the alert (false: they hold newer evidence, it stays open).</summary>
-    public bool Closed { get; set; }
+    /// <summary>Set by the pipeline: the rules hold evidence newer than dispatch had seen, so the alert stays open here.</summary>
+    public bool KeptOpen { get; set; }
 }
 
 /// <summary>
