@@ -9,39 +9,6 @@ namespace HomeGateway.Core.Rules;
 /// one row with a count, not a flood; after <c>repeatWindow</c> of quiet a new trigger is a new alert.
 /// Saved as is (a record) for restarts.
 /// </summary>
-internal static class ClosedAlerts
-{
-    /// <summary>Removes the entry whose alert has this id (at most one); true when there was one.</summary>
-    public static bool Remove<T>(Dictionary<string, T> entries, string alertId, Func<T, AlertEvent?> alertOf)
-    {
-        foreach (var (key, entry) in entries)
-        {
-            if (alertOf(entry)?.AlertId == alertId)
-            {
-                entries.Remove(key);
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Replaces the entry whose alert has this id; true when there was one.</summary>
-    public static bool Replace<T>(Dictionary<string, T> entries, string alertId, Func<T, AlertEvent?> alertOf, Func<T, T> closed)
-    {
-        foreach (var (key, entry) in entries)
-        {
-            if (alertOf(entry)?.AlertId == alertId)
-            {
-                entries[key] = closed(entry);
-                return true;
-            }
-        }
-
-        return false;
-    }
-}
-
 internal sealed record LatchedAlert(AlertEvent Last, DateTimeOffset LastTriggerAt)
 {
     public static LatchedAlert Raise(AlertEvent raised) => new(raised, raised.At);
