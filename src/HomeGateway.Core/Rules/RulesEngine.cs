@@ -346,7 +346,8 @@ public sealed partial class RulesEngine
 
         if (open.Count > MaxOpenAlerts)
         {
-            // Alerts nobody at dispatch ever resolved: the oldest go first (they only tune what the LED shows).
+            // Alerts nobody at dispatch ever resolved: the oldest go first (they matter for the LED and for whether a
+            // resolution meets newer evidence, both about recent alerts).
             foreach (var stale in open.Values.OrderBy(a => a.LastStepAt).Take(open.Count - MaxOpenAlerts).ToList())
             {
                 open.Remove(stale.AlertId);
