@@ -44,6 +44,8 @@ public sealed class BatteryLowRule(BatteryLowRuleConfig config) : Rule
         }
     }
 
+    public override bool Close(string alertId, RuleContext context) => alerts.Close(alertId);
+
     public override object SaveState() => alerts.Open;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>

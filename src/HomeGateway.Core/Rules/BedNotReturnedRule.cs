@@ -80,6 +80,10 @@ public sealed class BedNotReturnedRule(BedNotReturnedRuleConfig config, IReadOnl
         }
     }
 
+    // Still out of bed: no new alert this time, even after a visit; the next time the bed empties at night counts.
+    public override bool Close(string alertId, RuleContext context) =>
+        ClosedAlerts.Replace(states, alertId, b => b.Alert, b => b with { Counts = false, Due = null, Alert = null });
+
     public override DateTimeOffset? NextDeadline => Deadlines.Earliest(states, static (_, b) => b.Due);
 
     public override void OnVisitStarted(RuleContext context, List<AlertEvent> output)

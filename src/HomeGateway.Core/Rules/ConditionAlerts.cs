@@ -48,6 +48,9 @@ internal sealed class ConditionAlerts(AlertType type)
         }
     }
 
+    /// <summary>Dispatch resolved it: forgotten, so the condition reported again raises a new alert and its end clears nothing.</summary>
+    public bool Close(string alertId) => ClosedAlerts.Remove(Open, alertId, a => a);
+
     /// <summary>Takes back saved alerts, forgetting sensors the home file no longer has.</summary>
     public void Restore(Dictionary<string, AlertEvent>? saved, Func<string, bool> keep) =>
         Open = new Dictionary<string, AlertEvent>((saved ?? []).Where(p => keep(p.Key)), StringComparer.Ordinal);

@@ -14,7 +14,8 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
 {
     // TimedFrom: when the current wait began (the opening, or the end of a carer visit); Due: when it ends (null
     // while a visit holds the timer).
-    private sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert);
+    // Closed: dispatch resolved the alert while the door stayed open: no repeats, no clear; the next opening counts.
+    private sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert, bool Closed = false);
 
     private Dictionary<string, OpenDoor> openDoors = new(StringComparer.Ordinal);
 
@@ -32,7 +33,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
             // A repeated "open" report (devices resend state) does not restart the timer.
             openDoors.TryAdd(e.SensorId, new OpenDoor(e, seq, e.At, context.VisitInProgress ? null : e.At + config.After, null));
         }
-        else if (e.State == SensorStates.Closed && openDoors.Remove(e.SensorId, out var door) && door.Alert is { } alert)
+        else if (e.State == SensorStates.Closed && openDoors.Remove(e.SensorId, out var door) && door is { Alert: { } alert, Closed: false })
         {
             output.Add(alert with
             {
@@ -80,9 +81,12 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     {
         foreach (var (id, door) in openDoors.ToList())
         {
-            openDoors[id] = door with { TimedFrom = context.Now, Due = context.Now + (door.Alert is null ? config.After : config.RepeatEvery) };
+            openDoors[id] = door.Closed ? door : door with { TimedFrom = context.Now, Due = context.Now + (door.Alert is null ? config.After : config.RepeatEvery) };
         }
     }
+
+    public override bool Close(string alertId, RuleContext context) =>
+        ClosedAlerts.Replace(openDoors, alertId, d => d.Closed ? null : d.Alert, d => d with { Due = null, Closed = true });
 
     public override DateTimeOffset? NextDeadline =>
         Deadlines.Earliest(openDoors, static (_, d) => d.Due);

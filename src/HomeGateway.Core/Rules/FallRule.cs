@@ -65,6 +65,8 @@ public sealed class FallRule(FallRuleConfig config) : Rule
     public override DateTimeOffset? NextDeadline =>
         Deadlines.Earliest(suspected, static (_, p) => p.Due);
 
+    public override bool Close(string alertId, RuleContext context) => ClosedAlerts.Remove(open, alertId, l => l.Last);
+
     public override object SaveState() => new State(open, suspected);
 
     public override void RestoreState(JsonElement state, RuleContext context)

@@ -72,6 +72,8 @@ public sealed class HazardRule : Rule
         }
     }
 
+    public override bool Close(string alertId, RuleContext context) => alerts.Close(alertId);
+
     public override object SaveState() => alerts.Open;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>

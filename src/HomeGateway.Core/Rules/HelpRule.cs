@@ -36,6 +36,8 @@ public sealed class HelpRule(HelpRuleConfig config) : Rule
         output.Add(raised);
     }
 
+    public override bool Close(string alertId, RuleContext context) => ClosedAlerts.Remove(open, alertId, l => l.Last);
+
     public override object SaveState() => open;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>

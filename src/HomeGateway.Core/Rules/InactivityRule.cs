@@ -35,7 +35,8 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
 
     /// <param name="SilentSince">The last sign of life, the engine's start or a check-out.</param>
     /// <param name="Seq">The journal sequence of that sign of life, if it was one.</param>
-    private sealed record State(DateTimeOffset SilentSince, long? Seq, AlertEvent? Alert);
+    /// <param name="Closed">Dispatch resolved the alert during this silence: no clear follows; the next sign of life starts a new silence.</param>
+    private sealed record State(DateTimeOffset SilentSince, long? Seq, AlertEvent? Alert, bool Closed = false);
 
     // Null until the rule first sees the engine's context: the start time comes only from there.
     private State? state;
@@ -55,7 +56,7 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
             return;
         }
 
-        if (state!.Alert is { } alert)
+        if (state! is { Alert: { } alert, Closed: false })
         {
             output.Add(alert with
             {
@@ -94,7 +95,7 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
         Begin(context);
         paused = true;
         due = null;
-        if (state!.Alert is { } alert)
+        if (state! is { Alert: { } alert, Closed: false })
         {
             output.Add(alert with
             {
@@ -104,8 +105,9 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
                 Summary = "A carer checked in and is with the client",
                 EvidenceSeqs = [],
             });
-            state = state with { Alert = null };
         }
+
+        state = state! with { Alert = null, Closed = false };
     }
 
     public override void OnVisitEnded(RuleContext context, List<AlertEvent> output)
@@ -113,6 +115,17 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
         Begin(context);
         paused = false;
         Silence(new State(context.Now, null, null), context);
+    }
+
+    public override bool Close(string alertId, RuleContext context)
+    {
+        if (state is not { Alert: { } alert, Closed: false } || alert.AlertId != alertId)
+        {
+            return false;
+        }
+
+        state = state with { Closed = true };
+        return true;
     }
 
     public override object? SaveState() => state;

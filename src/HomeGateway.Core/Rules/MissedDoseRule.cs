@@ -201,6 +201,9 @@ public sealed class MissedDoseRule(MissedDoseRuleConfig config, HomeTime clock, 
         }
     }
 
+    public override bool Close(string alertId, RuleContext context) =>
+        ClosedAlerts.Remove(missed, alertId, a => a) || ClosedAlerts.Remove(errors, alertId, l => l.Last) || ClosedAlerts.Remove(refills, alertId, l => l.Last);
+
     private void Missed(string sensorId, DateTimeOffset? dose, DateTimeOffset at, DateTimeOffset evidenceAt, long? seq,
         string summary, RuleContext context, List<AlertEvent> output)
     {

@@ -113,6 +113,18 @@ public sealed class NightExitRule(NightExitRuleConfig config, string door, IRead
         output.Add(raised);
     }
 
+    // The exit is over as far as the rule goes: the door's next opening at night is a new exit.
+    public override bool Close(string alertId, RuleContext context)
+    {
+        if (exit?.Alert?.AlertId != alertId)
+        {
+            return false;
+        }
+
+        exit = null;
+        return true;
+    }
+
     public override DateTimeOffset? NextDeadline => exit is { Alert: null } pending ? pending.OpenedAt + config.Grace : null;
 
     public override void OnVisitStarted(RuleContext context, List<AlertEvent> output)

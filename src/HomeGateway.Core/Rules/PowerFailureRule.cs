@@ -60,6 +60,10 @@ public sealed class PowerFailureRule(PowerFailureRuleConfig config, IReadOnlySet
         }
     }
 
+    // Still on battery: quiet until mains is back and lost again.
+    public override bool Close(string alertId, RuleContext context) =>
+        ClosedAlerts.Replace(outages, alertId, o => o.Alert, o => o with { Due = null, Alert = null });
+
     public override DateTimeOffset? NextDeadline => Deadlines.Earliest(outages, static (_, o) => o.Due);
 
     public override object SaveState() => outages;
@@ -70,7 +74,7 @@ public sealed class PowerFailureRule(PowerFailureRuleConfig config, IReadOnlySet
         // A waiting outage follows the delay in force now, as the door rule does.
         outages = new Dictionary<string, Outage>(
             saved.Where(o => upsSensors.Contains(o.Key))
-                .Select(o => KeyValuePair.Create(o.Key, o.Value is { Alert: null } ? o.Value with { Due = o.Value.LostAt + config.After } : o.Value)),
+                .Select(o => KeyValuePair.Create(o.Key, o.Value is { Alert: null, Due: not null } ? o.Value with { Due = o.Value.LostAt + config.After } : o.Value)),
             StringComparer.Ordinal);
     }
 }

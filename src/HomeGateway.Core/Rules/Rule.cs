@@ -38,6 +38,14 @@ public abstract class Rule
     }
 
     /// <summary>
+    /// Dispatch resolved the alert <paramref name="alertId"/>: the rule forgets it as open, so no later step carries its
+    /// id and no clear follows; the condition's next evidence raises a new alert. A rule whose timer would raise it again
+    /// at once (the same condition, no new evidence) stays quiet until the condition has ended and starts again.
+    /// True when the rule had it open.
+    /// </summary>
+    public virtual bool Close(string alertId, RuleContext context) => false;
+
+    /// <summary>
     /// Everything the rule needs to carry on after a restart (open alerts, running timers, last activity), as a
     /// value <see cref="JsonSerializer"/> can write. Null when there is nothing to keep.
     /// </summary>

@@ -25,12 +25,17 @@ public sealed partial class RulesEngine
     // IReadOnlyList boxes a fresh enumerator each time.
     private readonly Rule[] rules;
     private readonly Dictionary<string, Escalation> escalations = new(StringComparer.Ordinal);
+    private Dictionary<string, OpenAlert> open = new(StringComparer.Ordinal);
     private DateTimeOffset? visitEndsAt;
 
     private sealed record Escalation(AlertEvent Last, DateTimeOffset Due, int Count);
 
+    // Open: added in version 1 without a version change (a state saved before has none: nothing is known open).
     private sealed record EngineState(int Version, DateTimeOffset StartedAt, DateTimeOffset? VisitEndsAt,
-        Dictionary<string, Escalation> Escalations, Dictionary<string, JsonElement> Rules);
+        Dictionary<string, Escalation> Escalations, Dictionary<string, JsonElement> Rules, Dictionary<string, OpenAlert>? Open = null);
+
+    /// <summary>Open alerts kept at most: a latched alert (a help press) stays open until dispatch resolves it.</summary>
+    internal const int MaxOpenAlerts = 1000;
 
     public RulesEngine(HomeConfig home, DateTimeOffset startedAt)
     {
@@ -75,6 +80,44 @@ public sealed partial class RulesEngine
 
     /// <summary>A person at dispatch acknowledged the alert: no more escalation.</summary>
     public void Acknowledge(string alertId) => escalations.Remove(alertId);
+
+    /// <summary>
+    /// A person at dispatch acknowledged the alert at <paramref name="acknowledgedAt"/>: no more escalation, and the
+    /// open alert remembers it (saved with the state), so the client's "help is coming" survives a restart.
+    /// </summary>
+    public void Acknowledge(string alertId, DateTimeOffset acknowledgedAt)
+    {
+        escalations.Remove(alertId);
+        if (open.TryGetValue(alertId, out var known) && known.AcknowledgedAt is null)
+        {
+            open[alertId] = known with { AcknowledgedAt = acknowledgedAt };
+        }
+    }
+
+    /// <summary>
+    /// Dispatch resolved the alert, having seen its evidence up to journal sequence <paramref name="evidenceThroughSeq"/>.
+    /// Unless the engine holds newer evidence for it (the client pressed again before the resolution arrived: dispatch
+    /// reopens it when that press reaches it), the alert is closed: no more escalation, no later step with its id (the
+    /// rule's next evidence raises a new alert), no clear. Closing one already closed or never known changes nothing.
+    /// </summary>
+    public AlertClosing Close(string alertId, long evidenceThroughSeq)
+    {
+        if (open.TryGetValue(alertId, out var known) && known.LatestEvidenceSeq > evidenceThroughSeq)
+        {
+            return AlertClosing.NewerEvidence;
+        }
+
+        var wasOpen = open.Remove(alertId) | escalations.Remove(alertId);
+        foreach (var rule in rules)
+        {
+            wasOpen |= rule.Close(alertId, context);
+        }
+
+        return wasOpen ? AlertClosing.Closed : AlertClosing.NotOpen;
+    }
+
+    /// <summary>The alerts open on the device (raised, not cleared or closed), with whether dispatch acknowledged them.</summary>
+    public IReadOnlyCollection<OpenAlert> OpenAlerts => open.Values;
 
     /// <summary>A carer checked in or out by a command from dispatch rather than a sensor.</summary>
     public IReadOnlyList<AlertEvent> SetVisit(bool inProgress, DateTimeOffset now)
@@ -128,7 +171,7 @@ public sealed partial class RulesEngine
             }
         }
 
-        var engine = new EngineState(StateVersion, context.StartedAt, visitEndsAt, escalations, ruleStates);
+        var engine = new EngineState(StateVersion, context.StartedAt, visitEndsAt, escalations, ruleStates, open);
         return JsonSerializer.SerializeToUtf8Bytes(engine, RuleStateJson.Options);
     }
 
@@ -149,6 +192,9 @@ public sealed partial class RulesEngine
         visitEndsAt = state.VisitEndsAt;
         context.VisitInProgress = state.VisitEndsAt is not null;
         escalations.Clear();
+        // An alert about a sensor the home file no longer has is forgotten, as the rules forget the sensor.
+        open = new Dictionary<string, OpenAlert>(
+            (state.Open ?? []).Where(a => !a.Value.AboutSensor || home.FindSensor(a.Value.SensorId) is not null), StringComparer.Ordinal);
         if (home.Rules.Escalation.MaxEscalations > 0)
         {
             foreach (var (id, escalation) in state.Escalations)
@@ -249,9 +295,10 @@ public sealed partial class RulesEngine
         }
     }
 
-    /// <summary>Follows every critical alert step until it is acknowledged or cleared.</summary>
+    /// <summary>Follows every alert step: the open alerts, and every critical one until it is acknowledged or cleared.</summary>
     private void Track(List<AlertEvent> output, int from)
     {
+        TrackOpen(output, from);
         var config = home.Rules.Escalation;
         if (config.MaxEscalations <= 0)
         {
@@ -274,6 +321,36 @@ public sealed partial class RulesEngine
                 case AlertEventKind.Cleared:
                     escalations.Remove(step.AlertId);
                     break;
+            }
+        }
+    }
+
+    private void TrackOpen(List<AlertEvent> output, int from)
+    {
+        for (var i = from; i < output.Count; i++)
+        {
+            var step = output[i];
+            switch (step.Kind)
+            {
+                case AlertEventKind.Raised or AlertEventKind.Repeated:
+                    var evidence = step.EvidenceSeqs.Count > 0 ? step.EvidenceSeqs.Max() : 0;
+                    open[step.AlertId] = open.TryGetValue(step.AlertId, out var known)
+                        ? known with { Priority = step.Priority, LastStepAt = step.At, LatestEvidenceSeq = Math.Max(known.LatestEvidenceSeq, evidence) }
+                        : new OpenAlert(step.AlertId, step.Type, step.Priority, step.SensorId, home.FindSensor(step.SensorId) is not null, step.At, evidence, null);
+                    break;
+                case AlertEventKind.Cleared:
+                    open.Remove(step.AlertId);
+                    break;
+            }
+        }
+
+        if (open.Count > MaxOpenAlerts)
+        {
+            // Alerts nobody at dispatch ever resolved: the oldest go first (they matter for the LED and for whether a
+            // resolution meets newer evidence, both about recent alerts).
+            foreach (var stale in open.Values.OrderBy(a => a.LastStepAt).Take(open.Count - MaxOpenAlerts).ToList())
+            {
+                open.Remove(stale.AlertId);
             }
         }
     }
@@ -335,3 +412,24 @@ public sealed partial class RulesEngine
         return rules;
     }
 }
+
+/// <summary>What closing an alert resolved at dispatch did.</summary>
+public enum AlertClosing
+{
+    /// <summary>Closed now: no more escalation or steps; the next evidence raises a new alert.</summary>
+    Closed,
+
+    /// <summary>Not open (closed before, cleared, or unknown): nothing changed.</summary>
+    NotOpen,
+
+    /// <summary>Kept open: the engine has evidence newer than dispatch had seen when it resolved.</summary>
+    NewerEvidence,
+}
+
+/// <summary>An alert open on the device, as the engine follows it (saved with its state).</summary>
+/// <param name="AboutSensor">Its sensor id is a sensor of the home file (not the home, the schedule or the gateway).</param>
+/// <param name="LastStepAt">When it was raised or last repeated.</param>
+/// <param name="LatestEvidenceSeq">The highest journal sequence among its evidence (0: none, a timer's alert).</param>
+/// <param name="AcknowledgedAt">When dispatch acknowledged it; null while nobody has.</param>
+public sealed record OpenAlert(string AlertId, AlertType Type, AlertPriority Priority, string SensorId, bool AboutSensor, DateTimeOffset LastStepAt, long LatestEvidenceSeq,
+    DateTimeOffset? AcknowledgedAt);

@@ -19,7 +19,9 @@ namespace HomeGateway.Core.Rules;
 /// </summary>
 public sealed class SensorOfflineRule : Rule
 {
-    private sealed record Supervised(DateTimeOffset LastHeard, AlertEvent? Alert);
+    // Closed: dispatch resolved the alert while the sensor stays silent: no repeat, no clear; the next silence after it
+    // is heard from again counts, and so does its next "offline" report.
+    private sealed record Supervised(DateTimeOffset LastHeard, AlertEvent? Alert, bool Closed = false);
 
     private readonly Dictionary<string, (SensorKind Kind, TimeSpan After)> watched;
     private Dictionary<string, Supervised> sensors = new(StringComparer.Ordinal);
@@ -66,18 +68,18 @@ public sealed class SensorOfflineRule : Rule
         if (e.Kind == SensorKind.Availability && e.State == SensorStates.Offline)
         {
             var summary = $"The {Describe(supervision.Kind, context, e.SensorId)} is reported offline by its network";
-            var step = state.Alert is { } open
+            var step = state is { Alert: { } open, Closed: false }
                 ? open.Repeated(context.Now, e.At, [seq], summary)
                 : new AlertEvent(AlertIds.Create(AlertType.SensorOffline, e.SensorId, context.Now), AlertEventKind.Raised,
                     AlertType.SensorOffline, AlertPriority.Normal, context.HomeId, e.SensorId, context.Now, e.At, 1, summary)
                 { EvidenceSeqs = [seq] };
             output.Add(step);
-            sensors[e.SensorId] = state with { Alert = step };
+            sensors[e.SensorId] = state with { Alert = step, Closed = false };
             earliestKnown = false;
             return;
         }
 
-        if (state.Alert is { } alert)
+        if (state is { Alert: { } alert, Closed: false })
         {
             output.Add(alert with
             {
@@ -126,6 +128,9 @@ public sealed class SensorOfflineRule : Rule
             earliestKnown = false;
         }
     }
+
+    public override bool Close(string alertId, RuleContext context) =>
+        ClosedAlerts.Replace(sensors, alertId, s => s.Closed ? null : s.Alert, s => s with { Closed = true });
 
     private static string Describe(SensorKind kind, RuleContext context, string sensorId) =>
         $"{SensorKindNames.ToName(kind)} sensor {ConditionAlerts.Describe(context.Home, sensorId)}";

@@ -85,6 +85,10 @@ public sealed class TemperatureRule(TemperatureRuleConfig config, IReadOnlySet<s
         }
     }
 
+    // Out of range still: quiet until the temperature is back in range and leaves it again.
+    public override bool Close(string alertId, RuleContext context) =>
+        ClosedAlerts.Replace(outOfRange, alertId, s => s.Alert, s => s with { Due = null, Alert = null });
+
     public override DateTimeOffset? NextDeadline =>
         Deadlines.Earliest(outOfRange, static (_, s) => s.Due);
 

@@ -22,11 +22,16 @@ internal sealed class AlertAcknowledgements(
 
     public static bool MayAcknowledge(ClaimsPrincipal user) => Roles.Any(user.IsInRole);
 
+    /// <summary>What the gateway (and so the client's home) is told about who acted: the role, never the person's name.</summary>
+    public static string RoleOf(ClaimsPrincipal user) => Roles.First(user.IsInRole);
+
+    /// <summary>Something new waits for the gateway (a resolution): its stream, on this node or another, sends it now.</summary>
+    public void WakeGateway(string gatewayId) => sessions.WakeAcknowledgements(gatewayId);
+
     public async Task<AcknowledgeOutcome> AcknowledgeAsync(ClaimsPrincipal user, string? gatewayId, string alertId, CancellationToken ct)
     {
         var actor = user.Identity?.Name is { Length: > 0 } name ? name : throw new InvalidOperationException("An acknowledgement needs a named user.");
-        // The gateway (and so the client's home) learns only the role, never the person's name.
-        var role = Roles.First(user.IsInRole);
+        var role = RoleOf(user);
         var outcome = await store.AcknowledgeAsync(gatewayId, alertId, actor, role, ct);
         switch (outcome.Result)
         {
@@ -57,6 +62,6 @@ internal static partial class AcknowledgementLog
     [LoggerMessage(6001, LogLevel.Information, "Alert {AlertId} of gateway {GatewayId}: {Actor} acknowledged it again; {First} had already, nothing changed")]
     public static partial void AlreadyAcknowledged(ILogger logger, string gatewayId, string alertId, string actor, string first);
 
-    [LoggerMessage(6002, LogLevel.Information, "Gateway {GatewayId}: sent acknowledgement {AckSeq} ({AlertId})")]
-    public static partial void Sent(ILogger logger, string gatewayId, long ackSeq, string alertId);
+    [LoggerMessage(6002, LogLevel.Information, "Gateway {GatewayId}: sent {What} {AckSeq} ({AlertId})")]
+    public static partial void Sent(ILogger logger, string gatewayId, long ackSeq, string what, string alertId);
 }

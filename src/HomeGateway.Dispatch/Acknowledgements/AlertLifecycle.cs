@@ -77,7 +77,8 @@ internal sealed class AlertLifecycle(
 
     /// <summary>
     /// Resolves with an outcome. An alert nobody acknowledged is acknowledged first, through the usual path, so the
-    /// gateway hears that help came; resolving again changes nothing.
+    /// gateway hears that help came; then the resolution goes down the gateway's stream after it (same numbering), and
+    /// the gateway closes the alert. Resolving again changes nothing.
     /// </summary>
     public async Task<LifecycleOutcome> ResolveAsync(
         ClaimsPrincipal user, string? gatewayId, string alertId, ResolutionOutcome resolution, string? note, CancellationToken ct)
@@ -94,8 +95,14 @@ internal sealed class AlertLifecycle(
         }
 
         var outcome = await store.ResolveAsync(view.Alert.GatewayId, alertId, resolution,
-            string.IsNullOrWhiteSpace(note) ? null : note.Trim(), Actor(user), ct);
+            string.IsNullOrWhiteSpace(note) ? null : note.Trim(), Actor(user), AlertAcknowledgements.RoleOf(user), ct);
         Publish(outcome, "resolved", Actor(user));
+        if (outcome.Result == LifecycleResult.Done && view.Alert.Origin == AlertOrigin.Gateway)
+        {
+            // The gateway closes the alert: it stops escalating, shows the client, and the next press is a new alert.
+            acknowledgements.WakeGateway(view.Alert.GatewayId);
+        }
+
         return outcome;
     }
 

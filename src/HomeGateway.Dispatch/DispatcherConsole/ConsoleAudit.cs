@@ -93,6 +93,8 @@ internal static class AuditText
     public static readonly Phrase Escalated = new("escalated", "eskaloi", "eskalerade");
     public static readonly Phrase Resolved = new("resolved", "ratkaisi", "avslutade");
     public static readonly Phrase ResolveRepeated = new("resolved again (no change)", "ratkaisi uudelleen (ei muutosta)", "avslutade igen (ingen ändring)");
+    public static readonly Phrase Reopened = new(
+        "reopened it: new evidence after the resolution", "avasi uudelleen: uutta näyttöä ratkaisun jälkeen", "öppnade igen: nya belägg efter avslutet");
     public static readonly Phrase AlertViewed = new("viewed the alert", "katsoi hälytystä", "visade larmet");
     public static readonly Phrase HomeViewed = new("viewed the home", "katsoi kotia", "visade hemmet");
     public static readonly Phrase HomeRegistered = new("registered the home", "rekisteröi kodin", "registrerade hemmet");
@@ -113,6 +115,7 @@ internal static class AuditText
         ["escalated"] = Escalated,
         ["resolved"] = Resolved,
         ["resolve_repeated"] = ResolveRepeated,
+        ["reopened"] = Reopened,
         ["alert_viewed"] = AlertViewed,
         ["home_viewed"] = HomeViewed,
         ["home_registered"] = HomeRegistered,

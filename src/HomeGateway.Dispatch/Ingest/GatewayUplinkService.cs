@@ -193,15 +193,21 @@ internal sealed class GatewayUplinkService(
             {
                 feed.Publish(step);
             }
+
+            if (outcome.Change is { } change)
+            {
+                // Reopened or escalated by the gateway's step: every console takes the alert as it now is.
+                feed.Publish(change);
+            }
         }
 
         await write(new DispatchMessage { Ack = new Ack { ThroughSeq = (ulong)outcomes[^1].StoredThroughSeq } });
     }
 
     /// <summary>
-    /// Sends the gateway's acknowledgements after <paramref name="appliedAckSeq"/> in order, then each new one as it is
-    /// made. Reading them from the store (not passing them in memory) keeps the order and survives a reconnect in
-    /// between: the store is the one list; the session's signal only says "look again".
+    /// Sends the gateway's acknowledgements and resolutions after <paramref name="appliedAckSeq"/> in order (one
+    /// numbering), then each new one as it is made. Reading them from the store (not passing them in memory) keeps the
+    /// order and survives a reconnect in between: the store is the one list; the session's signal only says "look again".
     /// </summary>
     private async Task SendAcknowledgementsAsync(
         string gatewayId, GatewaySession session, long appliedAckSeq, Func<DispatchMessage, Task> write, CancellationTokenSource streamCancel)
@@ -214,21 +220,34 @@ internal sealed class GatewayUplinkService(
             while (!ct.IsCancellationRequested)
             {
                 var signal = session.NextAcknowledgementSignal;
-                var batch = await store.ListAcknowledgementsAfterAsync(gatewayId, sentThrough, Batch, ct);
-                foreach (var ack in batch)
+                var batch = await store.ListLifecycleMessagesAfterAsync(gatewayId, sentThrough, Batch, ct);
+                foreach (var message in batch)
                 {
-                    await write(new DispatchMessage
-                    {
-                        AlertAcknowledged = new AlertAcknowledged
+                    await write(message.Kind == GatewayLifecycleKind.Resolved
+                        ? new DispatchMessage
                         {
-                            AlertId = ack.AlertId,
-                            AcknowledgedAt = Timestamp.FromDateTimeOffset(ack.AcknowledgedAt),
-                            By = ack.ByRole,
-                            AckSeq = (ulong)ack.AckSeq!.Value,
-                        },
-                    });
-                    sentThrough = ack.AckSeq.Value;
-                    AcknowledgementLog.Sent(logger, gatewayId, sentThrough, ack.AlertId);
+                            AlertResolved = new AlertResolved
+                            {
+                                AlertId = message.AlertId,
+                                ResolvedAt = Timestamp.FromDateTimeOffset(message.At),
+                                By = message.ByRole,
+                                AckSeq = (ulong)message.Seq,
+                                EvidenceThroughSeq = (ulong)message.EvidenceThroughSeq,
+                                Outcome = message.Outcome is { } outcome ? ResolutionOutcomes.ToName(outcome) : "",
+                            },
+                        }
+                        : new DispatchMessage
+                        {
+                            AlertAcknowledged = new AlertAcknowledged
+                            {
+                                AlertId = message.AlertId,
+                                AcknowledgedAt = Timestamp.FromDateTimeOffset(message.At),
+                                By = message.ByRole,
+                                AckSeq = (ulong)message.Seq,
+                            },
+                        });
+                    sentThrough = message.Seq;
+                    AcknowledgementLog.Sent(logger, gatewayId, sentThrough, message.Kind == GatewayLifecycleKind.Resolved ? "resolution" : "acknowledgement", message.AlertId);
                 }
 
                 if (batch.Count < Batch)

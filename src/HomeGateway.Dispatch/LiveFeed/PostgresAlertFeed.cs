@@ -59,6 +59,8 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
         {
             StoredAlertStep step => new Notice(node, NoticeKind.Step, Step: step),
             AlertAcknowledgement ack => new Notice(node, NoticeKind.Acknowledgement, Acknowledgement: ack),
+            // A resolution may wait for the gateway, whose stream may be on another node.
+            AlertChanged changed => new Notice(node, NoticeKind.Reload, GatewayId: changed.Alert.Alert.GatewayId),
             _ => new Notice(node, NoticeKind.Reload),
         };
         outgoing.Writer.TryWrite(notice);
@@ -204,6 +206,11 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
                 break;
             default:
                 local.ReloadAll();
+                if (notice.GatewayId is { } changedGateway)
+                {
+                    sessions.WakeAcknowledgements(changedGateway);
+                }
+
                 break;
         }
     }

@@ -146,6 +146,10 @@ public sealed partial class DispatchStore
 
     public Task<LifecycleOutcome> ResolveAsync(
         string? gatewayId, string alertId, ResolutionOutcome outcome, string? note, string actor, CancellationToken ct = default) =>
+        ResolveAsync(gatewayId, alertId, outcome, note, actor, "dispatcher", ct);
+
+    public Task<LifecycleOutcome> ResolveAsync(
+        string? gatewayId, string alertId, ResolutionOutcome outcome, string? note, string actor, string byRole, CancellationToken ct = default) =>
         ChangeAsync(gatewayId, alertId, async (connection, view, now) =>
         {
             if (view.Resolution is { } earlier)
@@ -161,6 +165,11 @@ public sealed partial class DispatchStore
                 WHERE gateway_id = @g AND alert_id = @id AND resolved_at IS NULL
                 """,
                 ct, ("@now", Text(now)), ("@by", actor), ("@outcome", (int)outcome), ("@note", note), ("@g", view.Alert.GatewayId), ("@id", alertId));
+            if (view.Alert.Origin == AlertOrigin.Gateway)
+            {
+                await AddResolutionMessageAsync(connection, view.Alert.GatewayId, alertId, outcome, byRole, now, ct);
+            }
+
             await AuditAsync(connection, now, actor, "resolved", view.Alert.GatewayId, alertId, view.Alert.HomeId,
                 FormattableString.Invariant($"outcome {ResolutionOutcomes.ToName(outcome)}; time to resolve {(now - view.Alert.RaisedAt).TotalSeconds:F1} s"), ct);
             return LifecycleResult.Done;
@@ -199,10 +208,10 @@ public sealed partial class DispatchStore
         await using var connection = await OpenAsync(ct);
         await using var cmd = Command(connection,
             """
-            SELECT a.gateway_id, a.alert_id, a.first_received_at FROM alerts a
+            SELECT a.gateway_id, a.alert_id, COALESCE(a.reopened_at, a.first_received_at) FROM alerts a
             WHERE a.priority = @critical AND a.escalated_at IS NULL AND a.resolved_at IS NULL
               AND NOT EXISTS(SELECT 1 FROM alert_acknowledgements k WHERE k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id)
-            ORDER BY a.first_received_at
+            ORDER BY COALESCE(a.reopened_at, a.first_received_at)
             """,
             ("@critical", (int)AlertPriority.Critical));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -286,6 +295,146 @@ public sealed partial class DispatchStore
         }
 
         return rows;
+    }
+
+    public async Task<IReadOnlyList<GatewayLifecycleMessage>> ListLifecycleMessagesAfterAsync(
+        string gatewayId, long afterSeq, int max, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            """
+            SELECT 1, k.ack_seq, k.alert_id, k.by_role, k.acknowledged_at, 0, 0 FROM alert_acknowledgements k
+            WHERE k.gateway_id = @g AND k.ack_seq > @after
+            UNION ALL
+            SELECT 2, r.ack_seq, r.alert_id, r.by_role, r.resolved_at, r.evidence_through_seq, r.outcome FROM alert_resolution_messages r
+            WHERE r.gateway_id = @g AND r.ack_seq > @after
+            ORDER BY 2
+            LIMIT @max
+            """,
+            ("@g", gatewayId), ("@after", afterSeq), ("@max", max));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<GatewayLifecycleMessage>();
+        while (await reader.ReadAsync(ct))
+        {
+            var resolved = reader.GetInt32(0) == 2;
+            rows.Add(new GatewayLifecycleMessage(gatewayId, reader.GetString(2), reader.GetInt64(1),
+                resolved ? GatewayLifecycleKind.Resolved : GatewayLifecycleKind.Acknowledged, Parse(reader.GetString(4)), reader.GetString(3),
+                reader.GetInt64(5), resolved ? (ResolutionOutcome)reader.GetInt32(6) : null));
+        }
+
+        return rows;
+    }
+
+    /// <summary>The gateway's next number for what dispatch tells it about its alerts; the caller holds the gateway's lock.</summary>
+    private static async Task<long> NextDispatchSeqAsync(DbConnection connection, string gatewayId, CancellationToken ct)
+    {
+        await using var cmd = Command(connection,
+            "UPDATE gateways SET dispatch_seq = dispatch_seq + 1 WHERE gateway_id = @g RETURNING dispatch_seq", ("@g", gatewayId));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Queues the resolution for the gateway, numbered after everything it was told before. It carries the last step
+    /// with evidence that dispatch had seen: a gateway holding newer evidence (the client pressed again before the
+    /// resolution arrived) keeps its alert open, as dispatch reopens it when that evidence arrives.
+    /// </summary>
+    private async Task AddResolutionMessageAsync(
+        DbConnection connection, string gatewayId, string alertId, ResolutionOutcome outcome, string byRole, DateTimeOffset now, CancellationToken ct)
+    {
+        await LockGatewayAsync(connection, gatewayId, ct);
+        long evidenceThrough;
+        await using (var last = Command(connection,
+            "SELECT COALESCE(MAX(seq), 0) FROM alert_events WHERE gateway_id = @g AND alert_id = @id AND kind IN (@raised, @repeated)",
+            ("@g", gatewayId), ("@id", alertId), ("@raised", (int)AlertEventKind.Raised), ("@repeated", (int)AlertEventKind.Repeated)))
+        {
+            evidenceThrough = Convert.ToInt64(await last.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        }
+
+        var seq = await NextDispatchSeqAsync(connection, gatewayId, ct);
+        await Execute(connection,
+            """
+            INSERT INTO alert_resolution_messages(gateway_id, ack_seq, alert_id, outcome, by_role, resolved_at, evidence_through_seq)
+            VALUES (@g, @seq, @id, @outcome, @role, @now, @through)
+            """,
+            ct, ("@g", gatewayId), ("@seq", seq), ("@id", alertId), ("@outcome", (int)outcome), ("@role", byRole), ("@now", Text(now)),
+            ("@through", evidenceThrough));
+    }
+
+    /// <summary>
+    /// New evidence (a raised or repeated step) on an alert dispatch has resolved puts it back into the live queue: the
+    /// client pressed again before the resolution reached the gateway, and a person must look. Its resolution, its
+    /// acknowledgement and its escalation belonged to the episode that ended: they are cleared (the audit trail keeps
+    /// them), so it must be taken again and the automatic escalation counts from now. The caller holds the gateway's lock.
+    /// </summary>
+    private static async Task<bool> ReopenIfResolvedAsync(
+        DbConnection connection, string gatewayId, long seq, AlertEvent alert, DateTimeOffset now, CancellationToken ct)
+    {
+        if (alert.Kind is not (AlertEventKind.Raised or AlertEventKind.Repeated))
+        {
+            return false;
+        }
+
+        string detail;
+        await using (var cmd = Command(connection,
+            """
+            SELECT a.resolved_at, a.resolved_by, a.outcome, k.acknowledged_by FROM alerts a
+            LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
+            WHERE a.gateway_id = @g AND a.alert_id = @id AND a.resolved_at IS NOT NULL
+            """,
+            ("@g", gatewayId), ("@id", alert.AlertId)))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return false;
+            }
+
+            var acknowledged = reader.IsDBNull(3) ? "" : $"; acknowledged before by {reader.GetString(3)}";
+            detail = string.Create(CultureInfo.InvariantCulture,
+                $"new evidence (gateway seq {seq}, {HomeGateway.Core.Rules.AlertTypeNames.ToName(alert.Kind)}, count {alert.Count}) after it was resolved by {reader.GetString(1)} at {reader.GetString(0)} as {ResolutionOutcomes.ToName((ResolutionOutcome)reader.GetInt32(2))}{acknowledged}");
+        }
+
+        await Execute(connection,
+            """
+            UPDATE alerts SET resolved_at = NULL, resolved_by = NULL, outcome = NULL, resolution_note = NULL,
+                escalated_at = NULL, escalated_by = NULL, escalation_reason = NULL, reopened_at = @now
+            WHERE gateway_id = @g AND alert_id = @id
+            """,
+            ct, ("@now", Text(now)), ("@g", gatewayId), ("@id", alert.AlertId));
+        // Its number stays used: numbers come from gateways.dispatch_seq, never from what is left in this table.
+        await Execute(connection, "DELETE FROM alert_acknowledgements WHERE gateway_id = @g AND alert_id = @id",
+            ct, ("@g", gatewayId), ("@id", alert.AlertId));
+        await AuditAsync(connection, now, GatewayActor, "reopened", gatewayId, alert.AlertId, alert.HomeId, detail, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// The gateway escalated the alert locally (nobody acknowledged it in time): shown as escalated, by
+    /// <see cref="GatewayActor"/>, with the gateway's sentence as the reason. Like the automatic escalation only once and
+    /// only while nobody has taken or resolved it: a step sent before the acknowledgement reached the gateway is stale.
+    /// </summary>
+    private static async Task<bool> MarkEscalatedByGatewayAsync(
+        DbConnection connection, string gatewayId, AlertEvent alert, DateTimeOffset now, CancellationToken ct)
+    {
+        if (alert.Kind != AlertEventKind.Escalated)
+        {
+            return false;
+        }
+
+        var changed = await Execute(connection,
+            """
+            UPDATE alerts SET escalated_at = @now, escalated_by = @by, escalation_reason = @reason
+            WHERE gateway_id = @g AND alert_id = @id AND escalated_at IS NULL AND resolved_at IS NULL
+              AND NOT EXISTS(SELECT 1 FROM alert_acknowledgements k WHERE k.gateway_id = alerts.gateway_id AND k.alert_id = alerts.alert_id)
+            """,
+            ct, ("@now", Text(now)), ("@by", GatewayActor), ("@reason", alert.Summary), ("@g", gatewayId), ("@id", alert.AlertId));
+        if (changed != 1)
+        {
+            return false;
+        }
+
+        await AuditAsync(connection, now, GatewayActor, "escalated", gatewayId, alert.AlertId, alert.HomeId, alert.Summary, ct);
+        return true;
     }
 
     /// <summary>Finds the alert, applies one change in a transaction, and answers with the alert as it is afterwards.</summary>

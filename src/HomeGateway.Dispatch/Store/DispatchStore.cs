@@ -82,13 +82,20 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
             {
                 var isNew = !await SeqExistsAsync(connection, gatewayId, record.Seq, ct);
                 StoredAlertStep? step = null;
+                AlertChanged? change = null;
                 if (isNew)
                 {
                     if (record.Alert is { } alert)
                     {
                         await InsertAlertEventAsync(connection, record, alert, now, ct);
+                        var reopened = await ReopenIfResolvedAsync(connection, gatewayId, record.Seq, alert, now, ct);
                         await UpsertQueueRowAsync(connection, gatewayId, record.Seq, alert, now, ct);
+                        var escalated = await MarkEscalatedByGatewayAsync(connection, gatewayId, alert, now, ct);
                         step = new StoredAlertStep(gatewayId, record.Seq, alert, now);
+                        if ((reopened || escalated) && (await FindViewAsync(connection, gatewayId, alert.AlertId, ct)).Alert is { } view)
+                        {
+                            change = new AlertChanged(reopened ? "reopened" : "escalated", view);
+                        }
                     }
                     else if (record.Gap is { } gap)
                     {
@@ -113,7 +120,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
                     }
                 }
 
-                outcomes.Add(new StoreOutcome(isNew, through, step));
+                outcomes.Add(new StoreOutcome(isNew, through, step, change));
             }
 
             await Execute(connection,
@@ -440,13 +447,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
                 return new AcknowledgeOutcome(AcknowledgeResult.AlreadyAcknowledged, earlier, [alert.GatewayId]);
             }
 
-            long? ackSeq = null;
-            if (alert.Origin != DispatchOrigin)
-            {
-                await using var next = Command(connection,
-                    "SELECT COALESCE(MAX(ack_seq), 0) + 1 FROM alert_acknowledgements WHERE gateway_id = @g", ("@g", alert.GatewayId));
-                ackSeq = (long)(await next.ExecuteScalarAsync(ct))!;
-            }
+            long? ackSeq = alert.Origin != DispatchOrigin ? await NextDispatchSeqAsync(connection, alert.GatewayId, ct) : null;
 
             await Execute(connection,
                 """
@@ -662,6 +663,9 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
     /// <summary>The queue rows dispatch raised itself; the gateway knows nothing of them.</summary>
     internal const string DispatchOrigin = "dispatch";
 
+    /// <summary>The actor of what a gateway's own steps do to an alert at dispatch (reopen it, escalate it).</summary>
+    internal const string GatewayActor = "gateway";
+
     /// <summary>The "sensor" of a gateway-health alert dispatch raises: the gateway itself.</summary>
     internal const string GatewaySensorId = "gateway";
 
@@ -798,8 +802,10 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
     }
 
     /// <summary>
-    /// One queue row per alert. A repeat or an escalation updates it (count, priority, summary); a clear
-    /// closes it but keeps the priority it had, so the dispatcher still sees how serious it was.
+    /// One queue row per alert. A repeat updates it (count, priority, summary); an escalation the priority only (its
+    /// "not acknowledged within" sentence is the escalation's reason, not what the alert is about, and would stay stale
+    /// after the acknowledgement); a clear closes it but keeps the priority it had, so the dispatcher still sees how
+    /// serious it was.
     /// </summary>
     private static Task<int> UpsertQueueRowAsync(DbConnection connection, string gatewayId, long seq, AlertEvent alert, DateTimeOffset now, CancellationToken ct) =>
         Execute(connection,
@@ -810,7 +816,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
             ON CONFLICT(gateway_id, alert_id) DO UPDATE SET
                 priority = CASE WHEN @kind = @cleared THEN alerts.priority ELSE excluded.priority END,
                 status = CASE WHEN @kind = @cleared THEN 'cleared' ELSE alerts.status END,
-                summary = excluded.summary,
+                summary = CASE WHEN @kind = @escalated THEN alerts.summary ELSE excluded.summary END,
                 count = CASE WHEN excluded.count > alerts.count THEN excluded.count ELSE alerts.count END,
                 evidence_at = excluded.evidence_at,
                 last_event_at = excluded.last_event_at,
@@ -821,7 +827,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
             ("@status", StatusText(alert.Kind == AlertEventKind.Cleared ? AlertStatus.Cleared : AlertStatus.Open)),
             ("@sensor", alert.SensorId), ("@summary", alert.Summary), ("@count", alert.Count), ("@at", Text(alert.At)),
             ("@evidence", Text(alert.EvidenceAt)), ("@now", Text(now)), ("@seq", seq),
-            ("@kind", (int)alert.Kind), ("@cleared", (int)AlertEventKind.Cleared));
+            ("@kind", (int)alert.Kind), ("@cleared", (int)AlertEventKind.Cleared), ("@escalated", (int)AlertEventKind.Escalated));
 
     internal static string StatusText(AlertStatus status) => status == AlertStatus.Cleared ? "cleared" : "open";
 

@@ -31,6 +31,21 @@ public partial interface IDispatchStore
     Task<LifecycleOutcome> ResolveAsync(string? gatewayId, string alertId, ResolutionOutcome outcome, string? note, string actor, CancellationToken ct = default);
 
     /// <summary>
+    /// As above; <paramref name="byRole"/> is what the gateway is told (a role, never a name). A gateway's alert gets a
+    /// resolution message numbered in the gateway's one sequence with its acknowledgements
+    /// (<see cref="ListLifecycleMessagesAfterAsync"/>), so the gateway closes it.
+    /// </summary>
+    Task<LifecycleOutcome> ResolveAsync(
+        string? gatewayId, string alertId, ResolutionOutcome outcome, string? note, string actor, string byRole, CancellationToken ct = default);
+
+    /// <summary>
+    /// What dispatch tells the gateway about its alerts after <paramref name="afterSeq"/>, in order: acknowledgements and
+    /// resolutions share one per-gateway numbering (1, 2, 3, ...; the number of an acknowledgement forgotten when its
+    /// alert was reopened stays unused).
+    /// </summary>
+    Task<IReadOnlyList<GatewayLifecycleMessage>> ListLifecycleMessagesAfterAsync(string gatewayId, long afterSeq, int max, CancellationToken ct = default);
+
+    /// <summary>
     /// Marks the alert escalated, only when it is not yet (Unchanged otherwise: a second node or a repeat changes
     /// nothing) and not resolved. With <paramref name="onlyIfUnacknowledged"/> (the automatic escalation) also only
     /// while nobody has acknowledged it. Audited only when it changed something.
@@ -125,6 +140,21 @@ public enum AlertListFilter
     All,
 }
 
+public enum GatewayLifecycleKind
+{
+    Acknowledged,
+    Resolved,
+}
+
+/// <summary>An acknowledgement or a resolution on its way to the gateway (<c>AlertAcknowledged</c> / <c>AlertResolved</c>).</summary>
+/// <param name="Seq">The gateway's number for it (the uplink's <c>ack_seq</c>).</param>
+/// <param name="ByRole">A role, never a person's name.</param>
+/// <param name="EvidenceThroughSeq">For a resolution: the last raised or repeated step of the alert dispatch had stored.</param>
+/// <param name="Outcome">For a resolution: how it ended.</param>
+public sealed record GatewayLifecycleMessage(
+    string GatewayId, string AlertId, long Seq, GatewayLifecycleKind Kind, DateTimeOffset At, string ByRole, long EvidenceThroughSeq,
+    ResolutionOutcome? Outcome);
+
 public sealed record AlertResolution(ResolutionOutcome Outcome, string? Note, string ResolvedBy, DateTimeOffset ResolvedAt);
 
 /// <param name="By">A user name, <c>token:NAME</c>, or <c>dispatch</c> for the automatic escalation.</param>
@@ -139,7 +169,7 @@ public sealed record AlertView(QueuedAlert Alert, string? AssignedTo, AlertEscal
 }
 
 /// <summary>A lifecycle change every console shows (<c>event: changed</c>): what changed, and the alert as it is now.</summary>
-/// <param name="Change">assigned, unassigned, noted, escalated, resolved.</param>
+/// <param name="Change">assigned, unassigned, noted, escalated, resolved, reopened.</param>
 public sealed record AlertChanged(string Change, AlertView Alert) : QueueChange;
 
 public enum LifecycleResult

@@ -146,7 +146,11 @@ public sealed record TelemetryGapInfo(long FromSeq, long ThroughSeq, long Count,
 /// <param name="IsNew">False when (gateway, seq) was already stored: nothing changed.</param>
 /// <param name="StoredThroughSeq">Everything up to and including this sequence is stored.</param>
 /// <param name="AlertStep">The stored alert step when the record was a new alert event.</param>
-public sealed record StoreOutcome(bool IsNew, long StoredThroughSeq, StoredAlertStep? AlertStep);
+/// <param name="Change">
+/// What the step did to the alert's lifecycle besides, for the live feed: <c>reopened</c> (new evidence on a resolved
+/// alert put it back into the live queue) or <c>escalated</c> (the gateway escalated it locally); null otherwise.
+/// </param>
+public sealed record StoreOutcome(bool IsNew, long StoredThroughSeq, StoredAlertStep? AlertStep, AlertChanged? Change = null);
 
 /// <summary>An alert step as stored: what the live feed publishes.</summary>
 /// <param name="Seq">The gateway's journal sequence; 0 for a step dispatch decided itself (gateway offline / restored).</param>

@@ -225,6 +225,29 @@ internal static class StoreSchema
             ended_reason TEXT CHECK(ended_reason IN ('logout', 'expired', 'password_changed', 'user_removed')));
         CREATE INDEX console_sessions_open ON console_sessions(user_name) WHERE ended_at IS NULL;
         """,
+
+        // 8: the alert's life shared with the gateway. One per-gateway number (dispatch_seq) for everything dispatch
+        // tells a gateway about its alerts, acknowledgements and resolutions alike, so Hello's applied_ack_seq covers
+        // both and a number is never given twice (an acknowledgement is forgotten when its alert is reopened).
+        // A resolution to send: the gateway closes the alert unless it has evidence newer than evidence_through_seq.
+        // reopened_at: new evidence arrived after a resolution and the alert went back into the live queue.
+        """
+        ALTER TABLE gateways ADD COLUMN dispatch_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE gateways SET dispatch_seq = COALESCE(
+            (SELECT MAX(k.ack_seq) FROM alert_acknowledgements k WHERE k.gateway_id = gateways.gateway_id), 0);
+
+        CREATE TABLE alert_resolution_messages(
+            gateway_id TEXT NOT NULL,
+            ack_seq INTEGER NOT NULL,
+            alert_id TEXT NOT NULL,
+            outcome INTEGER NOT NULL,
+            by_role TEXT NOT NULL,
+            resolved_at TEXT NOT NULL,
+            evidence_through_seq INTEGER NOT NULL,
+            PRIMARY KEY(gateway_id, ack_seq));
+
+        ALTER TABLE alerts ADD COLUMN reopened_at TEXT;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

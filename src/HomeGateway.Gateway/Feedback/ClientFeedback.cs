@@ -1,6 +1,7 @@
 using System.Device.Gpio;
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Uplink;
 using Microsoft.Extensions.Hosting;
@@ -14,8 +15,10 @@ namespace HomeGateway.Gateway.Feedback;
 /// LED, most important first: help is coming (a person at dispatch acknowledged: steady light) → an alarm is on its
 /// way (fast blink) → dispatch has it (slow blink) → no link to dispatch (double flash) → all well (heartbeat flash).
 /// Buzzer: three beeps every ten seconds for a minute after a critical alert escalates (nobody acknowledged it).
-/// Acknowledgements arrive from dispatch through the pipeline (<see cref="AcknowledgementInbox.Applied"/>), after
-/// the rules have stopped escalating the alert.
+/// Acknowledgements and resolutions arrive from dispatch through the pipeline (<see cref="AcknowledgementInbox.Applied"/>),
+/// after the rules have stopped escalating (or closed) the alert and saved that. A resolution ends what the alert showed:
+/// its alarm, its "help is coming", its buzzer. After a restart the pipeline tells what the restored rules know
+/// (<see cref="IAlertStateObserver"/>): alarms still open and help acknowledged show again, from durable state.
 /// </summary>
 public sealed class ClientFeedback(
     GpioController gpio,
@@ -25,7 +28,7 @@ public sealed class ClientFeedback(
     IOptions<GatewayOptions> options,
     TimeProvider time,
     ILogger<ClientFeedback> logger,
-    AcknowledgementInbox? acknowledgements = null) : BackgroundService, IAlertObserver
+    AcknowledgementInbox? acknowledgements = null) : BackgroundService, IAlertObserver, IAlertStateObserver
 {
     /// <summary>How long an alarm is shown when nobody acknowledges or clears it.</summary>
     public static readonly TimeSpan AlarmShownFor = TimeSpan.FromMinutes(30);
@@ -43,6 +46,7 @@ public sealed class ClientFeedback(
     private readonly Lock gate = new();
     private readonly Dictionary<string, (long Seq, DateTimeOffset At)> alarms = new(StringComparer.Ordinal);
     private DateTimeOffset? acknowledgedAt;
+    private string? acknowledgedAlertId;
     private DateTimeOffset? escalatedAt;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Output? led;
@@ -51,6 +55,27 @@ public sealed class ClientFeedback(
     public BlinkPattern LedPattern => led?.Pattern ?? BlinkPattern.Dark;
 
     public BlinkPattern BuzzerPattern => buzzer?.Pattern ?? BlinkPattern.Dark;
+
+    /// <summary>For the status file: the patterns shown and the alerts behind them; null without outputs.</summary>
+    public Status.FeedbackStatus? Snapshot()
+    {
+        if (led is null && buzzer is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        lock (gate)
+        {
+            return new Status.FeedbackStatus
+            {
+                Led = LedPattern.Name,
+                Buzzer = BuzzerPattern.Name,
+                Alarms = alarms.Where(a => now - a.Value.At < AlarmShownFor).Select(a => a.Key).Order(StringComparer.Ordinal).ToList(),
+                HelpComingFor = acknowledgedAt is { } ack && now - ack < AcknowledgedShownFor ? acknowledgedAlertId : null,
+            };
+        }
+    }
 
     public ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
     {
@@ -61,6 +86,7 @@ public sealed class ClientFeedback(
                 case AlertEventKind.Raised or AlertEventKind.Repeated when alert.Priority is AlertPriority.Critical or AlertPriority.High:
                     alarms[alert.AlertId] = (seq, time.GetUtcNow());
                     acknowledgedAt = null;
+                    acknowledgedAlertId = null;
                     break;
                 case AlertEventKind.Cleared:
                     alarms.Remove(alert.AlertId);
@@ -86,11 +112,66 @@ public sealed class ClientFeedback(
             if (alarms.Remove(alertId))
             {
                 acknowledgedAt = time.GetUtcNow();
+                acknowledgedAlertId = alertId;
                 escalatedAt = null;
             }
         }
 
         Wake();
+    }
+
+    /// <summary>
+    /// Dispatch resolved the alert and the rules closed it: nothing about it is shown any more (its alarm, its
+    /// "help is coming"); the buzzer stops when no alarm is left. Idempotent.
+    /// </summary>
+    public void Resolved(string alertId)
+    {
+        lock (gate)
+        {
+            alarms.Remove(alertId);
+            if (acknowledgedAlertId == alertId)
+            {
+                acknowledgedAt = null;
+                acknowledgedAlertId = null;
+            }
+
+            if (alarms.Count == 0)
+            {
+                escalatedAt = null;
+            }
+        }
+
+        Wake();
+    }
+
+    /// <summary>
+    /// The restored rules' open alerts after a restart: an alarm not acknowledged shows again (pending until dispatch has
+    /// everything journalled before the restart, which holds its step), an acknowledgement still recent shows "help is
+    /// coming" again.
+    /// </summary>
+    public ValueTask OnAlertsRestoredAsync(IReadOnlyList<OpenAlert> open, long journalledThroughSeq, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            foreach (var alert in open.Where(a => a.Priority is AlertPriority.Critical or AlertPriority.High))
+            {
+                if (alert.AcknowledgedAt is { } acknowledged)
+                {
+                    if (acknowledgedAt is null || acknowledged > acknowledgedAt)
+                    {
+                        acknowledgedAt = acknowledged;
+                        acknowledgedAlertId = alert.AlertId;
+                    }
+                }
+                else
+                {
+                    alarms[alert.AlertId] = (journalledThroughSeq, alert.LastStepAt);
+                }
+            }
+        }
+
+        Wake();
+        return ValueTask.CompletedTask;
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -112,7 +193,18 @@ public sealed class ClientFeedback(
 
         if (acknowledgements is not null)
         {
-            acknowledgements.Applied += acknowledgement => Acknowledged(acknowledgement.AlertId);
+            acknowledgements.Applied += message =>
+            {
+                switch (message)
+                {
+                    case DispatchAcknowledgement acknowledgement:
+                        Acknowledged(acknowledgement.AlertId);
+                        break;
+                    case DispatchResolution { KeptOpen: false } resolution:
+                        Resolved(resolution.AlertId);
+                        break;
+                }
+            };
         }
 
         led = settings.LedPin is { } ledPin ? new Output(gpio, ledPin, settings.ActiveLow) : null;

@@ -1,11 +1,12 @@
+using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Uplink;
 using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.Gateway.Pipeline;
 
 /// <summary>
-/// The pipeline's command channel for acknowledgements from dispatch. They come here, not to the engine directly,
-/// because the engine is single-threaded and the pipeline is its only caller.
+/// The pipeline's command channel for acknowledgements and resolutions from dispatch. They come here, not to the engine
+/// directly, because the engine is single-threaded and the pipeline is its only caller.
 /// </summary>
 public sealed partial class AlertPipeline
 {
@@ -15,26 +16,46 @@ public sealed partial class AlertPipeline
         acknowledgements?.Reader.WaitToReadAsync(cancellationToken).AsTask() ?? Never;
 
     /// <summary>
-    /// Stops the escalation of each acknowledged alert, saves the rules' state durably (escalation must not resume
-    /// after a restart), then moves the persisted mark and tells the client feedback. A resend of one already
-    /// applied (after a reconnect) is skipped.
+    /// Applies each message in order: an acknowledgement stops the alert's escalation; a resolution closes the alert in
+    /// the rules (no more escalation, the next evidence raises a new alert) unless they hold evidence newer than
+    /// dispatch had seen. Then saves the rules' state durably (neither may be undone by a restart), then moves the
+    /// persisted mark and tells the client feedback. A resend of one already applied (after a reconnect) is skipped.
     /// </summary>
     private async Task ApplyAcknowledgementsAsync(CancellationToken cancellationToken)
     {
         var inbox = acknowledgements!;
         var through = inbox.AppliedAckSeq;
-        var applied = new List<DispatchAcknowledgement>();
-        while (inbox.Reader.TryRead(out var acknowledgement))
+        var applied = new List<DispatchAlertMessage>();
+        while (inbox.Reader.TryRead(out var message))
         {
-            if (acknowledgement.AckSeq <= through)
+            if (message.AckSeq <= through)
             {
                 continue;
             }
 
-            through = acknowledgement.AckSeq;
-            engine.Acknowledge(acknowledgement.AlertId);
-            applied.Add(acknowledgement);
-            PipelineLog.AcknowledgedAtDispatch(logger, acknowledgement.AlertId, acknowledgement.By, acknowledgement.AckSeq);
+            through = message.AckSeq;
+            applied.Add(message);
+            switch (message)
+            {
+                case DispatchAcknowledgement acknowledgement:
+                    // The device's clock, as the LED times "help is coming" on it.
+                    engine.Acknowledge(acknowledgement.AlertId, time.GetUtcNow());
+                    PipelineLog.AcknowledgedAtDispatch(logger, acknowledgement.AlertId, acknowledgement.By, acknowledgement.AckSeq);
+                    break;
+                case DispatchResolution resolution:
+                    var closing = engine.Close(resolution.AlertId, resolution.EvidenceThroughSeq);
+                    resolution.KeptOpen = closing == AlertClosing.NewerEvidence;
+                    if (closing == AlertClosing.NewerEvidence)
+                    {
+                        PipelineLog.ResolvedButNewerEvidence(logger, resolution.AlertId, resolution.By, resolution.AckSeq, resolution.EvidenceThroughSeq);
+                    }
+                    else
+                    {
+                        PipelineLog.ResolvedAtDispatch(logger, resolution.AlertId, resolution.By, resolution.Outcome, resolution.AckSeq, closing == AlertClosing.Closed);
+                    }
+
+                    break;
+            }
         }
 
         if (applied.Count == 0)
@@ -58,6 +79,34 @@ public sealed partial class AlertPipeline
             PipelineLog.ObserverFailed(logger, ex, nameof(AcknowledgementInbox), applied[^1].AlertId);
         }
     }
+
+    /// <summary>
+    /// After a restart, tells the outputs what the restored rules know: the alerts still open and which of them dispatch
+    /// acknowledged, so the client sees the truth (an alarm still waiting, help coming) rather than a blank start.
+    /// </summary>
+    private async Task AnnounceRestoredAsync(CancellationToken cancellationToken)
+    {
+        var open = engine.OpenAlerts.ToList();
+        foreach (var observer in observers.OfType<IAlertStateObserver>())
+        {
+            try
+            {
+                await observer.OnAlertsRestoredAsync(open, journal.LastSeq, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                PipelineLog.ObserverFailed(logger, ex, observer.GetType().Name, "(restored state)");
+            }
+        }
+    }
+}
+
+/// <summary>An alert output that shows state, not only steps (the LED): told what is open after the rules' state is restored.</summary>
+public interface IAlertStateObserver
+{
+    /// <param name="open">The alerts open in the restored rules, with whether dispatch acknowledged them.</param>
+    /// <param name="journalledThroughSeq">Every step of them is journalled at or below this sequence.</param>
+    ValueTask OnAlertsRestoredAsync(IReadOnlyList<OpenAlert> open, long journalledThroughSeq, CancellationToken cancellationToken);
 }
 
 internal static partial class PipelineLog
@@ -67,4 +116,10 @@ internal static partial class PipelineLog
 
     [LoggerMessage(1008, LogLevel.Warning, "The applied-acknowledgement mark could not be saved ({Problem}); dispatch will resend, harmlessly")]
     public static partial void AcknowledgementMarkFailed(ILogger logger, string problem);
+
+    [LoggerMessage(1020, LogLevel.Information, "Alert {AlertId} resolved at dispatch by a {By} as {Outcome} (ack {AckSeq}); closed here: {Closed}")]
+    public static partial void ResolvedAtDispatch(ILogger logger, string alertId, string by, string outcome, long ackSeq, bool closed);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Alert {AlertId} resolved at dispatch by a {By} (ack {AckSeq}), but it has evidence newer than dispatch had seen (after seq {EvidenceThroughSeq}): kept open; dispatch reopens it when that evidence arrives")]
+    public static partial void ResolvedButNewerEvidence(ILogger logger, string alertId, string by, long ackSeq, long evidenceThroughSeq);
 }

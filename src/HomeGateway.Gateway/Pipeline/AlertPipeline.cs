@@ -60,6 +60,7 @@ public sealed partial class AlertPipeline(
 
         await RestoreAsync(stoppingToken).ConfigureAwait(false);
         PipelineLog.Started(logger, journal.LastSeq, journal.AckedSeq, appliedSeq);
+        await AnnounceRestoredAsync(stoppingToken).ConfigureAwait(false);
 
         try
         {

@@ -37,9 +37,27 @@ public sealed record GatewayStatus
 
     /// <summary>Telemetry to InfluxDB; null while it is off (<c>Gateway:Telemetry:Enabled</c>).</summary>
     public TelemetryStatus? Telemetry { get; init; }
+
+    /// <summary>What the client sees and hears at home (null when no LED or buzzer is configured).</summary>
+    public FeedbackStatus? Feedback { get; init; }
 }
 
 /// <summary>The telemetry writer's health: it never affects alerts, but a technician wants to see why graphs are empty.</summary>
+/// <summary>The home's LED and buzzer, and the alerts behind them.</summary>
+public sealed record FeedbackStatus
+{
+    /// <summary>The LED's pattern: steady (help is coming), alarm-pending, alarm-delivered, offline, heartbeat, dark.</summary>
+    public string Led { get; init; } = "";
+
+    public string Buzzer { get; init; } = "";
+
+    /// <summary>The alerts the LED shows as an alarm (raised, not yet acknowledged, cleared or resolved).</summary>
+    public IReadOnlyList<string> Alarms { get; init; } = [];
+
+    /// <summary>The alert whose acknowledgement the LED shows as "help is coming", while it does.</summary>
+    public string? HelpComingFor { get; init; }
+}
+
 public sealed record TelemetryStatus
 {
     /// <summary><c>idle</c> (nothing written yet), <c>writing</c> (the last write went through) or <c>waiting</c> (backing off after a failure).</summary>

@@ -24,7 +24,8 @@ public sealed class StatusFileWriter(
     MqttLinkHealth mqttHealth,
     Telemetry.InfluxWriter telemetry,
     TimeProvider time,
-    ILogger<StatusFileWriter> logger) : BackgroundService
+    ILogger<StatusFileWriter> logger,
+    Feedback.ClientFeedback? feedback = null) : BackgroundService
 {
     public const string FileName = "status.json";
 
@@ -129,6 +130,7 @@ public sealed class StatusFileWriter(
                     LastErrorAt = telemetry.LastErrorAt,
                 }
                 : null,
+            Feedback = feedback?.Snapshot(),
         };
     }
 

@@ -255,6 +255,10 @@ public sealed class DispatchUplink(
                     case DispatchMessage.BodyOneofCase.AlertAcknowledged:
                         HandOver(reader.Current.AlertAcknowledged);
                         break;
+
+                    case DispatchMessage.BodyOneofCase.AlertResolved:
+                        HandOver(reader.Current.AlertResolved);
+                        break;
                 }
             }
         }
@@ -287,6 +291,20 @@ public sealed class DispatchUplink(
         acknowledgements?.Post(new DispatchAcknowledgement(message.AlertId, at, message.By, (long)message.AckSeq));
     }
 
+    private void HandOver(AlertResolved message)
+    {
+        if (message.AlertId.Length == 0 || message.AckSeq is 0 or > long.MaxValue || message.EvidenceThroughSeq > long.MaxValue)
+        {
+            UplinkLog.AcknowledgementRefused(logger, message.AlertId, message.AckSeq);
+            return;
+        }
+
+        var at = message.ResolvedAt is { } stamp ? stamp.ToDateTimeOffset() : time.GetUtcNow();
+        UplinkLog.ResolutionReceived(logger, message.AlertId, message.By, (long)message.AckSeq);
+        acknowledgements?.Post(new DispatchResolution(message.AlertId, at, message.By, (long)message.AckSeq,
+            (long)message.EvidenceThroughSeq, message.Outcome));
+    }
+
     private static TimeSpan Jitter(TimeSpan backoff) =>
         // Full jitter spreads the reconnects of many gateways after a dispatch restart.
         TimeSpan.FromTicks((long)(backoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
@@ -314,6 +332,9 @@ internal static partial class UplinkLog
 
     [LoggerMessage(2005, LogLevel.Information, "Dispatch: alert {AlertId} acknowledged by a {By} (ack {AckSeq})")]
     public static partial void AcknowledgementReceived(ILogger logger, string alertId, string by, long ackSeq);
+
+    [LoggerMessage(2020, LogLevel.Information, "Dispatch: alert {AlertId} resolved by a {By} (ack {AckSeq})")]
+    public static partial void ResolutionReceived(ILogger logger, string alertId, string by, long ackSeq);
 
     [LoggerMessage(2006, LogLevel.Warning, "Dispatch sent an acknowledgement without an alert id or number (alert '{AlertId}', ack {AckSeq}); ignored")]
     public static partial void AcknowledgementRefused(ILogger logger, string alertId, ulong ackSeq);

@@ -160,6 +160,34 @@ public abstract class DispatchApiTests(StoreProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task New_evidence_on_a_resolved_alert_is_live_again_for_ListAlerts_and_WatchAlerts()
+    {
+        await StoreAsync((1, Records.Alert("help-1", type: AlertType.Help)));
+        var api = server.ApiClient(token);
+        await api.ResolveAsync(new ResolveRequest { AlertId = "help-1", Outcome = Outcome.FalseAlarm });
+        using var cancel = new CancellationTokenSource(Patience * 3);
+        using var watch = api.WatchAlerts(new WatchAlertsRequest(), cancellationToken: cancel.Token);
+        Assert.Equal(0u, (await NextAsync(watch)).SnapshotComplete.Alerts);
+
+        // The client pressed again before the resolution reached the gateway (it has applied nothing yet).
+        using (var uplink = await server.ConnectAsync(gateway))
+        {
+            await uplink.HelloAsync("gw-1", appliedAckSeq: 2);
+            await uplink.SendRecordAsync(Records.Wire(2, Records.Alert("help-1", AlertEventKind.Repeated, AlertType.Help, count: 2, minutes: 1)));
+        }
+
+        Assert.Equal(("help-1", V1.AlertEventKind.Repeated), (await NextAsync(watch)).Step is var step ? (step.AlertId, step.Kind) : default);
+        var changed = (await NextAsync(watch)).Changed;
+        Assert.Equal(("reopened", "help-1"), (changed.Change, changed.Alert.AlertId));
+        Assert.Null(changed.Alert.Resolution);
+        Assert.Null(changed.Alert.Acknowledgement);
+
+        var live = (await api.ListAlertsAsync(new ListAlertsRequest())).Alerts.Single();
+        Assert.Equal(("help-1", 2u), (live.AlertId, live.Count));
+        Assert.Empty((await api.ListAlertsAsync(new ListAlertsRequest { Status = AlertStatusFilter.Resolved })).Alerts);
+    }
+
+    [Fact]
     public async Task Resolve_acknowledges_first_records_the_outcome_once_and_the_alert_leaves_the_queue()
     {
         await StoreAsync((1, Records.Alert("fall-1")), (2, Records.Alert("help-1", type: AlertType.Help, minutes: 1)));

@@ -96,6 +96,62 @@ public abstract class LifecycleStoreTests(StoreProvider provider) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task New_evidence_on_a_resolved_alert_reopens_it_in_the_live_queue_to_be_taken_again()
+    {
+        await Store(1, Records.Alert("help-1", type: AlertType.Help, summary: "Help button pressed"));
+        await store.AcknowledgeAsync(null, "help-1", "anna", "dispatcher");
+        await store.ResolveAsync(null, "help-1", ResolutionOutcome.FalseAlarm, null, "anna");
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        // The client pressed again before the resolution reached the gateway: a repeat of the same alert.
+        await Store(2, Records.Alert("help-1", AlertEventKind.Repeated, AlertType.Help, count: 2, summary: "Help button pressed again", minutes: 1));
+
+        var live = Assert.Single(await store.ListAlertViewsAsync(AlertListFilter.Unresolved));
+        Assert.Equal(("help-1", AlertStatus.Open, 2), (live.Alert.AlertId, live.Alert.Status, live.Alert.Count));
+        Assert.Null(live.Resolution);
+        // A person must take it again: the earlier acknowledgement belonged to the episode that was resolved.
+        Assert.Null(live.Alert.AcknowledgedAt);
+        Assert.Empty(await store.ListAlertViewsAsync(AlertListFilter.Resolved));
+        var reopened = Assert.Single(await store.ListAuditAsync(Gateway, "help-1"), a => a.Action == "reopened");
+        Assert.Contains("false_alarm", reopened.Detail, StringComparison.Ordinal);
+        // The automatic escalation counts from the reopening, not from the first arrival.
+        Assert.Equal(time.GetUtcNow(), Assert.Single(await store.ListUnacknowledgedCriticalAsync()).ReceivedAt);
+    }
+
+    [Fact]
+    public async Task An_escalation_or_a_clear_from_the_gateway_is_no_new_evidence_and_does_not_reopen()
+    {
+        await Store(1, Records.Alert("help-1", type: AlertType.Help));
+        await store.ResolveAsync(null, "help-1", ResolutionOutcome.FalseAlarm, null, "anna");
+
+        await Store(2, Records.Alert("help-1", AlertEventKind.Escalated, AlertType.Help, summary: "Not acknowledged within 120 s: Help", minutes: 2));
+
+        Assert.Empty(await store.ListAlertViewsAsync(AlertListFilter.Unresolved));
+        Assert.Null(Assert.Single(await store.ListAlertViewsAsync(AlertListFilter.Resolved)).Escalation);
+    }
+
+    [Fact]
+    public async Task An_escalation_by_the_gateway_shows_as_escalated_and_keeps_the_alerts_own_summary()
+    {
+        await Store(1, Records.Alert("help-1", type: AlertType.Help, summary: "Help button pressed"));
+        await Store(2, Records.Alert("help-1", AlertEventKind.Escalated, AlertType.Help, summary: "Not acknowledged within 120 s: Help button pressed", minutes: 2));
+
+        var view = Assert.Single(await store.ListAlertViewsAsync(AlertListFilter.Unresolved));
+        Assert.Equal("Help button pressed", view.Alert.Summary);
+        var escalation = view.Escalation!;
+        Assert.Equal(("gateway", "Not acknowledged within 120 s: Help button pressed"), (escalation.By, escalation.Reason));
+        Assert.Single(await store.ListAuditAsync(Gateway, "help-1"), a => a.Action == "escalated" && a.Actor == "gateway");
+
+        // Acknowledged at dispatch before the gateway heard: its later escalation is stale and marks nothing.
+        await Store(3, Records.Alert("help-2", type: AlertType.Help, summary: "Help button pressed", minutes: 3));
+        await store.AcknowledgeAsync(null, "help-2", "anna", "dispatcher");
+        await Store(4, Records.Alert("help-2", AlertEventKind.Escalated, AlertType.Help, summary: "Not acknowledged within 120 s: Help button pressed", minutes: 5));
+        var taken = (await store.FindAlertAsync(Gateway, "help-2")).Alert!;
+        Assert.Null(taken.Escalation);
+        Assert.Equal("Help button pressed", taken.Alert.Summary);
+    }
+
+    [Fact]
     public async Task Escalation_is_marked_once_and_the_automatic_one_never_marks_an_acknowledged_alert()
     {
         await Store(1, Records.Alert("fall-1"));

@@ -88,6 +88,32 @@ public sealed class ClientFeedbackTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resolution_applied_by_the_pipeline_ends_what_the_alert_showed_unless_it_was_kept_open()
+    {
+        var options = Options.Create(new GatewayOptions { HomeFile = "home.yaml", DataDirectory = dir.Path, Feedback = new FeedbackOptions { LedPin = 25, BuzzerPin = 26 } });
+        var home = new HomeConfig("home", "Europe/Helsinki", [], new RulesConfig());
+        var inbox = new AcknowledgementInbox(options);
+        var uplink = new DispatchUplink(journal, home, options, clock, NullLogger<DispatchUplink>.Instance, inbox);
+        using var wired = new ClientFeedback(gpio, journal, uplink, home, options, clock, NullLogger<ClientFeedback>.Instance, inbox);
+        await wired.StartAsync(CancellationToken.None);
+        var seq = Journalled(Help());
+        await wired.OnAlertCommittedAsync(seq, Help(), CancellationToken.None);
+        await wired.OnAlertCommittedAsync(seq, Help(AlertEventKind.Escalated), CancellationToken.None);
+
+        // The client pressed again before the resolution arrived: the alert stays open, and so does what it shows.
+        inbox.MarkApplied([new DispatchResolution("help-1", clock.GetUtcNow(), "dispatcher", 1, 0, "false_alarm") { KeptOpen = true }]);
+        Assert.Equal((BlinkPattern.AlarmPending, BlinkPattern.EscalationBeeps), wired.Decide(clock.GetUtcNow()));
+
+        inbox.MarkApplied([new DispatchResolution("help-1", clock.GetUtcNow(), "dispatcher", 2, seq, "false_alarm")]);
+        var (led, buzzer) = wired.Decide(clock.GetUtcNow());
+        // Back to the link's state (no dispatch in this test: offline); nothing about the alert, the buzzer quiet.
+        Assert.DoesNotContain(led, (BlinkPattern[])[BlinkPattern.AlarmPending, BlinkPattern.AlarmDelivered, BlinkPattern.Steady]);
+        Assert.Equal(BlinkPattern.Dark, buzzer);
+        Assert.Empty(wired.Snapshot()!.Alarms);
+        await wired.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_cleared_or_old_alarm_stops_being_shown()
     {
         await feedback.OnAlertCommittedAsync(Journalled(Help()), Help(), CancellationToken.None);

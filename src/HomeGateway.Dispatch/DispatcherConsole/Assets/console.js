@@ -56,7 +56,11 @@ function apply(step) {
     const at = order.indexOf(step.priority);
     row.displayPriority = row.escalated && at > 0 ? order[at - 1] : step.priority;
   }
-  row.summary = step.summary;
+  // An escalation's "not acknowledged within" sentence is its reason, not what the alert is about (the store keeps the
+  // summary too); the "changed" event that follows marks the row escalated.
+  if (step.kind !== "escalated") {
+    row.summary = step.summary;
+  }
   row.count = Math.max(row.count, step.count);
   row.evidenceAt = step.evidenceAt;
   row.lastEventAt = step.at;
