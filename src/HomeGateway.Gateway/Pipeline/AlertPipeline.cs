@@ -446,7 +446,7 @@ internal static partial class PipelineLog
     [LoggerMessage(1005, LogLevel.Error, "The rules' saved state could not be read ({Problem}); the rules start fresh")]
     public static partial void StateUnreadable(ILogger logger, string problem);
 
-    [LoggerMessage(1020, LogLevel.Information, "Redelivered message {PacketId} from {Publisher} recognised ({Where}): not journalled or decided again")]
+    [LoggerMessage(1009, LogLevel.Information, "Redelivered message {PacketId} from {Publisher} recognised ({Where}): not journalled or decided again")]
     public static partial void RedeliveryRecognised(ILogger logger, string publisher, int packetId, string where);
 
     [LoggerMessage(1006, LogLevel.Information, "Care plan for {HomeId} switched without a restart; rules: {Rules}")]
