@@ -53,7 +53,8 @@ internal sealed class DurableAcknowledgements
     {
         if (args.SessionItems is { } items && Of(items, create: true) is { } ledger)
         {
-            ledger._held[packetId] = durable;
+            // A client that reuses an identifier still in flight (a protocol error) gets no acknowledgement before both are durable.
+            ledger._held.AddOrUpdate(packetId, durable, (_, earlier) => Task.WhenAll(earlier, durable));
         }
     }
 
