@@ -7,7 +7,7 @@ namespace HomeGateway.Gateway.Uplink;
 /// When the uplink tries dispatch again after a failed or lost stream. Three cases, each with its reason:
 /// <list type="bullet">
 /// <item><b>Dispatch unreachable or the stream lost</b> (<see cref="AfterFailure"/>): "full jitter" — a wait drawn
-/// uniformly between <see cref="Base"/> and a ceiling that doubles from <see cref="Base"/> up to <see cref="Cap"/>.
+/// uniformly between <see cref="Base"/> (0.25 s) and a ceiling that doubles from 1 s up to <see cref="Cap"/>.
 /// The cap is low (5 s) because it is the longest a gateway can sleep past the moment dispatch is healthy again:
 /// alerts queued during an outage must flow within seconds of its return. A low cap is affordable because a failed
 /// attempt against a dispatch that is down costs almost nothing — the TCP connect is refused (or the load balancer
@@ -24,16 +24,16 @@ namespace HomeGateway.Gateway.Uplink;
 /// attempt without a restart.</item>
 /// </list>
 /// <see cref="Reset"/> after dispatch welcomed a stream, so the first retry after losing an established stream comes
-/// within a second. Pure: the caller sleeps on its <see cref="TimeProvider"/>; the randomness is injected for tests.
+/// within a second (0.25–1 s). Pure: the caller sleeps on its <see cref="TimeProvider"/>; the randomness is injected for tests.
 /// Shared with the fan-in benchmark's simulated gateways, so its reconnect figures are this policy's.
 /// </summary>
 public sealed class UplinkBackoff(Func<double> random)
 {
     /// <summary>The shortest wait, and the first ceiling.</summary>
-    public static readonly TimeSpan Base = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Base = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The ceiling of a wait without a hint: at most this long after dispatch is back, the gateway tries.</summary>
-    public static readonly TimeSpan Cap = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Cap = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest hint honoured (a hint of more is taken as this).</summary>
     public static readonly TimeSpan MaxPushback = TimeSpan.FromSeconds(60);
@@ -44,7 +44,10 @@ public sealed class UplinkBackoff(Func<double> random)
     /// <summary>The trailer dispatch puts its hint in (milliseconds, a non-negative integer), as gRPC's retry does.</summary>
     public const string PushbackTrailer = "grpc-retry-pushback-ms";
 
-    private TimeSpan ceiling = Base;
+    /// <summary>The ceiling of the first wait after a loss: even that retry is spread over most of a second.</summary>
+    private static readonly TimeSpan FirstCeiling = TimeSpan.FromSeconds(1);
+
+    private TimeSpan ceiling = FirstCeiling;
 
     public UplinkBackoff()
         : this(Random.Shared.NextDouble)
@@ -54,8 +57,7 @@ public sealed class UplinkBackoff(Func<double> random)
     /// <summary>The wait after an attempt that failed without a word from dispatch, or a stream that was lost.</summary>
     public TimeSpan AfterFailure()
     {
-        // Today's schedule, extracted unchanged from DispatchUplink: 50-100 % of a step doubling from 0.5 s to 30 s.
-        var wait = TimeSpan.FromTicks((long)(ceiling.Ticks * (0.5 + (random() * 0.5))));
+        var wait = Between(Base, ceiling);
         ceiling = TimeSpan.FromTicks(Math.Min(ceiling.Ticks * 2, Cap.Ticks));
         return wait;
     }
@@ -72,7 +74,7 @@ public sealed class UplinkBackoff(Func<double> random)
     public TimeSpan AfterRefusal() => Between(RefusedWait / 2, RefusedWait);
 
     /// <summary>Dispatch welcomed a stream: the next loss is retried from <see cref="Base"/> again.</summary>
-    public void Reset() => ceiling = Base;
+    public void Reset() => ceiling = FirstCeiling;
 
     /// <summary>
     /// Dispatch's hint in a refusal, or null when there is none (or it is not a refusal for now): only UNAVAILABLE and
