@@ -128,6 +128,7 @@ public static class DispatchApp
         services.AddSingleton<PostgresSupervisionLease>();
         services.AddSingleton<ISupervisionLease>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresSupervisionLease>() : new SingleNodeLease());
         services.AddSingleton<GatewaySessions>();
+        services.AddSingleton<StreamAdmission>();
         services.AddSingleton<HeartbeatContacts>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatContacts>());
         services.AddSingleton<AlertAcknowledgements>();

@@ -118,6 +118,8 @@ public sealed class UplinkBackoffTests
 
         var hint = UplinkBackoff.PushbackOf(new RpcException(new Grpc.Core.Status(status, "busy"), trailers));
 
+        // The name gRPC's own retry reads, and dispatch's StreamAdmission.PushbackTrailer (frozen on both sides).
+        Assert.Equal("grpc-retry-pushback-ms", UplinkBackoff.PushbackTrailer);
         Assert.Equal(expectedMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null, hint);
     }
 
