@@ -16,9 +16,9 @@ namespace HomeGateway.Gateway.Uplink;
 /// fall uniformly over the cap instead of bunching at its top.</item>
 /// <item><b>Dispatch says when</b> (<see cref="AfterPushback"/>): a dispatch that is starting or admitting too many
 /// gateways at once refuses a new stream early with UNAVAILABLE or RESOURCE_EXHAUSTED and a hint in the trailers
-/// (<c>grpc-retry-pushback-ms</c>, as gRPC's own retry uses it). The gateway waits between the hint and twice the hint
-/// (never more than <see cref="MaxPushback"/>, against a broken dispatch): dispatch paces the fleet, the jitter keeps
-/// the refused from coming back together.</item>
+/// (<c>grpc-retry-pushback-ms</c>, as gRPC's own retry uses it). The gateway waits between the hint and one and a half
+/// times the hint (a hint above <see cref="MaxPushback"/> is taken as that, against a broken dispatch). Dispatch's hints
+/// already spread the refused (each gets its own moment); the jitter keeps apart gateways given the same hint.</item>
 /// <item><b>Dispatch refused this gateway</b> (<see cref="AfterRefusal"/>: credential unknown or revoked, not enrolled):
 /// retrying soon cannot help until a technician acts, so between 15 and 30 s — the enrolment is picked up at the next
 /// attempt without a restart.</item>
@@ -67,7 +67,7 @@ public sealed class UplinkBackoff(Func<double> random)
     {
         var h = hint < TimeSpan.Zero ? TimeSpan.Zero : hint > MaxPushback ? MaxPushback : hint;
         // A zero hint ("now") still gets the smallest jitter, so a fleet told "now" does not come back in one instant.
-        return h < Base ? Between(Base, Base + Base) : Between(h, h + h);
+        return h < Base ? Between(Base, Base + Base) : Between(h, h + (h / 2));
     }
 
     /// <summary>The wait after dispatch refused this gateway's credential, or before it has one.</summary>

@@ -76,8 +76,8 @@ public sealed class UplinkBackoffTests
 
     [Theory]
     [InlineData(0.0, 2000)]
-    [InlineData(1.0, 4000)]
-    public void A_pushback_hint_is_honoured_between_the_hint_and_twice_the_hint(double random, int expectedMs)
+    [InlineData(1.0, 3000)]
+    public void A_pushback_hint_is_honoured_between_the_hint_and_one_and_a_half_times_it(double random, int expectedMs)
     {
         var backoff = new UplinkBackoff(() => random);
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), backoff.AfterPushback(TimeSpan.FromSeconds(2)));
@@ -87,7 +87,7 @@ public sealed class UplinkBackoffTests
     public void A_hint_beyond_a_minute_is_taken_as_a_minute_and_a_zero_hint_still_waits_a_little()
     {
         var top = new UplinkBackoff(() => 1.0);
-        Assert.Equal(UplinkBackoff.MaxPushback * 2, top.AfterPushback(TimeSpan.FromHours(5)));
+        Assert.Equal(UplinkBackoff.MaxPushback * 1.5, top.AfterPushback(TimeSpan.FromHours(5)));
         var bottom = new UplinkBackoff(() => 0.0);
         Assert.Equal(UplinkBackoff.Base, bottom.AfterPushback(TimeSpan.Zero));
     }
