@@ -37,7 +37,8 @@ internal sealed class GatewayUplinkService(
         ServerCallContext context)
     {
         // Before anything touches the store: a fleet reconnecting at once is paced here (StreamAdmission).
-        if (!admission.TryEnter(out var setup, out var retryAfter))
+        var (setup, retryAfter) = await admission.EnterAsync(context.CancellationToken);
+        if (setup is null)
         {
             throw StreamAdmission.Refusal(retryAfter);
         }
@@ -51,7 +52,7 @@ internal sealed class GatewayUplinkService(
         var ct = serving.Token;
         try
         {
-            await ServeAsync(account, session, requestStream, responseStream, setup!.Complete, ct);
+            await ServeAsync(account, session, requestStream, responseStream, setup.Complete, ct);
         }
         catch (OperationCanceledException) when (revoked.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {

@@ -10,7 +10,8 @@ namespace HomeGateway.Dispatch.Ingest;
 /// set-up — the certificate and store look-ups and the stored hello before Welcome — holds one of
 /// <see cref="AdmissionOptions.MaxConcurrentSetups"/> slots. A stream that finds them all taken is refused at once, before
 /// any store work, with UNAVAILABLE and a hint in the trailers (<c>grpc-retry-pushback-ms</c>, as gRPC's own retry
-/// reads it) that the gateway honours with jitter. Without this, thousands of set-ups queue on the store's one writer,
+/// reads it) that the gateway honours with jitter — unless the queue of streams waiting for a slot should drain within
+/// <see cref="MaxQueueWait"/>, when it waits its turn instead (its TLS handshake is paid already). Without this, thousands of set-ups queue on the store's one writer,
 /// the later ones miss the gateway's Welcome timeout, and every timed-out one is done again: a storm that feeds itself.
 /// <para>
 /// The hint is a place in a virtual queue: each refused stream is given the next free moment at the rate set-ups
@@ -30,6 +31,9 @@ internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimePro
     internal static readonly TimeSpan MaxHint = TimeSpan.FromSeconds(30);
     internal static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>The longest a stream waits for a slot; well inside the gateway's 15 s Welcome timeout.</summary>
+    internal static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(5);
+
     private readonly int limit = options.Value.Admission.MaxConcurrentSetups;
     private readonly Lock gate = new();
     private int inSetup;
@@ -38,13 +42,20 @@ internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimePro
     private int completedLastSecond;
     private int refusedThisSecond;
     private DateTimeOffset nextFreeAt = DateTimeOffset.MinValue;
+    private readonly Queue<TaskCompletionSource<SetupSlot>> queue = new();
 
     /// <summary>Streams in set-up now.</summary>
     public int InSetup => Volatile.Read(ref inSetup);
 
-    /// <summary>A slot for one stream's set-up; or false and the hint to send with the refusal.</summary>
-    public bool TryEnter(out SetupSlot? slot, out TimeSpan retryAfter)
+    /// <summary>
+    /// A slot for one stream's set-up, or null and the hint to send with the refusal. A stream that finds every slot taken
+    /// waits for one when the queue ahead of it should drain within <see cref="MaxQueueWait"/> at the rate set-ups complete
+    /// (its TLS handshake is already paid: sending it away to shake hands again costs more than a short wait); otherwise,
+    /// or when no slot came in that time, it is refused.
+    /// </summary>
+    public async Task<(SetupSlot? Slot, TimeSpan RetryAfter)> EnterAsync(CancellationToken ct)
     {
+        TaskCompletionSource<SetupSlot> turn;
         lock (gate)
         {
             var now = time.GetUtcNow();
@@ -52,21 +63,54 @@ internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimePro
             if (inSetup < limit)
             {
                 inSetup++;
-                slot = new SetupSlot(this, time);
-                retryAfter = TimeSpan.Zero;
-                return true;
+                return (new SetupSlot(this, time), TimeSpan.Zero);
             }
 
-            refusedThisSecond++;
-            // Set-ups per second this node shows it can do now; a slot turns over at least once a second.
-            var rate = Math.Max(limit, Math.Max(completedLastSecond, completedThisSecond));
-            var from = nextFreeAt > now ? nextFreeAt : now;
-            nextFreeAt = Min(from + TimeSpan.FromTicks(TimeSpan.TicksPerSecond / rate), now + MaxHint);
-            var hint = nextFreeAt - now;
-            slot = null;
-            retryAfter = hint < MinHint ? MinHint : hint;
-            return false;
+            if (queue.Count >= Rate * MaxQueueWait.TotalSeconds)
+            {
+                return (null, RefuseUnderLock(now));
+            }
+
+            turn = new TaskCompletionSource<SetupSlot>(TaskCreationOptions.RunContinuationsAsynchronously);
+            queue.Enqueue(turn);
         }
+
+        try
+        {
+            return (await turn.Task.WaitAsync(MaxQueueWait, time, ct).ConfigureAwait(false), TimeSpan.Zero);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // A slot handed over at the same moment is ours after all; otherwise the turn is void and skipped.
+            if (!turn.TrySetCanceled(CancellationToken.None))
+            {
+                var slot = await turn.Task.ConfigureAwait(false);
+                if (!ct.IsCancellationRequested)
+                {
+                    return (slot, TimeSpan.Zero);
+                }
+
+                slot.Dispose();
+            }
+
+            ct.ThrowIfCancellationRequested();
+            lock (gate)
+            {
+                return (null, RefuseUnderLock(time.GetUtcNow()));
+            }
+        }
+    }
+
+    /// <summary>Set-ups per second this node shows it can do now; a slot turns over at least once a second.</summary>
+    private int Rate => Math.Max(limit, Math.Max(completedLastSecond, completedThisSecond));
+
+    private TimeSpan RefuseUnderLock(DateTimeOffset now)
+    {
+        refusedThisSecond++;
+        var from = nextFreeAt > now ? nextFreeAt : now;
+        nextFreeAt = Min(from + TimeSpan.FromTicks(TimeSpan.TicksPerSecond / Rate), now + MaxHint);
+        var hint = nextFreeAt - now;
+        return hint < MinHint ? MinHint : hint;
     }
 
     /// <summary>The refusal for a stream that found no slot: UNAVAILABLE, with the hint in words and in the trailer.</summary>
@@ -82,12 +126,22 @@ internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimePro
     {
         lock (gate)
         {
-            inSetup--;
             if (completed)
             {
                 Roll(time.GetUtcNow());
                 completedThisSecond++;
             }
+
+            // The slot goes to the longest waiting stream that still waits; with none, it is free.
+            while (queue.TryDequeue(out var next))
+            {
+                if (next.TrySetResult(new SetupSlot(this, time)))
+                {
+                    return;
+                }
+            }
+
+            inSetup--;
         }
     }
 

@@ -10,13 +10,14 @@ namespace HomeGateway.Dispatch.Tests.Ingest;
 
 /// <summary>
 /// Invariant: a fleet reconnecting at once is paced, never queued without bound: at most
-/// <c>Admission:MaxConcurrentSetups</c> streams are in set-up at once, and each stream beyond is refused at once with
-/// UNAVAILABLE and a retry hint that spreads the refused over the time dispatch needs to take them (never beyond 30 s).
+/// <c>Admission:MaxConcurrentSetups</c> streams are in set-up at once, at most 5 s worth of them wait for a slot, and every
+/// other one is refused at once with UNAVAILABLE and a retry hint that spreads the refused over the time dispatch needs to
+/// take them (never beyond 30 s).
 /// </summary>
 public sealed class StreamAdmissionTests
 {
     [Fact]
-    public void Beyond_the_limit_streams_are_refused_with_hints_that_spread_them_at_the_rate_set_ups_complete()
+    public async Task Beyond_the_limit_a_short_queue_waits_and_the_rest_are_refused_with_hints_at_the_rate_set_ups_complete()
     {
         var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-06T04:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var admission = Admission(limit: 10, time);
@@ -37,13 +38,37 @@ public sealed class StreamAdmissionTests
         }
 
         time.Advance(TimeSpan.FromSeconds(1));
+        // A queue that drains in 5 s at 19 a second waits for its turn (its TLS handshake is paid)...
+        var waiting = Enumerable.Range(0, 19 * 5).Select(_ => admission.EnterAsync(CancellationToken.None)).ToList();
+        Assert.All(waiting, w => Assert.False(w.IsCompleted));
+        // ...beyond it, streams are refused at once, each given its own later moment 1/19 s apart, never beyond 30 s.
         var hints = Enumerable.Range(0, 700).Select(_ => Refused(admission)).ToList();
-
         Assert.Equal(StreamAdmission.MinHint, hints[0]);
         Assert.True(hints.SequenceEqual(hints.Order()), "later refusals get later moments");
-        // The refused are given moments 1/19 s apart (the 201st at ~10.6 s), never more than 30 s away.
         Assert.InRange(hints[200], TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
         Assert.Equal(StreamAdmission.MaxHint, hints[^1]);
+
+        // A finished set-up hands its slot to the longest waiting stream.
+        slots[0].Complete();
+        var (handed, _) = await waiting[0].WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(handed);
+        Assert.False(waiting[1].IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_stream_that_waited_its_longest_is_refused_with_a_hint()
+    {
+        var time = new FakeTimeProvider();
+        var admission = Admission(limit: 1, time);
+        using var held = Enter(admission);
+        var waiting = admission.EnterAsync(CancellationToken.None);
+
+        time.Advance(StreamAdmission.MaxQueueWait);
+        var (slot, hint) = await waiting;
+
+        Assert.Null(slot);
+        Assert.True(hint >= StreamAdmission.MinHint);
+        Assert.Equal(1, admission.InSetup);
     }
 
     [Fact]
@@ -52,7 +77,6 @@ public sealed class StreamAdmissionTests
         var time = new FakeTimeProvider();
         var admission = Admission(limit: 1, time);
         var first = Enter(admission);
-        Refused(admission);
 
         first.Complete();
         first.Dispose();
@@ -106,14 +130,16 @@ public sealed class StreamAdmissionTests
 
     private static StreamAdmission.SetupSlot Enter(StreamAdmission admission)
     {
-        Assert.True(admission.TryEnter(out var slot, out _), "a slot was expected to be free");
-        return slot!;
+        var entered = admission.EnterAsync(CancellationToken.None);
+        Assert.True(entered.IsCompletedSuccessfully && entered.Result.Slot is not null, "a slot was expected to be free");
+        return entered.Result.Slot!;
     }
 
     private static TimeSpan Refused(StreamAdmission admission)
     {
-        Assert.False(admission.TryEnter(out _, out var hint), "a refusal was expected");
-        return hint;
+        var entered = admission.EnterAsync(CancellationToken.None);
+        Assert.True(entered.IsCompletedSuccessfully && entered.Result.Slot is null, "a refusal at once was expected");
+        return entered.Result.RetryAfter;
     }
 
     private static async Task WaitAsync(Func<bool> condition)
