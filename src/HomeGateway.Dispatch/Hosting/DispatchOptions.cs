@@ -61,6 +61,12 @@ public sealed class AdmissionOptions
     /// hello) at once on this node; a stream beyond it is refused at once with UNAVAILABLE and a retry hint (1–10000).
     /// </summary>
     public int MaxConcurrentSetups { get; set; } = 64;
+
+    /// <summary>
+    /// TLS handshakes in progress at once on the gateway endpoint; a connection beyond it is closed at once, before TLS,
+    /// and the gateway tries again within seconds (1–10000).
+    /// </summary>
+    public int MaxConcurrentHandshakes { get; set; } = 64;
 }
 
 /// <summary>The <c>Dispatch:Console</c> section.</summary>
@@ -159,6 +165,11 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         if (options.Admission.MaxConcurrentSetups is < 1 or > 10_000)
         {
             problems.Add($"Dispatch:Admission:MaxConcurrentSetups must be between 1 and 10000, not {options.Admission.MaxConcurrentSetups}.");
+        }
+
+        if (options.Admission.MaxConcurrentHandshakes is < 1 or > 10_000)
+        {
+            problems.Add($"Dispatch:Admission:MaxConcurrentHandshakes must be between 1 and 10000, not {options.Admission.MaxConcurrentHandshakes}.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

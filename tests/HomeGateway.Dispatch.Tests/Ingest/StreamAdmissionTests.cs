@@ -120,9 +120,10 @@ public sealed class StreamAdmissionTests
     [InlineData(10_001)]
     public void A_limit_outside_1_to_10000_is_refused_at_start(int limit)
     {
-        var options = new DispatchOptions { DataDirectory = "/tmp/x", Admission = { MaxConcurrentSetups = limit } };
+        var options = new DispatchOptions { DataDirectory = "/tmp/x", Admission = { MaxConcurrentSetups = limit, MaxConcurrentHandshakes = limit } };
         var result = new DispatchOptionsValidator().Validate(null, options);
         Assert.Contains("Admission:MaxConcurrentSetups", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Admission:MaxConcurrentHandshakes", result.FailureMessage, StringComparison.Ordinal);
     }
 
     private static StreamAdmission Admission(int limit, TimeProvider time) =>

@@ -31,9 +31,12 @@ public sealed class ReconnectScenario : IBenchScenario
         var asked = options.Int("gateways", 5000, 200);
         var outage = TimeSpan.FromSeconds(options.Int("outage", 30, 10));
         var connectParallel = options.Int("connect-parallel", 16, 16);
+        // Two sockets per gateway here and in dispatch (its child, which inherits the limit) while a fleet comes back: the
+        // new connection and the one being refused or timing out. One per gateway was not enough: at 5,000 a dispatch at
+        // its open-file limit stopped accepting and the fleet saw "connection refused" for minutes.
         const int Headroom = 512;
-        var limit = FileDescriptorLimit.Raise(Math.Min(asked + Headroom, FileDescriptorLimit.KernelCeiling()));
-        var gateways = (int)Math.Min(asked, Math.Max(1, limit - Headroom));
+        var limit = FileDescriptorLimit.Raise(Math.Min((2L * asked) + Headroom, FileDescriptorLimit.KernelCeiling()));
+        var gateways = (int)Math.Min(asked, Math.Max(1, (limit - Headroom) / 2));
         report.Parameters["reconnect.gateways"] = gateways.ToString(CultureInfo.InvariantCulture);
         report.Parameters["reconnect.outageSeconds"] = outage.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 
@@ -101,7 +104,7 @@ public sealed class ReconnectScenario : IBenchScenario
 
             const string from = "from the restarted dispatch printing 'Dispatch listening' (SIGKILLed, then started on the same ports and data)";
             var policy = string.Create(CultureInfo.InvariantCulture,
-                $"Gateways run the uplink's loop with its UplinkBackoff (full jitter {UplinkBackoff.Base.TotalSeconds} s .. {UplinkBackoff.Cap.TotalSeconds} s, dispatch's hint honoured); dispatch's Admission:MaxConcurrentSetups as deployed.");
+                $"Gateways run the uplink's loop with its UplinkBackoff (full jitter {UplinkBackoff.Base.TotalSeconds} s .. {UplinkBackoff.Cap.TotalSeconds} s, dispatch's hint honoured); dispatch's admission (Admission:MaxConcurrentHandshakes, MaxConcurrentSetups) as deployed.");
             report.Add(new Figure("reconnect.gateways", "Gateways reconnecting after a dispatch restart", gateways, "gateways")
             {
                 Note = string.Create(CultureInfo.InvariantCulture, $"{outage.TotalSeconds:0} s outage; {attemptsWhileDown} connect attempts while dispatch was down ({attemptsWhileDown / outage.TotalSeconds / gateways:0.00} per gateway per second, refused by the closed port). ") + policy,
