@@ -339,7 +339,7 @@ internal static partial class IngestLog
     [LoggerMessage(2006, LogLevel.Warning, "Admission: {Refused} new gateway stream(s) refused in the last second with a retry hint ({Completed} set up, {Limit} at once)")]
     public static partial void AdmissionRefused(ILogger logger, int refused, int completed, int limit);
 
-    [LoggerMessage(2007, LogLevel.Warning, "Admission: {Closed} new connection(s) to the gateway endpoint closed before TLS in the last second ({Limit} handshakes at once)")]
+    [LoggerMessage(2007, LogLevel.Warning, "Admission: {Closed} new connection(s) to the gateway endpoint closed before TLS in the last second ({Limit} handshakes at once, a queue of at most 5 s)")]
     public static partial void HandshakesRefused(ILogger logger, int closed, int limit);
 
     [LoggerMessage(2005, LogLevel.Warning, "Heartbeat contacts of {Count} gateway(s) could not be stored ({Problem}); kept for the next batch")]

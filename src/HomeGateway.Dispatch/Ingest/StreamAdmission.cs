@@ -22,8 +22,13 @@ namespace HomeGateway.Dispatch.Ingest;
 /// Held streams do not count: a slot is given back at Welcome, or after <see cref="SetupTimeout"/> if a caller never
 /// says Hello (so a silent connection cannot hold slots).
 /// </summary>
-internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimeProvider time, ILogger<StreamAdmission> logger)
+internal sealed class StreamAdmission(int limit, TimeProvider time, Action<int, int, int> logRefusals)
 {
+    public StreamAdmission(IOptions<DispatchOptions> options, TimeProvider time, ILogger<StreamAdmission> logger)
+        : this(options.Value.Admission.MaxConcurrentSetups, time, (refused, completed, limit) => IngestLog.AdmissionRefused(logger, refused, completed, limit))
+    {
+    }
+
     /// <summary>The trailer with the hint in milliseconds (the gateway's <c>UplinkBackoff.PushbackTrailer</c>).</summary>
     public const string PushbackTrailer = "grpc-retry-pushback-ms";
 
@@ -34,7 +39,6 @@ internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimePro
     /// <summary>The longest a stream waits for a slot; well inside the gateway's 15 s Welcome timeout.</summary>
     internal static readonly TimeSpan MaxQueueWait = TimeSpan.FromSeconds(5);
 
-    private readonly int limit = options.Value.Admission.MaxConcurrentSetups;
     private readonly Lock gate = new();
     private int inSetup;
     private long second = long.MinValue;
@@ -155,7 +159,7 @@ internal sealed class StreamAdmission(IOptions<DispatchOptions> options, TimePro
 
         if (refusedThisSecond > 0)
         {
-            IngestLog.AdmissionRefused(logger, refusedThisSecond, completedThisSecond, limit);
+            logRefusals(refusedThisSecond, completedThisSecond, limit);
         }
 
         completedLastSecond = current == second + 1 ? completedThisSecond : 0;

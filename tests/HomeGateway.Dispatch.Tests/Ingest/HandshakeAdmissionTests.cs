@@ -7,7 +7,8 @@ namespace HomeGateway.Dispatch.Tests.Ingest;
 
 /// <summary>
 /// Invariant: at most <c>Admission:MaxConcurrentHandshakes</c> TLS handshakes run at once on the gateway endpoint; a
-/// connection beyond it is closed before TLS (cheap), and the slot is free again as soon as a handshake ends, well or not.
+/// connection beyond it waits before TLS at most 5 s and is then closed (cheap), and the slot is free again as soon as a
+/// handshake ends, well or not.
 /// </summary>
 public sealed class HandshakeAdmissionTests
 {
