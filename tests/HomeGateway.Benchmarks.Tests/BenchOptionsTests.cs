@@ -38,6 +38,20 @@ public class BenchOptionsTests
     }
 
     [Fact]
+    public void The_reconnect_scenario_reads_its_outage_with_defaults_and_names_it_in_its_help()
+    {
+        var scenario = new HomeGateway.Benchmarks.Suite.FanIn.ReconnectScenario();
+        var options = BenchOptions.Parse(["--only", scenario.Name, "--outage", "60"]);
+
+        Assert.Equal("reconnect", scenario.Name);
+        Assert.True(options.Wants("reconnect"));
+        Assert.False(options.Wants("fanIn"));
+        Assert.Equal(60, options.Int("outage", 30, 10));
+        Assert.Equal(10, BenchOptions.Parse(["--quick"]).Int("outage", 30, 10));
+        Assert.Contains("--outage S (30, quick 10)", scenario.Parameters, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Stray_words_and_a_missing_value_are_refused()
     {
         Assert.Throws<ArgumentException>(() => BenchOptions.Parse(["fanIn"]));

@@ -128,6 +128,8 @@ public static class DispatchApp
         services.AddSingleton<PostgresSupervisionLease>();
         services.AddSingleton<ISupervisionLease>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresSupervisionLease>() : new SingleNodeLease());
         services.AddSingleton<GatewaySessions>();
+        services.AddSingleton<StreamAdmission>();
+        services.AddSingleton<HandshakeAdmission>();
         services.AddSingleton<HeartbeatContacts>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatContacts>());
         services.AddSingleton<AlertAcknowledgements>();
@@ -152,8 +154,8 @@ public static class DispatchApp
             grpc.MaxSendMessageSize = 64 * 1024;
         });
         services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<DispatchOptions>, DispatchEndpoints, DispatchAuthority, ILoggerFactory>((kestrel, options, endpoints, authority, loggers) =>
-                endpoints.Listen(kestrel, options.Value, authority, loggers.CreateLogger("HomeGateway.Dispatch")));
+            .Configure<IOptions<DispatchOptions>, DispatchEndpoints, DispatchAuthority, ILoggerFactory, HandshakeAdmission>((kestrel, options, endpoints, authority, loggers, handshakes) =>
+                endpoints.Listen(kestrel, options.Value, authority, loggers.CreateLogger("HomeGateway.Dispatch"), handshakes));
 
         // Session cookies and antiforgery tokens must survive a restart: keep their keys with the data.
         services.AddDataProtection().SetApplicationName("HomeGateway.Dispatch");
@@ -296,7 +298,7 @@ internal sealed class DispatchEndpoints
     /// <summary>The integration API's address, or null when it is not served.</summary>
     public Uri? ApiUri => api is null ? null : Bound(api, "API", Uri.UriSchemeHttps);
 
-    public void Listen(KestrelServerOptions kestrel, DispatchOptions options, DispatchAuthority authority, ILogger logger)
+    public void Listen(KestrelServerOptions kestrel, DispatchOptions options, DispatchAuthority authority, ILogger logger, HandshakeAdmission handshakes)
     {
         kestrel.AddServerHeader = false;
         // Half-open gateway connections (a router reboot) are found by pings, not by waiting for TCP.
@@ -308,16 +310,22 @@ internal sealed class DispatchEndpoints
         var names = ServerNames(options);
         var certificate = authority.ServerCertificate(names);
         CredentialsLog.AuthorityReady(logger, authority.FingerprintText, authority.Directory, string.Join(", ", names));
-        grpc = ListenOn(kestrel, options.GrpcUrl, Uri.UriSchemeHttps, HttpProtocols.Http1AndHttp2, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
+        grpc = ListenOn(kestrel, options.GrpcUrl, Uri.UriSchemeHttps, HttpProtocols.Http1AndHttp2, listen =>
         {
-            ServerCertificate = certificate,
-            // Asked for in the handshake, checked per call by GatewayUplinkService (chain to this CA only, validity,
-            // revocation), so that a refusal is a gRPC status the gateway logs in words, not a failed handshake;
-            // enrolment on the same port needs no certificate yet.
-            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-            ClientCertificateValidation = (_, _, _) => true,
-            SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-        }));
+            // Around the handshake: a fleet reconnecting at once is let into TLS a bounded number at a time.
+            listen.Use(handshakes.BeforeTls);
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                // Asked for in the handshake, checked per call by GatewayUplinkService (chain to this CA only, validity,
+                // revocation), so that a refusal is a gRPC status the gateway logs in words, not a failed handshake;
+                // enrolment on the same port needs no certificate yet.
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (_, _, _) => true,
+                SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+            });
+            listen.Use(HandshakeAdmission.AfterTls);
+        });
         if (options.ApiUrl.Length > 0)
         {
             // Integrations authenticate with an API token per call; TLS with the same certificate (trust dispatch's CA).

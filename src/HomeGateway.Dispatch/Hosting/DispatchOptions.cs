@@ -48,6 +48,25 @@ public sealed class DispatchOptions
 
     /// <summary>Where alerts are kept: SQLite in <see cref="DataDirectory"/> (default) or PostgreSQL.</summary>
     public StoreOptions Store { get; set; } = new();
+
+    /// <summary>How many gateway streams may be in set-up at once, and what the others are told.</summary>
+    public AdmissionOptions Admission { get; set; } = new();
+}
+
+/// <summary>The <c>Dispatch:Admission</c> section.</summary>
+public sealed class AdmissionOptions
+{
+    /// <summary>
+    /// Gateway streams in set-up (from the call's arrival to Welcome: the certificate and store look-ups, the stored
+    /// hello) at once on this node; a stream beyond it is refused at once with UNAVAILABLE and a retry hint (1–10000).
+    /// </summary>
+    public int MaxConcurrentSetups { get; set; } = 64;
+
+    /// <summary>
+    /// TLS handshakes in progress at once on the gateway endpoint; a connection beyond it is closed at once, before TLS,
+    /// and the gateway tries again within seconds (1–10000).
+    /// </summary>
+    public int MaxConcurrentHandshakes { get; set; } = 64;
 }
 
 /// <summary>The <c>Dispatch:Console</c> section.</summary>
@@ -141,6 +160,16 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         {
             problems.Add(
                 $"Dispatch:Escalation:CriticalUnacknowledgedMinutes must be between 1 and 1440, not {options.Escalation.CriticalUnacknowledgedMinutes}.");
+        }
+
+        if (options.Admission.MaxConcurrentSetups is < 1 or > 10_000)
+        {
+            problems.Add($"Dispatch:Admission:MaxConcurrentSetups must be between 1 and 10000, not {options.Admission.MaxConcurrentSetups}.");
+        }
+
+        if (options.Admission.MaxConcurrentHandshakes is < 1 or > 10_000)
+        {
+            problems.Add($"Dispatch:Admission:MaxConcurrentHandshakes must be between 1 and 10000, not {options.Admission.MaxConcurrentHandshakes}.");
         }
 
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);

@@ -28,13 +28,22 @@ internal sealed class GatewayUplinkService(
     TimeProvider time,
     ILogger<GatewayUplinkService> logger,
     GatewaySupervisor supervisor,
-    HeartbeatContacts contacts) : GatewayUplink.GatewayUplinkBase
+    HeartbeatContacts contacts,
+    StreamAdmission admission) : GatewayUplink.GatewayUplinkBase
 {
     public override async Task Connect(
         IAsyncStreamReader<GatewayMessage> requestStream,
         IServerStreamWriter<DispatchMessage> responseStream,
         ServerCallContext context)
     {
+        // Before anything touches the store: a fleet reconnecting at once is paced here (StreamAdmission).
+        var (setup, retryAfter) = await admission.EnterAsync(context.CancellationToken);
+        if (setup is null)
+        {
+            throw StreamAdmission.Refusal(retryAfter);
+        }
+
+        using var setupSlot = setup;
         using var revoked = new CancellationTokenSource();
         var (account, serial, watch) = await AuthenticateAsync(context, revoked);
         using var _ = watch;
@@ -43,7 +52,7 @@ internal sealed class GatewayUplinkService(
         var ct = serving.Token;
         try
         {
-            await ServeAsync(account, session, requestStream, responseStream, ct);
+            await ServeAsync(account, session, requestStream, responseStream, setup.Complete, ct);
         }
         catch (OperationCanceledException) when (revoked.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
@@ -67,6 +76,7 @@ internal sealed class GatewayUplinkService(
         GatewaySession session,
         IAsyncStreamReader<GatewayMessage> requestStream,
         IServerStreamWriter<DispatchMessage> responseStream,
+        Action welcomed,
         CancellationToken callToken)
     {
         if (!await requestStream.MoveNext(callToken))
@@ -95,6 +105,7 @@ internal sealed class GatewayUplinkService(
                 ReportingSeconds = (uint)options.Value.Supervision.ReportingSeconds,
             },
         }, callToken);
+        welcomed();
         IngestLog.GatewayConnected(logger, account.GatewayId, current.StoredThroughSeq, hello.LastSeq);
 
         // Record acks and acknowledgements share the stream, and a gRPC stream takes one write at a time.
@@ -343,6 +354,12 @@ internal static partial class IngestLog
 
     [LoggerMessage(2004, LogLevel.Warning, "Gateway {GatewayId}: acknowledgements could not be sent ({Problem}); ending the stream")]
     public static partial void AcknowledgementsFailed(ILogger logger, string gatewayId, string problem);
+
+    [LoggerMessage(2006, LogLevel.Warning, "Admission: {Refused} new gateway stream(s) refused in the last second with a retry hint ({Completed} set up, {Limit} at once)")]
+    public static partial void AdmissionRefused(ILogger logger, int refused, int completed, int limit);
+
+    [LoggerMessage(2007, LogLevel.Warning, "Admission: {Closed} new connection(s) to the gateway endpoint closed before TLS in the last second ({Limit} handshakes at once, a queue of at most 5 s)")]
+    public static partial void HandshakesRefused(ILogger logger, int closed, int limit);
 
     [LoggerMessage(2005, LogLevel.Warning, "Heartbeat contacts of {Count} gateway(s) could not be stored ({Problem}); kept for the next batch")]
     public static partial void ContactsNotStored(ILogger logger, int count, string problem);

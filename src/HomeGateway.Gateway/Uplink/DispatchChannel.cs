@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Grpc.Net.Client;
 using HomeGateway.Contracts.V1;
 
@@ -35,6 +36,12 @@ internal sealed class DispatchChannel(GatewayOptions settings) : IDisposable
             KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
             KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            // Our own connect, so that each attempt of the uplink loop really connects, on UplinkBackoff's schedule only.
+            // With a plain SocketsHttpHandler, Grpc.Net.Client keeps its own connection in the background with its own
+            // backoff (1 s growing to 120 s): an attempt made while that backoff runs fails at once with the last error
+            // ("Error connecting to subchannel"), even when dispatch is back. A handler with a ConnectCallback makes it
+            // leave connecting to the handler.
+            ConnectCallback = ConnectAsync,
         };
         credentials.Apply(handler);
         channel = GrpcChannel.ForAddress(settings.Dispatch.Url!, new GrpcChannelOptions
@@ -48,6 +55,22 @@ internal sealed class DispatchChannel(GatewayOptions settings) : IDisposable
     }
 
     public void Dispose() => Release();
+
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        // What SocketsHttpHandler does by default: every address of the name in turn, IPv4 or IPv6; no Nagle delay.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 
     private DateTime Stamp()
     {

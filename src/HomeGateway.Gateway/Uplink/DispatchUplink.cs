@@ -23,7 +23,8 @@ public enum UplinkState
 /// gateway says what it has (Hello), dispatch says what it has stored (Welcome), and the gateway sends the
 /// journal from there on. Dispatch acknowledges cumulatively; the acknowledged sequence is persisted, so after
 /// a crash or a cut the resend starts where dispatch left off. gRPC's own retry cannot resume a stream, so
-/// this loop does: reconnect with exponential backoff and jitter, on <see cref="TimeProvider"/>.
+/// this loop does: reconnect on <see cref="TimeProvider"/> after the waits <see cref="UplinkBackoff"/> chooses (within 5 s of
+/// dispatch's return; a dispatch that is busy says when).
 /// Dispatch also sends acknowledgements of the gateway's alerts down the stream; they go to the pipeline through
 /// the <see cref="AcknowledgementInbox"/>, and Hello says how far they have been applied.
 /// </summary>
@@ -39,8 +40,6 @@ public sealed class DispatchUplink(
     // Unacknowledged records allowed on the wire at once: bounds memory at dispatch and in HTTP/2 buffers.
     private const int MaxInFlight = 512;
     private const int ReadBatch = 128;
-    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(500);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WelcomeTimeout = TimeSpan.FromSeconds(15);
 
     private readonly GatewayOptions settings = options.Value;
@@ -66,16 +65,17 @@ public sealed class DispatchUplink(
         }
 
         using var channel = new DispatchChannel(settings);
-        var backoff = MinBackoff;
+        var backoff = new UplinkBackoff();
         while (!stoppingToken.IsCancellationRequested)
         {
             // Beats whether or not dispatch answers: only a loop that no longer turns is the watchdog's business.
             heartbeats?.Uplink.Beat();
             State = UplinkState.Connecting;
-            var welcomed = false;
+            TimeSpan wait;
             try
             {
-                await RunStreamAsync(channel.Client(), () => welcomed = true, stoppingToken).ConfigureAwait(false);
+                await RunStreamAsync(channel.Client(), backoff.Reset, stoppingToken).ConfigureAwait(false);
+                wait = backoff.AfterFailure();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -84,23 +84,26 @@ public sealed class DispatchUplink(
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
             {
                 UplinkLog.Refused(logger, ex.Status.Detail);
+                wait = backoff.AfterRefusal();
+            }
+            catch (RpcException ex) when (UplinkBackoff.PushbackOf(ex) is { } hint)
+            {
+                // Dispatch is up but busy (starting, or admitting a fleet): it said when to come back.
+                wait = backoff.AfterPushback(hint);
+                UplinkLog.PushedBack(logger, ex.StatusCode, hint.TotalSeconds, ex.Status.Detail);
             }
             catch (DispatchCredentialsException ex)
             {
                 UplinkLog.NotEnrolled(logger, ex.Message);
+                wait = backoff.AfterRefusal();
             }
             catch (Exception ex)
             {
                 UplinkLog.StreamFailed(logger, ex.GetType().Name, ex.Message);
+                wait = backoff.AfterFailure();
             }
 
             State = UplinkState.Waiting;
-            if (welcomed)
-            {
-                backoff = MinBackoff;
-            }
-
-            var wait = Jitter(backoff);
             UplinkLog.Reconnecting(logger, wait.TotalSeconds, journal.OutboxDepth);
             try
             {
@@ -110,8 +113,6 @@ public sealed class DispatchUplink(
             {
                 break;
             }
-
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
         }
     }
 
@@ -304,10 +305,6 @@ public sealed class DispatchUplink(
         acknowledgements?.Post(new DispatchResolution(message.AlertId, at, message.By, (long)message.AckSeq,
             (long)message.EvidenceThroughSeq, message.Outcome));
     }
-
-    private static TimeSpan Jitter(TimeSpan backoff) =>
-        // Full jitter spreads the reconnects of many gateways after a dispatch restart.
-        TimeSpan.FromTicks((long)(backoff.Ticks * (0.5 + (Random.Shared.NextDouble() * 0.5))));
 }
 
 internal static partial class UplinkLog
@@ -327,10 +324,13 @@ internal static partial class UplinkLog
     [LoggerMessage(2005, LogLevel.Error, "Cannot connect to dispatch: {Detail}. Alerts are journalled and sent once the gateway is enrolled")]
     public static partial void NotEnrolled(ILogger logger, string detail);
 
+    [LoggerMessage(2007, LogLevel.Information, "Dispatch is busy ({Status}) and asked for {Seconds:F1} s before the next attempt: {Detail}")]
+    public static partial void PushedBack(ILogger logger, StatusCode status, double seconds, string detail);
+
     [LoggerMessage(2004, LogLevel.Information, "Reconnecting to dispatch in {Seconds:F1} s; {Pending} record(s) waiting in the outbox")]
     public static partial void Reconnecting(ILogger logger, double seconds, long pending);
 
-    [LoggerMessage(2005, LogLevel.Information, "Dispatch: alert {AlertId} acknowledged by a {By} (ack {AckSeq})")]
+    [LoggerMessage(2008, LogLevel.Information, "Dispatch: alert {AlertId} acknowledged by a {By} (ack {AckSeq})")]
     public static partial void AcknowledgementReceived(ILogger logger, string alertId, string by, long ackSeq);
 
     [LoggerMessage(2020, LogLevel.Information, "Dispatch: alert {AlertId} resolved by a {By} (ack {AckSeq})")]

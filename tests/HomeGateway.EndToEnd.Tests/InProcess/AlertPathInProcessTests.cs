@@ -211,15 +211,15 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
 }
 
 /// <summary>Keeps the gateway's log lines, so a test can check what a technician would read.</summary>
-internal sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
+internal sealed class QueueLoggerProvider(ConcurrentQueue<string> lines, bool stamped = false) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new QueueLogger(lines);
+    public ILogger CreateLogger(string categoryName) => new QueueLogger(lines, stamped);
 
     public void Dispose()
     {
     }
 
-    private sealed class QueueLogger(ConcurrentQueue<string> lines) : ILogger
+    private sealed class QueueLogger(ConcurrentQueue<string> lines, bool stamped) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -227,6 +227,7 @@ internal sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILogg
         public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception));
+            // Stamped (wall clock, ms) where a test reports how long things took between the lines.
+            lines.Enqueue(stamped ? $"{DateTime.UtcNow:HH:mm:ss.fff} {formatter(state, exception)}" : formatter(state, exception));
     }
 }

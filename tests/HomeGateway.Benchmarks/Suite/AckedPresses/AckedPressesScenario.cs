@@ -28,7 +28,7 @@ public sealed class AckedPressesScenario : IBenchScenario
 
     public string Name => "ackedPresses";
 
-    public int Order => 7;
+    public int Order => 8;
 
     public string Title => "Acknowledged presses through the embedded broker (PUBACK after the journal commit)";
 

@@ -284,7 +284,7 @@ public sealed class FanInScenario : IBenchScenario
 
     private sealed record FleetRow(string? GatewayId, string? State);
 
-    private static async Task<string> CliSecretAsync(BenchContext context, string[] args, CancellationToken ct)
+    internal static async Task<string> CliSecretAsync(BenchContext context, string[] args, CancellationToken ct)
     {
         var (exitCode, output, error) = await ChildProcess.RunAsync(context.Binaries.Dispatch, args, ct).ConfigureAwait(false);
         return exitCode == 0 && output.Trim() is { Length: > 0 } secret
@@ -319,7 +319,7 @@ public sealed class FanInScenario : IBenchScenario
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

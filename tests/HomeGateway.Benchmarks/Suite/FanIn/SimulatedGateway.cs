@@ -199,7 +199,7 @@ internal sealed class SimulatedGateway(GatewayIdentity identity, IPAddress sourc
         DropReason ??= reason;
     }
 
-    private static async ValueTask<Stream> ConnectFromAsync(IPAddress source, DnsEndPoint target, CancellationToken ct)
+    internal static async ValueTask<Stream> ConnectFromAsync(IPAddress source, DnsEndPoint target, CancellationToken ct)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try

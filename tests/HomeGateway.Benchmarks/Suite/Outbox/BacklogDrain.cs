@@ -116,7 +116,7 @@ internal static class BacklogDrain
         report.Add(new Figure("outbox.drainPerSecond", "Backlog drain rate (uplink → dispatch store)", records / drain.TotalSeconds, "records/s") { Note = how });
         report.Add(new Figure("outbox.reconnectSeconds", "Dispatch start → first backlog record stored", reconnect.TotalSeconds, "s")
         {
-            Note = "from launching dispatch (its start-up included) to storing the first record; mostly the uplink's reconnect backoff (doubling from 0.5 s to 30 s, with jitter, while dispatch was down)",
+            Note = "from launching dispatch (its start-up included) to storing the first record; dispatch's own start-up plus the uplink's retry wait (at most 5 s: full jitter up to a 5 s cap while dispatch was down)",
         });
         report.Add(new Figure("outbox.lostAlertSteps", "Backlog alert steps missing at dispatch", lost + (acked.Uplink.AckedSeq < filled.Uplink.LastSeq ? 1 : 0), "steps")
         {
