@@ -44,6 +44,10 @@ public sealed class DispatchUplink(
 
     private readonly GatewayOptions settings = options.Value;
 
+    // A retry every few seconds through a long outage must not write two lines each time to a Pi's SD card: the same
+    // failure, and the wait after it, are logged once a minute with how many were held back.
+    private readonly Mqtt.LogGate retryLog = new(time, TimeSpan.FromMinutes(1));
+
     // Completed (and replaced) on every ack, to wake a sender whose in-flight window was full.
     private TaskCompletionSource ackProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -99,12 +103,19 @@ public sealed class DispatchUplink(
             }
             catch (Exception ex)
             {
-                UplinkLog.StreamFailed(logger, ex.GetType().Name, ex.Message);
+                if (retryLog.TryPass("failed:" + ex.GetType().Name + ":" + ex.Message, out var held))
+                {
+                    UplinkLog.StreamFailed(logger, ex.GetType().Name, ex.Message, held);
+                }
+
                 wait = backoff.AfterFailure();
             }
 
             State = UplinkState.Waiting;
-            UplinkLog.Reconnecting(logger, wait.TotalSeconds, journal.OutboxDepth);
+            if (retryLog.TryPass("reconnecting", out var heldWaits))
+            {
+                UplinkLog.Reconnecting(logger, wait.TotalSeconds, journal.OutboxDepth, heldWaits);
+            }
             try
             {
                 await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
@@ -315,8 +326,8 @@ internal static partial class UplinkLog
     [LoggerMessage(2001, LogLevel.Information, "Connected to dispatch {Url}: it has through seq {StoredThrough}, journal at {LastSeq}")]
     public static partial void Connected(ILogger logger, string url, long storedThrough, long lastSeq);
 
-    [LoggerMessage(2002, LogLevel.Warning, "Uplink to dispatch lost ({Error}: {Message})")]
-    public static partial void StreamFailed(ILogger logger, string error, string message);
+    [LoggerMessage(2002, LogLevel.Warning, "Uplink to dispatch lost ({Error}: {Message}); {Suppressed} more like it in the last minute not logged")]
+    public static partial void StreamFailed(ILogger logger, string error, string message, long suppressed);
 
     [LoggerMessage(2003, LogLevel.Error, "Dispatch refused this gateway's credential: {Detail}. Enrol the gateway again: `homegateway enroll --dispatch URL --token CODE` with a new code from `homegateway-dispatch gateways enroll`")]
     public static partial void Refused(ILogger logger, string detail);
@@ -327,8 +338,8 @@ internal static partial class UplinkLog
     [LoggerMessage(2007, LogLevel.Information, "Dispatch is busy ({Status}) and asked for {Seconds:F1} s before the next attempt: {Detail}")]
     public static partial void PushedBack(ILogger logger, StatusCode status, double seconds, string detail);
 
-    [LoggerMessage(2004, LogLevel.Information, "Reconnecting to dispatch in {Seconds:F1} s; {Pending} record(s) waiting in the outbox")]
-    public static partial void Reconnecting(ILogger logger, double seconds, long pending);
+    [LoggerMessage(2004, LogLevel.Information, "Reconnecting to dispatch in {Seconds:F1} s; {Pending} record(s) waiting in the outbox ({Suppressed} earlier waits in the last minute not logged)")]
+    public static partial void Reconnecting(ILogger logger, double seconds, long pending, long suppressed);
 
     [LoggerMessage(2008, LogLevel.Information, "Dispatch: alert {AlertId} acknowledged by a {By} (ack {AckSeq})")]
     public static partial void AcknowledgementReceived(ILogger logger, string alertId, string by, long ackSeq);

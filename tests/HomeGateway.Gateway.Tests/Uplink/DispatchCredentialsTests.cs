@@ -76,7 +76,7 @@ public sealed class DispatchCredentialsTests
         Assert.True(credentials.ClientCertificate.HasPrivateKey);
     }
 
-    private static (X509Certificate2 Certificate, ECDsa Key) NewCa(string name)
+    internal static (X509Certificate2 Certificate, ECDsa Key) NewCa(string name)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(name, key, HashAlgorithmName.SHA256);
@@ -85,7 +85,7 @@ public sealed class DispatchCredentialsTests
         return (request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddYears(5)), key);
     }
 
-    private static void WriteCredentials(string directory, X509Certificate2 issuer, ECDsa issuerKey, X509Certificate2 trusted)
+    internal static void WriteCredentials(string directory, X509Certificate2 issuer, ECDsa issuerKey, X509Certificate2 trusted)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=kotka-0042", key, HashAlgorithmName.SHA256);
