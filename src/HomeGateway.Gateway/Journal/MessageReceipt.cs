@@ -41,10 +41,7 @@ public sealed class MessageReceipt
     /// </summary>
     public static MessageReceipt ForMqtt(string publisher, ushort packetId, string topic, ReadOnlySequence<byte> payload, bool redelivered)
     {
-        // Kept as text only when it is short and plain (it reaches the log); otherwise as its hash.
-        var key = publisher.Length <= MaxPublisherLength && publisher.All(c => c is > ' ' and <= '~')
-            ? publisher
-            : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(publisher)));
+        var key = PlainOrHashed(publisher);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(topic));
         hash.AppendData([0]);
@@ -55,6 +52,15 @@ public sealed class MessageReceipt
 
         return new MessageReceipt(key, packetId, hash.GetHashAndReset()[..16], redelivered);
     }
+
+    /// <summary>
+    /// A peer's name (an MQTT client id: up to 65,535 bytes of anything) as it may be kept and logged: itself when it is
+    /// short and plain printable ASCII, otherwise <c>sha256:</c> and its hash.
+    /// </summary>
+    internal static string PlainOrHashed(string name) =>
+        name.Length <= MaxPublisherLength && name.All(c => c is > ' ' and <= '~')
+            ? name
+            : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
 
     /// <summary>Same sender, same packet identifier, same content: a copy of that message (not necessarily the same arrival).</summary>
     internal bool SameMessageAs(MessageReceipt other) =>

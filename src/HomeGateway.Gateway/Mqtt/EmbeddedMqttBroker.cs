@@ -191,7 +191,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         args.ProcessPacket = false;
         if (!args.CancellationToken.IsCancellationRequested && _server is { IsStarted: true } server)
         {
-            MqttLog.AcknowledgementWithheld(_logger, args.ClientId);
+            MqttLog.AcknowledgementWithheld(_logger, Journal.MessageReceipt.PlainOrHashed(args.ClientId));
             var clientId = args.ClientId;
 
             // Not awaited on the client's send loop, which the disconnect ends.

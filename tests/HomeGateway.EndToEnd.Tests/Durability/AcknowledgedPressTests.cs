@@ -143,7 +143,7 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
 
             await stopPressing.CancelAsync();
             await pressing;
-            await WaitUntilAsync(() => ledger.Unacknowledged().Count == 0, TimeSpan.FromSeconds(30), () => "mosquitto acknowledges every press", ct);
+            await WaitUntilAsync(() => ledger.Unacknowledged().Count == 0, TimeSpan.FromSeconds(30), () => $"mosquitto acknowledges every press ({ledger.Unacknowledged().Count} not acknowledged, e.g. {string.Join(", ", ledger.Unacknowledged().Take(5).Select(p => $"{p.Number} as packet {p.PacketId}, sent {p.SendCount}x"))})\n--- mosquitto\n{string.Join('\n', broker.Output.Split('\n').TakeLast(20))}", ct);
 
             // The gateway stays up and takes what the broker kept for it.
             await deployment.StartGatewayAsync(ct, connected);
