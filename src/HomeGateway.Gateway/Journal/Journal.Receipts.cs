@@ -47,7 +47,11 @@ public sealed partial class Journal
         }
     }
 
-    /// <summary>Writes the receipt of each message once (its first event's seq), inside the caller's transaction.</summary>
+    /// <summary>
+    /// Writes the receipt of each message once, with the commit that makes its last event durable (the seq of that event),
+    /// inside the caller's transaction. A message's events may be spread over commits (other devices' events interleave,
+    /// a batch ends): until all are in, a redelivery must not be taken for a copy.
+    /// </summary>
     private void KeepReceipts(SqliteTransaction transaction, IReadOnlyList<MessageReceipt?> receipts, long firstSeq, long nowMs)
     {
         using var upsert = connection.CreateCommand();
@@ -61,16 +65,14 @@ public sealed partial class Journal
         var fingerprint = upsert.Parameters.Add("$fingerprint", SqliteType.Blob);
         var seq = upsert.Parameters.Add("$seq", SqliteType.Integer);
         upsert.Parameters.AddWithValue("$at", nowMs);
-        MessageReceipt? previous = null;
         for (var i = 0; i < receipts.Count; i++)
         {
-            // The events of one message stand together and share one receipt instance: one row, at the first event's seq.
-            if (receipts[i] is not { } receipt || ReferenceEquals(receipt, previous))
+            // The events of one message share one receipt instance: one row, when the last of them is committed.
+            if (receipts[i] is not { } receipt || ++receipt.EventsCommitted < receipt.EventCount)
             {
                 continue;
             }
 
-            previous = receipt;
             publisher.Value = receipt.Publisher;
             packet.Value = (int)receipt.PacketId;
             fingerprint.Value = receipt.Fingerprint;

@@ -36,6 +36,16 @@ public sealed class MessageReceipt
     public bool Redelivered { get; }
 
     /// <summary>
+    /// How many events the message yielded (a Tasmota message carries several sensors): set by the input before it hands
+    /// them over. The receipt is kept only in the commit that makes the last of them durable — a crash between two commits
+    /// of one message leaves no receipt, so its redelivery is journalled again (at worst twice, never lost).
+    /// </summary>
+    public int EventCount { get; set; } = 1;
+
+    // Events of this arrival committed so far; only the journal touches it, under its lock.
+    internal int EventsCommitted { get; set; }
+
+    /// <summary>
     /// The receipt of one MQTT message. Packet identifiers are the sender's (MQTT reuses one only after its PUBACK) and a
     /// resend keeps the original one (MQTT 3.1.1 §4.4, 5.0 §4.4), so publisher + packet id + fingerprint names the message.
     /// </summary>

@@ -190,6 +190,11 @@ public sealed class MqttSensorInput
         }
 
         var events = Normalise(routes, topic, payload.IsSingleSegment ? payload.First : payload.ToArray());
+        if (receipt is not null)
+        {
+            receipt.EventCount = events.Count;
+        }
+
         foreach (var e in events)
         {
             try

@@ -247,18 +247,27 @@ public sealed partial class AlertPipeline(
         batch.RemoveRange(kept, batch.Count - kept);
     }
 
-    /// <summary>The index (among the first <paramref name="count"/> kept) of another arrival of the same message, or null.</summary>
+    /// <summary>
+    /// The index (among the first <paramref name="count"/> kept) of another arrival of the same message whose events are all
+    /// in this batch, so that they commit together; null when there is none (then the redelivery is journalled: at worst twice).
+    /// </summary>
     private static int? FirstArrivalInBatch(List<SensorEventInbox.Item> batch, int count, MessageReceipt receipt)
     {
+        int? first = null;
+        var events = 0;
+        MessageReceipt? original = null;
         for (var j = 0; j < count; j++)
         {
-            if (batch[j].Receipt is { } other && !ReferenceEquals(other, receipt) && other.SameMessageAs(receipt))
+            if (batch[j].Receipt is { } other && !ReferenceEquals(other, receipt) && other.SameMessageAs(receipt)
+                && (original is null || ReferenceEquals(other, original)))
             {
-                return j;
+                original = other;
+                first ??= j;
+                events++;
             }
         }
 
-        return null;
+        return original is not null && events + original.EventsCommitted >= original.EventCount ? first : null;
     }
 
     private void ReleaseRedeliveriesOf(IReadOnlyList<long> seqs)

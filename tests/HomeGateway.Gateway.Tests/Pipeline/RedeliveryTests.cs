@@ -133,13 +133,27 @@ public sealed class RedeliveryTests : IAsyncDisposable
     public void A_receipt_is_kept_once_per_message_and_replaced_when_its_packet_id_is_reused()
     {
         var twoEvents = Receipt(5, "{\"a\":1}", dup: false);
+        twoEvents.EventCount = 2;
         journal.Append([Press(), Press()], [twoEvents, twoEvents]);
-        Assert.Equal(1, journal.FindJournalled(Receipt(5, "{\"a\":1}", dup: true)));
+        Assert.Equal(2, journal.FindJournalled(Receipt(5, "{\"a\":1}", dup: true)));
 
         journal.Append([Press()], [Receipt(5, "{\"a\":2}", dup: false)]);
         Assert.Null(journal.FindJournalled(Receipt(5, "{\"a\":1}", dup: true)));
         Assert.Equal(3, journal.FindJournalled(Receipt(5, "{\"a\":2}", dup: true)));
         Assert.Equal(1, journal.ReceiptCount);
+    }
+
+    [Fact]
+    public void A_message_whose_events_span_two_commits_is_recognised_only_once_all_are_durable()
+    {
+        // Invariant: a redelivery is taken for a copy only when every event of the original is in the journal.
+        var twoEvents = Receipt(6, "{\"Switch1\":\"ON\",\"Switch2\":\"ON\"}", dup: false);
+        twoEvents.EventCount = 2;
+        journal.Append([Press()], [twoEvents]);
+        Assert.Null(journal.FindJournalled(Receipt(6, "{\"Switch1\":\"ON\",\"Switch2\":\"ON\"}", dup: true)));
+
+        journal.Append([Press()], [twoEvents]);
+        Assert.Equal(2, journal.FindJournalled(Receipt(6, "{\"Switch1\":\"ON\",\"Switch2\":\"ON\"}", dup: true)));
     }
 
     [Fact]
