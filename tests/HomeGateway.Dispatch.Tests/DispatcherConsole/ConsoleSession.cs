@@ -85,6 +85,6 @@ public sealed partial class ConsoleSession : IDisposable
 
     public void Dispose() => Web.Dispose();
 
-    [GeneratedRegex("""<input type="hidden" name="(__antiforgery)" value="([^"]+)">""")]
+    [GeneratedRegex("""<input type="hidden" name="(__antiforgery)" value="([^"]+)"\s*/?>""")]
     private static partial Regex AntiforgeryField();
 }
