@@ -12,7 +12,7 @@ internal static class QueueScriptWords
     [
         "Acknowledge", "Live", "LoadFailed", "Reconnecting", "Escalated", "EscalatedByGateway", "AssignedTo", "Overdue", "DueIn",
         "SensorDetail", "SoundOn", "SoundOff", "NotificationsOn", "NotificationsDenied", "Notifications", "NewAlert", "Outage",
-        "OutageSince", "OutageList", "AcknowledgeAll", "AcknowledgeFailed", "Priority", "Alert", "Home", "Age", "ResponseDue",
+        "OutageSince", "OutageBack", "AcknowledgeAll", "AcknowledgeFailed", "Priority", "Alert", "Home", "Age", "ResponseDue",
         "Status", "Acknowledged",
     ];
 
