@@ -63,7 +63,8 @@ public sealed class ConsoleAlertPagesTests : IAsyncLifetime
         var resolve = await anna.PostFormAsync(FallPath + "/resolve", ("outcome", "visited_injury"), ("note", "bruised arm"));
 
         Assert.Equal(HttpStatusCode.Redirect, resolve.StatusCode);
-        Assert.Equal(FallPath, resolve.Headers.Location?.OriginalString);
+        // Back on the alert's page, which says what was done.
+        Assert.Equal(FallPath + "?done=resolved", resolve.Headers.Location?.OriginalString);
         var view = (await server.Store.FindAlertAsync("gw-1", "fall-1")).Alert!;
         Assert.Equal(("anna", ResolutionOutcome.VisitedInjury, "anna"), (view.AssignedTo, view.Resolution!.Outcome, view.Alert.AcknowledgedBy));
         Assert.Equal(AlertPriority.Critical, view.DisplayPriority);

@@ -19,6 +19,11 @@ public static partial class AuditDetails
     {
         culture ??= CultureInfo.CurrentUICulture;
         string Word(string key) => Resources.GetString(key, culture) ?? key;
+
+        // A number written by the code (invariant) as the reader writes it: 12.5 is 12,5 in Finnish.
+        string Number(string invariant) =>
+            decimal.TryParse(invariant, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+                ? number.ToString(culture) : invariant;
         Worded Say(string key, params object?[] args) => new(Word(key), [], args);
         Worded SayAt(string key, string at, params object?[] args) =>
             DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
@@ -86,11 +91,7 @@ public static partial class AuditDetails
     }
 
     /// <summary>The detail as plain text, its times in <paramref name="timeZone"/> (for a page that shows no &lt;time&gt;).</summary>
-    public static string Text(string detail, string? timeZone, CultureInfo? culture = null) => Of(detail, culture).Text(timeZone);
-
-    /// <summary>A number written by the code (invariant) as the reader writes it: 12.5 → 12,5 in Finnish.</summary>
-    private static object Number(string invariant) =>
-        decimal.TryParse(invariant, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) ? number : invariant;
+    public static string Text(string detail, string? timeZone, CultureInfo? culture = null) => Of(detail, culture).Text(timeZone, culture);
 
     [GeneratedRegex(@"^(\d+) characters$")]
     private static partial Regex Characters();

@@ -12,14 +12,21 @@ public sealed record Worded(string Format, IReadOnlyList<DateTimeOffset?> Times,
     /// <summary>Text kept as written (a person's words, or a detail the console has no words for).</summary>
     public static Worded AsWritten(string text) => new("{0}", [], [text]);
 
-    /// <summary>The sentence as plain text (a time as <see cref="ConsoleTime"/> writes it, in <paramref name="timeZone"/>).</summary>
-    public string Text(string? timeZone) => string.Concat(Parts(Format).Select(part => part.Index switch
+    /// <summary>
+    /// The sentence as plain text (a time as <see cref="ConsoleTime"/> writes it, in <paramref name="timeZone"/>), in
+    /// <paramref name="culture"/> (by default the request's).
+    /// </summary>
+    public string Text(string? timeZone, CultureInfo? culture = null)
     {
-        null => part.Text,
-        { } i when i < Times.Count => Times[i] is { } at ? ConsoleTime.Format(at, timeZone) : "—",
-        { } i when i - Times.Count < Args.Count => string.Format(CultureInfo.CurrentCulture, "{0}", Args[i - Times.Count]),
-        _ => "",
-    }));
+        culture ??= CultureInfo.CurrentCulture;
+        return string.Concat(Parts(Format).Select(part => part.Index switch
+        {
+            null => part.Text,
+            { } i when i < Times.Count => Times[i] is { } at ? ConsoleTime.Format(at, ConsoleTime.Zone(timeZone), culture) : "—",
+            { } i when i - Times.Count < Args.Count => string.Format(culture, "{0}", Args[i - Times.Count]),
+            _ => "",
+        }));
+    }
 
     /// <summary>A format cut into text and placeholders (<c>{n}</c>; <c>{{</c> and <c>}}</c> are braces).</summary>
     public static IEnumerable<(string Text, int? Index)> Parts(string format)
