@@ -24,10 +24,7 @@ public sealed partial class AlertAndHomePagesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         server = await DispatchServer.StartAsync();
-        await LifecycleSession.StoreAlertAsync(server.Store, "gw-1", 1, Records.Alert("fall-1", priority: AlertPriority.High));
-        await server.Store.UpdateHomeAsync(new HomeDetails("home-1", 30, "left of the front door", "daughter 040 123 4567", "hard of hearing"), "setup");
-        await server.Store.StoreAsync(new IncomingRecord("gw-1", 2, Records.T0,
-            null, new SensorEvent("home-1", "keyswitch", SensorKind.Visit, SensorStates.CheckIn, Records.T0.AddMinutes(-5), "gpio:5")));
+        await LifecycleSession.StoreFallAtHomeAsync(server.Store);
         await server.Store.StoreAsync(new IncomingRecord("gw-1", 3, Records.T0,
             null, new SensorEvent("home-1", "bedroom_radar", SensorKind.Fall, SensorStates.Fall, Records.T0.AddMinutes(-1), "zigbee") { BatteryPercent = 80 }));
     }
