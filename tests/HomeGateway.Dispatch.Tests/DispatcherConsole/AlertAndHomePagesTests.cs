@@ -38,6 +38,9 @@ public sealed partial class AlertAndHomePagesTests : IAsyncLifetime
     public async Task Acknowledging_on_the_alert_page_returns_to_the_alert_which_says_it_was_done()
     {
         using var anna = await LogInAsync("anna", "dispatcher");
+        // A link with ?done= confirms nothing that did not happen.
+        Assert.DoesNotContain("role=\"status\"", await anna.PageAsync(FallPath + "?done=acknowledged"), StringComparison.Ordinal);
+        Assert.DoesNotContain("role=\"status\"", await anna.PageAsync(FallPath + "?done=resolved"), StringComparison.Ordinal);
         var page = await anna.PageAsync(FallPath);
         var returnTo = WebUtility.HtmlDecode(AcknowledgeReturnTo().Match(page).Groups[1].Value);
 
