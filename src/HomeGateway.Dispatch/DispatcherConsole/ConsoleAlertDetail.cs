@@ -104,15 +104,21 @@ internal static class ConsoleAlertDetail
             problem = Words("AlreadyResolved", http);
         }
 
-        return problem is null
+        if (problem is null)
+        {
             // Post/redirect/get: a reload does not post again; the page says what was done.
-            ? Results.Redirect(AlertPath(gatewayId, alertId) + "?done=" + done)
-            : await PageAsync(http, store, gatewayId, alertId, problem,
-                outcome is null ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict, audit: false);
+            return Results.Redirect(AlertPath(gatewayId, alertId) + "?done=" + done);
+        }
+
+        // The page again with the problem, and what was typed still in its form.
+        var typed = TypedFields.Where(field => form.ContainsKey(field)).ToDictionary(field => field, field => form[field].ToString(), StringComparer.Ordinal);
+        return await PageAsync(http, store, gatewayId, alertId, problem,
+            outcome is null ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict, audit: false, typed: typed);
     }
 
     private static async Task<IResult> PageAsync(
-        HttpContext http, IDispatchStore store, string gatewayId, string alertId, string? error, int status, bool audit, string? done = null)
+        HttpContext http, IDispatchStore store, string gatewayId, string alertId, string? error, int status, bool audit,
+        string? done = null, IReadOnlyDictionary<string, string>? typed = null)
     {
         var ct = http.RequestAborted;
         var detail = await store.GetAlertDetailAsync(gatewayId, alertId, AlertApi.EvidenceBefore, ct);
@@ -128,8 +134,11 @@ internal static class ConsoleAlertDetail
 
         NoStore(http);
         // TimeZone (the home's IANA zone, UTC while null): pass detail.Home's once the store keeps it.
-        return ConsoleEndpoints.Component<AlertDetailPage>(new { Detail = detail, Error = error, Done = done }, status);
+        return ConsoleEndpoints.Component<AlertDetailPage>(new { Detail = detail, Error = error, Done = done, Typed = typed }, status);
     }
+
+    /// <summary>The page's form fields, given back as typed when a post is refused.</summary>
+    private static readonly string[] TypedFields = ["assignee", "text", "reason", "outcome", "note"];
 
     private static string Words(string key, HttpContext http) => ConsoleWords.Of<AlertDetailPage>(key, ConsoleLanguages.Of(http));
 

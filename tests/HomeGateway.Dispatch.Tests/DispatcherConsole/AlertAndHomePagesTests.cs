@@ -85,6 +85,24 @@ public sealed partial class AlertAndHomePagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_refused_post_gives_back_what_was_typed_beside_the_problem()
+    {
+        using var anna = await LogInAsync("anna", "dispatcher");
+        await anna.PageAsync(FallPath);
+        var longNote = "Soitettu tyttärelle. " + new string('x', 2000);
+
+        var tooLong = await anna.PostAsync(FallPath + "/notes", ("text", longNote));
+        var noOutcome = await anna.PostAsync(FallPath + "/resolve", ("outcome", ""), ("note", "helped <up>"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        var tooLongPage = await tooLong.Content.ReadAsStringAsync();
+        Assert.Contains("role=\"alert\"", tooLongPage, StringComparison.Ordinal);
+        Assert.Contains(">" + longNote + "</textarea>", tooLongPage, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noOutcome.StatusCode);
+        Assert.Contains(">helped &lt;up&gt;</textarea>", await noOutcome.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Only_the_actions_the_role_and_the_alerts_state_allow_are_offered()
     {
         using var tess = await LogInAsync("tess", "technician");
