@@ -18,10 +18,7 @@ public sealed class ConsoleAlertPagesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         server = await DispatchServer.StartAsync();
-        await LifecycleSession.StoreAlertAsync(server.Store, "gw-1", 1, Records.Alert("fall-1", priority: AlertPriority.High));
-        await server.Store.UpdateHomeAsync(new HomeDetails("home-1", 30, "left of the front door", "daughter 040 123 4567", "hard of hearing"), "setup");
-        await server.Store.StoreAsync(new IncomingRecord("gw-1", 2, Records.T0,
-            null, new SensorEvent("home-1", "keyswitch", SensorKind.Visit, SensorStates.CheckIn, Records.T0.AddMinutes(-5), "gpio:5")));
+        await LifecycleSession.StoreFallAtHomeAsync(server.Store);
     }
 
     public async Task DisposeAsync() => await server.DisposeAsync();
@@ -63,7 +60,8 @@ public sealed class ConsoleAlertPagesTests : IAsyncLifetime
         var resolve = await anna.PostFormAsync(FallPath + "/resolve", ("outcome", "visited_injury"), ("note", "bruised arm"));
 
         Assert.Equal(HttpStatusCode.Redirect, resolve.StatusCode);
-        Assert.Equal(FallPath, resolve.Headers.Location?.OriginalString);
+        // Back on the alert's page, which says what was done.
+        Assert.Equal(FallPath + "?done=resolved", resolve.Headers.Location?.OriginalString);
         var view = (await server.Store.FindAlertAsync("gw-1", "fall-1")).Alert!;
         Assert.Equal(("anna", ResolutionOutcome.VisitedInjury, "anna"), (view.AssignedTo, view.Resolution!.Outcome, view.Alert.AcknowledgedBy));
         Assert.Equal(AlertPriority.Critical, view.DisplayPriority);

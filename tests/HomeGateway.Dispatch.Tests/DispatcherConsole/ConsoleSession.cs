@@ -37,8 +37,9 @@ public sealed partial class ConsoleSession : IDisposable
         var session = Anonymous(server, acceptLanguage);
         var response = await session.LogInAsync(name, password);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        // Every role may open its account page; "/" sends a role that takes no alerts on to its own start page.
-        await session.PageAsync("/account");
+        // A role that takes no alerts starts where its work is ("/" sends it there).
+        var start = await session.Web.GetAsync("/");
+        await session.PageAsync(start.StatusCode == HttpStatusCode.Redirect ? start.Headers.Location!.OriginalString : "/");
         return session;
     }
 

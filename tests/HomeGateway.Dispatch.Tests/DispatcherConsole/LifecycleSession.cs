@@ -77,5 +77,17 @@ public sealed class LifecycleSession : IDisposable
         Assert.True(outcome.IsNew);
     }
 
+    /// <summary>
+    /// The alert pages' scene: a high-priority fall (<c>gw-1</c>/<c>fall-1</c>) in <c>home-1</c>, 30 minutes contracted,
+    /// with its key safe and contacts, and a carer checked in five minutes before it.
+    /// </summary>
+    public static async Task StoreFallAtHomeAsync(IDispatchStore store)
+    {
+        await StoreAlertAsync(store, "gw-1", 1, Records.Alert("fall-1", priority: CoreAlerts.AlertPriority.High));
+        await store.UpdateHomeAsync(new HomeDetails("home-1", 30, "left of the front door", "daughter 040 123 4567", "hard of hearing"), "setup");
+        await store.StoreAsync(new IncomingRecord("gw-1", 2, Records.T0, null, new HomeGateway.Core.Events.SensorEvent(
+            "home-1", "keyswitch", HomeGateway.Core.Events.SensorKind.Visit, HomeGateway.Core.Events.SensorStates.CheckIn, Records.T0.AddMinutes(-5), "gpio:5")));
+    }
+
     public void Dispose() => console.Dispose();
 }
