@@ -48,7 +48,8 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
             // An admin's navigation: every page of the console, once.
             foreach (var link in new[] { "/", "/fleet", "/gateways", "/homes", "/reports/response-times", "/audit", "/account" })
             {
-                Assert.Single(Regex.Matches(page, $"<a href=\"{Regex.Escape(link)}\">"));
+                // (aria-current="page" on the page's own link, on the pages already in the Razor frame)
+                Assert.Single(Regex.Matches(page, $"<a href=\"{Regex.Escape(link)}\"[ >]"));
             }
         }
 
@@ -134,19 +135,19 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
         var audit = await ada.PageAsync("/audit");
 
         Assert.Contains("<dd id=\"resolution\" data-outcome=\"false_alarm\">Virhehälytys", resolved, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"alerts\">", report, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"homes\">", report, StringComparison.Ordinal);
+        Assert.Matches("<table id=\"alerts\"[ >]", report);
+        Assert.Matches("<table id=\"homes\"[ >]", report);
         Assert.Matches("<a id=\"csv\" href=\"/reports/response-times.csv", report);
         // Resolved hours after the raise, past the home's 30 minutes: a breach, on the row as data.
         Assert.Contains("<tr data-alert-id=\"fall-1\" data-gateway-id=\"gw-1\" data-breach=\"true\"", report, StringComparison.Ordinal);
-        Assert.Contains("<td data-outcome=\"false_alarm\">Virhehälytys</td>", report, StringComparison.Ordinal);
+        Assert.Matches("<td data-outcome=\"false_alarm\"[^>]*>Virhehälytys</td>", report);
         Assert.Contains("<tr data-home-id=\"home-1\"", report, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"audit\">", audit, StringComparison.Ordinal);
+        Assert.Matches("<table id=\"audit\"[ >]", audit);
         Assert.Contains("<tr data-action=\"resolved\" data-alert-id=\"fall-1\" data-actor=\"ada\">", audit, StringComparison.Ordinal);
         Assert.Contains("<tr data-action=\"report_viewed\" data-alert-id=\"\" data-actor=\"ada\">", audit, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex("<header>")]
+    [GeneratedRegex("<header[ >]")]
     private static partial Regex Headers();
 
     [GeneratedRegex("<form method=\"post\" action=\"[^\"]+/resolve\" id=\"resolve\">.*?</form>", RegexOptions.Singleline)]
