@@ -17,11 +17,6 @@ internal static class CommonPhrases
         "This form was not sent by this site or has expired. Reload the page and try again.",
         "Lomaketta ei lähetetty tältä sivustolta tai se on vanhentunut. Lataa sivu uudelleen ja yritä uudestaan.",
         "Formuläret skickades inte från den här webbplatsen eller har gått ut. Ladda om sidan och försök igen.");
-
-    public static readonly Phrase UnknownLanguage = new(
-        "Choose English, Finnish or Swedish.",
-        "Valitse englanti, suomi tai ruotsi.",
-        "Välj engelska, finska eller svenska.");
 }
 
 internal static class LoginPhrases
