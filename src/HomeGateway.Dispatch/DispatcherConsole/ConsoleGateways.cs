@@ -2,15 +2,16 @@ using System.Globalization;
 using System.Security.Claims;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
+using HomeGateway.Dispatch.DispatcherConsole.Pages;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using static HomeGateway.Dispatch.DispatcherConsole.ConsolePages;
 
 namespace HomeGateway.Dispatch.DispatcherConsole;
 
@@ -35,16 +36,15 @@ internal static class ConsoleGateways
         return endpoints;
     }
 
-    private static async Task<IResult> ShowAsync(HttpContext http, IAntiforgery antiforgery, IDispatchStore store, TimeProvider time)
+    private static async Task<IResult> ShowAsync(HttpContext http, IDispatchStore store, TimeProvider time, IStringLocalizer<GatewaysPage> words)
     {
         if (!MayEnrol(http.User))
         {
-            return Forbidden(http);
+            return Forbidden(words);
         }
 
         // ?home= comes from a home's page ("Enrol a gateway for this home").
-        return Html(await GatewaysPageAsync(http, antiforgery, store, time, new EnrolForm("", http.Request.Query["home"].ToString(), null)),
-            StatusCodes.Status200OK);
+        return await PageAsync(http, store, time, "", http.Request.Query["home"].ToString(), null, StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> EnrolAsync(
@@ -55,17 +55,18 @@ internal static class ConsoleGateways
         DispatchEndpoints listeners,
         IOptions<DispatchOptions> options,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IStringLocalizer<GatewaysPage> words,
+        IStringLocalizer<ConsoleText> text)
     {
-        var language = ConsoleLanguages.Of(http);
         if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
         {
-            return ConsoleEndpoints.Refused(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
+            return ConsoleEndpoints.Refused(text["FormNotOurs"], StatusCodes.Status400BadRequest, "/gateways");
         }
 
         if (!MayEnrol(http.User))
         {
-            return Forbidden(http);
+            return Forbidden(words);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -75,7 +76,7 @@ internal static class ConsoleGateways
         if (problem is null && homeId.Length == 0 && await store.FindGatewayAsync(gatewayId, http.RequestAborted) is null)
         {
             // Said here rather than by IssueCodeAsync, whose message names the CLI's --home option.
-            problem = GatewaysPhrases.NewGatewayNeedsHome.Format(language, gatewayId);
+            problem = words["NewGatewayNeedsHome", gatewayId];
         }
 
         IssuedEnrolmentCode? issued = null;
@@ -93,23 +94,29 @@ internal static class ConsoleGateways
 
         if (issued is null)
         {
-            return Html(await GatewaysPageAsync(http, antiforgery, store, time, new EnrolForm(gatewayId, homeId, problem)),
-                StatusCodes.Status400BadRequest);
+            return await PageAsync(http, store, time, gatewayId, homeId, problem, StatusCodes.Status400BadRequest);
         }
 
         var user = http.User.Identity?.Name ?? "";
         // Written after the code is issued: if this fails the request fails, and a code nobody saw cannot be used.
-        await store.RecordAuditAsync(user, AuditAction, issued.GatewayId,
-            string.Create(CultureInfo.InvariantCulture, $"home {issued.HomeId}; expires {issued.ExpiresAt:yyyy-MM-dd HH:mm} UTC; from the console"),
-            http.RequestAborted);
+        await store.RecordAuditAsync(user, AuditAction, issued.GatewayId, AuditDetail(issued), http.RequestAborted);
         ConsoleLog.EnrolmentCodeIssued(loggers.CreateLogger(typeof(ConsoleEndpoints)), issued.GatewayId, user);
 
         // The code is a credential until used: no browser or proxy cache may keep the page.
-        http.Response.Headers.CacheControl = "no-store";
-        http.Response.Headers.Pragma = "no-cache";
-        return Html(IssuedPage(antiforgery.GetAndStoreTokens(http), language, http.User, issued, enrolment.Authority.FingerprintText,
-            GatewayEndpointUrl(listeners, options.Value)), StatusCodes.Status200OK);
+        ConsoleLayout.NoStore(http);
+        var zones = await store.ListHomeTimeZonesAsync(http.RequestAborted);
+        return ConsoleEndpoints.Component<EnrolmentCodePage>(new
+        {
+            Issued = issued,
+            Fingerprint = enrolment.Authority.FingerprintText,
+            GatewayEndpoint = GatewayEndpointUrl(listeners, options.Value),
+            TimeZone = zones.GetValueOrDefault(issued.HomeId),
+        });
     }
+
+    /// <summary>The audit trail's record of a code (never the code): English, the record; the audit page translates it.</summary>
+    internal static string AuditDetail(IssuedEnrolmentCode issued) =>
+        string.Create(CultureInfo.InvariantCulture, $"home {issued.HomeId}; expires {issued.ExpiresAt:yyyy-MM-dd HH:mm} UTC; from the console");
 
     /// <summary>
     /// The address a gateway enrols at: the first public name (the gateway endpoint's certificate carries it) on the
@@ -122,68 +129,16 @@ internal static class ConsoleGateways
         return new UriBuilder(Uri.UriSchemeHttps, host, bound.Port).Uri.GetLeftPart(UriPartial.Authority);
     }
 
-    private static IResult Forbidden(HttpContext http) =>
-        ConsoleEndpoints.Refused(GatewaysPhrases.MayNotEnrol[ConsoleLanguages.Of(http)], StatusCodes.Status403Forbidden);
+    private static IResult Forbidden(IStringLocalizer<GatewaysPage> words) =>
+        ConsoleEndpoints.Refused(words["MayNotEnrol"], StatusCodes.Status403Forbidden);
 
-    private static IResult Html(string html, int status) => ConsoleEndpoints.Html(html, status);
-
-    private static async Task<string> GatewaysPageAsync(
-        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, TimeProvider time, EnrolForm form)
+    private static async Task<IResult> PageAsync(
+        HttpContext http, IDispatchStore store, TimeProvider time, string gatewayId, string homeId, string? error, int status)
     {
         var gateways = await store.ListGatewaysAsync(http.RequestAborted);
-        return GatewaysPage(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User, gateways, time.GetUtcNow(), form);
-    }
-
-    private sealed record EnrolForm(string GatewayId, string HomeId, string? Error);
-
-    internal static string CertificateStatus(DateTimeOffset? certificateNotAfter, DateTimeOffset now, ConsoleLanguage language) => certificateNotAfter switch
-    {
-        null => GatewaysPhrases.NoCertificate[language],
-        { } notAfter when notAfter <= now => GatewaysPhrases.CertificateExpired.Format(language, When(notAfter, language)),
-        { } notAfter => GatewaysPhrases.CertificateValid.Format(language, When(notAfter, language)),
-    };
-
-    private static string GatewaysPage(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, IReadOnlyList<RegisteredGateway> gateways, DateTimeOffset now, EnrolForm form)
-    {
-        string T(Phrase phrase) => Encode.Encode(phrase[language]);
-        var rows = gateways.Count == 0
-            ? $"""<tr><td colspan="5">{T(GatewaysPhrases.NoneRegistered)}</td></tr>"""
-            : string.Concat(gateways.Select(g =>
-                $"<tr><td>{Encode.Encode(g.GatewayId)}</td><td>{Encode.Encode(g.HomeId)}</td><td>{Encode.Encode(When(g.LastSeenAt, language))}</td>"
-                + $"<td>{Encode.Encode(g.SoftwareVersion ?? "")}</td><td>{Encode.Encode(CertificateStatus(g.CertificateNotAfter, now, language))}</td></tr>"));
-        return Document(tokens, language, user, CommonPhrases.Gateways[language], "/gateways", $"""
-            <table>
-              <thead><tr><th>{T(GatewaysPhrases.Gateway)}</th><th>{T(GatewaysPhrases.Home)}</th><th>{T(GatewaysPhrases.LastSeen)}</th><th>{T(GatewaysPhrases.Software)}</th><th>{T(GatewaysPhrases.Certificate)}</th></tr></thead>
-              <tbody>{rows}</tbody>
-            </table>
-            <h2>{T(GatewaysPhrases.EnrolTitle)}</h2>
-            <p>{Encode.Encode(GatewaysPhrases.EnrolHelp.Format(language, GatewayEnrolment.TokenLifetime.TotalHours))}</p>
-            {(form.Error is null ? "" : $"<p class=\"error\" role=\"alert\">{Encode.Encode(form.Error)}</p>")}
-            <form method="post" action="/gateways/enrol" id="enrol">
-              {Hidden(tokens)}
-              <p><label>{T(GatewaysPhrases.GatewayId)} <input name="gatewayId" value="{Encode.Encode(form.GatewayId)}" required></label></p>
-              <p><label>{T(GatewaysPhrases.HomeId)} <input name="homeId" value="{Encode.Encode(form.HomeId)}"></label> {T(GatewaysPhrases.HomeRequired)}</p>
-              <p><button type="submit">{T(GatewaysPhrases.IssueCode)}</button></p>
-            </form>
-            """);
-    }
-
-    private static string IssuedPage(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, IssuedEnrolmentCode issued, string fingerprint, string gatewayEndpoint)
-    {
-        string T(Phrase phrase) => Encode.Encode(phrase[language]);
-        var command = $"homegateway enroll --dispatch {gatewayEndpoint} --token {issued.Code}";
-        return Document(tokens, language, user, GatewaysPhrases.CodeTitle[language], "/gateways", $"""
-            <p>{Encode.Encode(GatewaysPhrases.CodeFor.Format(language, issued.GatewayId, issued.HomeId))}
-            {Encode.Encode(GatewaysPhrases.CodeWorksOnce.Format(language, When(issued.ExpiresAt, language)))} <strong>{T(GatewaysPhrases.CodeShownOnce)}</strong></p>
-            <p>{T(GatewaysPhrases.Code)} <code id="code">{Encode.Encode(issued.Code)}</code></p>
-            <p>{T(GatewaysPhrases.OnTheGateway)}</p>
-            <pre id="command">{Encode.Encode(command)}</pre>
-            <p>{T(GatewaysPhrases.Fingerprint)}<br>
-            <code id="fingerprint">{Encode.Encode(fingerprint)}</code></p>
-            <p>{T(GatewaysPhrases.ReplacesCertificate)}</p>
-            <p><a href="/gateways">{T(GatewaysPhrases.BackToGateways)}</a></p>
-            """);
+        var zones = await store.ListHomeTimeZonesAsync(http.RequestAborted);
+        return ConsoleEndpoints.Component<GatewaysPage>(
+            new { Gateways = gateways, TimeZones = zones, Now = time.GetUtcNow(), GatewayId = gatewayId, HomeId = homeId, Error = error },
+            status);
     }
 }

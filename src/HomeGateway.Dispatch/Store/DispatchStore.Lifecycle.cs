@@ -270,6 +270,13 @@ public sealed partial class DispatchStore
         return new AuditPage(more ? rows.GetRange(0, size) : rows, more);
     }
 
+    public Task<IReadOnlyDictionary<string, string>> ListHomeTimeZonesAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        // Filled when gateways report their zone (sensors branch): until then every home is in UTC.
+        return Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>(StringComparer.Ordinal));
+    }
+
     public async Task<IReadOnlyList<ResponseTimeRow>> ListResponseTimesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);

@@ -76,6 +76,12 @@ public partial interface IDispatchStore
 
     /// <summary>Every alert raised in [<paramref name="from"/>, <paramref name="to"/>) with its times and its home's contracted time.</summary>
     Task<IReadOnlyList<ResponseTimeRow>> ListResponseTimesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
+
+    /// <summary>
+    /// The IANA time zone of each home whose zone dispatch knows (home id → zone, e.g. <c>Europe/Helsinki</c>); a home
+    /// not in it is shown and reported in UTC.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string>> ListHomeTimeZonesAsync(CancellationToken ct);
 }
 
 /// <summary>

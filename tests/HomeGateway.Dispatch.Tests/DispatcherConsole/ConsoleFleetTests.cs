@@ -82,13 +82,25 @@ public abstract class ConsoleFleetTests(StoreProvider provider) : IAsyncLifetime
             Assert.Contains("OFFLINE since", html, StringComparison.Ordinal);
             Assert.Contains("not yet connected", html, StringComparison.Ordinal);
             Assert.Contains("front_door: offline (reported", html, StringComparison.Ordinal);
-            Assert.Contains("<meta http-equiv=\"refresh\" content=\"30\">", html, StringComparison.Ordinal);
+            // Live through its script, not by reloading: no meta refresh (the CSP-friendly page has no inline anything).
+            Assert.DoesNotContain("http-equiv=\"refresh\"", html, StringComparison.Ordinal);
+            Assert.Contains("<script src=\"/fleet.js\"></script>", html, StringComparison.Ordinal);
+            Assert.Matches("<tr class=\"g-offline\" data-gateway=\"gw-d-offline\">", html);
+            Assert.Matches("<tr class=\"g-attention\" data-gateway=\"gw-c-sensor\">", html);
+            Assert.Matches("<tr class=\"g-new\" data-gateway=\"gw-b-new\">", html);
+            Assert.Matches("<li class=\"sensor-offline\">front_door: offline \\(reported <time datetime=", html);
 
             var json = JsonDocument.Parse(await browser.Web.GetStringAsync("/api/gateways")).RootElement;
             Assert.Equal(["gw-d-offline", "gw-c-sensor", "gw-b-new", "gw-a-fine"], json.EnumerateArray().Select(g => g.GetProperty("gatewayId").GetString()));
             Assert.Equal(["offline", "online", "not_yet_connected", "online"], json.EnumerateArray().Select(g => g.GetProperty("state").GetString()));
             Assert.Equal("1.3.9", json[0].GetProperty("softwareVersion").GetString());
             Assert.Equal("offline", json[1].GetProperty("sensorProblems")[0].GetProperty("problem").GetString());
+            Assert.Equal(JsonValueKind.Null, json[0].GetProperty("timeZone").ValueKind);
+
+            var script = await browser.Web.GetAsync("/fleet.js");
+            Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+            Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("/api/alerts/stream", await script.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
     }
 

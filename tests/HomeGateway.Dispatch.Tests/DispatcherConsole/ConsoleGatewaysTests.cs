@@ -65,7 +65,8 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
         await server.AddGatewayAsync("gw-1", "home-1");
         using var technician = server.WebClient(new CookieContainer());
         var antiforgery = await LogInAsync(technician, await AddUserAsync("tess", "technician"));
-        Assert.Contains("href=\"/gateways\"", await (await technician.GetAsync("/")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // A technician takes no alerts: "/" sends her to the fleet, whose navigation has the gateways.
+        Assert.Contains("href=\"/gateways\"", await (await technician.GetAsync("/fleet")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var response = await technician.PostAsync("/gateways/enrol", Form(antiforgery, ("gatewayId", "gw-1"), ("homeId", "")));
 
@@ -158,13 +159,14 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
         return (name, stdout.ToString().Trim());
     }
 
-    /// <summary>Logs in through the form; returns the queue page's antiforgery field (name, value).</summary>
+    /// <summary>Logs in through the form; returns the account page's antiforgery field (name, value).</summary>
     private static async Task<(string, string)> LogInAsync(HttpClient web, (string Name, string Password) user)
     {
         var login = Field(await (await web.GetAsync("/login")).Content.ReadAsStringAsync());
         var response = await web.PostAsync("/login", Form(login, ("name", user.Name), ("password", user.Password)));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        return Field(await (await web.GetAsync("/")).Content.ReadAsStringAsync());
+        // Every role may open its account page, and every page carries the token.
+        return Field(await (await web.GetAsync("/account")).Content.ReadAsStringAsync());
     }
 
     private static (string, string) Field(string html)

@@ -15,7 +15,10 @@ public abstract class ConsoleBrowserTest(ChromiumFixture chromium) : IClassFixtu
     /// <summary>Dispatch's clock; a class that moves time itself (session expiry, lockout) gives a fake one.</summary>
     private protected virtual TimeProvider? DispatchClock => null;
 
-    public async Task InitializeAsync() => stack = await ConsoleStack.StartAsync(DispatchClock);
+    /// <summary>Dispatch's supervision reporting time; a class that waits for "gateway offline" gives a short one.</summary>
+    private protected virtual int? ReportingSeconds => null;
+
+    public async Task InitializeAsync() => stack = await ConsoleStack.StartAsync(DispatchClock, ReportingSeconds);
 
     public async Task DisposeAsync()
     {

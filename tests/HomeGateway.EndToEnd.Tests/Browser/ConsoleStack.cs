@@ -67,13 +67,16 @@ internal sealed class ConsoleStack : IAsyncDisposable
     public async Task<QueuePage> LogInAsync(BrowserSession session, string user = Dispatcher) =>
         await new LoginPage(await session.NewTabAsync()).LogInAsync(user, PasswordOf(user));
 
-    /// <summary>Starts it all; dispatch runs on <paramref name="dispatchClock"/> if given (the gateway on the real clock).</summary>
-    public static async Task<ConsoleStack> StartAsync(TimeProvider? dispatchClock = null)
+    /// <summary>
+    /// Starts it all; dispatch runs on <paramref name="dispatchClock"/> if given (the gateway on the real clock), and
+    /// flags a silent gateway offline after <paramref name="reportingSeconds"/> if given (90 s otherwise).
+    /// </summary>
+    public static async Task<ConsoleStack> StartAsync(TimeProvider? dispatchClock = null, int? reportingSeconds = null)
     {
         var stack = new ConsoleStack(Built.NewWorkDirectory("browser"));
         try
         {
-            await stack.InitializeAsync(dispatchClock);
+            await stack.InitializeAsync(dispatchClock, reportingSeconds);
             return stack;
         }
         catch
@@ -83,12 +86,12 @@ internal sealed class ConsoleStack : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync(TimeProvider? dispatchClock)
+    private async Task InitializeAsync(TimeProvider? dispatchClock, int? reportingSeconds)
     {
         var dispatchData = DispatchData;
         var gatewayData = Path.Combine(work, "gateway");
         Directory.CreateDirectory(gatewayData);
-        dispatch = await InProcessDispatch.StartAsync(dispatchData, dispatchClock);
+        dispatch = await InProcessDispatch.StartAsync(dispatchData, dispatchClock, reportingSeconds);
         await AddUserAsync(Dispatcher, "dispatcher");
         await AddUserAsync(SecondDispatcher, "dispatcher");
 
@@ -97,13 +100,29 @@ internal sealed class ConsoleStack : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Pins, DoorPin, high: true);
         PinFiles.Write(Pins, FallPin, high: true);
+        await StartGatewayAsync();
+    }
 
+    /// <summary>The gateway goes silent, as when the home loses power: dispatch flags it offline after its reporting time.</summary>
+    public async Task StopGatewayAsync()
+    {
+        if (gateway is { } running)
+        {
+            gateway = null;
+            await running.StopAsync();
+            running.Dispose();
+        }
+    }
+
+    /// <summary>Starts the home's gateway (again, after <see cref="StopGatewayAsync"/>: power is back).</summary>
+    public async Task StartGatewayAsync()
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:HomeFile"] = Path.Combine(work, "home.yaml"),
-            ["Gateway:DataDirectory"] = gatewayData,
-            ["Gateway:Dispatch:Url"] = dispatch.GrpcUri.ToString(),
+            ["Gateway:DataDirectory"] = Path.Combine(work, "gateway"),
+            ["Gateway:Dispatch:Url"] = dispatch!.GrpcUri.ToString(),
             ["Gateway:Mqtt:Enabled"] = "false",
             ["Gateway:Gpio:Driver"] = "simulated",
             ["Gateway:Gpio:SimulatedPinDirectory"] = Pins,
@@ -176,6 +195,17 @@ internal sealed class ConsoleStack : IAsyncDisposable
         return document.RootElement.EnumerateArray()
             .Where(alert => alert.GetProperty("alertId").GetString() == alertId)
             .Select(alert => (JsonElement?)alert.Clone())
+            .FirstOrDefault();
+    }
+
+    /// <summary>The gateway's state in dispatch's fleet (<c>online</c>, <c>offline</c>, <c>not_yet_connected</c>), by the API.</summary>
+    public async Task<string?> GatewayStateAsync(string gatewayId, CancellationToken ct)
+    {
+        using var api = Api();
+        using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri("api/gateways", UriKind.Relative), ct));
+        return document.RootElement.EnumerateArray()
+            .Where(g => g.GetProperty("gatewayId").GetString() == gatewayId)
+            .Select(g => g.GetProperty("state").GetString())
             .FirstOrDefault();
     }
 

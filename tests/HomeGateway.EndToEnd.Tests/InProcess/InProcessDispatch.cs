@@ -11,14 +11,17 @@ internal static class InProcessDispatch
 {
     /// <summary>
     /// Dispatch on loopback ports the OS chooses (the gateway endpoint over TLS), quiet below warnings; on
-    /// <paramref name="clock"/> when a test moves time itself (e.g. to expire a console session).
+    /// <paramref name="clock"/> when a test moves time itself (e.g. to expire a console session); with a shorter
+    /// supervision <paramref name="reportingSeconds"/> (heartbeats at half of it) when a test waits for "gateway offline".
     /// </summary>
-    public static Task<RunningDispatch> StartAsync(string dataDirectory, TimeProvider? clock = null) =>
+    public static Task<RunningDispatch> StartAsync(string dataDirectory, TimeProvider? clock = null, int? reportingSeconds = null) =>
         DispatchApp.StartAsync(new DispatchOptions
         {
             DataDirectory = dataDirectory,
             WebUrl = "http://127.0.0.1:0",
             GrpcUrl = "https://127.0.0.1:0",
+            HeartbeatSeconds = reportingSeconds is { } heartbeatFrom ? Math.Min(20, heartbeatFrom / 2) : 20,
+            Supervision = new SupervisionOptions { ReportingSeconds = reportingSeconds ?? new SupervisionOptions().ReportingSeconds },
         }, builder =>
         {
             builder.Logging.SetMinimumLevel(LogLevel.Warning);

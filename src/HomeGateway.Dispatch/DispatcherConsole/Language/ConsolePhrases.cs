@@ -17,11 +17,6 @@ internal static class CommonPhrases
         "This form was not sent by this site or has expired. Reload the page and try again.",
         "Lomaketta ei lähetetty tältä sivustolta tai se on vanhentunut. Lataa sivu uudelleen ja yritä uudestaan.",
         "Formuläret skickades inte från den här webbplatsen eller har gått ut. Ladda om sidan och försök igen.");
-
-    public static readonly Phrase UnknownLanguage = new(
-        "Choose English, Finnish or Swedish.",
-        "Valitse englanti, suomi tai ruotsi.",
-        "Välj engelska, finska eller svenska.");
 }
 
 internal static class LoginPhrases
@@ -127,53 +122,4 @@ internal static class AlertTypePhrases
         ["power_failure"] = PowerFailure,
         ["unknown"] = Unknown,
     };
-}
-
-internal static class GatewaysPhrases
-{
-    public static readonly Phrase Gateway = new("Gateway", "Yhdyskäytävä", "Gateway");
-    public static readonly Phrase Home = new("Home", "Koti", "Hem");
-    public static readonly Phrase LastSeen = new("Last seen", "Viimeksi yhteydessä", "Senast i kontakt");
-    public static readonly Phrase Software = new("Software", "Ohjelmisto", "Programvara");
-    public static readonly Phrase Certificate = new("Certificate", "Varmenne", "Certifikat");
-    public static readonly Phrase NoneRegistered = new("No gateway is registered yet.", "Yhtään yhdyskäytävää ei ole vielä rekisteröity.", "Ingen gateway är registrerad ännu.");
-    public static readonly Phrase NoCertificate = new("none (not enrolled, or revoked)", "ei ole (ei liitetty tai mitätöity)", "saknas (inte anslutet eller återkallat)");
-    public static readonly Phrase CertificateExpired = new("expired {0}", "vanhentunut {0}", "gick ut {0}");
-    public static readonly Phrase CertificateValid = new("valid until {0}", "voimassa {0} asti", "giltigt till {0}");
-    public static readonly Phrase EnrolTitle = new("Enrol a gateway", "Liitä yhdyskäytävä", "Anslut en gateway");
-
-    public static readonly Phrase EnrolHelp = new(
-        "Issues a one-time enrolment code (valid {0} h). A new gateway id is registered for the home you name; enrolling a known gateway again replaces its certificate once the code is used.",
-        "Luo kertakäyttöisen liittämiskoodin (voimassa {0} h). Uusi yhdyskäytävä rekisteröidään antamallesi kodille; jo tunnetun yhdyskäytävän uusi liittäminen vaihtaa sen varmenteen, kun koodi on käytetty.",
-        "Skapar en engångskod för anslutning (giltig {0} h). En ny gateway registreras för hemmet du anger; att ansluta en känd gateway igen ersätter dess certifikat när koden har använts.");
-
-    public static readonly Phrase GatewayId = new("Gateway id", "Yhdyskäytävän tunnus", "Gatewayns id");
-    public static readonly Phrase HomeId = new("Home id", "Kodin tunnus", "Hemmets id");
-    public static readonly Phrase HomeRequired = new("(required for a new gateway)", "(pakollinen uudelle yhdyskäytävälle)", "(krävs för en ny gateway)");
-    public static readonly Phrase IssueCode = new("Issue enrolment code", "Luo liittämiskoodi", "Skapa anslutningskod");
-    public static readonly Phrase NewGatewayNeedsHome = new("Gateway '{0}' is new: say which home it serves.", "Yhdyskäytävä '{0}' on uusi: kerro, mitä kotia se palvelee.", "Gatewayn '{0}' är ny: ange vilket hem den betjänar.");
-
-    public static readonly Phrase MayNotEnrol = new(
-        "Your role does not enrol gateways (admins and technicians do).",
-        "Roolisi ei liitä yhdyskäytäviä (ylläpitäjät ja asentajat liittävät).",
-        "Din roll ansluter inte gatewayer (administratörer och tekniker gör det).");
-
-    public static readonly Phrase CodeTitle = new("Enrolment code", "Liittämiskoodi", "Anslutningskod");
-    public static readonly Phrase CodeFor = new("For gateway {0} (home {1}).", "Yhdyskäytävälle {0} (koti {1}).", "För gatewayn {0} (hem {1}).");
-    public static readonly Phrase CodeWorksOnce = new("It works once, until {0}.", "Se toimii kerran, {0} asti.", "Den fungerar en gång, till {0}.");
-    public static readonly Phrase CodeShownOnce = new("It is shown only now: dispatch keeps only its hash.", "Se näytetään vain nyt: hälytyskeskus säilyttää vain sen tiivisteen.", "Den visas bara nu: larmcentralen sparar bara dess hash.");
-    public static readonly Phrase Code = new("Code:", "Koodi:", "Kod:");
-    public static readonly Phrase OnTheGateway = new("On the gateway run:", "Suorita yhdyskäytävällä:", "Kör på gatewayn:");
-
-    public static readonly Phrase Fingerprint = new(
-        "The code carries this dispatch's CA fingerprint (SHA-256), which the gateway checks before it sends anything:",
-        "Koodi sisältää tämän hälytyskeskuksen CA-sormenjäljen (SHA-256), jonka yhdyskäytävä tarkistaa ennen kuin lähettää mitään:",
-        "Koden innehåller larmcentralens CA-fingeravtryck (SHA-256), som gatewayn kontrollerar innan den skickar något:");
-
-    public static readonly Phrase ReplacesCertificate = new(
-        "Enrolling again replaces the gateway's certificate; the old one stops working.",
-        "Uusi liittäminen vaihtaa yhdyskäytävän varmenteen; vanha lakkaa toimimasta.",
-        "En ny anslutning ersätter gatewayns certifikat; det gamla slutar fungera.");
-
-    public static readonly Phrase BackToGateways = new("Back to Gateways", "Takaisin yhdyskäytäviin", "Tillbaka till gatewayer");
 }

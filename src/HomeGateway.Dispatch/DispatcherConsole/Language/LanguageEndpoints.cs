@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Localization;
 
 namespace HomeGateway.Dispatch.DispatcherConsole.Language;
 
@@ -18,12 +19,11 @@ internal static class LanguageEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> ChangeAsync(HttpContext http, IAntiforgery antiforgery, IDispatchStore store)
+    private static async Task<IResult> ChangeAsync(HttpContext http, IAntiforgery antiforgery, IDispatchStore store, IStringLocalizer<ConsoleText> text)
     {
-        var current = ConsoleLanguages.Of(http);
         if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
         {
-            return ConsoleEndpoints.Refused(CommonPhrases.FormNotOurs[current], StatusCodes.Status400BadRequest);
+            return ConsoleEndpoints.Refused(text["FormNotOurs"], StatusCodes.Status400BadRequest);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -33,7 +33,7 @@ internal static class LanguageEndpoints
             || http.User.Identity?.AuthenticationType != CookieAuthenticationDefaults.AuthenticationScheme
             || !await store.SetUserLanguageAsync(name, ConsoleLanguages.Code(chosen), http.RequestAborted))
         {
-            return ConsoleEndpoints.Refused(CommonPhrases.UnknownLanguage[current], StatusCodes.Status400BadRequest);
+            return ConsoleEndpoints.Refused(text["UnknownLanguage"], StatusCodes.Status400BadRequest);
         }
 
         var claims = http.User.Claims.Where(c => c.Type != ConsoleLanguages.ClaimType)

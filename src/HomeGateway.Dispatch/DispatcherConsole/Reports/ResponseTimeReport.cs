@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using HomeGateway.Core.Rules;
+using HomeGateway.Dispatch.DispatcherConsole.Frame;
 using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.DispatcherConsole.Reports;
@@ -34,6 +35,28 @@ public sealed record ResponseTimeReport(IReadOnlyList<ResponseTimeLine> Alerts, 
             .ToList();
         return new ResponseTimeReport(lines, homes);
     }
+}
+
+/// <summary>
+/// Which alerts a range of dates holds: those raised on those dates in their own home's time zone (a care manager's
+/// "1 March" in Helsinki is not the UTC day). The store is asked for a UTC window wide enough for every zone on earth
+/// (UTC−12 to UTC+14), then each alert is kept or dropped by its home's local date.
+/// </summary>
+public static class LocalDateRange
+{
+    /// <summary>How far a local date can lie from the UTC date of the same instant, at most, either way.</summary>
+    public static readonly TimeSpan Widening = TimeSpan.FromHours(14);
+
+    /// <summary>The UTC window [from, to) to query: the UTC dates [<paramref name="from"/>, <paramref name="to"/>] widened by <see cref="Widening"/>.</summary>
+    public static (DateTimeOffset From, DateTimeOffset To) UtcWindow(DateOnly from, DateOnly to) =>
+        (new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) - Widening,
+            new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + Widening);
+
+    /// <summary>The rows raised on a date in [<paramref name="from"/>, <paramref name="to"/>] of their home's zone (<paramref name="zones"/>: home → IANA id; UTC for a home not in it).</summary>
+    public static IReadOnlyList<ResponseTimeRow> Filter(
+        IEnumerable<ResponseTimeRow> rows, IReadOnlyDictionary<string, string> zones, DateOnly from, DateOnly to) =>
+        rows.Where(row => ConsoleTime.LocalDate(row.RaisedAt, zones.GetValueOrDefault(row.HomeId)) is var date && date >= from && date <= to)
+            .ToList();
 }
 
 /// <param name="TimeToAcknowledge">Null while nobody acknowledged it.</param>
@@ -72,9 +95,12 @@ public static class ResponseTimeCsv
     [
         "home_id", "gateway_id", "alert_id", "type", "priority", "raised_at", "acknowledged_at", "resolved_at", "outcome",
         "time_to_acknowledge_seconds", "time_to_resolve_seconds", "contracted_minutes", "breach",
+        // Appended (integrators read the columns above by position too): the home's zone and the same times in it.
+        "time_zone", "raised_at_local", "acknowledged_at_local", "resolved_at_local",
     ];
 
-    public static string Write(ResponseTimeReport report)
+    /// <summary>The rows; <paramref name="zones"/> (home → IANA id) gives each home's zone, UTC for a home not in it.</summary>
+    public static string Write(ResponseTimeReport report, IReadOnlyDictionary<string, string>? zones = null)
     {
         var csv = new StringBuilder();
         Line(csv, Header);
@@ -88,6 +114,7 @@ public static class ResponseTimeCsv
                 row.Outcome is { } outcome ? ResolutionOutcomes.ToName(outcome) : "",
                 Seconds(line.TimeToAcknowledge), Seconds(line.TimeToResolve),
                 row.ResponseMinutes.ToString(CultureInfo.InvariantCulture), line.Breach ? "yes" : "no",
+                .. LocalTimes(row, zones?.GetValueOrDefault(row.HomeId)),
             ]);
         }
 
@@ -107,6 +134,15 @@ public static class ResponseTimeCsv
 
     private static string Time(DateTimeOffset? at) =>
         at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "";
+
+    /// <summary>The zone's id (UTC when unknown) and the times as local ISO 8601 with their offset (2026-03-01T23:00:00+02:00).</summary>
+    private static string[] LocalTimes(ResponseTimeRow row, string? timeZone)
+    {
+        var zone = ConsoleTime.Zone(timeZone);
+        string Local(DateTimeOffset? at) =>
+            at is { } value ? TimeZoneInfo.ConvertTime(value, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture) : "";
+        return [zone == TimeZoneInfo.Utc ? ConsoleTime.Utc : zone.Id, Local(row.RaisedAt), Local(row.AcknowledgedAt), Local(row.ResolvedAt)];
+    }
 
     private static string Seconds(TimeSpan? span) =>
         span is { } value ? Math.Round(value.TotalSeconds, 1).ToString("0.0", CultureInfo.InvariantCulture) : "";

@@ -25,7 +25,7 @@ public sealed partial class PhraseTests
     {
         var owners = AllPhrases().Select(p => p.Name.Split('.')[0]).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Superset(new HashSet<string>(["CommonPhrases", "LoginPhrases", "QueuePhrases", "GatewaysPhrases", "FleetPhrases", "AccountPhrases", "LayoutText", "AlertDetailText", "HomesText", "ReportText", "AuditText", "LifecyclePhrases"], StringComparer.Ordinal), owners);
+        Assert.Superset(new HashSet<string>(["CommonPhrases", "LoginPhrases", "QueuePhrases", "LayoutText", "AlertDetailText", "HomesText", "LifecyclePhrases"], StringComparer.Ordinal), owners);
     }
 
     [Theory]

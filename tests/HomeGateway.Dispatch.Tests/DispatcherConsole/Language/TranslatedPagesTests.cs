@@ -137,14 +137,14 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
         var audit = await ada.PageAsync("/audit");
 
         Assert.Contains("<dd id=\"resolution\" data-outcome=\"false_alarm\">Virhehälytys", resolved, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"alerts\">", report, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"homes\">", report, StringComparison.Ordinal);
+        Assert.Matches("<table id=\"alerts\"[ >]", report);
+        Assert.Matches("<table id=\"homes\"[ >]", report);
         Assert.Matches("<a id=\"csv\" href=\"/reports/response-times.csv", report);
         // Resolved hours after the raise, past the home's 30 minutes: a breach, on the row as data.
         Assert.Contains("<tr data-alert-id=\"fall-1\" data-gateway-id=\"gw-1\" data-breach=\"true\"", report, StringComparison.Ordinal);
-        Assert.Contains("<td data-outcome=\"false_alarm\">Virhehälytys</td>", report, StringComparison.Ordinal);
+        Assert.Matches("<td data-outcome=\"false_alarm\"[^>]*>Virhehälytys</td>", report);
         Assert.Contains("<tr data-home-id=\"home-1\"", report, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"audit\">", audit, StringComparison.Ordinal);
+        Assert.Matches("<table id=\"audit\"[ >]", audit);
         Assert.Contains("<tr data-action=\"resolved\" data-alert-id=\"fall-1\" data-actor=\"ada\">", audit, StringComparison.Ordinal);
         Assert.Contains("<tr data-action=\"report_viewed\" data-alert-id=\"\" data-actor=\"ada\">", audit, StringComparison.Ordinal);
     }

@@ -72,7 +72,8 @@ public sealed class ResponseTimeReportTests
         var lines = csv.Split("\r\n");
         Assert.Equal(string.Join(',', ResponseTimeCsv.Header), lines[0]);
         Assert.Equal(
-            "home-1,gw-1,fall-1,fall,critical,2026-03-01T21:00:00Z,2026-03-01T21:02:00Z,2026-03-01T22:01:00Z,visited_no_injury,120.0,3660.0,60,yes",
+            "home-1,gw-1,fall-1,fall,critical,2026-03-01T21:00:00Z,2026-03-01T21:02:00Z,2026-03-01T22:01:00Z,visited_no_injury,120.0,3660.0,60,yes,"
+                + "UTC,2026-03-01T21:00:00+00:00,2026-03-01T21:02:00+00:00,2026-03-01T22:01:00+00:00",
             lines[1]);
         Assert.Equal("", lines[2]);
         Assert.Equal(3, lines.Length);

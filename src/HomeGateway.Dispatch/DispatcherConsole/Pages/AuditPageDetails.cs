@@ -1,0 +1,191 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
+using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.Localization;
+
+namespace HomeGateway.Dispatch.DispatcherConsole.Pages;
+
+/// <summary>A detail of the audit trail in the reader's words: a resource text with its arguments (times as instants).</summary>
+public sealed record AuditDetailWords(string Template, object?[] Args);
+
+/// <summary>
+/// The audit trail's details are the record and stay English in the store. The ones dispatch's own code writes
+/// (<c>"from the console"</c>, a report's range, an enrolment code's expiry, times to acknowledge…) are recognised here
+/// and said in the reader's language, with dates, times and numbers in the reader's culture. Anything else (an
+/// escalation reason a dispatcher typed, a gateway's summary) is shown as written.
+/// </summary>
+public static partial class AuditPageDetails
+{
+    /// <summary>The detail in words, or null: show it as written.</summary>
+    public static AuditDetailWords? Translate(string? detail, IStringLocalizer<AuditPage> words, ConsoleLanguage language)
+    {
+        if (string.IsNullOrEmpty(detail))
+        {
+            return null;
+        }
+
+        var context = new AuditDetailContext(words, language);
+        foreach (var (pattern, read) in Known)
+        {
+            var match = pattern.Match(detail);
+            if (match.Success)
+            {
+                return read(match, context);
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly (Regex Pattern, Func<Match, AuditDetailContext, AuditDetailWords?> Read)[] Known =
+    [
+        (Exactly("from the console"), (_, c) => c.Say("Detail_FromConsole")),
+        (Exactly("from the API"), (_, c) => c.Say("Detail_FromApi")),
+        (Exactly("console"), (_, c) => c.Say("Detail_Console")),
+        (Exactly("own password, from the console"), (_, c) => c.Say("Detail_OwnPassword")),
+        (Exactly("nothing changed"), (_, c) => c.Say("Detail_NothingChanged")),
+        (RangeUtc(), (m, c) => Dates(m) is { } dates ? c.Say("Detail_RangeUtc", dates) : null),
+        (RangeLocal(), (m, c) => Dates(m) is { } dates ? c.Say("Detail_RangeLocal", dates) : null),
+        (CodeIssued(), (m, c) => Instant(m.Groups[2].Value + "Z", "yyyy-MM-dd HH:mmK") is { } at ? c.Say("Detail_CodeIssued", m.Groups[1].Value, at) : null),
+        (TimeToAcknowledge(), (m, c) => Number(m.Groups[1].Value) is { } s ? c.Say("Detail_TimeToAcknowledge", s) : null),
+        (Resolved(), (m, c) => Outcome(m.Groups[1].Value, c) is { } o && Number(m.Groups[2].Value) is { } s ? c.Say("Detail_Resolved", o, s) : null),
+        (WasAssigned(), (m, c) => c.Say("Detail_WasAssignedTo", m.Groups[1].Value)),
+        (Assigned(), (m, c) => c.Say("Detail_AssignedTo", m.Groups[1].Value)),
+        (NoteLength(), (m, c) => c.Say("Detail_NoteLength", Integer(m.Groups[1].Value))),
+        (AlreadyAcknowledged(), (m, c) => Instant(m.Groups[2].Value) is { } at ? c.Say("Detail_AlreadyAcknowledged", m.Groups[1].Value, at) : null),
+        (AlreadyResolved(), (m, c) => Instant(m.Groups[2].Value) is { } at && Outcome(m.Groups[3].Value, c) is { } o
+            ? c.Say("Detail_AlreadyResolved", m.Groups[1].Value, at, o)
+            : null),
+        (ResponseTime(), (m, c) => c.Say("Detail_ResponseTime", Integer(m.Groups[1].Value))),
+        (Changed(), (m, c) => Changes(m.Groups[1].Value, c) is { } list ? c.Say("Detail_Changed", list) : null),
+        (SessionReason(), (m, c) => c.Say("Detail_Reason_" + m.Groups[1].Value)),
+        (AlertCount(), (m, c) => c.Say("Detail_AlertCount", Integer(m.Groups[1].Value))),
+        (Snapshot(), (m, c) => c.Say("Detail_Snapshot", Integer(m.Groups[1].Value))),
+        (AutoEscalated(), (m, c) => c.Say("Detail_AutoEscalated", Integer(m.Groups[1].Value))),
+        (Reopened(), Reopening),
+    ];
+
+    private static int Integer(string digits) => int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static object?[]? Dates(Match match) =>
+        Day(match.Groups[1].Value) is { } from && Day(match.Groups[2].Value) is { } to ? [from, to] : null;
+
+    private static DateOnly? Day(string text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
+
+    private static DateTimeOffset? Instant(string text, string? format = null) =>
+        format is null
+            ? DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null
+            : DateTimeOffset.TryParseExact(text, format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var exact) ? exact : null;
+
+    private static double? Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static string? Outcome(string name, AuditDetailContext context) =>
+        ResolutionOutcomes.TryParse(name, out var outcome) ? AlertDetailText.OutcomeLabel(outcome)[context.Language] : null;
+
+    /// <summary>"key safe, contacts, response time 30 → 20 min" item by item; null when one is not known.</summary>
+    private static string? Changes(string list, AuditDetailContext context)
+    {
+        var said = new List<string>();
+        foreach (var item in list.Split(", "))
+        {
+            var change = ResponseTimeChange().Match(item);
+            string? word = change.Success
+                ? context.Words["Detail_ResponseTimeChange", Integer(change.Groups[1].Value), Integer(change.Groups[2].Value)].Value
+                : item switch
+                {
+                    "key safe" => context.Words["Detail_KeySafe"].Value,
+                    "contacts" => context.Words["Detail_Contacts"].Value,
+                    "notes" => context.Words["Detail_Notes"].Value,
+                    _ => null,
+                };
+            if (word is null)
+            {
+                return null;
+            }
+
+            said.Add(word);
+        }
+
+        return string.Join(", ", said);
+    }
+
+    private static AuditDetailWords? Reopening(Match match, AuditDetailContext context)
+    {
+        if (Instant(match.Groups[5].Value) is not { } at || Outcome(match.Groups[6].Value, context) is not { } outcome)
+        {
+            return null;
+        }
+
+        var type = AlertWording.TypeNames(ConsoleLanguages.Culture(context.Language)).GetValueOrDefault(match.Groups[2].Value, match.Groups[2].Value);
+        var words = context.Say("Detail_Reopened", Integer(match.Groups[1].Value), type, Integer(match.Groups[3].Value), match.Groups[4].Value, at, outcome);
+        return match.Groups[7].Success
+            ? new AuditDetailWords(words.Template + context.Words["Detail_ReopenedAcknowledged"].Value, [.. words.Args, match.Groups[7].Value])
+            : words;
+    }
+
+    private static Regex Exactly(string text) => new("^" + Regex.Escape(text) + "$", RegexOptions.CultureInvariant);
+
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}) \(UTC\)$")]
+    private static partial Regex RangeUtc();
+
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}) \(local dates\)$")]
+    private static partial Regex RangeLocal();
+
+    [GeneratedRegex(@"^home (.+); expires (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC; from the console$")]
+    private static partial Regex CodeIssued();
+
+    [GeneratedRegex(@"^time to acknowledge (\d+(?:\.\d+)?) s$")]
+    private static partial Regex TimeToAcknowledge();
+
+    [GeneratedRegex(@"^outcome ([a-z_]+); time to resolve (-?\d+(?:\.\d+)?) s$")]
+    private static partial Regex Resolved();
+
+    [GeneratedRegex(@"^was assigned to (.+)$")]
+    private static partial Regex WasAssigned();
+
+    [GeneratedRegex(@"^assigned to (.+)$")]
+    private static partial Regex Assigned();
+
+    [GeneratedRegex(@"^(\d+) characters$")]
+    private static partial Regex NoteLength();
+
+    [GeneratedRegex(@"^already acknowledged by (.+) at (\S+); nothing changed$")]
+    private static partial Regex AlreadyAcknowledged();
+
+    [GeneratedRegex(@"^already resolved by (.+) at (\S+) as ([a-z_]+); nothing changed$")]
+    private static partial Regex AlreadyResolved();
+
+    [GeneratedRegex(@"^response time (\d+) min$")]
+    private static partial Regex ResponseTime();
+
+    [GeneratedRegex(@"^changed: (.+)$")]
+    private static partial Regex Changed();
+
+    [GeneratedRegex(@"^response time (\d+) → (\d+) min$")]
+    private static partial Regex ResponseTimeChange();
+
+    [GeneratedRegex(@"^reason: (logout|expired|password_changed|user_removed)$")]
+    private static partial Regex SessionReason();
+
+    [GeneratedRegex(@"^(\d+) alerts$")]
+    private static partial Regex AlertCount();
+
+    [GeneratedRegex(@"^snapshot of (\d+) alerts$")]
+    private static partial Regex Snapshot();
+
+    [GeneratedRegex(@"^critical and not acknowledged within (\d+) min$")]
+    private static partial Regex AutoEscalated();
+
+    [GeneratedRegex(@"^new evidence \(gateway seq (\d+), ([a-z_]+), count (\d+)\) after it was resolved by (.+?) at (\S+) as ([a-z_]+)(?:; acknowledged before by (.+))?$")]
+    private static partial Regex Reopened();
+}
+
+/// <summary>What translating a detail needs: the page's words and the reader's language.</summary>
+public sealed record AuditDetailContext(IStringLocalizer<AuditPage> Words, ConsoleLanguage Language)
+{
+    /// <summary>The text of <paramref name="key"/> unformatted, with the arguments to fill it.</summary>
+    public AuditDetailWords Say(string key, params object?[] args) => new(Words[key].Value, args);
+}
