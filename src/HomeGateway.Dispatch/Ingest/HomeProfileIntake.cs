@@ -7,19 +7,22 @@ namespace HomeGateway.Dispatch.Ingest;
 /// <summary>
 /// One stream's home profiles (in Hello, then after each re-read of the home file), bounded by
 /// <see cref="HomeProfileLimits"/> and stored. A profile rewrites the gateway's sensor rows under the store's write lock,
-/// so a gateway that sends one after another must not crowd out the others: the same profile again is not stored, and a
-/// new one within <see cref="MinInterval"/> of the last waits (the newest only) for the stream's next message after it.
+/// so a gateway that sends one after another must not crowd out the others: the same profile again is not stored, and
+/// past a burst of <see cref="Burst"/> (a technician saving a few times) at most one is stored per <see cref="Refill"/>;
+/// one that comes sooner waits (the newest only) for the stream's next message after that (a heartbeat at the latest).
 /// </summary>
 internal sealed class HomeProfileIntake(IDispatchStore store, TimeProvider time, ILogger logger, string gatewayId)
 {
-    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(10);
+    public const int Burst = 5;
+    public static readonly TimeSpan Refill = TimeSpan.FromSeconds(10);
 
     private HomeProfile? stored;
-    private DateTimeOffset storedAt;
+    private double allowance = Burst;
+    private DateTimeOffset refilledAt = time.GetUtcNow();
     private HomeProfile? pending;
     private bool problemsLogged;
 
-    /// <summary>Stores the profile now, or keeps it for <see cref="StoreIfDueAsync"/> when the last was stored a moment ago.</summary>
+    /// <summary>Stores the profile now, or keeps it for <see cref="StoreIfDueAsync"/> when too many were stored a moment ago.</summary>
     public async Task OfferAsync(HomeProfile profile, CancellationToken ct)
     {
         if (profile.Equals(stored))
@@ -32,13 +35,23 @@ internal sealed class HomeProfileIntake(IDispatchStore store, TimeProvider time,
         await StoreIfDueAsync(ct);
     }
 
-    /// <summary>Stores the waiting profile once <see cref="MinInterval"/> has passed since the last one.</summary>
+    /// <summary>Stores the waiting profile when the rate allows it.</summary>
     public async Task StoreIfDueAsync(CancellationToken ct)
     {
-        if (pending is not { } profile || (stored is not null && time.GetUtcNow() - storedAt < MinInterval))
+        if (pending is not { } profile)
         {
             return;
         }
+
+        var now = time.GetUtcNow();
+        allowance = Math.Min(Burst, allowance + ((now - refilledAt) / Refill));
+        refilledAt = now;
+        if (allowance < 1)
+        {
+            return;
+        }
+
+        allowance -= 1;
 
         var bounded = HomeProfileLimits.Bound(profile);
         if (!problemsLogged && (bounded.RefusedTimeZone is not null || bounded.DroppedSensors > 0 || bounded.CleanedTexts > 0))
@@ -59,7 +72,6 @@ internal sealed class HomeProfileIntake(IDispatchStore store, TimeProvider time,
 
         await store.StoreGatewayProfileAsync(gatewayId, bounded.Profile, ct);
         stored = profile;
-        storedAt = time.GetUtcNow();
         pending = null;
         IngestLog.ProfileStored(logger, gatewayId, bounded.Profile.Sensors.Count, bounded.Profile.TimeZone ?? HomeTimeZones.Unknown);
     }

@@ -123,13 +123,33 @@ public abstract class HomeProfileTests(StoreProvider provider) : IAsyncLifetime
 
         // The technician renames the radar and removes the motion sensor; the gateway re-reads its home file.
         await stream.SendAsync(new GatewayMessage { HomeProfile = Profile("Europe/Helsinki", ("bedroom_radar", SensorKind.Fall, "Makuuhuoneen tutka", "Makuuhuone, ikkunan alla")) });
-        clock.Advance(TimeSpan.FromSeconds(11));
         await stream.SendRecordAsync(Records.Wire(1, Records.Alert("fall-1")));
 
         Assert.Equal([new GatewaySensor("bedroom_radar", CoreSensorKind.Fall, "Makuuhuoneen tutka", "Makuuhuone, ikkunan alla")],
             await server.Store.ListGatewaySensorsAsync("gw-2"));
         var view = Assert.Single(await server.Store.ListAlertViewsAsync(AlertListFilter.All)).Alert;
         Assert.Equal("Makuuhuoneen tutka", view.SensorName);
+    }
+
+    [Fact]
+    public async Task A_gateway_sending_profile_after_profile_is_paced_and_the_newest_is_stored_in_the_end()
+    {
+        var token = await server.AddGatewayAsync("gw-busy");
+        using var stream = await server.ConnectAsync(token);
+        await stream.HelloAsync("gw-busy");
+        for (var i = 0; i < 50; i++)
+        {
+            await stream.SendAsync(new GatewayMessage { HomeProfile = Profile("Europe/Helsinki", ("bedroom_radar", SensorKind.Fall, $"Tutka {i}", "Makuuhuone")) });
+        }
+
+        await stream.SendRecordAsync(Records.Wire(1, Records.Sensor()));
+        Assert.Equal("Tutka 4", Assert.Single(await server.Store.ListGatewaySensorsAsync("gw-busy")).Name);
+
+        // A heartbeat after the pause stores the newest; the stream was never refused.
+        clock.Advance(HomeGateway.Dispatch.Ingest.HomeProfileIntake.Refill);
+        await stream.SendAsync(new GatewayMessage { Heartbeat = new Heartbeat { LastSeq = 1 } });
+        await stream.SendRecordAsync(Records.Wire(2, Records.Sensor()));
+        Assert.Equal("Tutka 49", Assert.Single(await server.Store.ListGatewaySensorsAsync("gw-busy")).Name);
     }
 
     [Fact]
@@ -170,7 +190,9 @@ public abstract class HomeProfileTests(StoreProvider provider) : IAsyncLifetime
         using var bad = await server.ConnectAsync(hostileToken);
         await bad.SendAsync(Hello("gw-bad", hostile, "home-bad"));
         Assert.Equal(DispatchMessage.BodyOneofCase.Welcome, (await bad.ReadAsync()).BodyCase);
-        await bad.SendAsync(new GatewayMessage { HomeProfile = new HomeProfile { TimeZone = "../../../etc/passwd" } });
+        var again = hostile.Clone();
+        again.TimeZone = "../../../etc/passwd";
+        await bad.SendAsync(new GatewayMessage { HomeProfile = again });
         Assert.Equal(1UL, await bad.SendRecordAsync(Records.Wire(1, Records.Sensor("home-bad"))));
 
         using var good = await server.ConnectAsync(goodToken);
