@@ -2,14 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using HomeGateway.Dispatch.Hosting;
 using HomeGateway.Dispatch.Store;
-using HomeGateway.Gateway;
 using HomeGateway.Gateway.Configuration;
 using HomeGateway.Gateway.Uplink;
 using HomeGateway.Simulator.Scenarios;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace HomeGateway.EndToEnd.Tests.InProcess;
 
@@ -47,20 +44,7 @@ public sealed class HomeProfileInProcessTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Path.Combine(work, "pins"), 27, high: true);
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Gateway:HomeFile"] = Path.Combine(work, "home.yaml"),
-            ["Gateway:DataDirectory"] = gatewayData,
-            ["Gateway:Dispatch:Url"] = dispatch.GrpcUri.ToString(),
-            ["Gateway:Mqtt:Enabled"] = "false",
-            ["Gateway:Gpio:Driver"] = "simulated",
-            ["Gateway:Gpio:SimulatedPinDirectory"] = Path.Combine(work, "pins"),
-        });
-        builder.AddGateway();
-        builder.Logging.AddProvider(new QueueLoggerProvider(gatewayLog));
-        gateway = builder.Build();
-        await gateway.StartAsync();
+        gateway = await InProcessDispatch.StartGatewayAsync(work, gatewayData, dispatch.GrpcUri, gatewayLog);
     }
 
     public Task DisposeAsync() => InProcessDispatch.StopAsync(gateway, dispatch, work);
