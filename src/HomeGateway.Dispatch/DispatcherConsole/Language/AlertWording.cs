@@ -19,16 +19,23 @@ public static class AlertWording
     /// <summary>The type every name the API does not know is worded as.</summary>
     public const string UnknownType = "unknown";
 
+    /// <summary>What <see cref="Templates"/> appends to a type name for its sentence without a place (<c>fall:noLocation</c>).</summary>
+    public const string NoLocationSuffix = ":noLocation";
+
     private static readonly ResourceManager Words = new(typeof(AlertWording).FullName!, typeof(AlertWording).Assembly);
 
     /// <summary>The alert type names of the JSON API (<c>fall</c>, <c>help</c>, ... and <c>unknown</c>), in the enum's order.</summary>
-    public static IReadOnlyList<string> TypeNames { get; } =
+    public static IReadOnlyList<string> Types { get; } =
         [.. Enum.GetValues<AlertType>().Where(t => t != AlertType.Unknown).Select(AlertTypeNames.ToName), UnknownType];
 
-    private static readonly FrozenSet<string> Known = TypeNames.ToFrozenSet(StringComparer.Ordinal);
+    private static readonly FrozenSet<string> Known = Types.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>The alert type's name in the culture's language ("kaatuminen"); an unknown type is worded as <c>unknown</c>.</summary>
     public static string TypeName(string type, CultureInfo culture) => Word("Type_", type, culture);
+
+    /// <summary>Every type's name in the culture's language, by type name (<c>fall</c> → <c>kaatuminen</c>).</summary>
+    public static IReadOnlyDictionary<string, string> TypeNames(CultureInfo culture) =>
+        Types.ToDictionary(t => t, t => TypeName(t, culture), StringComparer.Ordinal);
 
     /// <summary>
     /// The alert as one line: the type's sentence with the sensor's display name (its id when it has none) and, when
@@ -43,26 +50,23 @@ public static class AlertWording
     }
 
     /// <summary>
-    /// Every type's name and sentence templates in the culture's language, for a browser script that composes live
-    /// rows the same way as <see cref="Sentence"/> (replace <c>{0}</c> and <c>{1}</c>; the id when there is no name).
+    /// Every type's sentence templates in the culture's language, for a browser script that composes live rows the same
+    /// way as <see cref="Sentence"/>: by type name the sentence with <c>{0}</c> the sensor's name (its id when it has none)
+    /// and <c>{1}</c> its place, and by type name + <see cref="NoLocationSuffix"/> the one with <c>{0}</c> only.
     /// </summary>
-    public static AlertWordingTemplates Templates(CultureInfo culture) => new(
-        TypeNames.ToDictionary(t => t, t => TypeName(t, culture), StringComparer.Ordinal),
-        TypeNames.ToDictionary(t => t, t => Word("Sentence_", t, culture), StringComparer.Ordinal),
-        TypeNames.ToDictionary(t => t, t => Word("SentenceNoLocation_", t, culture), StringComparer.Ordinal));
+    public static IReadOnlyDictionary<string, string> Templates(CultureInfo culture)
+    {
+        var templates = new Dictionary<string, string>(Types.Count * 2, StringComparer.Ordinal);
+        foreach (var type in Types)
+        {
+            templates[type] = Word("Sentence_", type, culture);
+            templates[type + NoLocationSuffix] = Word("SentenceNoLocation_", type, culture);
+        }
+
+        return templates;
+    }
 
     private static string Word(string prefix, string type, CultureInfo culture) =>
         Words.GetString(prefix + (Known.Contains(type) ? type : UnknownType), culture)
         ?? throw new MissingManifestResourceException($"AlertWording has no '{prefix}{type}'.");
 }
-
-/// <summary>
-/// <see cref="AlertWording"/> for a script, by type name (camelCase JSON: <c>typeNames</c>, <c>sentences</c>,
-/// <c>sentencesWithoutLocation</c>).
-/// </summary>
-/// <param name="Sentences">With <c>{0}</c> the sensor's name (or id) and <c>{1}</c> its place.</param>
-/// <param name="SentencesWithoutLocation">With <c>{0}</c> only: for a sensor whose place is unknown.</param>
-public sealed record AlertWordingTemplates(
-    IReadOnlyDictionary<string, string> TypeNames,
-    IReadOnlyDictionary<string, string> Sentences,
-    IReadOnlyDictionary<string, string> SentencesWithoutLocation);
