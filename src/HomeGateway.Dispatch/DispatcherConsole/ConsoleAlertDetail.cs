@@ -227,7 +227,7 @@ internal static class ConsoleAlertDetail
         {
             html.Append(CultureInfo.InvariantCulture, $"""
                 <form method="post" action="/acknowledge" id="acknowledge">{Hidden(tokens)}
-                <input type="hidden" name="gatewayId" value="{E(alert.GatewayId)}"><input type="hidden" name="alertId" value="{E(alert.AlertId)}">
+                <input type="hidden" name="gatewayId" value="{E(alert.GatewayId)}"><input type="hidden" name="alertId" value="{E(alert.AlertId)}"><input type="hidden" name="returnTo" value="{E(path)}">
                 <button type="submit">{T(AlertDetailText.Acknowledge)}</button></form>
                 """);
         }

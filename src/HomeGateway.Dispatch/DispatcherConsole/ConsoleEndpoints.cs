@@ -9,6 +9,9 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using HomeGateway.Dispatch.DispatcherConsole.Pages;
+using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -19,14 +22,14 @@ internal static class ConsoleEndpoints
 {
     public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/login", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), null), StatusCodes.Status200OK)).AllowAnonymous();
+        endpoints.MapGet("/login", () => Component<LoginPage>()).AllowAnonymous();
         endpoints.MapPost("/login", LoginAsync).AllowAnonymous().DisableAntiforgery();
         endpoints.MapPost("/logout", LogoutAsync).DisableAntiforgery();
         endpoints.MapPost("/acknowledge", AcknowledgeAsync).DisableAntiforgery();
-        endpoints.MapGet("/", (HttpContext http, IAntiforgery antiforgery) =>
-            Html(ConsolePages.Queue(antiforgery.GetAndStoreTokens(http), ConsoleLanguages.Of(http), http.User),
-                StatusCodes.Status200OK));
+        endpoints.MapGet("/", (HttpContext http) =>
+            // A role that takes no alerts starts where its work is, not on a queue it may not read.
+            ConsoleLayout.MayReadAlerts(http.User) ? Component<QueuePage>()
+            : Results.Redirect(ConsoleFleet.MayView(http.User) ? "/fleet" : "/account"));
         endpoints.MapConsoleLanguage();
         endpoints.MapConsoleGateways();
         endpoints.MapConsoleFleet();
@@ -36,11 +39,14 @@ internal static class ConsoleEndpoints
         endpoints.MapConsoleReports();
         endpoints.MapConsoleAudit();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
+        // The login page is styled too; the sheet holds no data.
+        endpoints.MapGet("/console.css", () => Results.Stream(ConsolePages.Asset("console.css"), "text/css; charset=utf-8")).AllowAnonymous();
         return endpoints;
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ConsoleSessions sessions, ILoggerFactory loggers)
+        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, LoginThrottle throttle, ConsoleSessions sessions, ILoggerFactory loggers,
+        IStringLocalizer<LoginPage> words)
     {
         var language = ConsoleLanguages.Of(http);
         if (!await IsFromOurFormAsync(http, antiforgery))
@@ -55,7 +61,7 @@ internal static class ConsoleEndpoints
         if (throttle.IsLockedOut(name))
         {
             ConsoleLog.LoginLockedOut(logger, name);
-            return Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), language, LoginPhrases.LockedOut[language]), StatusCodes.Status429TooManyRequests);
+            return Component<LoginPage>(new { Error = words["LockedOut"].Value }, StatusCodes.Status429TooManyRequests);
         }
 
         var user = name.Length == 0 ? null : await store.FindUserAsync(name, http.RequestAborted);
@@ -63,7 +69,7 @@ internal static class ConsoleEndpoints
         {
             throttle.Failed(name);
             ConsoleLog.LoginFailed(logger, name);
-            return Html(ConsolePages.Login(antiforgery.GetAndStoreTokens(http), language, LoginPhrases.WrongNameOrPassword[language]), StatusCodes.Status401Unauthorized);
+            return Component<LoginPage>(new { Error = words["WrongNameOrPassword"].Value }, StatusCodes.Status401Unauthorized);
         }
 
         throttle.Succeeded(name);
@@ -91,18 +97,27 @@ internal static class ConsoleEndpoints
         return Results.Redirect("/login");
     }
 
-    /// <summary>The queue's "Acknowledge" button: a form post (gatewayId, alertId), then back to the queue.</summary>
+    /// <summary>
+    /// "Acknowledge" (take) from the queue or an alert's page: a form post (gatewayId, alertId, returnTo). A plain post
+    /// goes back to the page it came from (post/redirect/get); the queue's script posts with <c>Accept: application/json</c>
+    /// and gets the outcome as JSON, so the live page, its sound and its focus stay as they are.
+    /// </summary>
     private static async Task<IResult> AcknowledgeAsync(HttpContext http, IAntiforgery antiforgery, AlertAcknowledgements acknowledgements)
     {
         var language = ConsoleLanguages.Of(http);
+        var wantsJson = http.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.Ordinal);
+        IResult Refuse(string message, int status) => wantsJson
+            ? Results.Json(new { error = message }, statusCode: status)
+            : Refused(message, status);
+
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Refused(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
+            return Refuse(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
         }
 
         if (!AlertAcknowledgements.MayAcknowledge(http.User))
         {
-            return Refused(QueuePhrases.MayNotAcknowledge[language], StatusCodes.Status403Forbidden);
+            return Refuse(QueuePhrases.MayNotAcknowledge[language], StatusCodes.Status403Forbidden);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -110,14 +125,19 @@ internal static class ConsoleEndpoints
         var alertId = form["alertId"].ToString();
         if (gatewayId.Length == 0 || alertId.Length == 0)
         {
-            return Refused(QueuePhrases.MustNameAlert[language], StatusCodes.Status400BadRequest);
+            return Refuse(QueuePhrases.MustNameAlert[language], StatusCodes.Status400BadRequest);
         }
 
         var outcome = await acknowledgements.AcknowledgeAsync(http.User, gatewayId, alertId, http.RequestAborted);
-        return outcome.Result is AcknowledgeResult.NotFound or AcknowledgeResult.Ambiguous
-            ? Refused(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId), StatusCodes.Status404NotFound)
-            // Post/redirect/get: back to the queue, and a reload does not post again.
-            : Results.Redirect("/");
+        if (outcome.Result is AcknowledgeResult.NotFound or AcknowledgeResult.Ambiguous)
+        {
+            return Refuse(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId), StatusCodes.Status404NotFound);
+        }
+
+        return wantsJson
+            ? Results.Json(new { result = outcome.Result == AcknowledgeResult.Acknowledged ? "acknowledged" : "already_acknowledged" })
+            // Post/redirect/get: back where the button was (the alert's page stays on the alert), and a reload does not post again.
+            : Results.Redirect(Language.LanguageEndpoints.LocalPath(form["returnTo"]));
     }
 
     internal static async Task<bool> IsFromOurFormAsync(HttpContext http, IAntiforgery antiforgery)
@@ -136,8 +156,14 @@ internal static class ConsoleEndpoints
     internal static IResult Html(string html, int status) =>
         Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
 
-    /// <summary>A refusal in the user's language, as plain text.</summary>
-    internal static IResult Refused(string message, int status) => Results.Text(message, "text/plain; charset=utf-8", statusCode: status);
+    /// <summary>A refusal or "not found" in the user's language, as a page of the console with the way back.</summary>
+    internal static IResult Refused(string message, int status, string backTo = "/") =>
+        Component<MessagePage>(new { Message = message, Status = status, BackTo = backTo }, status);
+
+    /// <summary>A page: a Razor component rendered on the server (static rendering: no circuit, no WebSocket).</summary>
+    internal static IResult Component<TComponent>(object? parameters = null, int status = StatusCodes.Status200OK)
+        where TComponent : Microsoft.AspNetCore.Components.IComponent =>
+        new RazorComponentResult<TComponent>(parameters ?? new Dictionary<string, object?>()) { StatusCode = status };
 }
 
 /// <summary>The console's HTML. Kept as plain server-rendered pages: no build step, no external assets.</summary>
@@ -163,60 +189,6 @@ internal static class ConsolePages
           td form { margin: 0; }
         </style>
         """;
-
-    public static string Login(AntiforgeryTokenSet tokens, ConsoleLanguage language, string? error) => $"""
-        <!doctype html>
-        <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(CommonPhrases.Product[language])} — {Encode.Encode(LoginPhrases.Title[language])}</title>{Style}</head>
-        <body>
-        <h1>{Encode.Encode(CommonPhrases.Product[language])}</h1>
-        {(error is null ? "" : $"<p class=\"error\" role=\"alert\">{Encode.Encode(error)}</p>")}
-        <form method="post" action="/login">
-          {Hidden(tokens)}
-          <p><label>{Encode.Encode(LoginPhrases.Name[language])} <input name="name" autocomplete="username" required autofocus></label></p>
-          <p><label>{Encode.Encode(LoginPhrases.Password[language])} <input name="password" type="password" autocomplete="current-password" required></label></p>
-          <p><button type="submit">{Encode.Encode(LoginPhrases.LogIn[language])}</button></p>
-        </form>
-        </body></html>
-        """;
-
-    public static string Queue(AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user)
-    {
-        string Th(Phrase phrase) => $"<th>{Encode.Encode(phrase[language])}</th>";
-        return Document(tokens, language, user, CommonPhrases.AlertQueue[language], "/", $"""
-            <p id="status">{Encode.Encode(QueuePhrases.Loading[language])}</p>
-            <table>
-              <thead><tr>{Th(QueuePhrases.Priority)}{Th(QueuePhrases.Type)}{Th(QueuePhrases.Home)}{Th(QueuePhrases.Sensor)}{Th(QueuePhrases.Summary)}{Th(QueuePhrases.Count)}
-              {Th(QueuePhrases.RaisedAt)}{Th(QueuePhrases.Received)}{Th(QueuePhrases.Status)}{Th(QueuePhrases.Acknowledged)}</tr></thead>
-              <tbody id="queue"></tbody>
-            </table>
-            <script type="application/json" id="phrases">{ScriptPhrases(language)}</script>
-            <script src="/console.js"></script>
-            """);
-    }
-
-    /// <summary>
-    /// The script's texts in the user's language, as a JSON data block in the page: the Content-Security-Policy
-    /// forbids inline scripts, not data. Serialised with '&lt;' escaped, so nothing in it can close the block.
-    /// </summary>
-    private static string ScriptPhrases(ConsoleLanguage language) => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
-    {
-        ["culture"] = ConsoleLanguages.Culture(language).Name,
-        ["acknowledge"] = QueuePhrases.Acknowledge[language],
-        ["live"] = QueuePhrases.Live[language],
-        ["loadFailed"] = QueuePhrases.LoadFailed[language],
-        ["reconnecting"] = QueuePhrases.Reconnecting[language],
-        ["escalated"] = QueuePhrases.Escalated[language],
-        ["assignedTo"] = QueuePhrases.AssignedTo[language],
-        ["statuses"] = new Dictionary<string, string> { ["open"] = QueuePhrases.Open[language], ["cleared"] = QueuePhrases.Cleared[language] },
-        ["priorities"] = new Dictionary<string, string>
-        {
-            ["critical"] = QueuePhrases.Critical[language],
-            ["high"] = QueuePhrases.High[language],
-            ["normal"] = QueuePhrases.Normal[language],
-            ["low"] = QueuePhrases.Low[language],
-        },
-        ["types"] = AlertTypePhrases.ByName.ToDictionary(pair => pair.Key, pair => pair.Value[language], StringComparer.Ordinal),
-    });
 
     internal static string Hidden(AntiforgeryTokenSet tokens) =>
         $"""<input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">""";

@@ -193,6 +193,12 @@ public static class DispatchApp
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(DispatchApiService.Policy, policy => policy
                 .AddAuthenticationSchemes(ApiTokenAuthentication.SchemeName).RequireRole(ApiTokenAuthentication.Role));
+        // The console's pages are Razor components rendered on the server; their words come from resource files in the
+        // reader's language (RequestLocalization below picks it from the session, or the browser before login).
+        services.AddRazorComponents();
+        services.AddLocalization();
+        // Letters stay letters in the page source (ä, å, ö are not escaped), so Finnish and Swedish pages stay readable.
+        services.AddWebEncoders(encoders => encoders.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "hgd_antiforgery";
@@ -251,6 +257,7 @@ public static class DispatchApp
             await next(http);
         });
         app.UseAuthentication();
+        app.UseRequestLocalization(DispatcherConsole.Language.ConsoleLanguages.Localization());
         app.UseAuthorization();
 
         // Gateways authenticate inside the call with their certificate (it maps to a gateway, not to a web user),

@@ -118,6 +118,6 @@ public abstract partial class ConsoleLoginTests(StoreProvider provider) : IAsync
         }));
     }
 
-    [GeneratedRegex("""<input type="hidden" name="([^"]+)" value="([^"]+)">""")]
+    [GeneratedRegex("""<input type="hidden" name="(__antiforgery)" value="([^"]+)"\s*/?>""")]
     private static partial Regex AntiforgeryField();
 }

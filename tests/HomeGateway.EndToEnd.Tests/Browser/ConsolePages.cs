@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
+using QueueWords = HomeGateway.Dispatch.DispatcherConsole.Pages.QueuePage;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -61,7 +62,7 @@ internal sealed class QueuePage(IPage page, ConsoleLanguage language = ConsoleLa
     public async Task ExpectOpenAsync()
     {
         await Expect(page).ToHaveURLAsync(new Uri(new Uri(page.Url), "/").ToString());
-        var live = Regex.Escape(QueuePhrases.Live[language]).Replace("\\{0}", "\\d+", StringComparison.Ordinal).Replace("\\{1}", "\\d+", StringComparison.Ordinal);
+        var live = Regex.Escape(ConsoleWords.Of<QueueWords>("Live", language)).Replace("\\{0}", "\\d+", StringComparison.Ordinal).Replace("\\{1}", "\\d+", StringComparison.Ordinal);
         await Expect(page.Locator("#status")).ToHaveTextAsync(new Regex("^" + live + "$"));
     }
 
@@ -81,29 +82,29 @@ internal sealed class QueuePage(IPage page, ConsoleLanguage language = ConsoleLa
     public async Task ClickOnRowAsync(string alertId, string action) =>
         await Row(alertId).GetByRole(AriaRole.Button, new() { Name = action }).ClickAsync();
 
-    /// <summary>Clicks "Acknowledge" in the alert's row and waits for dispatch to accept the post and show the queue again.</summary>
+    /// <summary>
+    /// Clicks "Acknowledge" in the alert's row and waits for dispatch to accept it. The queue's script posts the form
+    /// itself and stays on the page (its sound and focus with it); the row changes when the stream says so.
+    /// </summary>
     public async Task AcknowledgeAsync(string alertId)
     {
-        IResponse? posted = null;
-        await page.SubmitAsync(async () => posted = await page.RunAndWaitForResponseAsync(
-            () => ClickOnRowAsync(alertId, QueuePhrases.Acknowledge[language]),
-            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal)));
-        if (posted!.Status >= 400)
+        var posted = await page.RunAndWaitForResponseAsync(
+            () => ClickOnRowAsync(alertId, ConsoleWords.Of<QueueWords>("Acknowledge", language)),
+            response => response.Request.Method == "POST" && response.Url.EndsWith("/acknowledge", StringComparison.Ordinal));
+        if (posted.Status >= 400)
         {
             Assert.Fail($"dispatch refused the acknowledgement: {posted.Status} {await posted.TextAsync()}");
         }
-        // Post/redirect/get: back on the queue, loaded again.
-        await ExpectOpenAsync();
     }
 
     public async Task ExpectAcknowledgedByAsync(string alertId, string userName)
     {
         await Expect(Row(alertId)).ToHaveAttributeAsync("data-acknowledged-by", userName);
         await Expect(Row(alertId)).ToContainTextAsync(userName + ",");
-        await Expect(Row(alertId).GetByRole(AriaRole.Button, new() { Name = QueuePhrases.Acknowledge[language] })).ToHaveCountAsync(0);
+        await Expect(Row(alertId).GetByRole(AriaRole.Button, new() { Name = ConsoleWords.Of<QueueWords>("Acknowledge", language) })).ToHaveCountAsync(0);
     }
 
-    public async Task LogOutAsync() => await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = CommonPhrases.LogOut[language] }).ClickAsync());
+    public async Task LogOutAsync() => await page.SubmitAsync(() => page.GetByRole(AriaRole.Button, new() { Name = ConsoleWords.Of<ConsoleText>("LogOut", language) }).ClickAsync());
 
     /// <summary>Chooses <paramref name="chosen"/> in the header's language switch; back on the queue, in that language.</summary>
     public async Task<QueuePage> SwitchLanguageAsync(ConsoleLanguage chosen)

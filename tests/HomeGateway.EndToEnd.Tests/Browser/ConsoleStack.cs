@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using HomeGateway.Core.Alerts;
 using HomeGateway.Dispatch.Hosting;
+using HomeGateway.Dispatch.LiveFeed;
+using HomeGateway.Dispatch.Store;
 using HomeGateway.EndToEnd.Tests.InProcess;
 using HomeGateway.Gateway;
 using HomeGateway.Gateway.Feedback;
@@ -109,6 +112,42 @@ internal sealed class ConsoleStack : IAsyncDisposable
         builder.AddGateway();
         gateway = builder.Build();
         await gateway.StartAsync();
+    }
+
+    /// <summary>A second home's gateway, registered but never connected: tests raise its alerts straight into dispatch.</summary>
+    public const string OtherGateway = "gw-other";
+
+    public const string OtherHome = "oulu-0007";
+
+    private long otherSeq;
+
+    /// <summary>
+    /// Stores an alert step of <see cref="OtherGateway"/> and announces it, exactly as the uplink does with a gateway's
+    /// record: many alerts, quickly, without a sensor to trip for each. Returns the alert id.
+    /// </summary>
+    public async Task<string> RaiseOtherAsync(string alertId, AlertType type, AlertPriority priority, string sensorId = "hall_button",
+        AlertEventKind kind = AlertEventKind.Raised, DateTimeOffset? at = null, CancellationToken ct = default)
+    {
+        if (otherSeq == 0)
+        {
+            await InProcessDispatch.CliAsync("gateways", "enroll", OtherGateway, "--home", OtherHome, "--data", DispatchData);
+        }
+
+        var when = at ?? DateTimeOffset.UtcNow;
+        var step = new AlertEvent(alertId, kind, type, priority, OtherHome, sensorId, when, when, 1, "test step " + kind);
+        var store = dispatch!.Services.GetRequiredService<IDispatchStore>();
+        var outcome = await store.StoreAsync(new IncomingRecord(OtherGateway, ++otherSeq, when, step, null), ct);
+        if (outcome.AlertStep is { } stored)
+        {
+            dispatch.Services.GetRequiredService<IAlertFeed>().Publish(stored);
+        }
+
+        if (outcome.Change is { } change)
+        {
+            dispatch.Services.GetRequiredService<IAlertFeed>().Publish(change);
+        }
+
+        return alertId;
     }
 
     /// <summary>The front door opens and stays open: a normal-priority "door left open" alert follows.</summary>

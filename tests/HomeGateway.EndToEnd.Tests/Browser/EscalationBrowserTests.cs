@@ -1,5 +1,6 @@
 using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
+using QueueWords = HomeGateway.Dispatch.DispatcherConsole.Pages.QueuePage;
 using HomeGateway.Dispatch.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using static Microsoft.Playwright.Assertions;
@@ -21,7 +22,7 @@ public sealed class EscalationBrowserTests(ChromiumFixture chromium) : ConsoleBr
     {
         // The browser tests' dispatch keeps the default limit.
         var limit = TimeSpan.FromMinutes(new DispatchOptions().Escalation.CriticalUnacknowledgedMinutes);
-        var escalated = QueuePhrases.Escalated[ConsoleLanguage.English];
+        var escalated = ConsoleWords.Of<QueueWords>("Escalated", ConsoleLanguage.English);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         await InBrowserAsync(async session =>
         {
@@ -38,7 +39,7 @@ public sealed class EscalationBrowserTests(ChromiumFixture chromium) : ConsoleBr
             await Expect(queue.Row(fall)).ToContainTextAsync(escalated);
             Assert.True(await queue.IsSameDocumentAsync(), "the escalation reached the open queue live, without a reload");
             // Still waiting for someone to take it.
-            await Expect(queue.Row(fall).GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = QueuePhrases.Acknowledge[ConsoleLanguage.English] })).ToBeVisibleAsync();
+            await Expect(queue.Row(fall).GetByRole(Microsoft.Playwright.AriaRole.Button, new() { Name = ConsoleWords.Of<QueueWords>("Acknowledge", ConsoleLanguage.English) })).ToBeVisibleAsync();
 
             var detail = await queue.OpenDetailAsync(fall);
             await Expect(detail.Page.Locator("#escalated")).ToContainTextAsync(CriticalEscalation.Actor);

@@ -1,4 +1,5 @@
 using HomeGateway.Dispatch.DispatcherConsole.Language;
+using QueueWords = HomeGateway.Dispatch.DispatcherConsole.Pages.QueuePage;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -36,19 +37,19 @@ public sealed class LanguageBrowserTests(ChromiumFixture chromium) : ConsoleBrow
     {
         var page = queue.Page;
         await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "fi");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = CommonPhrases.AlertQueue[Finnish] })).ToBeVisibleAsync();
-        foreach (var header in new[] { QueuePhrases.Priority, QueuePhrases.Type, QueuePhrases.Home, QueuePhrases.Acknowledged })
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = ConsoleWords.Of<ConsoleText>("AlertQueue", Finnish) })).ToBeVisibleAsync();
+        foreach (var header in new[] { "Priority", "Alert", "Home", "Age", "ResponseDue", "Acknowledged" })
         {
-            await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = header[Finnish], Exact = true })).ToBeVisibleAsync();
+            await Expect(page.GetByRole(AriaRole.Columnheader, new() { Name = ConsoleWords.Of<QueueWords>(header, Finnish), Exact = true })).ToBeVisibleAsync();
         }
     }
 
     private static async Task ExpectFinnishRowAsync(QueuePage queue, string alertId)
     {
         var row = queue.Row(alertId);
-        await Expect(row).ToContainTextAsync(QueuePhrases.Critical[Finnish]);
+        await Expect(row).ToContainTextAsync(ConsoleWords.Of<QueueWords>("Critical", Finnish));
         await Expect(row).ToContainTextAsync(AlertTypePhrases.Fall[Finnish]);
-        await Expect(row).ToContainTextAsync(QueuePhrases.Open[Finnish]);
-        await Expect(row.GetByRole(AriaRole.Button, new() { Name = QueuePhrases.Acknowledge[Finnish] })).ToBeVisibleAsync();
+        await Expect(row).ToContainTextAsync(ConsoleWords.Of<QueueWords>("Open", Finnish));
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = ConsoleWords.Of<QueueWords>("Acknowledge", Finnish) })).ToBeVisibleAsync();
     }
 }

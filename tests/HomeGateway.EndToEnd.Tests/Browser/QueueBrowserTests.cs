@@ -1,3 +1,4 @@
+using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Gateway.Feedback;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -19,12 +20,12 @@ public sealed class QueueBrowserTests(ChromiumFixture chromium) : ConsoleBrowser
             var login = new LoginPage(wrong);
             await login.OpenAsync();
             await login.SubmitAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher) + "x");
-            await Expect(login.Error).ToHaveTextAsync(HomeGateway.Dispatch.DispatcherConsole.Language.LoginPhrases.WrongNameOrPassword[HomeGateway.Dispatch.DispatcherConsole.Language.ConsoleLanguage.English]);
+            await Expect(login.Error).ToHaveTextAsync(ConsoleWords.Of<HomeGateway.Dispatch.DispatcherConsole.Pages.LoginPage>("WrongNameOrPassword", ConsoleLanguage.English));
             await Expect(wrong).ToHaveURLAsync(new Uri(Stack.WebUri, "/login").ToString());
             Assert.False(await login.HasSessionCookieAsync());
             // The same words for a name that does not exist: the form does not tell which names are real.
             await login.SubmitAsync("nobody", "whatever");
-            await Expect(login.Error).ToHaveTextAsync(HomeGateway.Dispatch.DispatcherConsole.Language.LoginPhrases.WrongNameOrPassword[HomeGateway.Dispatch.DispatcherConsole.Language.ConsoleLanguage.English]);
+            await Expect(login.Error).ToHaveTextAsync(ConsoleWords.Of<HomeGateway.Dispatch.DispatcherConsole.Pages.LoginPage>("WrongNameOrPassword", ConsoleLanguage.English));
             Assert.False(await login.HasSessionCookieAsync());
             Assert.Equal(401, (await wrong.APIRequest.GetAsync("/api/alerts")).Status);
 

@@ -28,7 +28,7 @@ public sealed class RoleBrowserTests(ChromiumFixture chromium) : ConsoleBrowserT
             Assert.True(await login.HasSessionCookieAsync());
 
             Assert.Equal(200, (await tab.GotoAsync("/fleet"))!.Status);
-            await Expect(tab.GetByRole(AriaRole.Heading, new() { Name = CommonPhrases.Fleet[ConsoleLanguage.English] })).ToBeVisibleAsync();
+            await Expect(tab.GetByRole(AriaRole.Heading, new() { Name = ConsoleWords.Of<ConsoleText>("Fleet", ConsoleLanguage.English) })).ToBeVisibleAsync();
             await Expect(tab.Locator("body")).ToContainTextAsync(gateway);
             Assert.Equal(200, (await tab.GotoAsync("/homes"))!.Status);
 

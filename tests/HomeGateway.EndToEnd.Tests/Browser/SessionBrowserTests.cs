@@ -1,3 +1,5 @@
+using HomeGateway.Dispatch.DispatcherConsole.Language;
+using QueueWords = HomeGateway.Dispatch.DispatcherConsole.Pages.QueuePage;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
@@ -66,7 +68,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
             // The server ended the other tab's stream, and its reconnection is refused: the stream is closed for good.
             await other.WaitForFunctionAsync("() => stream.readyState === EventSource.CLOSED");
             await Expect(other.Locator("#status")).ToHaveTextAsync(
-                HomeGateway.Dispatch.DispatcherConsole.Language.QueuePhrases.Reconnecting[HomeGateway.Dispatch.DispatcherConsole.Language.ConsoleLanguage.English]);
+                ConsoleWords.Of<QueueWords>("Reconnecting", ConsoleLanguage.English));
             var fall = await Stack.FallAsync(timeout.Token);
             Assert.NotNull(await Stack.StoredAlertAsync(fall, timeout.Token));
             await Expect(otherQueue.Row(fall)).ToHaveCountAsync(0);
@@ -107,7 +109,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
             for (var attempt = 0; attempt < HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.MaxFailures; attempt++)
             {
                 await login.SubmitAsync(ConsoleStack.Dispatcher, "guess-" + attempt);
-                await Expect(login.Error).ToHaveTextAsync(HomeGateway.Dispatch.DispatcherConsole.Language.LoginPhrases.WrongNameOrPassword[HomeGateway.Dispatch.DispatcherConsole.Language.ConsoleLanguage.English]);
+                await Expect(login.Error).ToHaveTextAsync(ConsoleWords.Of<HomeGateway.Dispatch.DispatcherConsole.Pages.LoginPage>("WrongNameOrPassword", ConsoleLanguage.English));
             }
 
             await login.SubmitAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));

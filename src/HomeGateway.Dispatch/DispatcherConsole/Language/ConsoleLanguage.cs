@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Localization;
 using Microsoft.Net.Http.Headers;
 
 namespace HomeGateway.Dispatch.DispatcherConsole.Language;
@@ -91,5 +93,24 @@ public static class ConsoleLanguages
         }
 
         return ConsoleLanguage.English;
+    }
+
+    /// <summary>
+    /// Request localization for the console: the culture of <see cref="Of"/> (the user's stored language, else the
+    /// browser's), so pages, resource files and formatting all speak it.
+    /// </summary>
+    public static RequestLocalizationOptions Localization()
+    {
+        var cultures = All.Select(Culture).ToList();
+        var options = new RequestLocalizationOptions
+        {
+            DefaultRequestCulture = new RequestCulture(Culture(ConsoleLanguage.English)),
+            SupportedCultures = cultures,
+            SupportedUICultures = cultures,
+        };
+        options.RequestCultureProviders.Clear();
+        options.RequestCultureProviders.Add(new CustomRequestCultureProvider(http =>
+            Task.FromResult<ProviderCultureResult?>(new ProviderCultureResult(Culture(Of(http)).Name))));
+        return options;
     }
 }

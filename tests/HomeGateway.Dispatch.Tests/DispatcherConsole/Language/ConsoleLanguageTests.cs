@@ -49,8 +49,9 @@ public sealed class ConsoleLanguageTests : IAsyncLifetime
 
         Assert.Contains("<html lang=\"fi\">", queue, StringComparison.Ordinal);
         Assert.Contains("<h1>Hälytysjono</h1>", queue, StringComparison.Ordinal);
-        Assert.Contains("\"culture\":\"fi-FI\"", queue, StringComparison.Ordinal);
-        Assert.Contains("<script type=\"application/json\" id=\"phrases\">", queue, StringComparison.Ordinal);
+        // The script's words come in a data attribute (JSON, attribute-encoded), in the user's culture.
+        Assert.Contains("&quot;culture&quot;:&quot;fi-FI&quot;", queue, StringComparison.Ordinal);
+        Assert.Contains("id=\"queue-data\"", queue, StringComparison.Ordinal);
         Assert.Contains("<h1>Laitekanta</h1>", fleet, StringComparison.Ordinal);
         Assert.Contains("<h1>Yhdyskäytävät</h1>", gateways, StringComparison.Ordinal);
         Assert.Contains(">Kirjaudu ulos</button>", gateways, StringComparison.Ordinal);

@@ -1,0 +1,133 @@
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
+using HomeGateway.Core.Alerts;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace HomeGateway.EndToEnd.Tests.Browser;
+
+/// <summary>
+/// Every console page is usable by everyone on any screen: axe-core finds no violation on any page at desktop and phone
+/// size, in the light and the dark theme; on a 390×844 phone nothing is wider than the screen and every control a
+/// finger must hit is at least 44 px tall. The pages are the real ones, filled with real alerts, homes and audit rows.
+/// </summary>
+public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : ConsoleBrowserTest(chromium)
+{
+    private const string Admin = "aino";
+
+    public static readonly TheoryData<int, int, string> Screens = new()
+    {
+        { 1366, 768, "light" },
+        { 390, 844, "light" },
+        { 1366, 768, "dark" },
+        { 390, 844, "dark" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Screens))]
+    public async Task Every_page_has_no_axe_violation_and_fits_the_screen(int width, int height, string theme)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        await Stack.AddUserAsync(Admin, "admin");
+        var fall = await Stack.FallAsync(timeout.Token);
+        var gateway = await Stack.GatewayOfAsync(fall, timeout.Token);
+        await Stack.RaiseOtherAsync("smoke-1", AlertType.Smoke, AlertPriority.High, "kitchen_smoke", ct: timeout.Token);
+        await Stack.RaiseOtherAsync("battery-1", AlertType.BatteryLow, AlertPriority.Low, "hall_motion", ct: timeout.Token);
+        var phone = width < 500;
+        await InBrowserAsync(async session =>
+        {
+            var page = await session.NewTabAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+                IsMobile = phone,
+                HasTouch = phone,
+                ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
+            });
+
+            var login = new LoginPage(page);
+            await login.OpenAsync();
+            await ExpectUsableAsync(page, "login");
+            await login.SubmitAsync(Admin, Stack.PasswordOf(Admin));
+
+            var queue = new QueuePage(page);
+            await queue.ExpectOpenAsync();
+            await Expect(queue.Row("battery-1")).ToBeVisibleAsync();
+            await ExpectUsableAsync(page, "queue");
+            await Screenshots.TakeAsync(page, $"queue-{(phone ? "phone" : "desktop")}-{theme}");
+
+            var paths = new[]
+            {
+                AlertDetailPage.PathOf(gateway, fall), "/fleet", "/gateways", "/homes", "/reports/response-times", "/audit", "/account",
+            };
+            foreach (var path in paths)
+            {
+                Assert.Equal(200, (await page.GotoAsync(path))!.Status);
+                await ExpectUsableAsync(page, path);
+            }
+
+            Assert.Equal(200, (await page.GotoAsync("/homes"))!.Status);
+            var firstHome = page.Locator("table#homes tr[data-home-id] a").First;
+            if (await firstHome.CountAsync() > 0)
+            {
+                await page.SubmitAsync(() => firstHome.ClickAsync());
+                await ExpectUsableAsync(page, "home");
+            }
+        });
+    }
+
+    /// <summary>axe-core's WCAG 2.x A/AA rules and best practices: zero violations. On a phone also: nothing sideways, big targets.</summary>
+    private static async Task ExpectUsableAsync(IPage page, string what)
+    {
+        var result = await page.RunAxe(new AxeRunOptions
+        {
+            RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+        });
+        var violations = result.Violations.Select(v =>
+            $"{v.Id} ({v.Impact}): {v.Help} — {string.Join(" | ", v.Nodes.Take(3).Select(n => n.Html))}").ToList();
+        Assert.True(violations.Count == 0, $"axe on {what} ({page.ViewportSize?.Width} px):\n" + string.Join("\n", violations));
+
+        var width = page.ViewportSize!.Width;
+        if (width >= 500)
+        {
+            return;
+        }
+
+        var wide = await page.EvaluateAsync<string[]>("""
+            (width) => [...document.querySelectorAll("body *")]
+              .filter((e) => !e.closest(".visually-hidden, [hidden], .skip") && e.getClientRects().length > 0)
+              .filter((e) => e.getBoundingClientRect().right > width + 1)
+              .slice(0, 5)
+              .map((e) => e.outerHTML.slice(0, 120))
+            """, width);
+        Assert.True(wide.Length == 0, $"wider than the {width} px screen on {what}:\n" + string.Join("\n", wide));
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            $"{what} scrolls sideways on a {width} px screen");
+
+        var small = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll("button, select, input:not([type=hidden]), nav a, summary")]
+              .filter((e) => !e.closest("[hidden]") && e.getClientRects().length > 0)
+              .filter((e) => e.getBoundingClientRect().height < 44)
+              .slice(0, 5)
+              .map((e) => e.outerHTML.slice(0, 120) + " " + Math.round(e.getBoundingClientRect().height) + " px")
+            """);
+        Assert.True(small.Length == 0, $"touch targets under 44 px on {what}:\n" + string.Join("\n", small));
+    }
+}
+
+/// <summary>
+/// Screenshots for the dispatch README, taken by the browser tests when <c>HOMEGATEWAY_SCREENSHOTS</c> names a folder
+/// (nothing is written otherwise): the pictures show the real console the tests just checked.
+/// </summary>
+internal static class Screenshots
+{
+    public static async Task TakeAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("HOMEGATEWAY_SCREENSHOTS") is not { Length: > 0 } folder)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = false });
+    }
+}
