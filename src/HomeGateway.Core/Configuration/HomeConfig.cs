@@ -36,8 +36,56 @@ public sealed record SensorConfig(string Id, SensorKind Kind)
     public GpioInputConfig? Gpio { get; init; }
     public MqttInputConfig? Mqtt { get; init; }
 
-    /// <summary>Where the sensor is, for the dispatcher ("bedroom"). Optional.</summary>
+    /// <summary>
+    /// What the dispatcher calls the sensor ("Eteisen ovi"): shown instead of the id. Optional; at most
+    /// <see cref="SensorLabels.MaxLength"/> characters, trimmed, no control characters.
+    /// </summary>
+    public string? Name { get; init; }
+
+    /// <summary>Where the sensor is, for the dispatcher ("Makuuhuone"). Optional; the same limits as <see cref="Name"/>.</summary>
     public string? Location { get; init; }
+}
+
+/// <summary>The limits on a sensor's display name and location: they travel to dispatch and onto its pages.</summary>
+public static class SensorLabels
+{
+    public const int MaxLength = 64;
+
+    /// <summary>Why <paramref name="text"/> cannot be a name or location, or null when it can.</summary>
+    public static string? Problem(string text)
+    {
+        if (text.Length == 0 || text.Trim().Length == 0)
+        {
+            return "must not be empty (leave the key out instead)";
+        }
+
+        if (text.Trim().Length != text.Length)
+        {
+            return "must not start or end with a space";
+        }
+
+        if (text.Length > MaxLength)
+        {
+            return $"is {text.Length} characters long; at most {MaxLength}";
+        }
+
+        foreach (var c in text)
+        {
+            if (IsRefused(c))
+            {
+                return $"contains a control character (U+{(int)c:X4}); write it on one line without tabs";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Control characters (C0, C1: newlines, tabs, terminal escapes), line and paragraph separators and the bidirectional
+    /// overrides: none has a place in a one-line label, and each can disguise what a log line or a page says.
+    /// </summary>
+    public static bool IsRefused(char c) =>
+        char.IsControl(c) || c is '\u2028' or '\u2029' || c is >= '\u202A' and <= '\u202E' || c is >= '\u2066' and <= '\u2069';
 }
 
 public enum GpioPull

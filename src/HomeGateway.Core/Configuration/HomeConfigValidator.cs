@@ -12,6 +12,9 @@ public static partial class HomeConfigValidator
     // BCM GPIO numbers on the 40-pin header of every supported Pi.
     private const int MaxBcmPin = 27;
 
+    /// <summary>More than any home needs, and what dispatch stores of one gateway's sensors at most.</summary>
+    public const int MaxSensors = 256;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,62}$")]
     private static partial Regex IdPattern();
 
@@ -29,6 +32,11 @@ public static partial class HomeConfigValidator
         if (!IsKnownTimeZone(home.TimeZoneId))
         {
             Problem("home.timezone", $"'{home.TimeZoneId}' is not a known IANA time zone (for example Europe/Helsinki)");
+        }
+
+        if (home.Sensors.Count > MaxSensors)
+        {
+            Problem("sensors", $"{home.Sensors.Count} sensors; a home file has at most {MaxSensors}");
         }
 
         var seenIds = new HashSet<string>(StringComparer.Ordinal);
@@ -50,6 +58,16 @@ public static partial class HomeConfigValidator
             if (sensor.Kind == SensorKind.Unknown)
             {
                 Problem($"{at}.kind", "kind is required");
+            }
+
+            if (sensor.Name is { } name && SensorLabels.Problem(name) is { } nameProblem)
+            {
+                Problem($"{at}.name", $"the name of sensor '{sensor.Id}' {nameProblem}");
+            }
+
+            if (sensor.Location is { } location && SensorLabels.Problem(location) is { } locationProblem)
+            {
+                Problem($"{at}.location", $"the location of sensor '{sensor.Id}' {locationProblem}");
             }
 
             if ((sensor.Gpio is null) == (sensor.Mqtt is null))

@@ -94,6 +94,14 @@ internal sealed class GatewayUplinkService(
         await store.MarkSeenAsync(account.GatewayId, hello.SoftwareVersion.Length > 0 ? hello.SoftwareVersion : null, callToken);
         await supervisor.ContactAsync(account.GatewayId, callToken);
 
+        // Before Welcome: the alerts this stream brings are then shown with the names its home file gives them.
+        // No profile (an older gateway): what dispatch had stays.
+        var profiles = new HomeProfileIntake(store, time, logger, account.GatewayId);
+        if (hello.Profile is { } profile)
+        {
+            await profiles.OfferAsync(profile, callToken);
+        }
+
         // Read again: a stream this one replaced may have stored more since authentication.
         var current = await store.FindGatewayAsync(account.GatewayId, callToken) ?? account;
         await responseStream.WriteAsync(new DispatchMessage
@@ -103,6 +111,7 @@ internal sealed class GatewayUplinkService(
                 StoredThroughSeq = (ulong)current.StoredThroughSeq,
                 HeartbeatSeconds = (uint)options.Value.HeartbeatSeconds,
                 ReportingSeconds = (uint)options.Value.Supervision.ReportingSeconds,
+                AcceptsHomeProfile = true,
             },
         }, callToken);
         welcomed();
@@ -146,6 +155,7 @@ internal sealed class GatewayUplinkService(
                 }
 
                 var message = requestStream.Current;
+                await profiles.StoreIfDueAsync(ct);
                 switch (message.BodyCase)
                 {
                     case GatewayMessage.BodyOneofCase.Record:
@@ -162,8 +172,12 @@ internal sealed class GatewayUplinkService(
                         await supervisor.ContactAsync(account.GatewayId, ct);
                         break;
 
+                    case GatewayMessage.BodyOneofCase.HomeProfile:
+                        await profiles.OfferAsync(message.HomeProfile, ct);
+                        break;
+
                     default:
-                        throw UplinkFrames.Invalid($"Expected a record or a heartbeat, not {Describe(message)}.");
+                        throw UplinkFrames.Invalid($"Expected a record, a heartbeat or a home profile, not {Describe(message)}.");
                 }
 
                 moving = requestStream.MoveNext(ct);
@@ -334,6 +348,7 @@ internal sealed class GatewayUplinkService(
         GatewayMessage.BodyOneofCase.Hello => "a second Hello",
         GatewayMessage.BodyOneofCase.Record => "a JournalRecord",
         GatewayMessage.BodyOneofCase.Heartbeat => "a Heartbeat",
+        GatewayMessage.BodyOneofCase.HomeProfile => "a HomeProfile",
         var other => other.ToString(),
     };
 }

@@ -6,7 +6,7 @@ namespace HomeGateway.Dispatch.Store;
 /// <summary>Homes: the contracted response time and the minimal notes a dispatcher needs to send help.</summary>
 public sealed partial class DispatchStore
 {
-    private const string HomeColumns = "home_id, response_minutes, key_safe, contacts, notes, created_at, updated_at";
+    private const string HomeColumns = "home_id, response_minutes, key_safe, contacts, notes, created_at, updated_at, " + HomesTimeZone;
 
     public async Task<HomeRecord?> FindHomeAsync(string homeId, CancellationToken ct = default)
     {
@@ -148,7 +148,7 @@ public sealed partial class DispatchStore
 
     private static HomeRecord ReadHome(DbDataReader reader) => new(
         reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-        Parse(reader.GetString(5)), Parse(reader.GetString(6)));
+        Parse(reader.GetString(5)), Parse(reader.GetString(6)), reader.GetString(7));
 
     private static string ResponseDetail(HomeDetails home) =>
         string.Create(CultureInfo.InvariantCulture, $"response time {home.ResponseMinutes} min");

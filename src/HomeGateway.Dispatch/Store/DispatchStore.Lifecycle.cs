@@ -13,10 +13,14 @@ public sealed partial class DispatchStore
         a.gateway_id, a.alert_id, a.home_id, a.type, a.priority, a.status, a.sensor_id, a.summary, a.count,
         a.raised_at, a.evidence_at, a.first_received_at, a.last_event_at, a.last_seq, a.origin,
         k.acknowledged_at, k.acknowledged_by,
-        a.assigned_to, a.escalated_at, a.escalated_by, a.escalation_reason, a.resolved_at, a.resolved_by, a.outcome, a.resolution_note
+        a.assigned_to, a.escalated_at, a.escalated_by, a.escalation_reason, a.resolved_at, a.resolved_by, a.outcome, a.resolution_note,
+        """
+        + " " + AlertLabelColumns + """
+
         FROM alerts a
         LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
-        """;
+        """
+        + " " + AlertSensorJoin;
 
     public async Task<IReadOnlyList<AlertView>> ListAlertViewsAsync(AlertListFilter filter, CancellationToken ct = default)
     {
@@ -283,7 +287,7 @@ public sealed partial class DispatchStore
         await using var cmd = Command(connection,
             $"""
             SELECT a.gateway_id, a.alert_id, a.home_id, a.type, a.priority, a.raised_at, k.acknowledged_at, a.resolved_at, a.outcome,
-                   COALESCE(h.response_minutes, {HomeDetails.DefaultResponseMinutes})
+                   COALESCE(h.response_minutes, {HomeDetails.DefaultResponseMinutes}), {AlertHomeTimeZone}
             FROM alerts a
             LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
             LEFT JOIN homes h ON h.home_id = a.home_id
@@ -298,7 +302,7 @@ public sealed partial class DispatchStore
             rows.Add(new ResponseTimeRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), (AlertType)reader.GetInt32(3),
                 (AlertPriority)reader.GetInt32(4), Parse(reader.GetString(5)), reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
                 reader.IsDBNull(7) ? null : Parse(reader.GetString(7)), reader.IsDBNull(8) ? null : (ResolutionOutcome)reader.GetInt32(8),
-                reader.GetInt32(9)));
+                reader.GetInt32(9), reader.GetString(10)));
         }
 
         return rows;
@@ -491,7 +495,7 @@ public sealed partial class DispatchStore
         var rows = new List<AlertView>();
         while (await reader.ReadAsync(ct))
         {
-            var alert = ReadQueuedAlert(reader);
+            var alert = WithLabels(ReadQueuedAlert(reader), reader, 25);
             var escalation = reader.IsDBNull(18) ? null
                 : new AlertEscalation(Parse(reader.GetString(18)), reader.GetString(19), reader.IsDBNull(20) ? "" : reader.GetString(20));
             var resolution = reader.IsDBNull(21) ? null

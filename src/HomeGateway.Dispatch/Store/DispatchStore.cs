@@ -91,7 +91,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
                         var reopened = await ReopenIfResolvedAsync(connection, gatewayId, record.Seq, alert, now, ct);
                         await UpsertQueueRowAsync(connection, gatewayId, record.Seq, alert, now, ct);
                         var escalated = await MarkEscalatedByGatewayAsync(connection, gatewayId, alert, now, ct);
-                        step = new StoredAlertStep(gatewayId, record.Seq, alert, now);
+                        step = await LabelledAsync(connection, new StoredAlertStep(gatewayId, record.Seq, alert, now), ct);
                         if ((reopened || escalated) && (await FindViewAsync(connection, gatewayId, alert.AlertId, ct)).Alert is { } view)
                         {
                             change = new AlertChanged(reopened ? "reopened" : "escalated", view);
@@ -191,12 +191,13 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
     {
         await using var connection = await OpenAsync(ct);
         await using var cmd = Command(connection,
-            """
+            $"""
             SELECT a.gateway_id, a.alert_id, a.home_id, a.type, a.priority, a.status, a.sensor_id, a.summary, a.count,
                    a.raised_at, a.evidence_at, a.first_received_at, a.last_event_at, a.last_seq, a.origin,
-                   k.acknowledged_at, k.acknowledged_by
+                   k.acknowledged_at, k.acknowledged_by, {AlertLabelColumns}
             FROM alerts a
             LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
+            {AlertSensorJoin}
             WHERE CAST(@status AS TEXT) IS NULL OR a.status = @status
             ORDER BY a.priority, a.raised_at, a.gateway_id, a.alert_id
             """,
@@ -205,7 +206,7 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         var rows = new List<QueuedAlert>();
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(ReadQueuedAlert(reader));
+            rows.Add(WithLabels(ReadQueuedAlert(reader), reader, 17));
         }
 
         return rows;
@@ -599,8 +600,9 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
             await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
             await Execute(connection, "UPDATE alerts SET origin = @origin WHERE gateway_id = @g AND alert_id = @id",
                 ct, ("@origin", DispatchOrigin), ("@g", gatewayId), ("@id", alert.AlertId));
+            var step = await LabelledAsync(connection, new StoredAlertStep(gatewayId, 0, alert, now), ct);
             await tx.CommitAsync(ct);
-            return new StoredAlertStep(gatewayId, 0, alert, now);
+            return step;
         }
         finally
         {
@@ -649,8 +651,9 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
                 GatewaySensorId, restoredAt, lastContactAt, count,
                 $"Gateway {gatewayId} of home {homeId} is back after {Outage(restoredAt - lastContactAt)} without contact");
             await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+            var step = await LabelledAsync(connection, new StoredAlertStep(gatewayId, 0, alert, now), ct);
             await tx.CommitAsync(ct);
-            return new StoredAlertStep(gatewayId, 0, alert, now);
+            return step;
         }
         finally
         {

@@ -230,7 +230,12 @@ public sealed record AuditPage(IReadOnlyList<AuditRecord> Rows, bool HasMore);
 
 /// <summary>What a home is at dispatch: minimal data only (no names, health or addresses beyond what a responder needs).</summary>
 /// <param name="ResponseMinutes">The contracted response time: help should be there within this long after the alert.</param>
-public sealed record HomeRecord(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+/// <param name="TimeZone">
+/// The home's IANA time zone: the one its most recently seen gateway sent; <see cref="HomeTimeZones.Unknown"/> when none did.
+/// </param>
+public sealed record HomeRecord(
+    string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string TimeZone = HomeTimeZones.Unknown);
 
 /// <summary>A home as a form registers or changes it.</summary>
 public sealed record HomeDetails(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes)
@@ -243,7 +248,7 @@ public sealed record HomeDetails(string HomeId, int ResponseMinutes, string KeyS
 /// <summary>An enrolment code as its history shows it: issued, expires, used — the code itself is never stored.</summary>
 public sealed record EnrolmentCodeHistory(string GatewayId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt);
 
-/// <summary>An alert's times for the response-time report.</summary>
+/// <summary>An alert's times for the response-time report; <c>TimeZone</c> is its home's (see <see cref="HomeRecord"/>).</summary>
 public sealed record ResponseTimeRow(
     string GatewayId,
     string AlertId,
@@ -254,4 +259,5 @@ public sealed record ResponseTimeRow(
     DateTimeOffset? AcknowledgedAt,
     DateTimeOffset? ResolvedAt,
     ResolutionOutcome? Outcome,
-    int ResponseMinutes);
+    int ResponseMinutes,
+    string TimeZone = HomeTimeZones.Unknown);

@@ -125,6 +125,31 @@ public partial interface IDispatchStore
 
     /// <summary>Closes the gateway's open outage and clears its queue row; null when there was none.</summary>
     Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default);
+
+    /// <summary>
+    /// The gateway's home profile (its Hello or a later HomeProfile), already bounded by ingest: in one transaction the
+    /// gateway's time zone is set (null: unknown) and its whole sensor list replaced. Nothing happens for an unknown gateway.
+    /// </summary>
+    Task StoreGatewayProfileAsync(string gatewayId, GatewayProfile profile, CancellationToken ct = default);
+
+    /// <summary>The gateway's sensors as its latest profile named them, by sensor id; empty before its first profile.</summary>
+    Task<IReadOnlyList<GatewaySensor>> ListGatewaySensorsAsync(string gatewayId, CancellationToken ct = default);
+}
+
+/// <summary>A gateway's home as its home file describes it, bounded (see <c>HomeProfileLimits</c> in ingest).</summary>
+/// <param name="TimeZone">The home's IANA time zone id; null when the gateway sent none or one dispatch does not know.</param>
+public sealed record GatewayProfile(string? TimeZone, IReadOnlyList<GatewaySensor> Sensors);
+
+/// <summary>One sensor of a gateway's home file.</summary>
+/// <param name="Name">The technician's display name ("Eteisen ovi"), or null: show the id.</param>
+/// <param name="Location">Where it is ("Eteinen"), or null.</param>
+public sealed record GatewaySensor(string SensorId, SensorKind Kind, string? Name, string? Location);
+
+/// <summary>How alert times are shown when dispatch does not know a home's time zone.</summary>
+public static class HomeTimeZones
+{
+    /// <summary>The <c>timeZone</c> of a home whose gateway never sent one (an older gateway), or sent one dispatch does not know.</summary>
+    public const string Unknown = "UTC";
 }
 
 /// <summary>One change to the queue that live consoles show.</summary>
@@ -154,7 +179,17 @@ public sealed record StoreOutcome(bool IsNew, long StoredThroughSeq, StoredAlert
 
 /// <summary>An alert step as stored: what the live feed publishes.</summary>
 /// <param name="Seq">The gateway's journal sequence; 0 for a step dispatch decided itself (gateway offline / restored).</param>
-public sealed record StoredAlertStep(string GatewayId, long Seq, AlertEvent Alert, DateTimeOffset ReceivedAt) : QueueChange;
+/// <param name="SensorName">The alert's sensor's display name from the gateway's profile; null when unknown.</param>
+/// <param name="SensorLocation">Where that sensor is; null when unknown.</param>
+/// <param name="TimeZone">The home's IANA time zone; <see cref="HomeTimeZones.Unknown"/> when unknown.</param>
+public sealed record StoredAlertStep(
+    string GatewayId,
+    long Seq,
+    AlertEvent Alert,
+    DateTimeOffset ReceivedAt,
+    string? SensorName = null,
+    string? SensorLocation = null,
+    string TimeZone = HomeTimeZones.Unknown) : QueueChange;
 
 /// <summary>An alert was acknowledged at dispatch.</summary>
 /// <param name="AckSeq">The gateway's acknowledgement sequence; null for an alert dispatch raised itself.</param>
@@ -265,6 +300,10 @@ public enum AlertStatus
 }
 
 /// <summary>One row of the dispatcher's queue: one per alert, however many steps it had.</summary>
+/// <remarks>
+/// <c>SensorName</c> and <c>SensorLocation</c> come from the gateway's latest profile (null when it sent none or did not
+/// name the sensor); <c>TimeZone</c> is the home's IANA time zone (<see cref="HomeTimeZones.Unknown"/> when not known).
+/// </remarks>
 public sealed record QueuedAlert(
     string GatewayId,
     string AlertId,
@@ -282,7 +321,10 @@ public sealed record QueuedAlert(
     long LastSeq,
     AlertOrigin Origin = AlertOrigin.Gateway,
     DateTimeOffset? AcknowledgedAt = null,
-    string? AcknowledgedBy = null);
+    string? AcknowledgedBy = null,
+    string? SensorName = null,
+    string? SensorLocation = null,
+    string TimeZone = HomeTimeZones.Unknown);
 
 /// <summary>Who decided the alert: a gateway's rules, or dispatch itself (gateway offline).</summary>
 public enum AlertOrigin

@@ -248,6 +248,23 @@ internal static class StoreSchema
 
         ALTER TABLE alerts ADD COLUMN reopened_at TEXT;
         """,
+
+        // 9: each gateway's home profile (Hello / HomeProfile): the home's IANA time zone (NULL: unknown, shown as UTC) and
+        // its sensors with the technician's display names and places, replaced whole by each profile. A home's time zone
+        // is its most recently seen gateway's, hence the index.
+        """
+        ALTER TABLE gateways ADD COLUMN time_zone TEXT;
+        CREATE INDEX gateways_home_seen ON gateways(home_id, last_seen_at);
+
+        CREATE TABLE gateway_sensors(
+            gateway_id TEXT NOT NULL REFERENCES gateways(gateway_id),
+            sensor_id TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            name TEXT,
+            location TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY(gateway_id, sensor_id));
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

@@ -4,7 +4,11 @@ using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.Web;
 
-/// <summary>A queue row as the JSON API and the console see it (names are the snake_case wire names).</summary>
+/// <summary>
+/// A queue row as the JSON API and the console see it (names are the snake_case wire names). <c>sensorName</c> and
+/// <c>sensorLocation</c> are the home file's words for the sensor (null when the gateway did not say: show
+/// <c>sensorId</c>); <c>timeZone</c> is the home's IANA time zone to show its times in (<c>"UTC"</c> when unknown).
+/// </summary>
 public record QueuedAlertJson(
     string AlertId,
     string GatewayId,
@@ -22,7 +26,10 @@ public record QueuedAlertJson(
     string Origin,
     DateTimeOffset? AcknowledgedAt,
     string? AcknowledgedBy,
-    double? TimeToAcknowledgeSeconds)
+    double? TimeToAcknowledgeSeconds,
+    string? SensorName,
+    string? SensorLocation,
+    string TimeZone)
 {
     public static QueuedAlertJson From(QueuedAlert row) => new(
         row.AlertId, row.GatewayId, row.HomeId, AlertTypeNames.ToName(row.Type), AlertTypeNames.ToName(row.Priority),
@@ -30,7 +37,8 @@ public record QueuedAlertJson(
         row.RaisedAt, row.EvidenceAt, row.FirstReceivedAt, row.LastEventAt,
         row.Origin == AlertOrigin.Dispatch ? "dispatch" : "gateway",
         row.AcknowledgedAt, row.AcknowledgedBy,
-        row.AcknowledgedAt is { } at ? Seconds(at - row.RaisedAt) : null);
+        row.AcknowledgedAt is { } at ? Seconds(at - row.RaisedAt) : null,
+        row.SensorName, row.SensorLocation, row.TimeZone);
 
     // Raised-at is the gateway's clock and acknowledged-at dispatch's: both are NTP-synchronised in practice.
     internal static double Seconds(TimeSpan span) => Math.Round(span.TotalSeconds, 3);
@@ -60,5 +68,6 @@ public static class AlertStepJsonMapping
     public static AlertStepJson From(StoredAlertStep step) => new(
         step.Alert.AlertId, step.GatewayId, step.Alert.HomeId, step.Seq, AlertTypeNames.ToName(step.Alert.Kind),
         AlertTypeNames.ToName(step.Alert.Type), AlertTypeNames.ToName(step.Alert.Priority), step.Alert.SensorId,
-        step.Alert.Summary, step.Alert.Count, step.Alert.At, step.Alert.EvidenceAt, step.ReceivedAt);
+        step.Alert.Summary, step.Alert.Count, step.Alert.At, step.Alert.EvidenceAt, step.ReceivedAt,
+        step.SensorName, step.SensorLocation, step.TimeZone);
 }

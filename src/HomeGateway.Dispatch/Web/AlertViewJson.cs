@@ -65,13 +65,14 @@ public sealed record AlertDetailJson(
 {
     public static AlertDetailJson From(AlertDetail detail) => new(
         AlertViewJson.From(detail.View),
-        detail.Home is { } h ? new HomeJson(h.HomeId, h.ResponseMinutes, h.KeySafe, h.Contacts, h.Notes) : null,
+        detail.Home is { } h ? new HomeJson(h.HomeId, h.ResponseMinutes, h.KeySafe, h.Contacts, h.Notes, h.TimeZone) : null,
         detail.Steps.Select(s => new StepJson(s.Seq, AlertTypeNames.ToName(s.Kind), AlertTypeNames.ToName(s.Priority), s.At, s.Count, s.Summary, s.ReceivedAt)).ToList(),
         detail.Evidence.Select(e => new EvidenceJson(e.Seq, e.SensorId, SensorKindNames.ToName(e.Kind), e.State, e.At, e.Source, e.Value, e.BatteryPercent)).ToList(),
         detail.Visit is { } v ? new VisitJson(v.Open, v.At, v.SensorId) : null,
         detail.Notes.Select(n => new NoteJson(n.At, n.Author, n.Text)).ToList());
 
-    public sealed record HomeJson(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes);
+    /// <param name="TimeZone">The home's IANA time zone (<c>"UTC"</c> when no gateway of it has said).</param>
+    public sealed record HomeJson(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes, string TimeZone);
 
     public sealed record StepJson(long Seq, string Kind, string Priority, DateTimeOffset At, int Count, string Summary, DateTimeOffset ReceivedAt);
 

@@ -222,7 +222,7 @@ public static partial class HomeConfigLoader
                 return null;
             }
 
-            var map = Mapping(mapping, at, ["id", "kind", "location", "gpio", "mqtt"]);
+            var map = Mapping(mapping, at, ["id", "kind", "name", "location", "gpio", "mqtt"]);
             var id = RequiredString(map, "id", $"{at}.id");
             var kindName = RequiredString(map, "kind", $"{at}.kind");
             var kind = SensorKind.Unknown;
@@ -277,7 +277,14 @@ public static partial class HomeConfigLoader
 
             return id is null || kindName is null
                 ? null
-                : new SensorConfig(id, kind) { Gpio = gpio, Mqtt = mqtt, Location = OptionalString(map, "location", $"{at}.location") };
+                : new SensorConfig(id, kind)
+                {
+                    Gpio = gpio,
+                    Mqtt = mqtt,
+                    // Trimmed here, so a stray space inside quotes is not an error; the validator checks the rest.
+                    Name = OptionalString(map, "name", $"{at}.name")?.Trim(),
+                    Location = OptionalString(map, "location", $"{at}.location")?.Trim(),
+                };
         }
 
         private RulesConfig ReadRules(YamlNode node)

@@ -91,7 +91,7 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
                 return false;
             }
 
-            if (!loaded.Sensors.SequenceEqual(Current.Sensors) || loaded.HomeId != Current.HomeId)
+            if (!Inputs(loaded).SequenceEqual(Inputs(Current)) || loaded.HomeId != Current.HomeId)
             {
                 HomeConfigLog.InputsNeedRestart(logger, path);
             }
@@ -126,6 +126,9 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
         a.HomeId == b.HomeId && a.TimeZoneId == b.TimeZoneId && a.Sensors.SequenceEqual(b.Sensors)
         && a.Schedule.Night == b.Schedule.Night && a.Schedule.Day == b.Schedule.Day && a.Schedule.Doses.SequenceEqual(b.Schedule.Doses)
         && RulesText(a) == RulesText(b);
+
+    // A new name or location takes effect at once (dispatch is told); only the inputs themselves need a restart.
+    private static IEnumerable<SensorConfig> Inputs(HomeConfig home) => home.Sensors.Select(s => s with { Name = null, Location = null });
 
     private static string RulesText(HomeConfig home) =>
         System.Text.Json.JsonSerializer.Serialize(home.Rules, Core.Rules.RuleStateJson.Options);

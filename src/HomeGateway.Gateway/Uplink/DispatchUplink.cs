@@ -27,6 +27,8 @@ public enum UplinkState
 /// dispatch's return; a dispatch that is busy says when).
 /// Dispatch also sends acknowledgements of the gateway's alerts down the stream; they go to the pipeline through
 /// the <see cref="AcknowledgementInbox"/>, and Hello says how far they have been applied.
+/// Hello also carries the home's profile (time zone, sensors' names and places); when the home file is re-read, the new
+/// profile follows on the open stream, so the dispatcher reads the new names without waiting for a reconnect.
 /// </summary>
 public sealed class DispatchUplink(
     Journal.Journal journal,
@@ -35,7 +37,8 @@ public sealed class DispatchUplink(
     TimeProvider time,
     ILogger<DispatchUplink> logger,
     AcknowledgementInbox? acknowledgements = null,
-    Watchdog.AlertPathHeartbeats? heartbeats = null) : BackgroundService
+    Watchdog.AlertPathHeartbeats? heartbeats = null,
+    Configuration.HomeConfigSource? homeSource = null) : BackgroundService
 {
     // Unacknowledged records allowed on the wire at once: bounds memory at dispatch and in HTTP/2 buffers.
     private const int MaxInFlight = 512;
@@ -50,6 +53,10 @@ public sealed class DispatchUplink(
 
     // Completed (and replaced) on every ack, to wake a sender whose in-flight window was full.
     private TaskCompletionSource ackProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Completed (and replaced) when the home file was re-read, to wake the sender to send the new profile.
+    private TaskCompletionSource profileChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int profileVersion;
 
     public UplinkState State { get; private set; } = UplinkState.Connecting;
 
@@ -70,6 +77,26 @@ public sealed class DispatchUplink(
 
         using var channel = new DispatchChannel(settings);
         var backoff = new UplinkBackoff();
+        if (homeSource is not null)
+        {
+            homeSource.Changed += OnHomeChanged;
+        }
+
+        try
+        {
+            await RunAsync(channel, backoff, stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (homeSource is not null)
+            {
+                homeSource.Changed -= OnHomeChanged;
+            }
+        }
+    }
+
+    private async Task RunAsync(DispatchChannel channel, UplinkBackoff backoff, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             // Beats whether or not dispatch answers: only a loop that no longer turns is the watchdog's business.
@@ -133,6 +160,9 @@ public sealed class DispatchUplink(
         // Who this gateway is comes from its TLS client certificate, not from a header.
         using var call = client.Connect(cancellationToken: streamCancel.Token);
 
+        // Read before the profile that goes into Hello: a reload in between is then sent again, never missed.
+        var profileSent = Volatile.Read(ref profileVersion);
+
         await call.RequestStream.WriteAsync(new GatewayMessage
         {
             Hello = new Hello
@@ -142,6 +172,7 @@ public sealed class DispatchUplink(
                 SoftwareVersion = SoftwareVersion,
                 LastSeq = (ulong)journal.LastSeq,
                 AppliedAckSeq = (ulong)(acknowledgements?.AppliedAckSeq ?? 0),
+                Profile = HomeProfiles.From(homeSource?.Current ?? home),
             },
         }, streamCancel.Token).ConfigureAwait(false);
 
@@ -165,7 +196,8 @@ public sealed class DispatchUplink(
         var acks = ReadAcksAsync(call.ResponseStream, streamCancel.Token);
         try
         {
-            await SendAsync(call.RequestStream, Math.Max((long)welcome.StoredThroughSeq, journal.AckedSeq), heartbeat, acks, streamCancel.Token)
+            var profiles = new ProfileSender(welcome.AcceptsHomeProfile, profileSent);
+            await SendAsync(call.RequestStream, Math.Max((long)welcome.StoredThroughSeq, journal.AckedSeq), heartbeat, acks, profiles, streamCancel.Token)
                 .ConfigureAwait(false);
         }
         finally
@@ -182,7 +214,8 @@ public sealed class DispatchUplink(
         }
     }
 
-    private async Task SendAsync(IClientStreamWriter<GatewayMessage> writer, long sentThrough, TimeSpan heartbeat, Task acks, CancellationToken cancellationToken)
+    private async Task SendAsync(
+        IClientStreamWriter<GatewayMessage> writer, long sentThrough, TimeSpan heartbeat, Task acks, ProfileSender profiles, CancellationToken cancellationToken)
     {
         var lastSendAt = time.GetUtcNow();
         while (true)
@@ -196,6 +229,18 @@ public sealed class DispatchUplink(
             }
 
             var ackSignal = Volatile.Read(ref ackProgress).Task;
+            var profileSignal = Volatile.Read(ref profileChanged).Task;
+            if (profiles.Accepted && Volatile.Read(ref profileVersion) is var version && version != profiles.SentVersion)
+            {
+                // Before more records: an alert sent next is then shown with the names the technician just wrote.
+                var current = homeSource?.Current ?? home;
+                await writer.WriteAsync(new GatewayMessage { HomeProfile = HomeProfiles.From(current) }, cancellationToken).ConfigureAwait(false);
+                profiles.SentVersion = version;
+                lastSendAt = time.GetUtcNow();
+                UplinkLog.ProfileSent(logger, current.Sensors.Count, current.TimeZoneId);
+                continue;
+            }
+
             var room = MaxInFlight - (sentThrough - journal.AckedSeq);
             if (room > 0 && journal.LastSeq > sentThrough)
             {
@@ -228,6 +273,11 @@ public sealed class DispatchUplink(
                 acks,
                 room > 0 ? journal.WaitForRecordsAfterAsync(sentThrough, wake.Token) : ackSignal,
             };
+            if (profiles.Accepted)
+            {
+                waits.Add(profileSignal);
+            }
+
             await Task.WhenAny(waits).ConfigureAwait(false);
             await wake.CancelAsync().ConfigureAwait(false);
         }
@@ -281,6 +331,20 @@ public sealed class DispatchUplink(
                 PersistAck(received);
             }
         }
+    }
+
+    private void OnHomeChanged(HomeConfig changed)
+    {
+        Interlocked.Increment(ref profileVersion);
+        Interlocked.Exchange(ref profileChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>Whether this stream's dispatch takes profile updates, and which reload the last profile sent on it reflects.</summary>
+    private sealed class ProfileSender(bool accepted, int sentVersion)
+    {
+        public bool Accepted { get; } = accepted;
+
+        public int SentVersion { get; set; } = sentVersion;
     }
 
     private void PersistAck(long throughSeq)
@@ -346,6 +410,9 @@ internal static partial class UplinkLog
 
     [LoggerMessage(2020, LogLevel.Information, "Dispatch: alert {AlertId} resolved by a {By} (ack {AckSeq})")]
     public static partial void ResolutionReceived(ILogger logger, string alertId, string by, long ackSeq);
+
+    [LoggerMessage(2030, LogLevel.Information, "Home file re-read: sent dispatch the home's profile ({Sensors} sensor(s), time zone {TimeZone})")]
+    public static partial void ProfileSent(ILogger logger, int sensors, string timeZone);
 
     [LoggerMessage(2006, LogLevel.Warning, "Dispatch sent an acknowledgement without an alert id or number (alert '{AlertId}', ack {AckSeq}); ignored")]
     public static partial void AcknowledgementRefused(ILogger logger, string alertId, ulong ackSeq);

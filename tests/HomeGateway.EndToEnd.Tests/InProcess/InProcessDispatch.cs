@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using HomeGateway.Dispatch.Cli;
 using HomeGateway.Dispatch.Hosting;
+using HomeGateway.Gateway;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -48,6 +51,29 @@ internal static class InProcessDispatch
             ? await CliAsync("gateways", "enroll", "kotka-0042", "--data", dispatchData)
             : await CliAsync("gateways", "enroll", "kotka-0042", "--home", homeId, "--data", dispatchData);
         await HomeGateway.Gateway.Uplink.DispatchEnrolment.EnrolAsync(dispatch.GrpcUri, code, gatewayData, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The gateway host as <c>homegateway run</c> builds it, reading <c>home.yaml</c> and simulated GPIO pins in
+    /// <paramref name="work"/>, without MQTT, streaming to <paramref name="dispatch"/> and logging into <paramref name="log"/>.
+    /// </summary>
+    public static async Task<IHost> StartGatewayAsync(string work, string gatewayData, Uri dispatch, ConcurrentQueue<string> log, bool stamped = false)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:HomeFile"] = Path.Combine(work, "home.yaml"),
+            ["Gateway:DataDirectory"] = gatewayData,
+            ["Gateway:Dispatch:Url"] = dispatch.ToString(),
+            ["Gateway:Mqtt:Enabled"] = "false",
+            ["Gateway:Gpio:Driver"] = "simulated",
+            ["Gateway:Gpio:SimulatedPinDirectory"] = Path.Combine(work, "pins"),
+        });
+        builder.AddGateway();
+        builder.Logging.AddProvider(new QueueLoggerProvider(log, stamped));
+        var gateway = builder.Build();
+        await gateway.StartAsync();
+        return gateway;
     }
 
     /// <summary>Stops what a test started (the gateway first, so it does not spend its last moments reconnecting) and removes its files.</summary>

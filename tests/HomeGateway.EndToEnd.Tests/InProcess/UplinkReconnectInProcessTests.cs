@@ -7,7 +7,6 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using HomeGateway.Contracts.V1;
 using HomeGateway.Dispatch.Hosting;
-using HomeGateway.Gateway;
 using HomeGateway.Gateway.Journal;
 using HomeGateway.Gateway.Uplink;
 using HomeGateway.Simulator.Scenarios;
@@ -51,20 +50,7 @@ public sealed class UplinkReconnectInProcessTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Path.Combine(work, "pins"), 27, high: true);
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Gateway:HomeFile"] = Path.Combine(work, "home.yaml"),
-            ["Gateway:DataDirectory"] = gatewayData,
-            ["Gateway:Dispatch:Url"] = dispatch.GrpcUri.ToString(),
-            ["Gateway:Mqtt:Enabled"] = "false",
-            ["Gateway:Gpio:Driver"] = "simulated",
-            ["Gateway:Gpio:SimulatedPinDirectory"] = Path.Combine(work, "pins"),
-        });
-        builder.AddGateway();
-        builder.Logging.AddProvider(new QueueLoggerProvider(gatewayLog, stamped: true));
-        gateway = builder.Build();
-        await gateway.StartAsync();
+        gateway = await InProcessDispatch.StartGatewayAsync(work, gatewayData, dispatch.GrpcUri, gatewayLog, stamped: true);
     }
 
     public Task DisposeAsync() => InProcessDispatch.StopAsync(gateway, dispatch, work);

@@ -16,6 +16,8 @@ public class HomeConfigLoaderTests
         Assert.Equal(SensorKind.HelpButton, button.Kind);
         Assert.Equal(new GpioInputConfig(27) { ActiveLow = true, Pull = GpioPull.Up, Debounce = TimeSpan.FromMilliseconds(50) }, button.Gpio);
         Assert.Equal("tuya-mir-he200", home.FindSensor("bedroom_radar")!.Mqtt!.Model);
+        Assert.Equal(("Makuuhuoneen tutka", "Makuuhuone"), (home.FindSensor("bedroom_radar")!.Name, home.FindSensor("bedroom_radar")!.Location));
+        Assert.All(home.Sensors, s => Assert.False(string.IsNullOrEmpty(s.Name), $"{s.Id} has no name in the example"));
         Assert.Equal(TimeSpan.FromMinutes(10), home.Rules.DoorLeftOpen!.After);
         Assert.Equal(TimeSpan.FromMinutes(15), home.Rules.DoorLeftOpen.RepeatEvery);
         Assert.Equal(["front_door"], home.Rules.DoorLeftOpen.Doors);
@@ -33,6 +35,41 @@ public class HomeConfigLoaderTests
         Assert.Equal((TimeSpan.FromHours(4), AlertPriorityChoice.High), (home.Rules.Inactivity!.After, home.Rules.Inactivity.Priority));
         Assert.Empty(home.Rules.Inactivity.Sensors);
         Assert.Equal(new BedNotReturnedRuleConfig { Bed = "bed", After = TimeSpan.FromMinutes(30), Priority = AlertPriorityChoice.High }, home.Rules.BedNotReturned);
+    }
+
+    [Fact]
+    public void A_sensor_name_and_location_are_read_trimmed_and_a_bad_one_is_refused_with_its_line()
+    {
+        const string yaml = """
+            home:
+              id: kotka-0042
+              timezone: Europe/Helsinki
+            sensors:
+              - id: front_door
+                kind: door
+                name: "  Eteisen ovi "
+                location: Eteinen
+                gpio: { pin: 17 }
+              - id: bed
+                kind: bed
+                name: "Sängyn\u001b[2Janturi"
+                location: Makuuhuone, ikkunan vieressä, sängyn alla vasemmalla puolella, lähellä lattiaa
+                gpio: { pin: 26 }
+            rules: {}
+            """;
+
+        var error = Assert.Throws<HomeConfigException>(() => HomeConfigLoader.Parse(yaml, "home.yaml"));
+        var lines = error.Problems.Select(p => p.Format("home.yaml")).ToList();
+
+        Assert.Equal(2, lines.Count);
+        Assert.StartsWith("home.yaml:12: sensors[1].name:", lines[0], StringComparison.Ordinal);
+        Assert.Contains("control character (U+001B)", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("home.yaml:13: sensors[1].location:", lines[1], StringComparison.Ordinal);
+        Assert.Contains("at most 64", lines[1], StringComparison.Ordinal);
+
+        var valid = HomeConfigLoader.Parse(yaml.Replace("\\u001b[2J", " ", StringComparison.Ordinal).Replace(", ikkunan vieressä, sängyn alla vasemmalla puolella, lähellä lattiaa", "", StringComparison.Ordinal), "home.yaml");
+        Assert.Equal(("Eteisen ovi", "Eteinen"), (valid.FindSensor("front_door")!.Name, valid.FindSensor("front_door")!.Location));
+        Assert.Equal(("Sängyn anturi", "Makuuhuone"), (valid.FindSensor("bed")!.Name, valid.FindSensor("bed")!.Location));
     }
 
     [Fact]

@@ -41,6 +41,22 @@ public sealed class HomeConfigSourceTests : IDisposable
     }
 
     [Fact]
+    public void A_new_sensor_name_is_announced_and_sent_to_dispatch_as_the_new_profile()
+    {
+        using var source = Create();
+        Core.Configuration.HomeConfig? announced = null;
+        source.Changed += home => announced = home;
+
+        File.WriteAllText(dir.File("home.yaml"), Valid.Replace("kind: door,", "kind: door, name: Ulko-ovi, location: Eteinen,", StringComparison.Ordinal));
+
+        Assert.True(source.Reload());
+        var profile = HomeGateway.Gateway.Uplink.HomeProfiles.From(announced!);
+        Assert.Equal("Europe/Helsinki", profile.TimeZone);
+        var sensor = Assert.Single(profile.Sensors);
+        Assert.Equal(("front_door", HomeGateway.Contracts.V1.SensorKind.Door, "Ulko-ovi", "Eteinen"), (sensor.SensorId, sensor.Kind, sensor.Name, sensor.Location));
+    }
+
+    [Fact]
     public void A_broken_change_is_refused_and_the_last_good_plan_stays()
     {
         using var source = Create();

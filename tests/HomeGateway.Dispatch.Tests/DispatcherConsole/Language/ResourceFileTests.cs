@@ -30,7 +30,7 @@ public sealed partial class ResourceFileTests
     {
         var names = BaseNames().Select(n => n[(n.LastIndexOf('.') + 1)..]).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Superset(names, new HashSet<string>(["ConsoleText", "LoginPage", "QueuePage"], StringComparer.Ordinal));
+        Assert.Subset(names, new HashSet<string>(["ConsoleText", "LoginPage", "QueuePage", "AlertWording"], StringComparer.Ordinal));
     }
 
     [Theory]
