@@ -37,8 +37,8 @@ internal sealed class AlertLifecycle(
         }
 
         var user = await store.FindUserAsync(assignee, ct);
-        return user is null ? LifecyclePhrases.NoSuchUser.Format(language, assignee)
-            : !AssigneeRoles.Contains(user.Role) ? LifecyclePhrases.NotAnAssignee.Format(language, assignee, user.Role)
+        return user is null ? ConsoleWords.Format<LifecycleText>("NoSuchUser", language, assignee)
+            : !AssigneeRoles.Contains(user.Role) ? ConsoleWords.Format<LifecycleText>("NotAnAssignee", language, assignee, user.Role)
             : null;
     }
 
@@ -49,8 +49,8 @@ internal sealed class AlertLifecycle(
     public static string? TextProblem(string? text, string what, int max, ConsoleLanguage language = ConsoleLanguage.English)
     {
         var isReason = what == "reason";
-        return string.IsNullOrWhiteSpace(text) ? (isReason ? LifecyclePhrases.EmptyReason : LifecyclePhrases.EmptyNote)[language]
-            : text.Length > max ? (isReason ? LifecyclePhrases.LongReason : LifecyclePhrases.LongNote).Format(language, max, text.Length)
+        return string.IsNullOrWhiteSpace(text) ? ConsoleWords.Of<LifecycleText>(isReason ? "EmptyReason" : "EmptyNote", language)
+            : text.Length > max ? ConsoleWords.Format<LifecycleText>(isReason ? "LongReason" : "LongNote", language, max, text.Length)
             : null;
     }
 
@@ -118,30 +118,6 @@ internal sealed class AlertLifecycle(
 
     private static string Actor(ClaimsPrincipal user) =>
         user.Identity?.Name is { Length: > 0 } name ? name : throw new InvalidOperationException("An alert change needs a named user.");
-}
-
-/// <summary>Why an alert change was refused, in the console's languages (English is what the JSON API says).</summary>
-internal static class LifecyclePhrases
-{
-    public static readonly Phrase NoSuchUser = new("There is no console user '{0}'.", "Konsolikäyttäjää '{0}' ei ole.", "Det finns ingen konsolanvändare '{0}'.");
-
-    public static readonly Phrase NotAnAssignee = new(
-        "'{0}' is a {1}; alerts are assigned to dispatchers and admins.",
-        "'{0}' on roolissa {1}; hälytykset annetaan päivystäjille ja ylläpitäjille.",
-        "'{0}' har rollen {1}; larm tilldelas larmoperatörer och administratörer.");
-
-    public static readonly Phrase EmptyNote = new("The note must not be empty.", "Muistiinpano ei saa olla tyhjä.", "Anteckningen får inte vara tom.");
-    public static readonly Phrase EmptyReason = new("The reason must not be empty.", "Syy ei saa olla tyhjä.", "Orsaken får inte vara tom.");
-
-    public static readonly Phrase LongNote = new(
-        "The note may be at most {0} characters (it is {1}).",
-        "Muistiinpanossa saa olla enintään {0} merkkiä (siinä on {1}).",
-        "Anteckningen får vara högst {0} tecken (den är {1}).");
-
-    public static readonly Phrase LongReason = new(
-        "The reason may be at most {0} characters (it is {1}).",
-        "Syyssä saa olla enintään {0} merkkiä (siinä on {1}).",
-        "Orsaken får vara högst {0} tecken (den är {1}).");
 }
 
 internal static partial class LifecycleLog

@@ -96,7 +96,7 @@ internal static class ConsoleAlertDetail
 
         if (outcome is { Result: LifecycleResult.NotFound or LifecycleResult.Ambiguous })
         {
-            return NotFound(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId));
+            return NotFound(ConsoleWords.Format<QueuePage>("NoSuchAlert", language, alertId, gatewayId));
         }
 
         if (outcome is { Result: LifecycleResult.AlreadyResolved })
@@ -124,7 +124,7 @@ internal static class ConsoleAlertDetail
         var detail = await store.GetAlertDetailAsync(gatewayId, alertId, AlertApi.EvidenceBefore, ct);
         if (detail is null)
         {
-            return NotFound(QueuePhrases.NoSuchAlert.Format(ConsoleLanguages.Of(http), alertId, gatewayId));
+            return NotFound(ConsoleWords.Format<QueuePage>("NoSuchAlert", ConsoleLanguages.Of(http), alertId, gatewayId));
         }
 
         if (audit)
@@ -133,41 +133,13 @@ internal static class ConsoleAlertDetail
         }
 
         NoStore(http);
-        // TimeZone (the home's IANA zone, UTC while null): pass detail.Home's once the store keeps it.
-        return ConsoleEndpoints.Component<AlertDetailPage>(new { Detail = detail, Error = error, Done = done, Typed = typed }, status);
+        // Every time on the page in the home's zone (its gateway's; UTC until the gateway has said).
+        return ConsoleEndpoints.Component<AlertDetailPage>(
+            new { Detail = detail, Error = error, Done = done, Typed = typed, TimeZone = detail.View.Alert.TimeZone }, status);
     }
 
     /// <summary>The page's form fields, given back as typed when a post is refused.</summary>
     private static readonly string[] TypedFields = ["assignee", "text", "reason", "outcome", "note"];
 
     private static string Words(string key, HttpContext http) => ConsoleWords.Of<AlertDetailPage>(key, ConsoleLanguages.Of(http));
-
-    /// <summary>The reports page still names types this way (until it moves to <see cref="AlertWords.Type(AlertType, CultureInfo?)"/>).</summary>
-    public static string TypeWord(AlertType type, ConsoleLanguage language) => AlertWords.Type(type, ConsoleLanguages.Culture(language));
-}
-
-/// <summary>
-/// Outcome labels for the response-time report until it moves to <see cref="AlertWords.Outcome(ResolutionOutcome, CultureInfo?)"/>
-/// (then delete this): the alert page reads them from <c>AlertWords.resx</c>.
-/// </summary>
-internal static class AlertDetailText
-{
-    public static readonly Phrase VisitedNoInjury = new("Visited – no injury", "Kotikäynti – ei vammoja", "Hembesök – ingen skada");
-    public static readonly Phrase VisitedInjury = new("Visited – injury", "Kotikäynti – vamma", "Hembesök – skada");
-    public static readonly Phrase AmbulanceCalled = new("Ambulance called", "Ambulanssi hälytetty", "Ambulans larmad");
-    public static readonly Phrase FalseAlarm = new("False alarm", "Virhehälytys", "Falsklarm");
-    public static readonly Phrase TechnicalFault = new("Technical fault", "Tekninen vika", "Tekniskt fel");
-    public static readonly Phrase ClientNotHome = new("Client not home", "Asiakas ei kotona", "Klienten inte hemma");
-    public static readonly Phrase Other = new("Other", "Muu", "Annat");
-
-    public static Phrase OutcomeLabel(ResolutionOutcome outcome) => outcome switch
-    {
-        ResolutionOutcome.VisitedNoInjury => VisitedNoInjury,
-        ResolutionOutcome.VisitedInjury => VisitedInjury,
-        ResolutionOutcome.AmbulanceCalled => AmbulanceCalled,
-        ResolutionOutcome.FalseAlarm => FalseAlarm,
-        ResolutionOutcome.TechnicalFault => TechnicalFault,
-        ResolutionOutcome.ClientNotHome => ClientNotHome,
-        _ => Other,
-    };
 }

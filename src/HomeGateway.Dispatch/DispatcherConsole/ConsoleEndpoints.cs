@@ -38,9 +38,9 @@ internal static class ConsoleEndpoints
         endpoints.MapConsoleHomes();
         endpoints.MapConsoleReports();
         endpoints.MapConsoleAudit();
-        endpoints.MapGet("/console.js", () => Results.Stream(ConsolePages.Asset("console.js"), "text/javascript; charset=utf-8"));
+        endpoints.MapGet("/console.js", () => Results.Stream(ConsoleAssets.Open("console.js"), "text/javascript; charset=utf-8"));
         // The login page is styled too; the sheet holds no data.
-        endpoints.MapGet("/console.css", () => Results.Stream(ConsolePages.Asset("console.css"), "text/css; charset=utf-8")).AllowAnonymous();
+        endpoints.MapGet("/console.css", () => Results.Stream(ConsoleAssets.Open("console.css"), "text/css; charset=utf-8")).AllowAnonymous();
         return endpoints;
     }
 
@@ -51,7 +51,7 @@ internal static class ConsoleEndpoints
         var language = ConsoleLanguages.Of(http);
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Refused(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
+            return Refused(ConsoleWords.Of<ConsoleText>("FormNotOurs", language), StatusCodes.Status400BadRequest);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -87,7 +87,7 @@ internal static class ConsoleEndpoints
     {
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Refused(CommonPhrases.FormNotOurs[ConsoleLanguages.Of(http)], StatusCodes.Status400BadRequest);
+            return Refused(ConsoleWords.Of<ConsoleText>("FormNotOurs", ConsoleLanguages.Of(http)), StatusCodes.Status400BadRequest);
         }
 
         // Ending the record is what counts: a copy of the cookie is refused from now on, on every node.
@@ -112,12 +112,12 @@ internal static class ConsoleEndpoints
 
         if (!await IsFromOurFormAsync(http, antiforgery))
         {
-            return Refuse(CommonPhrases.FormNotOurs[language], StatusCodes.Status400BadRequest);
+            return Refuse(ConsoleWords.Of<ConsoleText>("FormNotOurs", language), StatusCodes.Status400BadRequest);
         }
 
         if (!AlertAcknowledgements.MayAcknowledge(http.User))
         {
-            return Refuse(QueuePhrases.MayNotAcknowledge[language], StatusCodes.Status403Forbidden);
+            return Refuse(ConsoleWords.Of<QueuePage>("MayNotAcknowledge", language), StatusCodes.Status403Forbidden);
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -125,13 +125,13 @@ internal static class ConsoleEndpoints
         var alertId = form["alertId"].ToString();
         if (gatewayId.Length == 0 || alertId.Length == 0)
         {
-            return Refuse(QueuePhrases.MustNameAlert[language], StatusCodes.Status400BadRequest);
+            return Refuse(ConsoleWords.Of<QueuePage>("MustNameAlert", language), StatusCodes.Status400BadRequest);
         }
 
         var outcome = await acknowledgements.AcknowledgeAsync(http.User, gatewayId, alertId, http.RequestAborted);
         if (outcome.Result is AcknowledgeResult.NotFound or AcknowledgeResult.Ambiguous)
         {
-            return Refuse(QueuePhrases.NoSuchAlert.Format(language, alertId, gatewayId), StatusCodes.Status404NotFound);
+            return Refuse(ConsoleWords.Format<QueuePage>("NoSuchAlert", language, alertId, gatewayId), StatusCodes.Status404NotFound);
         }
 
         return wantsJson
@@ -153,9 +153,6 @@ internal static class ConsoleEndpoints
         }
     }
 
-    internal static IResult Html(string html, int status) =>
-        Results.Content(html, "text/html; charset=utf-8", System.Text.Encoding.UTF8, status);
-
     /// <summary>A refusal or "not found" in the user's language, as a page of the console with the way back.</summary>
     internal static IResult Refused(string message, int status, string backTo = "/") =>
         Component<MessagePage>(new { Message = message, Status = status, BackTo = backTo }, status);
@@ -166,91 +163,11 @@ internal static class ConsoleEndpoints
         new RazorComponentResult<TComponent>(parameters ?? new Dictionary<string, object?>()) { StatusCode = status };
 }
 
-/// <summary>The console's HTML. Kept as plain server-rendered pages: no build step, no external assets.</summary>
-internal static class ConsolePages
+/// <summary>The console's script and style files, embedded in the executable: no wwwroot to deploy.</summary>
+internal static class ConsoleAssets
 {
-    /// <summary>Escapes what HTML needs escaped but leaves letters alone, so Finnish and Swedish text stays readable in the page source.</summary>
-    internal static readonly HtmlEncoder Encode = HtmlEncoder.Create(System.Text.Unicode.UnicodeRanges.All);
-
-    internal const string Style = """
-        <style>
-          body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #111; }
-          table { border-collapse: collapse; width: 100%; }
-          th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid #ccc; }
-          tr.escalated td { outline: 2px solid #a00; }
-          tr.escalated td:first-child::before { content: "▲ "; color: #a00; }
-          tr.p-critical td { background: #fde2e2; font-weight: 600; }
-          tr.p-high td { background: #fff1d6; }
-          tr.s-cleared td { color: #666; background: none; font-weight: normal; }
-          .error { color: #a00; }
-          .done { color: #060; }
-          header { display: flex; justify-content: space-between; align-items: baseline; }
-          #status { color: #666; }
-          td form { margin: 0; }
-        </style>
-        """;
-
-    internal static string Hidden(AntiforgeryTokenSet tokens) =>
-        $"""<input type="hidden" name="{Encode.Encode(tokens.FormFieldName)}" value="{Encode.Encode(tokens.RequestToken ?? "")}">""";
-
-    /// <summary>
-    /// Every signed-in page: the user's language on <c>&lt;html lang&gt;</c>, the shared style plus the page's own
-    /// <paramref name="head"/>, one header, then the page's body.
-    /// </summary>
-    internal static string Document(
-        AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, string title, string returnTo, string body, string head = "") => $"""
-        <!doctype html>
-        <html lang="{ConsoleLanguages.Code(language)}"><head><meta charset="utf-8"><title>{Encode.Encode(title)} — {Encode.Encode(CommonPhrases.Product[language])}</title>{Style}{head}</head>
-        <body>
-        {Header(tokens, language, user, title, returnTo)}
-        {body}
-        </body></html>
-        """;
-
-    /// <summary>
-    /// Every signed-in page's header: its title, the pages this user's role may open, the language switch (back to
-    /// <paramref name="returnTo"/>) and logout.
-    /// </summary>
-    internal static string Header(AntiforgeryTokenSet tokens, ConsoleLanguage language, ClaimsPrincipal user, string title, string returnTo)
-    {
-        string Link(string href, Phrase text, bool may = true) => may ? $"<a href=\"{href}\">{Encode.Encode(text[language])}</a> " : "";
-        var options = string.Concat(ConsoleLanguages.All.Select(l =>
-            $"<option value=\"{ConsoleLanguages.Code(l)}\"{(l == language ? " selected" : "")}>{Encode.Encode(ConsoleLanguages.NativeName(l))}</option>"));
-        var nav = string.Concat(
-            Link("/", CommonPhrases.AlertQueue),
-            Link("/fleet", CommonPhrases.Fleet, ConsoleFleet.MayView(user)),
-            Link("/gateways", CommonPhrases.Gateways, ConsoleGateways.MayEnrol(user)),
-            Link("/homes", LayoutText.Homes, ConsoleLayout.MayManageHomes(user)),
-            Link("/reports/response-times", LayoutText.Report, ConsoleLayout.MayReadReports(user)),
-            Link("/audit", LayoutText.Audit, ConsoleLayout.MayReadAudit(user)),
-            Link("/account", CommonPhrases.Account));
-        return $"""
-            <header>
-              <h1>{Encode.Encode(title)}</h1>
-              <nav>{nav.TrimEnd()}</nav>
-              <form method="post" action="/language" id="language">
-                {Hidden(tokens)}
-                <input type="hidden" name="returnTo" value="{Encode.Encode(returnTo)}">
-                <label>{Encode.Encode(CommonPhrases.Language[language])} <select name="language">{options}</select></label>
-                <button type="submit">{Encode.Encode(CommonPhrases.ChangeLanguage[language])}</button>
-              </form>
-              <form method="post" action="/logout" id="logout">
-                {Encode.Encode(user.Identity?.Name ?? "")}
-                {Hidden(tokens)}
-                <button type="submit">{Encode.Encode(CommonPhrases.LogOut[language])}</button>
-              </form>
-            </header>
-            """;
-    }
-
-    /// <summary>A time for a server-rendered page, in the user's culture; UTC says so, since the server has no zone of the user's.</summary>
-    internal static string When(DateTimeOffset? at, ConsoleLanguage language) =>
-        at is { } value
-            ? value.UtcDateTime.ToString("g", ConsoleLanguages.Culture(language)) + " UTC"
-            : CommonPhrases.Never[language];
-
-    public static Stream Asset(string name) =>
-        typeof(ConsolePages).Assembly.GetManifestResourceStream("console/" + name)
+    public static Stream Open(string name) =>
+        typeof(ConsoleAssets).Assembly.GetManifestResourceStream("console/" + name)
         ?? throw new InvalidOperationException($"Embedded console asset '{name}' is missing.");
 }
 

@@ -34,7 +34,7 @@ internal static class ConsoleFleet
     {
         endpoints.MapGet("/fleet", ShowAsync);
         endpoints.MapGet("/api/gateways", ListAsync);
-        endpoints.MapGet("/fleet.js", () => Results.Stream(ConsolePages.Asset("fleet.js"), "text/javascript; charset=utf-8"));
+        endpoints.MapGet("/fleet.js", () => Results.Stream(ConsoleAssets.Open("fleet.js"), "text/javascript; charset=utf-8"));
         return endpoints;
     }
 

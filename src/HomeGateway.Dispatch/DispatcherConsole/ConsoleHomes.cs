@@ -122,9 +122,8 @@ internal static class ConsoleHomes
         var gateways = (await store.ListGatewaysAsync(ct)).Where(g => g.HomeId == home.HomeId).ToList();
         var codes = await store.ListEnrolmentCodesAsync(home.HomeId, ct);
         NoStore(http);
-        // TimeZone (the home's IANA zone, UTC while null): pass the home's once the store keeps it.
         return ConsoleEndpoints.Component<HomePage>(
-            new { Home = home, Form = form, Gateways = gateways, Codes = codes, Now = now }, status);
+            new { Home = home, Form = form, Gateways = gateways, Codes = codes, Now = now, TimeZone = home.TimeZone }, status);
     }
 
     private static string Words(string key, HttpContext http) => ConsoleWords.Of<HomesPage>(key, ConsoleLanguages.Of(http));

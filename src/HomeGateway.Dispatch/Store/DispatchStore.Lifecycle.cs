@@ -274,11 +274,20 @@ public sealed partial class DispatchStore
         return new AuditPage(more ? rows.GetRange(0, size) : rows, more);
     }
 
-    public Task<IReadOnlyDictionary<string, string>> ListHomeTimeZonesAsync(CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, string>> ListHomeTimeZonesAsync(CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        // Filled when gateways report their zone (sensors branch): until then every home is in UTC.
-        return Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>(StringComparer.Ordinal));
+        // Only homes whose gateway told its zone; the most recently seen gateway's wins (as in the alert views).
+        await using var connection = await OpenAsync(ct);
+        await using var cmd = Command(connection,
+            "SELECT home_id, time_zone FROM gateways WHERE time_zone IS NOT NULL ORDER BY home_id, COALESCE(last_seen_at, '') DESC, gateway_id");
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var zones = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            zones.TryAdd(reader.GetString(0), reader.GetString(1));
+        }
+
+        return zones;
     }
 
     public async Task<IReadOnlyList<ResponseTimeRow>> ListResponseTimesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)

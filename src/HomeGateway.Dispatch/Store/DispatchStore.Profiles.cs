@@ -22,8 +22,17 @@ public sealed partial class DispatchStore
         "COALESCE((SELECT z.time_zone FROM gateways z WHERE z.home_id = homes.home_id AND z.time_zone IS NOT NULL "
         + "ORDER BY COALESCE(z.last_seen_at, '') DESC, z.gateway_id LIMIT 1), '" + HomeTimeZones.Unknown + "')";
 
-    /// <summary>The alert's sensor's name and place and its home's time zone, for the columns after a queue row's.</summary>
-    private const string AlertLabelColumns = "s.name, s.location, " + AlertHomeTimeZone;
+    /// <summary>
+    /// What a console needs beside a queue row: the alert's sensor's name and place, its home's time zone, the home's
+    /// contracted response time (the default for a home not registered) and whether the gateway escalated the alert.
+    /// </summary>
+    private const string AlertLabelColumns = "s.name, s.location, " + AlertHomeTimeZone
+        + ", COALESCE((SELECT h.response_minutes FROM homes h WHERE h.home_id = a.home_id), " + HomeDetails.DefaultResponseMinutesText + ")"
+        + ", CASE WHEN EXISTS(SELECT 1 FROM alert_events e WHERE e.gateway_id = a.gateway_id AND e.alert_id = a.alert_id AND e.kind = "
+        + GatewayEscalatedKind + ") THEN 1 ELSE 0 END";
+
+    // The stored kind of a gateway's escalation step (AlertEventKind.Escalated, frozen like every persisted enum value).
+    private const string GatewayEscalatedKind = "4";
 
     private const string AlertSensorJoin = "LEFT JOIN gateway_sensors s ON s.gateway_id = a.gateway_id AND s.sensor_id = a.sensor_id";
 
@@ -83,10 +92,11 @@ public sealed partial class DispatchStore
         await using var cmd = Command(connection,
             $"""
             SELECT {AlertLabelColumns}
-            FROM (SELECT CAST(@home AS TEXT) AS home_id, CAST(@g AS TEXT) AS gateway_id, CAST(@sensor AS TEXT) AS sensor_id) a
+            FROM (SELECT CAST(@home AS TEXT) AS home_id, CAST(@g AS TEXT) AS gateway_id, CAST(@sensor AS TEXT) AS sensor_id,
+                         CAST(@alert AS TEXT) AS alert_id) a
             {AlertSensorJoin}
             """,
-            ("@home", step.Alert.HomeId), ("@g", step.GatewayId), ("@sensor", step.Alert.SensorId));
+            ("@home", step.Alert.HomeId), ("@g", step.GatewayId), ("@sensor", step.Alert.SensorId), ("@alert", step.Alert.AlertId));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct)
             ? step with
@@ -94,6 +104,7 @@ public sealed partial class DispatchStore
                 SensorName = reader.IsDBNull(0) ? null : reader.GetString(0),
                 SensorLocation = reader.IsDBNull(1) ? null : reader.GetString(1),
                 TimeZone = reader.GetString(2),
+                ResponseMinutes = Convert.ToInt32(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture),
             }
             : step;
     }
@@ -104,5 +115,7 @@ public sealed partial class DispatchStore
         SensorName = reader.IsDBNull(at) ? null : reader.GetString(at),
         SensorLocation = reader.IsDBNull(at + 1) ? null : reader.GetString(at + 1),
         TimeZone = reader.GetString(at + 2),
+        ResponseMinutes = Convert.ToInt32(reader.GetValue(at + 3), System.Globalization.CultureInfo.InvariantCulture),
+        GatewayEscalated = Convert.ToInt32(reader.GetValue(at + 4), System.Globalization.CultureInfo.InvariantCulture) == 1,
     };
 }

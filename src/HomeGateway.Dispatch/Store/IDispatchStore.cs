@@ -189,7 +189,8 @@ public sealed record StoredAlertStep(
     DateTimeOffset ReceivedAt,
     string? SensorName = null,
     string? SensorLocation = null,
-    string TimeZone = HomeTimeZones.Unknown) : QueueChange;
+    string TimeZone = HomeTimeZones.Unknown,
+    int ResponseMinutes = HomeDetails.DefaultResponseMinutes) : QueueChange;
 
 /// <summary>An alert was acknowledged at dispatch.</summary>
 /// <param name="AckSeq">The gateway's acknowledgement sequence; null for an alert dispatch raised itself.</param>
@@ -324,7 +325,9 @@ public sealed record QueuedAlert(
     string? AcknowledgedBy = null,
     string? SensorName = null,
     string? SensorLocation = null,
-    string TimeZone = HomeTimeZones.Unknown);
+    string TimeZone = HomeTimeZones.Unknown,
+    int ResponseMinutes = HomeDetails.DefaultResponseMinutes,
+    bool GatewayEscalated = false);
 
 /// <summary>Who decided the alert: a gateway's rules, or dispatch itself (gateway offline).</summary>
 public enum AlertOrigin

@@ -7,7 +7,8 @@ namespace HomeGateway.Dispatch.Web;
 /// <summary>
 /// A queue row as the JSON API and the console see it (names are the snake_case wire names). <c>sensorName</c> and
 /// <c>sensorLocation</c> are the home file's words for the sensor (null when the gateway did not say: show
-/// <c>sensorId</c>); <c>timeZone</c> is the home's IANA time zone to show its times in (<c>"UTC"</c> when unknown).
+/// <c>sensorId</c>); <c>timeZone</c> is the home's IANA time zone to show its times in (<c>"UTC"</c> when unknown);
+/// <c>responseMinutes</c> the home's contracted response time; <c>gatewayEscalated</c> whether the gateway escalated it.
 /// </summary>
 public record QueuedAlertJson(
     string AlertId,
@@ -29,7 +30,9 @@ public record QueuedAlertJson(
     double? TimeToAcknowledgeSeconds,
     string? SensorName,
     string? SensorLocation,
-    string TimeZone)
+    string TimeZone,
+    int ResponseMinutes,
+    bool GatewayEscalated)
 {
     public static QueuedAlertJson From(QueuedAlert row) => new(
         row.AlertId, row.GatewayId, row.HomeId, AlertTypeNames.ToName(row.Type), AlertTypeNames.ToName(row.Priority),
@@ -38,7 +41,7 @@ public record QueuedAlertJson(
         row.Origin == AlertOrigin.Dispatch ? "dispatch" : "gateway",
         row.AcknowledgedAt, row.AcknowledgedBy,
         row.AcknowledgedAt is { } at ? Seconds(at - row.RaisedAt) : null,
-        row.SensorName, row.SensorLocation, row.TimeZone);
+        row.SensorName, row.SensorLocation, row.TimeZone, row.ResponseMinutes, row.GatewayEscalated);
 
     // Raised-at is the gateway's clock and acknowledged-at dispatch's: both are NTP-synchronised in practice.
     internal static double Seconds(TimeSpan span) => Math.Round(span.TotalSeconds, 3);
@@ -69,5 +72,5 @@ public static class AlertStepJsonMapping
         step.Alert.AlertId, step.GatewayId, step.Alert.HomeId, step.Seq, AlertTypeNames.ToName(step.Alert.Kind),
         AlertTypeNames.ToName(step.Alert.Type), AlertTypeNames.ToName(step.Alert.Priority), step.Alert.SensorId,
         step.Alert.Summary, step.Alert.Count, step.Alert.At, step.Alert.EvidenceAt, step.ReceivedAt,
-        step.SensorName, step.SensorLocation, step.TimeZone);
+        step.SensorName, step.SensorLocation, step.TimeZone, step.ResponseMinutes);
 }

@@ -281,6 +281,6 @@ public abstract partial class AcknowledgeTests(StoreProvider provider) : IAsyncL
     private static FormUrlEncodedContent Form((string Name, string Value) antiforgery, params (string Name, string Value)[] fields) =>
         Form([antiforgery, .. fields]);
 
-    [GeneratedRegex("""<input type="hidden" name="([^"]+)" value="([^"]+)">""")]
+    [GeneratedRegex("""<input type="hidden" name="(__antiforgery)" value="([^"]+)"\s*/?>""")]
     private static partial Regex AntiforgeryField();
 }

@@ -43,6 +43,15 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
                 HasTouch = phone,
                 ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
             });
+            // The pages need nothing the Content-Security-Policy forbids (no inline style or script): the browser says so if they do.
+            var refused = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                {
+                    refused.Add(message.Text);
+                }
+            };
 
             var login = new LoginPage(page);
             await login.OpenAsync();
@@ -72,6 +81,8 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
                 await page.SubmitAsync(() => firstHome.ClickAsync());
                 await ExpectUsableAsync(page, "home");
             }
+
+            Assert.Empty(refused);
         });
     }
 

@@ -212,16 +212,16 @@ public sealed class AttentionBrowserTests(ChromiumFixture chromium) : ConsoleBro
         await InBrowserAsync(async session =>
         {
             var queue = await Stack.LogInAsync(session);
-            // Raised 40 minutes ago in a home with the default 30-minute contract: overdue by ten minutes.
-            await Stack.RaiseOtherAsync("old-fall", AlertType.Fall, AlertPriority.Critical, at: DateTimeOffset.UtcNow.AddMinutes(-40), ct: timeout.Token);
+            // Raised 70 minutes ago in a home with the default 60-minute contract: overdue by ten minutes.
+            await Stack.RaiseOtherAsync("old-fall", AlertType.Fall, AlertPriority.Critical, at: DateTimeOffset.UtcNow.AddMinutes(-70), ct: timeout.Token);
             await Stack.RaiseOtherAsync("new-fall", AlertType.Fall, AlertPriority.Critical, ct: timeout.Token);
 
             var old = queue.Row("old-fall");
-            await Expect(old.Locator("td.age")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(39|40) min \d+ s$"));
+            await Expect(old.Locator("td.age")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^1 h (9|10) min$"));
             await Expect(old.Locator("td.due")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boverdue\b"));
             await Expect(old.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^OVERDUE (9|10) min \d+ s$"));
             var fresh = queue.Row("new-fall");
-            await Expect(fresh.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(29|30) min \d+ s left$"));
+            await Expect(fresh.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(59|60) min \d+ s left$"));
             await Expect(fresh.Locator("td.due")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boverdue\b"));
             // It counts: the age moves on without a reload.
             var before = await fresh.Locator("td.age").TextContentAsync();

@@ -30,11 +30,16 @@ internal sealed class ConsoleStack : IAsyncDisposable
 
     // The door alert comes 2 s after opening (normal priority); a fall is critical at once. Escalation is set far beyond
     // any test, so the acknowledgement, not a timer, is what takes the fall out of it.
+    /// <summary>The fall sensor's name and place in the home file (what the console composes alert texts from).</summary>
+    public const string FallSensorName = "Kaatumistunnistin";
+
+    public const string FallSensorLocation = "Makuuhuone";
+
     private const string Home = """
         home: { id: kotka-0042, timezone: Europe/Helsinki }
         sensors:
-          - { id: front_door, kind: door, gpio: { pin: 17, activeLow: true, pull: up, debounceMs: 20 } }
-          - { id: bedroom_fall, kind: fall, gpio: { pin: 22, activeLow: true, pull: up, debounceMs: 20 } }
+          - { id: front_door, kind: door, name: Ulko-ovi, location: Eteinen, gpio: { pin: 17, activeLow: true, pull: up, debounceMs: 20 } }
+          - { id: bedroom_fall, kind: fall, name: Kaatumistunnistin, location: Makuuhuone, gpio: { pin: 22, activeLow: true, pull: up, debounceMs: 20 } }
         rules:
           fall: {}
           doorLeftOpen: { after: 2s, repeatEvery: 10m }

@@ -48,7 +48,10 @@ public sealed class LanguageBrowserTests(ChromiumFixture chromium) : ConsoleBrow
     {
         var row = queue.Row(alertId);
         await Expect(row).ToContainTextAsync(ConsoleWords.Of<QueueWords>("Critical", Finnish));
-        await Expect(row).ToContainTextAsync(AlertTypePhrases.Fall[Finnish]);
+        // Composed at dispatch in Finnish from the type and the sensor's name and place; the raw ids stay as detail.
+        await Expect(row).ToContainTextAsync(AlertWording.Sentence("fall", ConsoleStack.FallSensorName, ConsoleStack.FallSensorLocation, "bedroom_fall",
+            ConsoleLanguages.Culture(Finnish)));
+        await Expect(row).ToContainTextAsync("bedroom_fall");
         await Expect(row).ToContainTextAsync(ConsoleWords.Of<QueueWords>("Open", Finnish));
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = ConsoleWords.Of<QueueWords>("Acknowledge", Finnish) })).ToBeVisibleAsync();
     }

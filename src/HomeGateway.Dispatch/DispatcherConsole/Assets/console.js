@@ -619,7 +619,8 @@ function apply(step) {
   }
   const known = rows.get(k);
   const row = known ?? {
-    alertId: step.alertId, gatewayId: step.gatewayId, homeId: step.homeId, type: step.type, origin: step.origin ?? "gateway",
+    // Sequence 0 is a step dispatch decided itself (a gateway gone silent), not one of a gateway's journal.
+    alertId: step.alertId, gatewayId: step.gatewayId, homeId: step.homeId, type: step.type, origin: step.seq === 0 ? "dispatch" : "gateway",
     priority: step.priority, status: "open", sensorId: step.sensorId, summary: step.summary, count: 0,
     raisedAt: step.at, evidenceAt: step.evidenceAt, firstReceivedAt: step.receivedAt, lastEventAt: step.at,
   };

@@ -49,6 +49,18 @@ public static class ConsoleTime
         return zone == TimeZoneInfo.Utc ? Utc : zone.Id + ", " + Offset(zone.GetUtcOffset(now));
     }
 
+    /// <summary>
+    /// A duration as every page writes it: "1 h 5 min", "4 min 12 s", "9 s" (the unit symbols are the same in English,
+    /// Finnish and Swedish); "—" for none. The queue's script writes its ages the same way.
+    /// </summary>
+    public static string Duration(TimeSpan? span) => span switch
+    {
+        null => "—",
+        { } s when s.TotalHours >= 1 => string.Create(CultureInfo.InvariantCulture, $"{(int)s.TotalHours} h {s.Minutes} min"),
+        { } s when s.TotalMinutes >= 1 => string.Create(CultureInfo.InvariantCulture, $"{(int)s.TotalMinutes} min {s.Seconds} s"),
+        { } s => string.Create(CultureInfo.InvariantCulture, $"{Math.Max(0, (int)s.TotalSeconds)} s"),
+    };
+
     private static string Offset(TimeSpan offset) =>
         "UTC" + (offset < TimeSpan.Zero ? "-" : "+") + offset.Duration().ToString(@"hh\:mm", CultureInfo.InvariantCulture);
 }

@@ -83,7 +83,7 @@ public static partial class AuditPageDetails
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     private static string? Outcome(string name, AuditDetailContext context) =>
-        ResolutionOutcomes.TryParse(name, out var outcome) ? AlertDetailText.OutcomeLabel(outcome)[context.Language] : null;
+        ResolutionOutcomes.TryParse(name, out var outcome) ? AlertWords.Outcome(outcome, ConsoleLanguages.Culture(context.Language)) : null;
 
     /// <summary>"key safe, contacts, response time 30 → 20 min" item by item; null when one is not known.</summary>
     private static string? Changes(string list, AuditDetailContext context)

@@ -50,7 +50,7 @@ public sealed partial class ResourceFileTests
             {
                 Assert.False(string.IsNullOrWhiteSpace(translated[key]), $"{baseName}.{key} is empty in {culture.Name}");
                 Assert.Equal(Placeholders(text), Placeholders(translated[key]));
-                _ = string.Format(culture, translated[key], "a", "b", "c", "d", "e", "f");
+                _ = string.Format(culture, translated[key], "a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
             }
         }
     }
