@@ -567,40 +567,34 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
     }
 
     public async Task<StoredAlertStep?> RaiseGatewayOfflineAsync(
-        string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default)
+        string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default) =>
+        (await RaiseGatewaysOfflineAsync([new GatewayOfflineDue(gatewayId, lastContactAt, offlineAt)], reportingSeconds, ct)) is [var step] ? step : null;
+
+    public async Task<IReadOnlyList<StoredAlertStep>> RaiseGatewaysOfflineAsync(
+        IReadOnlyList<GatewayOfflineDue> due, int reportingSeconds, CancellationToken ct = default)
     {
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
         var now = time.GetUtcNow();
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            if (await LockGatewayAsync(connection, gatewayId, ct) is not { } homeId)
+            var steps = new List<StoredAlertStep>(due.Count);
+            // Gateway order: two transactions locking several gateways' rows (PostgreSQL) take them in the same order.
+            foreach (var gateway in due.OrderBy(d => d.GatewayId, StringComparer.Ordinal))
             {
-                return null;
-            }
-
-            await using (var open = Command(connection,
-                "SELECT EXISTS(SELECT 1 FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL)", ("@g", gatewayId)))
-            {
-                if (await open.ExecuteScalarAsync(ct) is { } exists && IsTrue(exists))
+                if (await RaiseOfflineInTransactionAsync(connection, gateway, reportingSeconds, now, ct) is { } step)
                 {
-                    return null;
+                    steps.Add(step);
                 }
             }
 
-            var alert = new AlertEvent(
-                $"gateway-offline-{gatewayId}-{offlineAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}", AlertEventKind.Raised,
-                AlertType.GatewayHealth, AlertPriority.High, homeId, GatewaySensorId, offlineAt, lastContactAt, 1,
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Gateway {gatewayId} of home {homeId} is offline: no contact since {lastContactAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (reporting time {reportingSeconds} s)"));
-            await Execute(connection,
-                "INSERT INTO gateway_outages(gateway_id, alert_id, last_contact_at, offline_at) VALUES (@g, @id, @last, @offline)",
-                ct, ("@g", gatewayId), ("@id", alert.AlertId), ("@last", Text(lastContactAt)), ("@offline", Text(offlineAt)));
-            await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
-            await Execute(connection, "UPDATE alerts SET origin = @origin WHERE gateway_id = @g AND alert_id = @id",
-                ct, ("@origin", DispatchOrigin), ("@g", gatewayId), ("@id", alert.AlertId));
             await tx.CommitAsync(ct);
-            return new StoredAlertStep(gatewayId, 0, alert, now);
+            return steps;
         }
         finally
         {
@@ -608,54 +602,115 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         }
     }
 
-    public async Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default)
+    public async Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default) =>
+        (await RestoreGatewaysAsync([new(gatewayId, restoredAt)], ct)) is [var step] ? step : null;
+
+    public async Task<IReadOnlyList<StoredAlertStep>> RestoreGatewaysAsync(
+        IReadOnlyList<KeyValuePair<string, DateTimeOffset>> restored, CancellationToken ct = default)
     {
+        if (restored.Count == 0)
+        {
+            return [];
+        }
+
         var now = time.GetUtcNow();
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await LockGatewayAsync(connection, gatewayId, ct);
-            string alertId;
-            DateTimeOffset lastContactAt;
-            await using (var open = Command(connection,
-                "SELECT alert_id, last_contact_at FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL", ("@g", gatewayId)))
-            await using (var reader = await open.ExecuteReaderAsync(ct))
+            var steps = new List<StoredAlertStep>(restored.Count);
+            foreach (var (gatewayId, restoredAt) in restored.OrderBy(r => r.Key, StringComparer.Ordinal))
             {
-                if (!await reader.ReadAsync(ct))
+                if (await RestoreInTransactionAsync(connection, gatewayId, restoredAt, now, ct) is { } step)
                 {
-                    return null;
+                    steps.Add(step);
                 }
-
-                alertId = reader.GetString(0);
-                lastContactAt = Parse(reader.GetString(1));
             }
 
-            await Execute(connection, "UPDATE gateway_outages SET restored_at = @at WHERE gateway_id = @g AND alert_id = @id",
-                ct, ("@at", Text(restoredAt)), ("@g", gatewayId), ("@id", alertId));
-            await using var row = Command(connection,
-                "SELECT home_id, count FROM alerts WHERE gateway_id = @g AND alert_id = @id", ("@g", gatewayId), ("@id", alertId));
-            await using var rowReader = await row.ExecuteReaderAsync(ct);
-            if (!await rowReader.ReadAsync(ct))
-            {
-                await tx.CommitAsync(ct);
-                return null;
-            }
-
-            var homeId = rowReader.GetString(0);
-            var count = rowReader.GetInt32(1);
-            await rowReader.DisposeAsync();
-            var alert = new AlertEvent(alertId, AlertEventKind.Cleared, AlertType.GatewayHealth, AlertPriority.High, homeId,
-                GatewaySensorId, restoredAt, lastContactAt, count,
-                $"Gateway {gatewayId} of home {homeId} is back after {Outage(restoredAt - lastContactAt)} without contact");
-            await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
             await tx.CommitAsync(ct);
-            return new StoredAlertStep(gatewayId, 0, alert, now);
+            return steps;
         }
         finally
         {
             writeLock.Release();
         }
+    }
+
+    /// <summary>Opens the gateway's outage and its queue row, unless one is open already (then null).</summary>
+    private async Task<StoredAlertStep?> RaiseOfflineInTransactionAsync(
+        DbConnection connection, GatewayOfflineDue due, int reportingSeconds, DateTimeOffset now, CancellationToken ct)
+    {
+        var (gatewayId, lastContactAt, offlineAt) = due;
+        if (await LockGatewayAsync(connection, gatewayId, ct) is not { } homeId)
+        {
+            return null;
+        }
+
+        await using (var open = Command(connection,
+            "SELECT EXISTS(SELECT 1 FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL)", ("@g", gatewayId)))
+        {
+            if (await open.ExecuteScalarAsync(ct) is { } exists && IsTrue(exists))
+            {
+                return null;
+            }
+        }
+
+        var alert = new AlertEvent(
+            $"gateway-offline-{gatewayId}-{offlineAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}", AlertEventKind.Raised,
+            AlertType.GatewayHealth, AlertPriority.High, homeId, GatewaySensorId, offlineAt, lastContactAt, 1,
+            string.Create(CultureInfo.InvariantCulture,
+                $"Gateway {gatewayId} of home {homeId} is offline: no contact since {lastContactAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (reporting time {reportingSeconds} s)"));
+        await Execute(connection,
+            "INSERT INTO gateway_outages(gateway_id, alert_id, last_contact_at, offline_at) VALUES (@g, @id, @last, @offline)",
+            ct, ("@g", gatewayId), ("@id", alert.AlertId), ("@last", Text(lastContactAt)), ("@offline", Text(offlineAt)));
+        await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+        await Execute(connection, "UPDATE alerts SET origin = @origin WHERE gateway_id = @g AND alert_id = @id",
+            ct, ("@origin", DispatchOrigin), ("@g", gatewayId), ("@id", alert.AlertId));
+        return new StoredAlertStep(gatewayId, 0, alert, now);
+    }
+
+    /// <summary>Closes the gateway's open outage and clears its queue row; null when there was none.</summary>
+    private async Task<StoredAlertStep?> RestoreInTransactionAsync(
+        DbConnection connection, string gatewayId, DateTimeOffset restoredAt, DateTimeOffset now, CancellationToken ct)
+    {
+        await LockGatewayAsync(connection, gatewayId, ct);
+        string alertId;
+        DateTimeOffset lastContactAt;
+        await using (var open = Command(connection,
+            "SELECT alert_id, last_contact_at FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL", ("@g", gatewayId)))
+        await using (var reader = await open.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            alertId = reader.GetString(0);
+            lastContactAt = Parse(reader.GetString(1));
+        }
+
+        await Execute(connection, "UPDATE gateway_outages SET restored_at = @at WHERE gateway_id = @g AND alert_id = @id",
+            ct, ("@at", Text(restoredAt)), ("@g", gatewayId), ("@id", alertId));
+        string homeId;
+        int count;
+        await using (var row = Command(connection,
+            "SELECT home_id, count FROM alerts WHERE gateway_id = @g AND alert_id = @id", ("@g", gatewayId), ("@id", alertId)))
+        await using (var rowReader = await row.ExecuteReaderAsync(ct))
+        {
+            if (!await rowReader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            homeId = rowReader.GetString(0);
+            count = rowReader.GetInt32(1);
+        }
+
+        var alert = new AlertEvent(alertId, AlertEventKind.Cleared, AlertType.GatewayHealth, AlertPriority.High, homeId,
+            GatewaySensorId, restoredAt, lastContactAt, count,
+            $"Gateway {gatewayId} of home {homeId} is back after {Outage(restoredAt - lastContactAt)} without contact");
+        await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+        return new StoredAlertStep(gatewayId, 0, alert, now);
     }
 
     public void Dispose() => dialect.Dispose();
