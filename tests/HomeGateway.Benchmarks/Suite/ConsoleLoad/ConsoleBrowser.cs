@@ -24,6 +24,16 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
         }
         """;
 
+    // The status line with exactly the expected number of open alerts, and live (not reconnecting or failed).
+    private const string QueueShows =
+        """
+        expected => {
+          const status = document.getElementById('status');
+          const match = status && /^(\d+) open, \d+ cleared\. Live\.$/.exec(status.textContent);
+          return !!match && Number(match[1]) === expected;
+        }
+        """;
+
     private readonly IPlaywright playwright;
     private readonly IBrowser browser;
     private readonly IBrowserContext context;
@@ -92,6 +102,64 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
         {
             await page.CloseAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Opens the queue page and keeps it open (a dispatcher watching through the outage); live with <paramref name="openAlerts"/> open.</summary>
+    public async Task<WatchingConsole> WatchAsync(int openAlerts, TimeSpan timeout)
+    {
+        var page = await context.NewPageAsync().ConfigureAwait(false);
+        var watching = new WatchingConsole(page);
+        await page.GotoAsync("/").ConfigureAwait(false);
+        await watching.WaitForOpenAsync(openAlerts, timeout).ConfigureAwait(false);
+        return watching;
+    }
+
+    /// <summary>
+    /// A queue page left open. It counts the page's loads of <c>/api/alerts</c> after its first (a reload: its stream was
+    /// ended, or a step it could not place) and of the stream after its first (a reconnect).
+    /// </summary>
+    internal sealed class WatchingConsole
+    {
+        private readonly IPage page;
+        private int loads;
+        private int streams;
+
+        public WatchingConsole(IPage page)
+        {
+            this.page = page;
+            page.Request += (_, request) =>
+            {
+                var path = new Uri(request.Url).AbsolutePath;
+                if (path == "/api/alerts")
+                {
+                    Interlocked.Increment(ref loads);
+                }
+                else if (path == "/api/alerts/stream")
+                {
+                    Interlocked.Increment(ref streams);
+                }
+            };
+        }
+
+        public int Reloads => Math.Max(0, Volatile.Read(ref loads) - 1);
+
+        public int Reconnects => Math.Max(0, Volatile.Read(ref streams) - 1);
+
+        /// <summary>Waits until the page says exactly <paramref name="openAlerts"/> open and live; false when it did not within the time.</summary>
+        public async Task<bool> WaitForOpenAsync(int openAlerts, TimeSpan timeout)
+        {
+            try
+            {
+                await page.WaitForFunctionAsync(QueueShows, openAlerts, new() { Timeout = (float)timeout.TotalMilliseconds, PollingInterval = 100 }).ConfigureAwait(false);
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+        }
+
+        public Task CloseAsync() => page.CloseAsync();
     }
 
     public async ValueTask DisposeAsync()

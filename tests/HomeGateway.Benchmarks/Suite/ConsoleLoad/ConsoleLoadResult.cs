@@ -22,6 +22,13 @@ internal sealed record ConsolePhase(
 /// <summary>One <c>GET /api/alerts</c>: the median of a few fetches' wall time (request to last byte) and the body's size.</summary>
 internal sealed record QueueFetch(double Milliseconds, long Bytes);
 
+/// <summary>
+/// The queue page left open in Chromium through the outage and the return: seconds from the drop (the first reconnect)
+/// until it says K (0) open and live, null when it did not within <paramref name="PatienceSeconds"/>; its reloads of the
+/// queue and reconnects of its stream meanwhile.
+/// </summary>
+internal sealed record BrowserWatch(double? OutageSeconds, double? RestoreSeconds, int Reloads, int Reconnects, double PatienceSeconds);
+
 /// <summary>Everything one console-load run measured, turned into the report's figures by <see cref="ToFigures"/>.</summary>
 internal sealed record ConsoleLoadResult(
     ConsoleLoadSettings Settings,
@@ -31,7 +38,8 @@ internal sealed record ConsoleLoadResult(
     double ReconnectSeconds,
     QueueFetch List,
     QueueFetch Grouped,
-    IReadOnlyList<double> PageRenderMs)
+    IReadOnlyList<double> PageRenderMs,
+    BrowserWatch? Browser = null)
 {
     public IEnumerable<Figure> ToFigures()
     {
@@ -88,6 +96,14 @@ internal sealed record ConsoleLoadResult(
         yield return new Figure("consoleLoad.queueListSize", "GET /api/alerts with K open: size", List.Bytes / 1024.0, "KiB") { Note = listNote };
         yield return new Figure("consoleLoad.queueGroupedMs", "GET /api/alerts?group=outages with K open: time", Grouped.Milliseconds, "ms") { Note = listNote };
         yield return new Figure("consoleLoad.queueGroupedSize", "GET /api/alerts?group=outages with K open: size", Grouped.Bytes / 1024.0, "KiB") { Note = listNote };
+        if (Browser is { } watch)
+        {
+            foreach (var figure in BrowserFigures(watch))
+            {
+                yield return figure;
+            }
+        }
+
         if (PageRenderMs.Count > 0)
         {
             var sorted = PageRenderMs.Order().ToList();
@@ -96,6 +112,25 @@ internal sealed record ConsoleLoadResult(
                 Note = Invariant($"Headless Chromium (Playwright), logged in: from navigating to / until #status says \"{OpenAlerts} open, … Live.\" with rows; median of {sorted.Count} ({string.Join(", ", sorted.Select(ms => ms.ToString("0", CultureInfo.InvariantCulture)))} ms)."),
             };
         }
+    }
+
+    private IEnumerable<Figure> BrowserFigures(BrowserWatch watch)
+    {
+        var note = Invariant($"The queue page open in headless Chromium through the outage, with today's console script (the plain stream, a full re-render per step); waited at most {watch.PatienceSeconds:0} s. ");
+        yield return new Figure("consoleLoad.browserOutage", "Browser console: drop → page shows K open, live", watch.OutageSeconds ?? watch.PatienceSeconds, "s")
+        {
+            Note = note + (watch.OutageSeconds is null ? "NOT reached within the wait. " : "") + Invariant($"Includes the reporting time ({Settings.ReportingSeconds} s)."),
+        };
+        yield return new Figure("consoleLoad.browserRestore", "Browser console: first reconnect → page shows 0 open, live", watch.RestoreSeconds ?? watch.PatienceSeconds, "s")
+        {
+            Note = note + (watch.RestoreSeconds is null ? "NOT reached within the wait. " : "") + "Includes the fleet's reconnect ramp.",
+        };
+        yield return new Figure("consoleLoad.browserReloads", "Browser console: queue reloads during outage and return", watch.Reloads, "reloads")
+        {
+            Goal = "0",
+            GoalMet = watch.Reloads == 0,
+            Note = note + Invariant($"GET /api/alerts after the page's first; its stream reconnected {watch.Reconnects} times (a dropped stream reconnects and reloads)."),
+        };
     }
 
     private static IEnumerable<Figure> Spread(string phase, string title, string note, ConsolePhase result)

@@ -22,6 +22,9 @@ public sealed class ConsoleLoadScenario : IBenchScenario
     private const int GatewaysPerSourceAddress = 10_000;
     private const int Fetches = 5;
 
+    /// <summary>How long the open page may take to show the outage (or the return) before it is reported as not reached.</summary>
+    private static readonly TimeSpan BrowserPatience = TimeSpan.FromMinutes(4);
+
     public string Name => "consoleLoad";
 
     public int Order => 9;
@@ -95,6 +98,9 @@ public sealed class ConsoleLoadScenario : IBenchScenario
                 consoles.Add(await ConsoleStreamRecorder.OpenAsync(webUrl, session, settings.StreamPath, settings.Gateways, cancellationToken).ConfigureAwait(false));
             }
 
+            // And one dispatcher's real page, left open through it all.
+            var watching = await browser.WatchAsync(0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+
             // The fault: every gateway's last contact within one burst, then every stream gone. Dispatch flags them when
             // their reporting time has passed, all in the same moment.
             await heartbeats.CancelAsync().ConfigureAwait(false);
@@ -104,7 +110,10 @@ public sealed class ConsoleLoadScenario : IBenchScenario
             context.Say(Invariant($"consoleLoad: dropping all {settings.Gateways} gateways; {settings.Consoles} consoles watching ({(settings.BatchedStreams ? "batched" : "plain")} streams)"));
             var dropAt = Stopwatch.GetTimestamp();
             await DisposeAllAsync(fleet).ConfigureAwait(false);
+            var browserOutage = SecondsUntilAsync(dropAt, watching.WaitForOpenAsync(settings.Gateways, BrowserPatience));
             await WaitAllAsync(consoles.Select(c => c.AllRaised), TimeSpan.FromSeconds(settings.ReportingSeconds + 180), cancellationToken).ConfigureAwait(false);
+            var browserOutageSeconds = await browserOutage.ConfigureAwait(false);
+            context.Say(Invariant($"consoleLoad: the open page shows {settings.Gateways} open: {(browserOutageSeconds is { } b ? $"after {b:0.0} s" : "not within the wait")}, {watching.Reloads} reloads"));
             var (list, open) = await FetchQueueAsync(web, "api/alerts", cancellationToken).ConfigureAwait(false);
             var outage = Phase(consoles, dropAt, c => c.FirstRaisedAt, c => c.AllRaisedAt, open, new PhaseBaseline(0, 0, 0));
             context.Say(Invariant($"consoleLoad: outage: {open.Count} open in the store; {consoles.Count - outage.Incomplete} of {consoles.Count} consoles have all, {outage.Dropped} dropped"));
@@ -125,14 +134,18 @@ public sealed class ConsoleLoadScenario : IBenchScenario
             heartbeats = new CancellationTokenSource();
             beating = FanInScenario.RunHeartbeatsAsync(fleet, heartbeatPeriod, heartbeats.Token);
             var restoreAt = Stopwatch.GetTimestamp();
+            var browserRestore = SecondsUntilAsync(restoreAt, watching.WaitForOpenAsync(0, BrowserPatience));
             var reconnect = await ConnectAsync(fleet, grpcUrl, ca, settings.ConnectParallel, cancellationToken).ConfigureAwait(false);
             context.Say(Invariant($"consoleLoad: {fleet.Count(g => g.IsHeld)} back after {reconnect.TotalSeconds:0.0} s"));
             await WaitAllAsync(consoles.Select(c => c.AllCleared), TimeSpan.FromSeconds(180), cancellationToken).ConfigureAwait(false);
+            var browserRestoreSeconds = await browserRestore.ConfigureAwait(false);
+            var watch = new BrowserWatch(browserOutageSeconds, browserRestoreSeconds, watching.Reloads, watching.Reconnects, BrowserPatience.TotalSeconds);
+            await watching.CloseAsync().ConfigureAwait(false);
             var (_, stillOpen) = await FetchQueueAsync(web, "api/alerts", cancellationToken).ConfigureAwait(false);
             var restore = Phase(consoles, restoreAt, c => c.FirstClearedAt, c => c.AllClearedAt, stillOpen, baseline);
             context.Say(Invariant($"consoleLoad: return: {stillOpen.Count} still open; {consoles.Count - restore.Incomplete} of {consoles.Count} consoles have all, {restore.Dropped} dropped"));
 
-            var result = new ConsoleLoadResult(settings, open.Count, outage, restore, reconnect.TotalSeconds, list, grouped, renders);
+            var result = new ConsoleLoadResult(settings, open.Count, outage, restore, reconnect.TotalSeconds, list, grouped, renders, watch);
             foreach (var figure in result.ToFigures())
             {
                 report.Add(figure);
@@ -160,6 +173,10 @@ public sealed class ConsoleLoadScenario : IBenchScenario
             }
         }
     }
+
+    /// <summary>The seconds from <paramref name="since"/> until <paramref name="shown"/> said yes; null when it said no.</summary>
+    private static async Task<double?> SecondsUntilAsync(long since, Task<bool> shown) =>
+        await shown.ConfigureAwait(false) ? Stopwatch.GetElapsedTime(since).TotalSeconds : null;
 
     /// <summary>Connects every gateway, a bounded number in flight; a gateway that fails is left unheld (and counted by the caller).</summary>
     private static async Task<TimeSpan> ConnectAsync(SimulatedGateway[] fleet, Uri grpcUrl, X509Certificate2 ca, int parallel, CancellationToken ct)
