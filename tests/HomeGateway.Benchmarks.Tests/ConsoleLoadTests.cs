@@ -19,15 +19,15 @@ public class ConsoleLoadTests
         Assert.Contains("--consoles N (20, quick 5)", scenario.Parameters, StringComparison.Ordinal);
 
         var full = ConsoleLoadSettings.From(BenchOptions.Parse(["--only", "consoleLoad"]));
-        Assert.Equal(new ConsoleLoadSettings(5000, 20, 20, false, 16, 3), full);
+        Assert.Equal(new ConsoleLoadSettings(5000, 20, 20, false, 16, 3, WatchPage: false), full);
         Assert.Equal(10, full.HeartbeatSeconds);
         Assert.Equal("api/alerts/stream", full.StreamPath);
 
         var quick = ConsoleLoadSettings.From(BenchOptions.Parse(["--quick"]));
         Assert.Equal((500, 5, 1), (quick.Gateways, quick.Consoles, quick.PageLoads));
 
-        var asked = ConsoleLoadSettings.From(BenchOptions.Parse(["--quick", "--consoles", "40", "--stream", "outages", "--reporting", "60"]));
-        Assert.Equal((40, true, 60, 30), (asked.Consoles, asked.BatchedStreams, asked.ReportingSeconds, asked.HeartbeatSeconds));
+        var asked = ConsoleLoadSettings.From(BenchOptions.Parse(["--quick", "--consoles", "40", "--stream", "outages", "--reporting", "60", "--watch-page", "yes"]));
+        Assert.Equal((40, true, 60, 30, true), (asked.Consoles, asked.BatchedStreams, asked.ReportingSeconds, asked.HeartbeatSeconds, asked.WatchPage));
         Assert.Equal("api/alerts/stream?batch=outages", asked.StreamPath);
     }
 
@@ -35,6 +35,7 @@ public class ConsoleLoadTests
     [InlineData("--stream", "grouped", "--stream")]
     [InlineData("--reporting", "10", "--reporting")]
     [InlineData("--consoles", "0", "--consoles")]
+    [InlineData("--watch-page", "maybe", "--watch-page")]
     public void A_value_dispatch_or_the_scenario_cannot_take_is_refused_with_its_name(string name, string value, string named)
     {
         var error = Assert.Throws<ArgumentException>(() => ConsoleLoadSettings.From(BenchOptions.Parse([name, value])));
@@ -47,7 +48,8 @@ public class ConsoleLoadTests
         var settings = ConsoleLoadSettings.From(BenchOptions.Parse([]));
         var outage = new ConsolePhase([20_100, 20_300], [100, 300], Incomplete: 1, Dropped: 1, Duplicates: 0, Mismatched: 0, EventsPerConsole: 10);
         var restore = new ConsolePhase([30_000, 31_000], [900, 1000], Incomplete: 0, Dropped: 0, Duplicates: 2, Mismatched: 1, EventsPerConsole: 40);
-        var result = new ConsoleLoadResult(settings, 5000, outage, restore, 29.5, new QueueFetch(120, 4_096_000), new QueueFetch(40, 1_024_000), [900, 700, 800]);
+        var result = new ConsoleLoadResult(settings, 5000, outage, restore, 29.5, new QueueFetch(120, 4_096_000), new QueueFetch(40, 1_024_000), [900, 700, 800],
+            new BrowserWatch(OutageSeconds: null, RestoreSeconds: 95, Reloads: 2, Reconnects: 2, PatienceSeconds: 240));
 
         var report = new BenchReport();
         foreach (var figure in result.ToFigures())
@@ -58,7 +60,7 @@ public class ConsoleLoadTests
         var figures = report.Figures.ToDictionary(f => f.Name, StringComparer.Ordinal);
         Assert.Equal(
             [
-                "consoleLoad.consolesDropped", "consoleLoad.outageEvents", "consoleLoad.outageFromDrop", "consoleLoad.outageSpreadMax",
+                "consoleLoad.browserOutage", "consoleLoad.browserReloads", "consoleLoad.browserRestore", "consoleLoad.consolesDropped", "consoleLoad.outageEvents", "consoleLoad.outageFromDrop", "consoleLoad.outageSpreadMax",
                 "consoleLoad.outageSpreadP50", "consoleLoad.outageSpreadP99", "consoleLoad.pageRenderMs", "consoleLoad.queueGroupedMs",
                 "consoleLoad.queueGroupedSize", "consoleLoad.queueListMs", "consoleLoad.queueListSize", "consoleLoad.restoreFromReconnect",
                 "consoleLoad.restoreSpreadMax", "consoleLoad.restoreSpreadP50", "consoleLoad.restoreSpreadP99", "consoleLoad.stepsWrong",
@@ -70,6 +72,8 @@ public class ConsoleLoadTests
         Assert.Equal(20.3, figures["consoleLoad.outageFromDrop"].Value, 6);
         Assert.Equal(800, figures["consoleLoad.pageRenderMs"].Value);
         Assert.Equal(4000, figures["consoleLoad.queueListSize"].Value);
+        Assert.Equal((240, false), (figures["consoleLoad.browserOutage"].Value, figures["consoleLoad.browserReloads"].GoalMet));
+        Assert.Contains("NOT reached", figures["consoleLoad.browserOutage"].Note, StringComparison.Ordinal);
         Assert.Contains("\"consoleLoad\"", report.ToJson(), StringComparison.Ordinal);
     }
 

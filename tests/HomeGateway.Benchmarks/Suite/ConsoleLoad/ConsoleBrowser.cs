@@ -150,7 +150,9 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
         {
             try
             {
-                await page.WaitForFunctionAsync(QueueShows, openAlerts, new() { Timeout = (float)timeout.TotalMilliseconds, PollingInterval = 100 }).ConfigureAwait(false);
+                // Also bounded here: a renderer busy for minutes was seen to outlast Playwright's own timeout.
+                await page.WaitForFunctionAsync(QueueShows, openAlerts, new() { Timeout = (float)timeout.TotalMilliseconds, PollingInterval = 100 })
+                    .WaitAsync(timeout + TimeSpan.FromSeconds(10)).ConfigureAwait(false);
                 return true;
             }
             catch (TimeoutException)

@@ -98,8 +98,8 @@ public sealed class ConsoleLoadScenario : IBenchScenario
                 consoles.Add(await ConsoleStreamRecorder.OpenAsync(webUrl, session, settings.StreamPath, settings.Gateways, cancellationToken).ConfigureAwait(false));
             }
 
-            // And one dispatcher's real page, left open through it all.
-            var watching = await browser.WatchAsync(0, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+            // And, when asked, one dispatcher's real page left open through it all.
+            var watching = settings.WatchPage ? await browser.WatchAsync(0, TimeSpan.FromMinutes(1)).ConfigureAwait(false) : null;
 
             // The fault: every gateway's last contact within one burst, then every stream gone. Dispatch flags them when
             // their reporting time has passed, all in the same moment.
@@ -110,10 +110,14 @@ public sealed class ConsoleLoadScenario : IBenchScenario
             context.Say(Invariant($"consoleLoad: dropping all {settings.Gateways} gateways; {settings.Consoles} consoles watching ({(settings.BatchedStreams ? "batched" : "plain")} streams)"));
             var dropAt = Stopwatch.GetTimestamp();
             await DisposeAllAsync(fleet).ConfigureAwait(false);
-            var browserOutage = SecondsUntilAsync(dropAt, watching.WaitForOpenAsync(settings.Gateways, BrowserPatience));
+            var browserOutage = watching is null ? null : SecondsUntilAsync(dropAt, watching.WaitForOpenAsync(settings.Gateways, BrowserPatience));
             await WaitAllAsync(consoles.Select(c => c.AllRaised), TimeSpan.FromSeconds(settings.ReportingSeconds + 180), cancellationToken).ConfigureAwait(false);
-            var browserOutageSeconds = await browserOutage.ConfigureAwait(false);
-            context.Say(Invariant($"consoleLoad: the open page shows {settings.Gateways} open: {(browserOutageSeconds is { } b ? $"after {b:0.0} s" : "not within the wait")}, {watching.Reloads} reloads"));
+            var browserOutageSeconds = browserOutage is null ? null : await browserOutage.ConfigureAwait(false);
+            if (watching is not null)
+            {
+                context.Say(Invariant($"consoleLoad: the open page shows {settings.Gateways} open: {(browserOutageSeconds is { } b ? $"after {b:0.0} s" : "not within the wait")}, {watching.Reloads} reloads"));
+            }
+
             var (list, open) = await FetchQueueAsync(web, "api/alerts", cancellationToken).ConfigureAwait(false);
             var outage = Phase(consoles, dropAt, c => c.FirstRaisedAt, c => c.AllRaisedAt, open, new PhaseBaseline(0, 0, 0));
             context.Say(Invariant($"consoleLoad: outage: {open.Count} open in the store; {consoles.Count - outage.Incomplete} of {consoles.Count} consoles have all, {outage.Dropped} dropped"));
@@ -134,13 +138,17 @@ public sealed class ConsoleLoadScenario : IBenchScenario
             heartbeats = new CancellationTokenSource();
             beating = FanInScenario.RunHeartbeatsAsync(fleet, heartbeatPeriod, heartbeats.Token);
             var restoreAt = Stopwatch.GetTimestamp();
-            var browserRestore = SecondsUntilAsync(restoreAt, watching.WaitForOpenAsync(0, BrowserPatience));
+            var browserRestore = watching is null ? null : SecondsUntilAsync(restoreAt, watching.WaitForOpenAsync(0, BrowserPatience));
             var reconnect = await ConnectAsync(fleet, grpcUrl, ca, settings.ConnectParallel, cancellationToken).ConfigureAwait(false);
             context.Say(Invariant($"consoleLoad: {fleet.Count(g => g.IsHeld)} back after {reconnect.TotalSeconds:0.0} s"));
             await WaitAllAsync(consoles.Select(c => c.AllCleared), TimeSpan.FromSeconds(180), cancellationToken).ConfigureAwait(false);
-            var browserRestoreSeconds = await browserRestore.ConfigureAwait(false);
-            var watch = new BrowserWatch(browserOutageSeconds, browserRestoreSeconds, watching.Reloads, watching.Reconnects, BrowserPatience.TotalSeconds);
-            await watching.CloseAsync().ConfigureAwait(false);
+            BrowserWatch? watch = null;
+            if (watching is not null)
+            {
+                watch = new BrowserWatch(browserOutageSeconds, await browserRestore!.ConfigureAwait(false), watching.Reloads, watching.Reconnects, BrowserPatience.TotalSeconds);
+                await watching.CloseAsync().ConfigureAwait(false);
+            }
+
             var (_, stillOpen) = await FetchQueueAsync(web, "api/alerts", cancellationToken).ConfigureAwait(false);
             var restore = Phase(consoles, restoreAt, c => c.FirstClearedAt, c => c.AllClearedAt, stillOpen, baseline);
             context.Say(Invariant($"consoleLoad: return: {stillOpen.Count} still open; {consoles.Count - restore.Incomplete} of {consoles.Count} consoles have all, {restore.Dropped} dropped"));
