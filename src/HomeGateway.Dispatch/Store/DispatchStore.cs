@@ -570,45 +570,28 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default) =>
         (await RaiseGatewaysOfflineAsync([new GatewayOfflineDue(gatewayId, lastContactAt, offlineAt)], reportingSeconds, ct)) is [var step] ? step : null;
 
-    public async Task<IReadOnlyList<StoredAlertStep>> RaiseGatewaysOfflineAsync(
-        IReadOnlyList<GatewayOfflineDue> due, int reportingSeconds, CancellationToken ct = default)
-    {
-        if (due.Count == 0)
-        {
-            return [];
-        }
-
-        var now = time.GetUtcNow();
-        await using var connection = await OpenForWriteAsync(ct);
-        try
-        {
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            var steps = new List<StoredAlertStep>(due.Count);
-            // Gateway order: two transactions locking several gateways' rows (PostgreSQL) take them in the same order.
-            foreach (var gateway in due.OrderBy(d => d.GatewayId, StringComparer.Ordinal))
-            {
-                if (await RaiseOfflineInTransactionAsync(connection, gateway, reportingSeconds, now, ct) is { } step)
-                {
-                    steps.Add(step);
-                }
-            }
-
-            await tx.CommitAsync(ct);
-            return steps;
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-    }
+    public Task<IReadOnlyList<StoredAlertStep>> RaiseGatewaysOfflineAsync(
+        IReadOnlyList<GatewayOfflineDue> due, int reportingSeconds, CancellationToken ct = default) =>
+        EachGatewayInOneTransactionAsync(due, d => d.GatewayId,
+            (connection, gateway, now) => RaiseOfflineInTransactionAsync(connection, gateway, reportingSeconds, now, ct), ct);
 
     public async Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default) =>
         (await RestoreGatewaysAsync([new(gatewayId, restoredAt)], ct)) is [var step] ? step : null;
 
-    public async Task<IReadOnlyList<StoredAlertStep>> RestoreGatewaysAsync(
-        IReadOnlyList<KeyValuePair<string, DateTimeOffset>> restored, CancellationToken ct = default)
+    public Task<IReadOnlyList<StoredAlertStep>> RestoreGatewaysAsync(
+        IReadOnlyList<KeyValuePair<string, DateTimeOffset>> restored, CancellationToken ct = default) =>
+        EachGatewayInOneTransactionAsync(restored, r => r.Key,
+            (connection, gateway, now) => RestoreInTransactionAsync(connection, gateway.Key, gateway.Value, now, ct), ct);
+
+    /// <summary>
+    /// Runs <paramref name="change"/> for each gateway in one transaction (one fsync for a mass outage) and returns the
+    /// steps it stored. In gateway-id order: two such transactions lock several gateways' rows (PostgreSQL) in the same
+    /// order, so they queue instead of deadlocking.
+    /// </summary>
+    private async Task<IReadOnlyList<StoredAlertStep>> EachGatewayInOneTransactionAsync<T>(
+        IReadOnlyList<T> gateways, Func<T, string> gatewayId, Func<DbConnection, T, DateTimeOffset, Task<StoredAlertStep?>> change, CancellationToken ct)
     {
-        if (restored.Count == 0)
+        if (gateways.Count == 0)
         {
             return [];
         }
@@ -618,10 +601,10 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var steps = new List<StoredAlertStep>(restored.Count);
-            foreach (var (gatewayId, restoredAt) in restored.OrderBy(r => r.Key, StringComparer.Ordinal))
+            var steps = new List<StoredAlertStep>(gateways.Count);
+            foreach (var gateway in gateways.OrderBy(gatewayId, StringComparer.Ordinal))
             {
-                if (await RestoreInTransactionAsync(connection, gatewayId, restoredAt, now, ct) is { } step)
+                if (await change(connection, gateway, now) is { } step)
                 {
                     steps.Add(step);
                 }
