@@ -14,28 +14,26 @@ internal sealed class ConsoleStreamRecorder : IAsyncDisposable
     private readonly HttpClient client;
     private readonly CancellationTokenSource stop = new();
     private readonly Lock gate = new();
-    private readonly HashSet<string> raised = new(StringComparer.Ordinal);
-    private readonly HashSet<string> cleared = new(StringComparer.Ordinal);
     private readonly HashSet<string> offline = new(StringComparer.Ordinal);
-    private readonly int expected;
-    private readonly TaskCompletionSource allRaised = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource allCleared = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PhaseTally raised;
+    private readonly PhaseTally cleared;
     private Task reading = Task.CompletedTask;
 
     private ConsoleStreamRecorder(HttpClient client, int expected)
     {
         this.client = client;
-        this.expected = expected;
+        raised = new PhaseTally(expected);
+        cleared = new PhaseTally(expected);
     }
 
     /// <summary>Stopwatch timestamps (0 until it happened).</summary>
-    public long FirstRaisedAt { get; private set; }
+    public long FirstRaisedAt => raised.FirstAt;
 
-    public long AllRaisedAt { get; private set; }
+    public long AllRaisedAt => raised.AllAt;
 
-    public long FirstClearedAt { get; private set; }
+    public long FirstClearedAt => cleared.FirstAt;
 
-    public long AllClearedAt { get; private set; }
+    public long AllClearedAt => cleared.AllAt;
 
     /// <summary>Server-Sent Events received that carried gateway-health steps (one per step, or one per batch).</summary>
     public int Events { get; private set; }
@@ -47,9 +45,9 @@ internal sealed class ConsoleStreamRecorder : IAsyncDisposable
 
     public string? DropReason { get; private set; }
 
-    public Task AllRaised => allRaised.Task;
+    public Task AllRaised => raised.All;
 
-    public Task AllCleared => allCleared.Task;
+    public Task AllCleared => cleared.All;
 
     /// <summary>The offline alerts this console shows now.</summary>
     public IReadOnlySet<string> Offline
@@ -142,27 +140,15 @@ internal sealed class ConsoleStreamRecorder : IAsyncDisposable
                 }
 
                 var alertId = step.GetProperty("alertId").GetString()!;
-                if (step.GetProperty("kind").GetString() == "cleared")
+                var isCleared = step.GetProperty("kind").GetString() == "cleared";
+                Duplicates += (isCleared ? cleared : raised).Saw(alertId, at) ? 0 : 1;
+                if (isCleared)
                 {
-                    Duplicates += cleared.Add(alertId) ? 0 : 1;
                     offline.Remove(alertId);
-                    FirstClearedAt = FirstClearedAt == 0 ? at : FirstClearedAt;
-                    if (cleared.Count == expected && AllClearedAt == 0)
-                    {
-                        AllClearedAt = at;
-                        allCleared.TrySetResult();
-                    }
                 }
                 else
                 {
-                    Duplicates += raised.Add(alertId) ? 0 : 1;
                     offline.Add(alertId);
-                    FirstRaisedAt = FirstRaisedAt == 0 ? at : FirstRaisedAt;
-                    if (raised.Count == expected && AllRaisedAt == 0)
-                    {
-                        AllRaisedAt = at;
-                        allRaised.TrySetResult();
-                    }
                 }
             }
         }
@@ -173,7 +159,36 @@ internal sealed class ConsoleStreamRecorder : IAsyncDisposable
         Dropped = true;
         DropReason ??= reason;
         // Waiting for steps that will never come on this stream would only run into the timeout.
-        allRaised.TrySetResult();
-        allCleared.TrySetResult();
+        raised.GiveUp();
+        cleared.GiveUp();
+    }
+
+    /// <summary>One phase's steps (offline, or restored): which alerts were told, when the first and the last came.</summary>
+    private sealed class PhaseTally(int expected)
+    {
+        private readonly HashSet<string> seen = new(StringComparer.Ordinal);
+        private readonly TaskCompletionSource all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long FirstAt { get; private set; }
+
+        public long AllAt { get; private set; }
+
+        public Task All => all.Task;
+
+        /// <summary>False when this alert was told already in this phase.</summary>
+        public bool Saw(string alertId, long at)
+        {
+            var first = seen.Add(alertId);
+            FirstAt = FirstAt == 0 ? at : FirstAt;
+            if (seen.Count == expected && AllAt == 0)
+            {
+                AllAt = at;
+                all.TrySetResult();
+            }
+
+            return first;
+        }
+
+        public void GiveUp() => all.TrySetResult();
     }
 }
