@@ -60,9 +60,13 @@ internal sealed class DispatchApiService(
         {
             await foreach (var change in subscription.Reader.ReadAllAsync(ct))
             {
-                if (ToWire(change) is { } wire)
+                // An outage batch is one change in the feed (one slot of this watcher's queue); the wire has steps only.
+                foreach (var one in change is OutageBatch batch ? batch.Steps : (IReadOnlyList<QueueChange>)[change])
                 {
-                    await responseStream.WriteAsync(wire, ct);
+                    if (ToWire(one) is { } wire)
+                    {
+                        await responseStream.WriteAsync(wire, ct);
+                    }
                 }
             }
         }

@@ -29,7 +29,10 @@ public sealed class AlertSubscription(ChannelReader<QueueChange> reader, Action 
 /// <summary>The single-node feed: an in-process fan-out.</summary>
 public sealed class InProcessAlertFeed(ILogger<InProcessAlertFeed> logger) : IAlertFeed
 {
-    // Enough for a burst from many gateways; a console that falls this far behind reloads instead.
+    // Enough for a burst from many gateways; a console that falls this far behind reloads instead. Not sized for a mass
+    // outage: thousands of gateways going offline (or coming back) together arrive as a few OutageBatch changes (one per
+    // store transaction), so a live console takes a slot per batch, not per gateway. A larger capacity would only move
+    // the cliff (5,000 gateways one by one needs 5,000 slots for each of 20 consoles) and hold more memory per console.
     internal const int SubscriberCapacity = 256;
 
     private readonly Lock gate = new();

@@ -55,6 +55,16 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
     public void Publish(QueueChange change)
     {
         local.Publish(change);
+        if (change is OutageBatch batch)
+        {
+            foreach (var part in Split(batch))
+            {
+                outgoing.Writer.TryWrite(part);
+            }
+
+            return;
+        }
+
         var notice = change switch
         {
             StoredAlertStep step => new Notice(node, NoticeKind.Step, Step: step),
@@ -67,6 +77,35 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
     }
 
     public AlertSubscription Subscribe() => local.Subscribe();
+
+    /// <summary>
+    /// An outage batch in notices that each fit a NOTIFY payload (a few dozen steps each): announcing a mass outage as
+    /// "reload" would make every console on the other nodes reload thousands of rows at once, the storm batching avoids.
+    /// </summary>
+    internal IEnumerable<Notice> Split(OutageBatch batch)
+    {
+        var part = new List<StoredAlertStep>();
+        var bytes = 0;
+        foreach (var step in batch.Steps)
+        {
+            // The step's own size plus a separator; the envelope (node, kind) is well inside the margin below.
+            var size = System.Text.Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(step, Json)) + 1;
+            if (part.Count > 0 && bytes + size > MaxPayloadBytes - 200)
+            {
+                yield return new Notice(node, NoticeKind.OutageBatch, Batch: new OutageBatch(batch.Kind, part));
+                part = [];
+                bytes = 0;
+            }
+
+            part.Add(step);
+            bytes += size;
+        }
+
+        if (part.Count > 0)
+        {
+            yield return new Notice(node, NoticeKind.OutageBatch, Batch: new OutageBatch(batch.Kind, part));
+        }
+    }
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -193,6 +232,9 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
             case NoticeKind.Step when notice.Step is { } step:
                 local.Publish(step);
                 break;
+            case NoticeKind.OutageBatch when notice.Batch is { } batch:
+                local.Publish(batch.Steps.Count == 1 ? batch.Steps[0] : batch);
+                break;
             case NoticeKind.Acknowledgement when notice.Acknowledgement is { } ack:
                 local.Publish(ack);
                 if (ack.AckSeq is not null)
@@ -221,6 +263,9 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
         Step,
         Acknowledgement,
         StreamOpened,
+
+        // Appended: a node of the previous version reads an unknown kind as "reload", which is still correct.
+        OutageBatch,
     }
 
     internal sealed record Notice(
@@ -229,5 +274,6 @@ internal sealed class PostgresAlertFeed : BackgroundService, IAlertFeed
         StoredAlertStep? Step = null,
         AlertAcknowledgement? Acknowledgement = null,
         string? GatewayId = null,
-        DateTimeOffset? At = null);
+        DateTimeOffset? At = null,
+        OutageBatch? Batch = null);
 }

@@ -568,41 +568,51 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
     }
 
     public async Task<StoredAlertStep?> RaiseGatewayOfflineAsync(
-        string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default)
+        string gatewayId, DateTimeOffset lastContactAt, DateTimeOffset offlineAt, int reportingSeconds, CancellationToken ct = default) =>
+        (await RaiseGatewaysOfflineAsync([new GatewayOfflineDue(gatewayId, lastContactAt, offlineAt)], reportingSeconds, ct)) is [var step] ? step : null;
+
+    public Task<IReadOnlyList<StoredAlertStep>> RaiseGatewaysOfflineAsync(
+        IReadOnlyList<GatewayOfflineDue> due, int reportingSeconds, CancellationToken ct = default) =>
+        EachGatewayInOneTransactionAsync(due, d => d.GatewayId,
+            (connection, gateway, now) => RaiseOfflineInTransactionAsync(connection, gateway, reportingSeconds, now, ct), ct);
+
+    public async Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default) =>
+        (await RestoreGatewaysAsync([new(gatewayId, restoredAt)], ct)) is [var step] ? step : null;
+
+    public Task<IReadOnlyList<StoredAlertStep>> RestoreGatewaysAsync(
+        IReadOnlyList<KeyValuePair<string, DateTimeOffset>> restored, CancellationToken ct = default) =>
+        EachGatewayInOneTransactionAsync(restored, r => r.Key,
+            (connection, gateway, now) => RestoreInTransactionAsync(connection, gateway.Key, gateway.Value, now, ct), ct);
+
+    /// <summary>
+    /// Runs <paramref name="change"/> for each gateway in one transaction (one fsync for a mass outage) and returns the
+    /// steps it stored. In gateway-id order: two such transactions lock several gateways' rows (PostgreSQL) in the same
+    /// order, so they queue instead of deadlocking.
+    /// </summary>
+    private async Task<IReadOnlyList<StoredAlertStep>> EachGatewayInOneTransactionAsync<T>(
+        IReadOnlyList<T> gateways, Func<T, string> gatewayId, Func<DbConnection, T, DateTimeOffset, Task<StoredAlertStep?>> change, CancellationToken ct)
     {
+        if (gateways.Count == 0)
+        {
+            return [];
+        }
+
         var now = time.GetUtcNow();
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            if (await LockGatewayAsync(connection, gatewayId, ct) is not { } homeId)
+            var steps = new List<StoredAlertStep>(gateways.Count);
+            foreach (var gateway in gateways.OrderBy(gatewayId, StringComparer.Ordinal))
             {
-                return null;
-            }
-
-            await using (var open = Command(connection,
-                "SELECT EXISTS(SELECT 1 FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL)", ("@g", gatewayId)))
-            {
-                if (await open.ExecuteScalarAsync(ct) is { } exists && IsTrue(exists))
+                if (await change(connection, gateway, now) is { } step)
                 {
-                    return null;
+                    steps.Add(step);
                 }
             }
 
-            var alert = new AlertEvent(
-                $"gateway-offline-{gatewayId}-{offlineAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}", AlertEventKind.Raised,
-                AlertType.GatewayHealth, AlertPriority.High, homeId, GatewaySensorId, offlineAt, lastContactAt, 1,
-                string.Create(CultureInfo.InvariantCulture,
-                    $"Gateway {gatewayId} of home {homeId} is offline: no contact since {lastContactAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (reporting time {reportingSeconds} s)"));
-            await Execute(connection,
-                "INSERT INTO gateway_outages(gateway_id, alert_id, last_contact_at, offline_at) VALUES (@g, @id, @last, @offline)",
-                ct, ("@g", gatewayId), ("@id", alert.AlertId), ("@last", Text(lastContactAt)), ("@offline", Text(offlineAt)));
-            await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
-            await Execute(connection, "UPDATE alerts SET origin = @origin WHERE gateway_id = @g AND alert_id = @id",
-                ct, ("@origin", DispatchOrigin), ("@g", gatewayId), ("@id", alert.AlertId));
-            var step = await LabelledAsync(connection, new StoredAlertStep(gatewayId, 0, alert, now), ct);
             await tx.CommitAsync(ct);
-            return step;
+            return steps;
         }
         finally
         {
@@ -610,55 +620,81 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
         }
     }
 
-    public async Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default)
+    /// <summary>Opens the gateway's outage and its queue row, unless one is open already (then null).</summary>
+    private async Task<StoredAlertStep?> RaiseOfflineInTransactionAsync(
+        DbConnection connection, GatewayOfflineDue due, int reportingSeconds, DateTimeOffset now, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        await using var connection = await OpenForWriteAsync(ct);
-        try
+        var (gatewayId, lastContactAt, offlineAt) = due;
+        if (await LockGatewayAsync(connection, gatewayId, ct) is not { } homeId)
         {
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            await LockGatewayAsync(connection, gatewayId, ct);
-            string alertId;
-            DateTimeOffset lastContactAt;
-            await using (var open = Command(connection,
-                "SELECT alert_id, last_contact_at FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL", ("@g", gatewayId)))
-            await using (var reader = await open.ExecuteReaderAsync(ct))
-            {
-                if (!await reader.ReadAsync(ct))
-                {
-                    return null;
-                }
+            return null;
+        }
 
-                alertId = reader.GetString(0);
-                lastContactAt = Parse(reader.GetString(1));
+        await using (var open = Command(connection,
+            "SELECT EXISTS(SELECT 1 FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL)", ("@g", gatewayId)))
+        {
+            if (await open.ExecuteScalarAsync(ct) is { } exists && IsTrue(exists))
+            {
+                return null;
             }
+        }
 
-            await Execute(connection, "UPDATE gateway_outages SET restored_at = @at WHERE gateway_id = @g AND alert_id = @id",
-                ct, ("@at", Text(restoredAt)), ("@g", gatewayId), ("@id", alertId));
-            await using var row = Command(connection,
-                "SELECT home_id, count FROM alerts WHERE gateway_id = @g AND alert_id = @id", ("@g", gatewayId), ("@id", alertId));
-            await using var rowReader = await row.ExecuteReaderAsync(ct);
-            if (!await rowReader.ReadAsync(ct))
+        var alert = new AlertEvent(
+            $"gateway-offline-{gatewayId}-{offlineAt.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}", AlertEventKind.Raised,
+            AlertType.GatewayHealth, AlertPriority.High, homeId, GatewaySensorId, offlineAt, lastContactAt, 1,
+            string.Create(CultureInfo.InvariantCulture,
+                $"Gateway {gatewayId} of home {homeId} is offline: no contact since {lastContactAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC (reporting time {reportingSeconds} s)"));
+        await Execute(connection,
+            "INSERT INTO gateway_outages(gateway_id, alert_id, last_contact_at, offline_at) VALUES (@g, @id, @last, @offline)",
+            ct, ("@g", gatewayId), ("@id", alert.AlertId), ("@last", Text(lastContactAt)), ("@offline", Text(offlineAt)));
+        await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+        await Execute(connection, "UPDATE alerts SET origin = @origin WHERE gateway_id = @g AND alert_id = @id",
+            ct, ("@origin", DispatchOrigin), ("@g", gatewayId), ("@id", alert.AlertId));
+        return await LabelledAsync(connection, new StoredAlertStep(gatewayId, 0, alert, now), ct);
+    }
+
+    /// <summary>Closes the gateway's open outage and clears its queue row; null when there was none.</summary>
+    private async Task<StoredAlertStep?> RestoreInTransactionAsync(
+        DbConnection connection, string gatewayId, DateTimeOffset restoredAt, DateTimeOffset now, CancellationToken ct)
+    {
+        await LockGatewayAsync(connection, gatewayId, ct);
+        string alertId;
+        DateTimeOffset lastContactAt;
+        await using (var open = Command(connection,
+            "SELECT alert_id, last_contact_at FROM gateway_outages WHERE gateway_id = @g AND restored_at IS NULL", ("@g", gatewayId)))
+        await using (var reader = await open.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
             {
-                await tx.CommitAsync(ct);
                 return null;
             }
 
-            var homeId = rowReader.GetString(0);
-            var count = rowReader.GetInt32(1);
-            await rowReader.DisposeAsync();
-            var alert = new AlertEvent(alertId, AlertEventKind.Cleared, AlertType.GatewayHealth, AlertPriority.High, homeId,
-                GatewaySensorId, restoredAt, lastContactAt, count,
-                $"Gateway {gatewayId} of home {homeId} is back after {Outage(restoredAt - lastContactAt)} without contact");
-            await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
-            var step = await LabelledAsync(connection, new StoredAlertStep(gatewayId, 0, alert, now), ct);
-            await tx.CommitAsync(ct);
-            return step;
+            alertId = reader.GetString(0);
+            lastContactAt = Parse(reader.GetString(1));
         }
-        finally
+
+        await Execute(connection, "UPDATE gateway_outages SET restored_at = @at WHERE gateway_id = @g AND alert_id = @id",
+            ct, ("@at", Text(restoredAt)), ("@g", gatewayId), ("@id", alertId));
+        string homeId;
+        int count;
+        await using (var row = Command(connection,
+            "SELECT home_id, count FROM alerts WHERE gateway_id = @g AND alert_id = @id", ("@g", gatewayId), ("@id", alertId)))
+        await using (var rowReader = await row.ExecuteReaderAsync(ct))
         {
-            writeLock.Release();
+            if (!await rowReader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            homeId = rowReader.GetString(0);
+            count = rowReader.GetInt32(1);
         }
+
+        var alert = new AlertEvent(alertId, AlertEventKind.Cleared, AlertType.GatewayHealth, AlertPriority.High, homeId,
+            GatewaySensorId, restoredAt, lastContactAt, count,
+            $"Gateway {gatewayId} of home {homeId} is back after {Outage(restoredAt - lastContactAt)} without contact");
+        await UpsertQueueRowAsync(connection, gatewayId, 0, alert, now, ct);
+        return await LabelledAsync(connection, new StoredAlertStep(gatewayId, 0, alert, now), ct);
     }
 
     public void Dispose() => dialect.Dispose();

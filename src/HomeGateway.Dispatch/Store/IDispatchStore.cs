@@ -127,6 +127,18 @@ public partial interface IDispatchStore
     Task<StoredAlertStep?> RestoreGatewayAsync(string gatewayId, DateTimeOffset restoredAt, CancellationToken ct = default);
 
     /// <summary>
+    /// <see cref="RaiseGatewayOfflineAsync"/> for many gateways in one transaction (a mass outage: one disk sync, one
+    /// change for the live feed). Returns the steps of those it raised; a gateway already flagged or unknown is skipped.
+    /// </summary>
+    Task<IReadOnlyList<StoredAlertStep>> RaiseGatewaysOfflineAsync(IReadOnlyList<GatewayOfflineDue> due, int reportingSeconds, CancellationToken ct = default);
+
+    /// <summary>
+    /// <see cref="RestoreGatewayAsync"/> for many gateways (id → restored at) in one transaction; returns the steps of
+    /// those that had an open outage.
+    /// </summary>
+    Task<IReadOnlyList<StoredAlertStep>> RestoreGatewaysAsync(IReadOnlyList<KeyValuePair<string, DateTimeOffset>> restored, CancellationToken ct = default);
+
+    /// <summary>
     /// The gateway's home profile (its Hello or a later HomeProfile), already bounded by ingest: in one transaction the
     /// gateway's time zone is set (null: unknown) and its whole sensor list replaced. Nothing happens for an unknown gateway.
     /// </summary>
@@ -152,6 +164,9 @@ public static class HomeTimeZones
     public const string Unknown = "UTC";
 }
 
+/// <summary>A gateway whose reporting time ran out: silent since <paramref name="LastContactAt"/>, offline at <paramref name="OfflineAt"/>.</summary>
+public sealed record GatewayOfflineDue(string GatewayId, DateTimeOffset LastContactAt, DateTimeOffset OfflineAt);
+
 /// <summary>One change to the queue that live consoles show.</summary>
 public abstract record QueueChange;
 
@@ -176,6 +191,14 @@ public sealed record TelemetryGapInfo(long FromSeq, long ThroughSeq, long Count,
 /// alert put it back into the live queue) or <c>escalated</c> (the gateway escalated it locally); null otherwise.
 /// </param>
 public sealed record StoreOutcome(bool IsNew, long StoredThroughSeq, StoredAlertStep? AlertStep, AlertChanged? Change = null);
+
+/// <summary>
+/// Many gateways' "gateway offline" (or "restored") steps stored in one transaction, published as one change: a mass
+/// outage takes one slot of each live subscriber's bounded queue, not thousands (which dropped every console at once).
+/// Every step is in the store; subscribers that show steps one by one expand it.
+/// </summary>
+/// <param name="Kind">Raised for an outage, Cleared for gateways coming back.</param>
+public sealed record OutageBatch(AlertEventKind Kind, IReadOnlyList<StoredAlertStep> Steps) : QueueChange;
 
 /// <summary>An alert step as stored: what the live feed publishes.</summary>
 /// <param name="Seq">The gateway's journal sequence; 0 for a step dispatch decided itself (gateway offline / restored).</param>

@@ -63,11 +63,18 @@ internal static partial class AlertApi
     }
 
     /// <summary>
-    /// <c>GET /api/alerts[?status=open|cleared|resolved|all]</c>: without a status the live queue, every alert not yet
-    /// resolved; open and cleared are unresolved ones too; resolved lists the resolved ones.
+    /// <c>GET /api/alerts[?status=open|cleared|resolved|all][&amp;group=outages]</c>: without a status the live queue, every
+    /// alert not yet resolved; open and cleared are unresolved ones too; resolved lists the resolved ones. With
+    /// <c>group=outages</c> the answer is <see cref="GroupedQueueJson"/>: the rows, less the untouched "gateway offline"
+    /// ones, which come as one outage group (a mass outage is one line, not thousands, and a tenth of the bytes).
     /// </summary>
-    private static async Task<IResult> ListAsync(string? status, IDispatchStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? status, string? group, IDispatchStore store, CancellationToken ct)
     {
+        if (group is not (null or "" or "outages"))
+        {
+            return TypedResults.BadRequest(new { error = $"group must be 'outages' or absent, not '{group}'." });
+        }
+
         AlertListFilter filter;
         switch (status)
         {
@@ -91,7 +98,9 @@ internal static partial class AlertApi
         }
 
         var rows = await store.ListAlertViewsAsync(filter, ct);
-        return TypedResults.Json(rows.Select(AlertViewJson.From).ToList(), Json);
+        return group == "outages"
+            ? TypedResults.Json(GroupedQueueJson.From(rows), Json)
+            : TypedResults.Json(rows.Select(AlertViewJson.From).ToList(), Json);
     }
 
     /// <summary>
@@ -100,9 +109,16 @@ internal static partial class AlertApi
     /// </summary>
     internal static readonly TimeSpan RecheckInterval = KeepAliveInterval;
 
+    /// <summary>
+    /// <c>GET /api/alerts/stream[?batch=outages]</c>: Server-Sent Events, one per change (<c>alert</c>, <c>acknowledged</c>,
+    /// <c>changed</c>). Many gateways going offline (or coming back) in one store transaction are one change in the feed;
+    /// a client that asks for <c>batch=outages</c> gets it as one <c>outage_batch</c> event, any other client as one
+    /// <c>alert</c> event per step, exactly as a lone outage. Either way it takes one slot of the subscriber's queue.
+    /// </summary>
     private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time, ConsoleSessions sessions, IDispatchStore store)
     {
         var ct = http.RequestAborted;
+        var batches = http.Request.Query["batch"] == "outages";
         // Subscribe before the headers go out: a client that has the headers will see every later step.
         using var subscription = feed.Subscribe();
         // A logout on this node ends the stream at once; elsewhere the periodic re-check finds it.
@@ -153,17 +169,17 @@ internal static partial class AlertApi
                 waiting = null;
                 while (subscription.Reader.TryRead(out var change))
                 {
-                    var (name, data) = change switch
+                    if (change is OutageBatch batch && !batches)
                     {
-                        StoredAlertStep step => ("alert", JsonSerializer.Serialize(AlertStepJsonMapping.From(step), Json)),
-                        AlertAcknowledgement ack => ("acknowledged", JsonSerializer.Serialize(AlertAcknowledgementJson.From(ack), Json)),
-                        AlertChanged changed => ("changed", JsonSerializer.Serialize(new { change = changed.Change, alert = AlertViewJson.From(changed.Alert) }, Json)),
-                        _ => (null, null),
-                    };
-                    if (name is not null)
-                    {
-                        await http.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", ct);
+                        foreach (var step in batch.Steps)
+                        {
+                            await WriteEventAsync(http, step, ct);
+                        }
+
+                        continue;
                     }
+
+                    await WriteEventAsync(http, change, ct);
                 }
 
                 await http.Response.Body.FlushAsync(ct);
@@ -176,6 +192,22 @@ internal static partial class AlertApi
         catch (SubscriberTooSlowException)
         {
             // Ending the response makes the browser reconnect and reload the queue, so nothing stays missed.
+        }
+    }
+
+    private static async Task WriteEventAsync(HttpContext http, QueueChange change, CancellationToken ct)
+    {
+        var (name, data) = change switch
+        {
+            StoredAlertStep step => ("alert", JsonSerializer.Serialize(AlertStepJsonMapping.From(step), Json)),
+            AlertAcknowledgement ack => ("acknowledged", JsonSerializer.Serialize(AlertAcknowledgementJson.From(ack), Json)),
+            AlertChanged changed => ("changed", JsonSerializer.Serialize(new { change = changed.Change, alert = AlertViewJson.From(changed.Alert) }, Json)),
+            OutageBatch batch => ("outage_batch", JsonSerializer.Serialize(OutageBatchJson.From(batch), Json)),
+            _ => (null, null),
+        };
+        if (name is not null)
+        {
+            await http.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", ct);
         }
     }
 

@@ -74,3 +74,13 @@ public static class AlertStepJsonMapping
         step.Alert.Summary, step.Alert.Count, step.Alert.At, step.Alert.EvidenceAt, step.ReceivedAt,
         step.SensorName, step.SensorLocation, step.TimeZone, step.ResponseMinutes);
 }
+
+/// <summary>
+/// <c>event: outage_batch</c> (with <c>?batch=outages</c>): many gateways' "gateway offline" steps (<c>kind</c> raised) or
+/// "restored" steps (<c>kind</c> cleared) stored in one transaction; each step exactly as an <c>alert</c> event carries it.
+/// </summary>
+public sealed record OutageBatchJson(string Kind, IReadOnlyList<AlertStepJson> Steps)
+{
+    public static OutageBatchJson From(OutageBatch batch) =>
+        new(AlertTypeNames.ToName(batch.Kind), batch.Steps.Select(AlertStepJsonMapping.From).ToList());
+}

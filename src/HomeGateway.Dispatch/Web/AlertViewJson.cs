@@ -1,3 +1,4 @@
+using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Rules;
 using HomeGateway.Core.Events;
 using HomeGateway.Dispatch.Store;
@@ -82,4 +83,51 @@ public sealed record AlertDetailJson(
     public sealed record VisitJson(bool Open, DateTimeOffset At, string SensorId);
 
     public sealed record NoteJson(DateTimeOffset At, string Author, string Text);
+}
+
+/// <summary>
+/// <c>GET /api/alerts?group=outages</c>: <c>alerts</c> as the plain list has them (care alarms and everything else, in
+/// queue order) less the "gateway offline" alerts dispatch raised that nobody has touched (not acknowledged, assigned,
+/// escalated or resolved), which are the <c>outage</c> group: open ones with the time each went offline, and those back
+/// already (cleared, waiting to be resolved). A touched one stays a row: someone is working on that home.
+/// </summary>
+public sealed record GroupedQueueJson(IReadOnlyList<AlertViewJson> Alerts, GroupedQueueJson.OutageJson Outage)
+{
+    public static GroupedQueueJson From(IReadOnlyList<AlertView> rows)
+    {
+        var alerts = new List<AlertViewJson>();
+        var gateways = new List<OutageGatewayJson>();
+        foreach (var row in rows)
+        {
+            if (IsUntouchedOutage(row))
+            {
+                var a = row.Alert;
+                gateways.Add(new OutageGatewayJson(a.GatewayId, a.HomeId, a.AlertId, DispatchStore.StatusText(a.Status), a.RaisedAt, a.EvidenceAt,
+                    a.Status == AlertStatus.Cleared ? a.LastEventAt : null));
+            }
+            else
+            {
+                alerts.Add(AlertViewJson.From(row));
+            }
+        }
+
+        var open = gateways.Where(g => g.Status == "open").ToList();
+        return new GroupedQueueJson(alerts, new OutageJson(
+            open.Count, gateways.Count - open.Count, open.Count > 0 ? open.Min(g => g.OfflineSince) : null, gateways));
+    }
+
+    internal static bool IsUntouchedOutage(AlertView row) =>
+        row.Alert is { Type: AlertType.GatewayHealth, Origin: AlertOrigin.Dispatch, AcknowledgedAt: null }
+        && row is { AssignedTo: null, Escalation: null, Resolution: null };
+
+    /// <param name="Count">Gateways offline now (status open).</param>
+    /// <param name="Restored">Gateways back already whose alert is cleared but not yet resolved.</param>
+    /// <param name="Since">The earliest offline-since of the open ones; null when none is open.</param>
+    public sealed record OutageJson(int Count, int Restored, DateTimeOffset? Since, IReadOnlyList<OutageGatewayJson> Gateways);
+
+    /// <param name="OfflineSince">When supervision flagged it (last contact + reporting time).</param>
+    /// <param name="LastContactAt">Its last contact before the outage.</param>
+    /// <param name="RestoredAt">When it came back; null while it is offline.</param>
+    public sealed record OutageGatewayJson(
+        string GatewayId, string HomeId, string AlertId, string Status, DateTimeOffset OfflineSince, DateTimeOffset LastContactAt, DateTimeOffset? RestoredAt);
 }

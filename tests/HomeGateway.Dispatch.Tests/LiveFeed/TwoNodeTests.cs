@@ -57,6 +57,33 @@ public sealed class TwoNodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_mass_outage_published_on_one_node_reaches_the_other_whole_in_order_without_a_reload()
+    {
+        using var onA = nodeA.Service<IAlertFeed>().Subscribe();
+        using var onB = nodeB.Service<IAlertFeed>().Subscribe();
+        var steps = Enumerable.Range(0, 1000)
+            .Select(i => new StoredAlertStep($"gw-{i:D4}", 0, Records.Alert($"gateway-offline-gw-{i:D4}", type: AlertType.GatewayHealth), Records.T0))
+            .ToList();
+
+        // Far over one NOTIFY payload (8000 bytes): once sent as "reload", which ended every console on the other node.
+        nodeA.Service<IAlertFeed>().Publish(new OutageBatch(HomeGateway.Core.Alerts.AlertEventKind.Raised, steps));
+        nodeA.Service<IAlertFeed>().Publish(new StoredAlertStep("gw-marker", 0, Records.Alert("marker"), Records.T0));
+
+        Assert.Equal(steps, Assert.IsType<OutageBatch>(await NextAsync(onA)).Steps);
+        Assert.Equal("marker", await NextAlertIdAsync(onA));
+        var received = new List<string>();
+        while (received.Count < steps.Count)
+        {
+            var change = await NextAsync(onB);
+            received.AddRange(change is OutageBatch batch ? batch.Steps.Select(s => s.Alert.AlertId) : [Assert.IsType<StoredAlertStep>(change).Alert.AlertId]);
+        }
+
+        Assert.Equal(steps.Select(s => s.Alert.AlertId), received);
+        Assert.Equal("marker", await NextAlertIdAsync(onB));
+        Assert.False(onB.Reader.Completion.IsCompleted, "node B's subscriber was told to reload");
+    }
+
+    [Fact]
     public async Task An_acknowledgement_taken_on_one_node_reaches_the_gateway_streaming_to_the_other()
     {
         using var uplink = await nodeA.ConnectAsync(gateway);
@@ -135,10 +162,12 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.Equal(2L, await cmd.ExecuteScalarAsync());
     }
 
-    private static async Task<string> NextAlertIdAsync(AlertSubscription subscription)
+    private static async Task<string> NextAlertIdAsync(AlertSubscription subscription) =>
+        Assert.IsType<StoredAlertStep>(await NextAsync(subscription)).Alert.AlertId;
+
+    private static async Task<QueueChange> NextAsync(AlertSubscription subscription)
     {
         using var timeout = new CancellationTokenSource(UplinkStream.Patience);
-        var change = await subscription.Reader.ReadAsync(timeout.Token);
-        return Assert.IsType<StoredAlertStep>(change).Alert.AlertId;
+        return await subscription.Reader.ReadAsync(timeout.Token);
     }
 }

@@ -18,7 +18,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var executable = FindChromium();
+        var executable = HomeGateway.Tests.Shared.ChromiumExecutable.Find();
         Assertions.SetDefaultExpectTimeout((float)Guard.TotalMilliseconds);
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -41,27 +41,4 @@ public sealed class ChromiumFixture : IAsyncLifetime
 
     /// <summary>A fresh browser session for one test: its own contexts (cookie jars), captured to artifacts if the test fails.</summary>
     internal BrowserSession NewSession(Uri baseUri, string testName) => new(Browser, testName, baseUri);
-
-    /// <summary>
-    /// <c>HOMEGATEWAY_CHROMIUM</c> if set, else <c>chromium</c> on PATH (Debian's package puts it in /usr/bin).
-    /// Missing is a failure, never a skip: the browser tier is part of what `make test` proves.
-    /// </summary>
-    private static string FindChromium()
-    {
-        var configured = Environment.GetEnvironmentVariable("HOMEGATEWAY_CHROMIUM");
-        if (!string.IsNullOrEmpty(configured))
-        {
-            return File.Exists(configured)
-                ? configured
-                : throw new InvalidOperationException($"HOMEGATEWAY_CHROMIUM names '{configured}', which does not exist.");
-        }
-
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, "chromium"))
-            .FirstOrDefault(File.Exists);
-        return onPath ?? throw new InvalidOperationException(
-            "The browser tests need Debian's headless Chromium ('chromium' on PATH) and found none. " +
-            "Install it with tests/install-test-deps (or apt-get install chromium), or set HOMEGATEWAY_CHROMIUM to a Chromium executable.");
-    }
 }

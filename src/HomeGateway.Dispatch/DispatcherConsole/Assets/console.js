@@ -595,6 +595,7 @@ async function reload() {
     return;
   }
   const before = new Set(rows.keys());
+  const arrived = [];
   rows.clear();
   for (const row of await response.json()) {
     const k = key(row.gatewayId, row.alertId);
@@ -602,15 +603,20 @@ async function reload() {
     // After a reconnection, what came in meanwhile is new to this dispatcher too.
     if (loaded && !before.has(k) && !row.acknowledgedAt) {
       fresh.add(k);
-      notifyNew(row);
+      arrived.push(row);
     }
+  }
+  // A few are announced one by one; a flood (a mass outage while disconnected) as the incident row says it.
+  if (arrived.length <= outageGroupAt) {
+    arrived.forEach(notifyNew);
   }
   loaded = true;
   render();
 }
 
-// Mirrors the store: one row per alert; a clear closes it and keeps its priority.
-function apply(step) {
+// Mirrors the store: one row per alert; a clear closes it and keeps its priority. A step of a mass outage (quiet) is
+// not announced one by one: the incident row says how many.
+function apply(step, quiet = false) {
   const k = key(step.gatewayId, step.alertId);
   if (!rows.has(k) && step.kind !== "raised") {
     // A later step of an alert not in the queue (it may be resolved): the server knows whether it belongs there.
@@ -650,7 +656,7 @@ function apply(step) {
   rows.set(k, row);
   if (!known) {
     fresh.add(k);
-    if (!(isOutage(row) && [...rows.values()].filter(isOutage).length >= outageGroupAt)) {
+    if (!quiet) {
       notifyNew(row);
     }
   }
@@ -694,9 +700,15 @@ setInterval(() => {
   }
 }, 1000);
 
-const stream = new EventSource("/api/alerts/stream");
+// A mass outage comes as batches of many gateways' steps (one event each, not thousands): applied together, drawn once.
+const stream = new EventSource("/api/alerts/stream?batch=outages");
 stream.addEventListener("open", () => { reload(); });
 stream.addEventListener("alert", (event) => apply(JSON.parse(event.data)));
+stream.addEventListener("outage_batch", (event) => {
+  for (const step of JSON.parse(event.data).steps) {
+    apply(step, true);
+  }
+});
 stream.addEventListener("acknowledged", (event) => acknowledged(JSON.parse(event.data)));
 stream.addEventListener("changed", (event) => changed(JSON.parse(event.data)));
 stream.addEventListener("error", () => { status.textContent = words.reconnecting; });

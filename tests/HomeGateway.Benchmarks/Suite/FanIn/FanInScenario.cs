@@ -99,7 +99,7 @@ public sealed class FanInScenario : IBenchScenario
             .Select(i => new IPAddress([127, 0, 0, (byte)(2 + i)])).ToArray();
         var fleet = identities.Select((identity, i) => new SimulatedGateway(identity, sources[i % sources.Length])).ToArray();
         using var stopHeartbeats = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var heartbeats = RunHeartbeatsAsync(fleet, stopHeartbeats.Token);
+        var heartbeats = RunHeartbeatsAsync(fleet, HeartbeatPeriod, stopHeartbeats.Token);
         try
         {
             // Ramp-up: every gateway connects (TLS handshake, Hello → Welcome) with a bounded number in flight.
@@ -237,9 +237,9 @@ public sealed class FanInScenario : IBenchScenario
 
     /// <summary>
     /// The fleet's one heartbeat scheduler: gateway i is due at i/K of each period, so heartbeats arrive evenly
-    /// (K/20 per second) instead of in bursts, and the bench needs no timer per gateway.
+    /// (K/period per second) instead of in bursts, and the bench needs no timer per gateway.
     /// </summary>
-    private static async Task RunHeartbeatsAsync(SimulatedGateway[] fleet, CancellationToken ct)
+    internal static async Task RunHeartbeatsAsync(IReadOnlyList<SimulatedGateway> fleet, TimeSpan period, CancellationToken ct)
     {
         var start = Stopwatch.GetTimestamp();
         long sent = 0;
@@ -247,11 +247,11 @@ public sealed class FanInScenario : IBenchScenario
         var batch = new List<Task>();
         while (await tick.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
-            var due = (long)(Stopwatch.GetElapsedTime(start) / HeartbeatPeriod * fleet.Length);
+            var due = (long)(Stopwatch.GetElapsedTime(start) / period * fleet.Count);
             batch.Clear();
             for (; sent < due; sent++)
             {
-                var gateway = fleet[sent % fleet.Length];
+                var gateway = fleet[(int)(sent % fleet.Count)];
                 if (gateway.IsHeld)
                 {
                     batch.Add(gateway.HeartbeatAsync(ct));
@@ -292,7 +292,7 @@ public sealed class FanInScenario : IBenchScenario
             : throw new InvalidOperationException($"homegateway-dispatch {args[0]} {args[1]} failed ({exitCode}): {error.Trim()}");
     }
 
-    private static async Task WaitHealthyAsync(ChildProcess dispatch, HttpClient web, string log, CancellationToken ct)
+    internal static async Task WaitHealthyAsync(ChildProcess dispatch, HttpClient web, string log, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
