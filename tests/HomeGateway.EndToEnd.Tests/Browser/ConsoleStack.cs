@@ -65,8 +65,10 @@ internal sealed class ConsoleStack : IAsyncDisposable
     public string PasswordOf(string user) => passwords[user];
 
     /// <summary>Another console user (e.g. an admin for the audit log, a technician for the fleet); their password is kept here.</summary>
-    public async Task AddUserAsync(string name, string role) =>
-        passwords[name] = await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--data", DispatchData);
+    public async Task AddUserAsync(string name, string role, string? language = null) =>
+        passwords[name] = language is null
+            ? await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--data", DispatchData)
+            : await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--language", language, "--data", DispatchData);
 
     /// <summary>Opens a new tab (its own cookies) in <paramref name="session"/> and logs <paramref name="user"/> in there.</summary>
     public async Task<QueuePage> LogInAsync(BrowserSession session, string user = Dispatcher) =>
@@ -145,6 +147,17 @@ internal sealed class ConsoleStack : IAsyncDisposable
 
     private long otherSeq;
 
+    private bool otherRegistered;
+
+    private async Task EnsureOtherGatewayAsync()
+    {
+        if (!otherRegistered)
+        {
+            await InProcessDispatch.CliAsync("gateways", "enroll", OtherGateway, "--home", OtherHome, "--data", DispatchData);
+            otherRegistered = true;
+        }
+    }
+
     /// <summary>
     /// Stores an alert step of <see cref="OtherGateway"/> and announces it, exactly as the uplink does with a gateway's
     /// record: many alerts, quickly, without a sensor to trip for each. Returns the alert id.
@@ -152,11 +165,7 @@ internal sealed class ConsoleStack : IAsyncDisposable
     public async Task<string> RaiseOtherAsync(string alertId, AlertType type, AlertPriority priority, string sensorId = "hall_button",
         AlertEventKind kind = AlertEventKind.Raised, DateTimeOffset? at = null, CancellationToken ct = default)
     {
-        if (otherSeq == 0)
-        {
-            await InProcessDispatch.CliAsync("gateways", "enroll", OtherGateway, "--home", OtherHome, "--data", DispatchData);
-        }
-
+        await EnsureOtherGatewayAsync();
         var when = at ?? DateTimeOffset.UtcNow;
         var step = new AlertEvent(alertId, kind, type, priority, OtherHome, sensorId, when, when, 1, "test step " + kind);
         var store = dispatch!.Services.GetRequiredService<IDispatchStore>();
@@ -172,6 +181,40 @@ internal sealed class ConsoleStack : IAsyncDisposable
         }
 
         return alertId;
+    }
+
+    /// <summary>The other home's gateway tells dispatch its time zone (as its Hello's profile would).</summary>
+    public async Task SetOtherHomeZoneAsync(string timeZone)
+    {
+        await EnsureOtherGatewayAsync();
+        await dispatch!.Services.GetRequiredService<IDispatchStore>().StoreGatewayProfileAsync(OtherGateway, new GatewayProfile(timeZone, []));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> more gateways (each its own home) registered and then flagged offline together, as
+    /// supervision does in a mass outage: one batch in the store, one change on the feed. Returns their ids.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> MassOutageAsync(int count)
+    {
+        var ids = Enumerable.Range(1, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"gw-mass-{i:D3}")).ToList();
+        foreach (var id in ids)
+        {
+            await InProcessDispatch.CliAsync("gateways", "enroll", id, "--home", "home-" + id, "--data", DispatchData);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var store = dispatch!.Services.GetRequiredService<IDispatchStore>();
+        var steps = await store.RaiseGatewaysOfflineAsync([.. ids.Select(id => new GatewayOfflineDue(id, now.AddMinutes(-2), now))], 60);
+        dispatch.Services.GetRequiredService<IAlertFeed>().Publish(new OutageBatch(AlertEventKind.Raised, steps));
+        return ids;
+    }
+
+    /// <summary>These gateways are back (they said hello): their outages are restored together.</summary>
+    public async Task RestoreAsync(IEnumerable<string> gatewayIds)
+    {
+        var store = dispatch!.Services.GetRequiredService<IDispatchStore>();
+        var steps = await store.RestoreGatewaysAsync([.. gatewayIds.Select(id => KeyValuePair.Create(id, DateTimeOffset.UtcNow))]);
+        dispatch.Services.GetRequiredService<IAlertFeed>().Publish(new OutageBatch(AlertEventKind.Cleared, steps));
     }
 
     /// <summary>The front door opens and stays open: a normal-priority "door left open" alert follows.</summary>
@@ -212,6 +255,14 @@ internal sealed class ConsoleStack : IAsyncDisposable
             .Where(g => g.GetProperty("gatewayId").GetString() == gatewayId)
             .Select(g => g.GetProperty("state").GetString())
             .FirstOrDefault();
+    }
+
+    /// <summary>Every unresolved alert as dispatch stored it (API, token auth).</summary>
+    public async Task<IReadOnlyList<JsonElement>> StoredAlertsAsync(CancellationToken ct)
+    {
+        using var api = Api();
+        using var document = JsonDocument.Parse(await api.GetStringAsync(new Uri("api/alerts", UriKind.Relative), ct));
+        return [.. document.RootElement.EnumerateArray().Select(alert => alert.Clone())];
     }
 
     /// <summary>The gateway that raised the (unresolved) alert, as dispatch stored it.</summary>

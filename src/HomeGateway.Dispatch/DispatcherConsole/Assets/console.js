@@ -34,23 +34,25 @@ let loaded = false;
 // ---- Time: the home's zone, with seconds; ages and countdowns --------------------------------------------------------
 
 const formatters = new Map();
-function time(iso, timeZone) {
+// withOffset adds the UTC offset (in a tooltip: it tells 03:30 before and after the autumn clock change apart).
+function time(iso, timeZone, withOffset = false) {
   if (!iso) {
     return "—";
   }
   const zone = timeZone || "UTC";
-  let formatter = formatters.get(zone);
+  const cacheKey = zone + (withOffset ? "+" : "");
+  let formatter = formatters.get(cacheKey);
   if (!formatter) {
-    try {
-      formatter = new Intl.DateTimeFormat(words.culture, {
-        timeZone: zone, year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit",
-      });
-    } catch {
-      formatter = new Intl.DateTimeFormat(words.culture, {
-        timeZone: "UTC", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit",
-      });
+    const options = { year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "2-digit", second: "2-digit" };
+    if (withOffset) {
+      options.timeZoneName = "shortOffset";
     }
-    formatters.set(zone, formatter);
+    try {
+      formatter = new Intl.DateTimeFormat(words.culture, { ...options, timeZone: zone });
+    } catch {
+      formatter = new Intl.DateTimeFormat(words.culture, { ...options, timeZone: "UTC" });
+    }
+    formatters.set(cacheKey, formatter);
   }
   return formatter.format(new Date(iso));
 }
@@ -195,6 +197,11 @@ function patchRow(tr, row) {
   setText(what.querySelector(".detail"), format(words.sensorDetail, row.sensorId, row.gatewayId)
     + (row.gatewayEscalated ? " · " + words.escalatedByGateway : ""));
   setText(home, row.homeId);
+  // The age counts from here: when the gateway raised it, in the home's time.
+  const raised = time(row.raisedAt, row.timeZone, true);
+  if (tr.children[3].title !== raised) {
+    tr.children[3].title = raised;
+  }
   const stateText = word(words.statuses, row.status)
     + (row.escalated ? ", " + words.escalated : "")
     + (row.gatewayEscalated && !row.escalated ? ", " + words.escalatedByGateway : "")
