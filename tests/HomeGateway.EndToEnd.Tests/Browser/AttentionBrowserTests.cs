@@ -56,7 +56,8 @@ public sealed class AttentionBrowserTests(ChromiumFixture chromium) : ConsoleBro
             // Never switched on: the console is muted and says so where nobody can miss it.
             await Expect(page.Locator("#sound-muted")).ToBeVisibleAsync();
             await Expect(page.Locator("#sound-muted")).ToHaveTextAsync(ConsoleWords.Of<QueueWords>("SoundMuted", ConsoleLanguage.English));
-            var sound = page.GetByRole(AriaRole.Button, new() { Name = ConsoleWords.Of<QueueWords>("SoundOff", ConsoleLanguage.English) });
+            var sound = page.GetByRole(AriaRole.Button, new() { Name = ConsoleWords.Of<QueueWords>("Sound", ConsoleLanguage.English) });
+            await Expect(sound).ToHaveAttributeAsync("aria-pressed", "false");
             await sound.ClickAsync();
             await Expect(page.Locator("#sound")).ToHaveAttributeAsync("aria-pressed", "true");
             await Expect(page.Locator("#sound-muted")).ToBeHiddenAsync();

@@ -446,8 +446,8 @@ const alarm = (() => {
 
   function showState() {
     const on = wanted();
+    // A toggle: its name stays, aria-pressed (and the style) says whether it is on.
     button.setAttribute("aria-pressed", String(on));
-    setText(button, on ? words.soundOn : words.soundOff);
     muted.hidden = on;
     blocked.hidden = !on || !context || context.state !== "suspended";
     document.documentElement.dataset.sound = on ? (context && context.state === "running" ? "on" : "blocked") : "off";

@@ -11,7 +11,7 @@ internal static class QueueScriptWords
     private static readonly string[] Keys =
     [
         "Acknowledge", "Live", "LoadFailed", "Reconnecting", "Escalated", "EscalatedByGateway", "AssignedTo", "Overdue", "DueIn",
-        "SensorDetail", "SoundOn", "SoundOff", "NotificationsOn", "NotificationsDenied", "Notifications", "NewAlert", "Outage",
+        "SensorDetail", "NotificationsOn", "NotificationsDenied", "Notifications", "NewAlert", "Outage",
         "OutageSince", "OutageBack", "AcknowledgeAll", "AcknowledgeFailed", "Priority", "Alert", "Home", "Age", "ResponseDue",
         "Status", "Acknowledged",
     ];
