@@ -19,15 +19,15 @@ public class ConsoleLoadTests
         Assert.Contains("--consoles N (20, quick 5)", scenario.Parameters, StringComparison.Ordinal);
 
         var full = ConsoleLoadSettings.From(BenchOptions.Parse(["--only", "consoleLoad"]));
-        Assert.Equal(new ConsoleLoadSettings(5000, 20, 20, false, 16, 3, WatchPage: false), full);
+        Assert.Equal(new ConsoleLoadSettings(5000, 20, 20, false, 16, 3, WatchPage: true), full);
         Assert.Equal(10, full.HeartbeatSeconds);
         Assert.Equal("api/alerts/stream", full.StreamPath);
 
         var quick = ConsoleLoadSettings.From(BenchOptions.Parse(["--quick"]));
         Assert.Equal((500, 5, 1), (quick.Gateways, quick.Consoles, quick.PageLoads));
 
-        var asked = ConsoleLoadSettings.From(BenchOptions.Parse(["--quick", "--consoles", "40", "--stream", "outages", "--reporting", "60", "--watch-page", "yes"]));
-        Assert.Equal((40, true, 60, 30, true), (asked.Consoles, asked.BatchedStreams, asked.ReportingSeconds, asked.HeartbeatSeconds, asked.WatchPage));
+        var asked = ConsoleLoadSettings.From(BenchOptions.Parse(["--quick", "--consoles", "40", "--stream", "outages", "--reporting", "60", "--watch-page", "no"]));
+        Assert.Equal((40, true, 60, 30, false), (asked.Consoles, asked.BatchedStreams, asked.ReportingSeconds, asked.HeartbeatSeconds, asked.WatchPage));
         Assert.Equal("api/alerts/stream?batch=outages", asked.StreamPath);
     }
 

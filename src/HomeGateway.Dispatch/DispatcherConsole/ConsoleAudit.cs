@@ -37,16 +37,3 @@ internal static class ConsoleAudit
         return ConsoleEndpoints.Component<Pages.AuditPage>(new { Query = query, Rows = result.Rows, result.HasMore, TimeZones = zones });
     }
 }
-
-/// <summary>
-/// The audit actions in words for the alert page's history, from the audit page's resource file (<c>Action_</c> + the
-/// stored name) until the alert page's own action words replace this at merge.
-/// </summary>
-internal static class AuditText
-{
-    private static readonly ResourceManager Words = new(typeof(Pages.AuditPage));
-
-    /// <summary>An action in words; one not known (added later) by its stored name.</summary>
-    public static string ActionWord(string action, ConsoleLanguage language) =>
-        Words.GetString("Action_" + action, ConsoleLanguages.Culture(language)) ?? action;
-}

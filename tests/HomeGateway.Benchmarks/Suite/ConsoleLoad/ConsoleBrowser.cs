@@ -14,13 +14,13 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     private const string SessionCookie = "hgd_session";
 
     // True once console.js has applied its first load: the status line reads "N open, M cleared. Live." (the user's
-    // language is English) with N at least the open alerts expected, and rows are in the table.
+    // language is English) with N at least the open alerts expected, and rows (or the outage incident row) are in the table.
     private const string QueueIsLive =
         """
         expected => {
           const status = document.getElementById('status');
           const match = status && /^(\d+) open, \d+ cleared\. Live\.$/.exec(status.textContent);
-          return !!match && Number(match[1]) >= expected && document.querySelector('#queue tr[data-alert-id]') !== null;
+          return !!match && Number(match[1]) >= expected && document.querySelector('#queue tr[data-alert-id], #queue tr#outage') !== null;
         }
         """;
 
