@@ -149,7 +149,7 @@ public sealed partial class AlertAndHomePagesTests : IAsyncLifetime
 
         Assert.Contains("data-outcome=\"visited_no_injury\"", page, StringComparison.Ordinal);
         Assert.Contains("Kotikäynti – ei vammoja", text, StringComparison.Ordinal);
-        Assert.Contains("kriittinen eikä kuitattu 5 minuutissa", text, StringComparison.Ordinal);
+        Assert.Contains("kriittinen eikä kuitattu 5 min kuluessa", text, StringComparison.Ordinal);
         Assert.Contains("KÄYNNISSÄ: saapunut", text, StringComparison.Ordinal);
         // The timeline in words, the raw sensor, source and state beside them.
         Assert.Contains("bedroom_radar: kaatuminen", text, StringComparison.Ordinal);
@@ -231,13 +231,14 @@ public sealed partial class AlertAndHomePagesTests : IAsyncLifetime
             Assert.All(actions, action => Assert.NotEqual(action, AuditActions.Word(action, culture)));
         }
 
-        var fi = ConsoleLanguages.Culture(ConsoleLanguage.Finnish);
-        Assert.Equal("kuittausaika 12,5 s", AuditDetails.Text("time to acknowledge 12.5 s", null, fi));
-        Assert.Equal("lopputulos: Virhehälytys; ratkaisuaika 60,0 s", AuditDetails.Text("outcome false_alarm; time to resolve 60.0 s", null, fi));
-        Assert.Equal("anna oli jo kuitannut 1.3.2026 21.00.00; ei muutosta",
-            AuditDetails.Text("already acknowledged by anna at 2026-03-01T21:00:00.0000000Z; nothing changed", null, fi));
+        // The details the code writes, as a sentence quoting them reads them (times in the home's zone).
+        var fi = ConsoleLanguage.Finnish;
+        Assert.Equal("kuittausaika 12,5 s", AuditDetails.Text("time to acknowledge 12.5 s", fi, null));
+        Assert.Equal("lopputulos: Virhehälytys; ratkaisuaika 60,0 s", AuditDetails.Text("outcome false_alarm; time to resolve 60.0 s", fi, null));
+        Assert.Equal("anna kuittasi jo 2.3.2026 0.00.00; mitään ei muutettu",
+            AuditDetails.Text("already acknowledged by anna at 2026-03-01T22:00:00.0000000Z; nothing changed", fi, "Europe/Helsinki"));
         // A person's words stay as written, braces and all.
-        Assert.Equal("called {0} twice", AuditDetails.Text("called {0} twice", null, fi));
+        Assert.Equal("called {0} twice", AuditDetails.Text("called {0} twice", fi, null));
     }
 
     private const string ConsoleGatewaysAction = HomeGateway.Dispatch.DispatcherConsole.ConsoleGateways.AuditAction;

@@ -68,6 +68,10 @@ public static class ConsoleLanguages
         _ => "English",
     };
 
+    /// <summary>The language of the request being answered (request localization made it the current UI culture).</summary>
+    public static ConsoleLanguage Current =>
+        TryParse(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName, out var language) ? language : ConsoleLanguage.English;
+
     /// <summary>The signed-in user's language (the session's claim); before login the browser's preference, else English.</summary>
     public static ConsoleLanguage Of(HttpContext http) =>
         http.User.Identity?.IsAuthenticated == true && TryParse(http.User.FindFirstValue(ClaimType), out var chosen)

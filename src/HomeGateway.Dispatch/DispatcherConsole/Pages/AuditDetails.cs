@@ -1,122 +1,212 @@
 using System.Globalization;
-using System.Resources;
 using System.Text.RegularExpressions;
+using HomeGateway.Dispatch.DispatcherConsole.Frame;
+using HomeGateway.Dispatch.DispatcherConsole.Language;
+using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.DispatcherConsole.Pages;
 
+/// <summary>A detail of the audit trail in the reader's words: a resource text with its arguments (times as instants).</summary>
+public sealed record AuditDetailWords(string Template, object?[] Args);
+
 /// <summary>
-/// An audit row's detail in the reader's language. The store, the console and the API write it in English as the
-/// record ("from the console", "time to acknowledge 12.5 s"); the sentences they write are recognised here and worded
-/// from <c>AuditDetails.resx</c>, with their times and names apart. Anything else (a person's escalation reason, the
-/// gateway's sentence) is shown as written.
+/// The audit trail's details are the record and stay English in the store. The ones dispatch's own code writes
+/// (<c>"from the console"</c>, a report's range, an enrolment code's expiry, times to acknowledge…) are recognised here
+/// and said in the reader's language, with dates, times and numbers in the reader's culture. Anything else (an
+/// escalation reason a dispatcher typed, a gateway's summary) is shown as written.
 /// </summary>
 public static partial class AuditDetails
 {
-    private static readonly ResourceManager Resources = new(typeof(AuditDetails));
-
-    /// <summary>The detail as a sentence with its times apart (render it with <see cref="Sentence"/>).</summary>
-    public static Worded Of(string detail, CultureInfo? culture = null)
+    /// <summary>The detail in words (render with <c>WordsWithTimes</c>), or null: show it as written.</summary>
+    public static AuditDetailWords? Translate(string? detail, ConsoleLanguage language)
     {
-        culture ??= CultureInfo.CurrentUICulture;
-        string Word(string key) => Resources.GetString(key, culture) ?? key;
-
-        // A number written by the code (invariant) as the reader writes it: 12.5 is 12,5 in Finnish.
-        string Number(string invariant) =>
-            decimal.TryParse(invariant, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
-                ? number.ToString(culture) : invariant;
-        Worded Say(string key, params object?[] args) => new(Word(key), [], args);
-        Worded SayAt(string key, string at, params object?[] args) =>
-            DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)
-                ? new(Word(key), [when], args)
-                : Worded.AsWritten(detail);
-
-        switch (detail)
+        if (string.IsNullOrEmpty(detail))
         {
-            case "from the console" or "console":
-                return Say("from_console");
-            case "from the API":
-                return Say("from_api");
+            return null;
         }
 
-        if (Characters().Match(detail) is { Success: true } characters)
+        var context = new AuditDetailContext(language);
+        foreach (var (pattern, read) in Known)
         {
-            return Say("characters", Number(characters.Groups[1].Value));
+            var match = pattern.Match(detail);
+            if (match.Success)
+            {
+                return read(match, context);
+            }
         }
 
-        if (WasAssigned().Match(detail) is { Success: true } was)
-        {
-            return Say("was_assigned_to", was.Groups[1].Value);
-        }
-
-        if (Assigned().Match(detail) is { Success: true } assigned)
-        {
-            return Say("assigned_to", assigned.Groups[1].Value);
-        }
-
-        if (TimeToAcknowledge().Match(detail) is { Success: true } ack)
-        {
-            return Say("time_to_acknowledge", Number(ack.Groups[1].Value));
-        }
-
-        if (ResolvedAs().Match(detail) is { Success: true } resolved)
-        {
-            return Say("resolved_as", AlertWords.Outcome(resolved.Groups[1].Value, culture), Number(resolved.Groups[2].Value));
-        }
-
-        if (AlreadyAcknowledged().Match(detail) is { Success: true } already)
-        {
-            // {0} the time, {1} who.
-            return SayAt("already_acknowledged", already.Groups[2].Value, already.Groups[1].Value);
-        }
-
-        if (AlreadyResolved().Match(detail) is { Success: true } alreadyResolved)
-        {
-            return SayAt("already_resolved", alreadyResolved.Groups[2].Value, alreadyResolved.Groups[1].Value,
-                AlertWords.Outcome(alreadyResolved.Groups[3].Value, culture));
-        }
-
-        if (NotAcknowledgedWithin().Match(detail) is { Success: true } late)
-        {
-            return Say("not_acknowledged_within", Number(late.Groups[1].Value));
-        }
-
-        if (Reopened().Match(detail) is { Success: true } reopened)
-        {
-            var before = reopened.Groups[7].Success ? string.Format(culture, Word("acknowledged_before"), reopened.Groups[7].Value) : "";
-            return SayAt("reopened_evidence", reopened.Groups[5].Value, Number(reopened.Groups[1].Value), AlertWords.Type(reopened.Groups[2].Value, culture), Number(reopened.Groups[3].Value),
-                reopened.Groups[4].Value, AlertWords.Outcome(reopened.Groups[6].Value, culture), before);
-        }
-
-        return Worded.AsWritten(detail);
+        return null;
     }
 
-    /// <summary>The detail as plain text, its times in <paramref name="timeZone"/> (for a page that shows no &lt;time&gt;).</summary>
-    public static string Text(string detail, string? timeZone, CultureInfo? culture = null) => Of(detail, culture).Text(timeZone, culture);
+    /// <summary>
+    /// The detail as plain text in <paramref name="language"/>, its times in the home's zone (<paramref name="timeZone"/>),
+    /// for a sentence that quotes it; a detail not written by the code as written.
+    /// </summary>
+    public static string Text(string? detail, ConsoleLanguage language, string? timeZone)
+    {
+        if (Translate(detail, language) is not { } said)
+        {
+            return detail ?? "";
+        }
 
-    [GeneratedRegex(@"^(\d+) characters$")]
-    private static partial Regex Characters();
+        var culture = ConsoleLanguages.Culture(language);
+        var zone = ConsoleTime.Zone(timeZone);
+        var args = said.Args.Select(a => a is DateTimeOffset at ? ConsoleTime.Format(at, zone, culture) : a).ToArray();
+        return string.Format(culture, said.Template, args);
+    }
 
-    [GeneratedRegex(@"^was assigned to (.*)$", RegexOptions.Singleline)]
-    private static partial Regex WasAssigned();
+    private static readonly (Regex Pattern, Func<Match, AuditDetailContext, AuditDetailWords?> Read)[] Known =
+    [
+        (Exactly("from the console"), (_, c) => c.Say("Detail_FromConsole")),
+        (Exactly("from the API"), (_, c) => c.Say("Detail_FromApi")),
+        (Exactly("console"), (_, c) => c.Say("Detail_Console")),
+        (Exactly("own password, from the console"), (_, c) => c.Say("Detail_OwnPassword")),
+        (Exactly("nothing changed"), (_, c) => c.Say("Detail_NothingChanged")),
+        (RangeUtc(), (m, c) => Dates(m) is { } dates ? c.Say("Detail_RangeUtc", dates) : null),
+        (RangeLocal(), (m, c) => Dates(m) is { } dates ? c.Say("Detail_RangeLocal", dates) : null),
+        (CodeIssued(), (m, c) => Instant(m.Groups[2].Value + "Z", "yyyy-MM-dd HH:mmK") is { } at ? c.Say("Detail_CodeIssued", m.Groups[1].Value, at) : null),
+        (TimeToAcknowledge(), (m, c) => Number(m.Groups[1].Value) is { } s ? c.Say("Detail_TimeToAcknowledge", s) : null),
+        (Resolved(), (m, c) => Outcome(m.Groups[1].Value, c) is { } o && Number(m.Groups[2].Value) is { } s ? c.Say("Detail_Resolved", o, s) : null),
+        (WasAssigned(), (m, c) => c.Say("Detail_WasAssignedTo", m.Groups[1].Value)),
+        (Assigned(), (m, c) => c.Say("Detail_AssignedTo", m.Groups[1].Value)),
+        (NoteLength(), (m, c) => c.Say("Detail_NoteLength", Integer(m.Groups[1].Value))),
+        (AlreadyAcknowledged(), (m, c) => Instant(m.Groups[2].Value) is { } at ? c.Say("Detail_AlreadyAcknowledged", m.Groups[1].Value, at) : null),
+        (AlreadyResolved(), (m, c) => Instant(m.Groups[2].Value) is { } at && Outcome(m.Groups[3].Value, c) is { } o
+            ? c.Say("Detail_AlreadyResolved", m.Groups[1].Value, at, o)
+            : null),
+        (ResponseTime(), (m, c) => c.Say("Detail_ResponseTime", Integer(m.Groups[1].Value))),
+        (Changed(), (m, c) => Changes(m.Groups[1].Value, c) is { } list ? c.Say("Detail_Changed", list) : null),
+        (SessionReason(), (m, c) => c.Say("Detail_Reason_" + m.Groups[1].Value)),
+        (AlertCount(), (m, c) => c.Say("Detail_AlertCount", Integer(m.Groups[1].Value))),
+        (Snapshot(), (m, c) => c.Say("Detail_Snapshot", Integer(m.Groups[1].Value))),
+        (AutoEscalated(), (m, c) => c.Say("Detail_AutoEscalated", Integer(m.Groups[1].Value))),
+        (Reopened(), Reopening),
+    ];
 
-    [GeneratedRegex(@"^assigned to (.+)$", RegexOptions.Singleline)]
-    private static partial Regex Assigned();
+    private static int Integer(string digits) => int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    private static object?[]? Dates(Match match) =>
+        Day(match.Groups[1].Value) is { } from && Day(match.Groups[2].Value) is { } to ? [from, to] : null;
+
+    private static DateOnly? Day(string text) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day) ? day : null;
+
+    private static DateTimeOffset? Instant(string text, string? format = null) =>
+        format is null
+            ? DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at : null
+            : DateTimeOffset.TryParseExact(text, format, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var exact) ? exact : null;
+
+    private static double? Number(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static string? Outcome(string name, AuditDetailContext context) =>
+        ResolutionOutcomes.TryParse(name, out var outcome) ? AlertWords.Outcome(outcome, ConsoleLanguages.Culture(context.Language)) : null;
+
+    /// <summary>"key safe, contacts, response time 30 → 20 min" item by item; null when one is not known.</summary>
+    private static string? Changes(string list, AuditDetailContext context)
+    {
+        var said = new List<string>();
+        foreach (var item in list.Split(", "))
+        {
+            var change = ResponseTimeChange().Match(item);
+            string? word = change.Success
+                ? context.Format("Detail_ResponseTimeChange", Integer(change.Groups[1].Value), Integer(change.Groups[2].Value))
+                : item switch
+                {
+                    "key safe" => context.Word("Detail_KeySafe"),
+                    "contacts" => context.Word("Detail_Contacts"),
+                    "notes" => context.Word("Detail_Notes"),
+                    _ => null,
+                };
+            if (word is null)
+            {
+                return null;
+            }
+
+            said.Add(word);
+        }
+
+        return string.Join(", ", said);
+    }
+
+    private static AuditDetailWords? Reopening(Match match, AuditDetailContext context)
+    {
+        if (Instant(match.Groups[5].Value) is not { } at || Outcome(match.Groups[6].Value, context) is not { } outcome)
+        {
+            return null;
+        }
+
+        var type = AlertWording.TypeNames(ConsoleLanguages.Culture(context.Language)).GetValueOrDefault(match.Groups[2].Value, match.Groups[2].Value);
+        var words = context.Say("Detail_Reopened", Integer(match.Groups[1].Value), type, Integer(match.Groups[3].Value), match.Groups[4].Value, at, outcome);
+        return match.Groups[7].Success
+            ? new AuditDetailWords(words.Template + context.Word("Detail_ReopenedAcknowledged"), [.. words.Args, match.Groups[7].Value])
+            : words;
+    }
+
+    private static Regex Exactly(string text) => new("^" + Regex.Escape(text) + "$", RegexOptions.CultureInvariant);
+
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}) \(UTC\)$")]
+    private static partial Regex RangeUtc();
+
+    [GeneratedRegex(@"^(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2}) \(local dates\)$")]
+    private static partial Regex RangeLocal();
+
+    [GeneratedRegex(@"^home (.+); expires (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC; from the console$")]
+    private static partial Regex CodeIssued();
 
     [GeneratedRegex(@"^time to acknowledge (\d+(?:\.\d+)?) s$")]
     private static partial Regex TimeToAcknowledge();
 
     [GeneratedRegex(@"^outcome ([a-z_]+); time to resolve (-?\d+(?:\.\d+)?) s$")]
-    private static partial Regex ResolvedAs();
+    private static partial Regex Resolved();
 
-    [GeneratedRegex(@"^already acknowledged by (.+) at (\S+); nothing changed$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^was assigned to (.+)$")]
+    private static partial Regex WasAssigned();
+
+    [GeneratedRegex(@"^assigned to (.+)$")]
+    private static partial Regex Assigned();
+
+    [GeneratedRegex(@"^(\d+) characters$")]
+    private static partial Regex NoteLength();
+
+    [GeneratedRegex(@"^already acknowledged by (.+) at (\S+); nothing changed$")]
     private static partial Regex AlreadyAcknowledged();
 
-    [GeneratedRegex(@"^already resolved by (.+) at (\S+) as ([a-z_]+); nothing changed$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^already resolved by (.+) at (\S+) as ([a-z_]+); nothing changed$")]
     private static partial Regex AlreadyResolved();
 
-    [GeneratedRegex(@"^critical and not acknowledged within (\d+) min$")]
-    private static partial Regex NotAcknowledgedWithin();
+    [GeneratedRegex(@"^response time (\d+) min$")]
+    private static partial Regex ResponseTime();
 
-    [GeneratedRegex(@"^new evidence \(gateway seq (\d+), ([a-z_]+), count (\d+)\) after it was resolved by (.+?) at (\S+) as ([a-z_]+)(?:; acknowledged before by (.+))?$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^changed: (.+)$")]
+    private static partial Regex Changed();
+
+    [GeneratedRegex(@"^response time (\d+) → (\d+) min$")]
+    private static partial Regex ResponseTimeChange();
+
+    [GeneratedRegex(@"^reason: (logout|expired|password_changed|user_removed)$")]
+    private static partial Regex SessionReason();
+
+    [GeneratedRegex(@"^(\d+) alerts$")]
+    private static partial Regex AlertCount();
+
+    [GeneratedRegex(@"^snapshot of (\d+) alerts$")]
+    private static partial Regex Snapshot();
+
+    [GeneratedRegex(@"^critical and not acknowledged within (\d+) min$")]
+    private static partial Regex AutoEscalated();
+
+    [GeneratedRegex(@"^new evidence \(gateway seq (\d+), ([a-z_]+), count (\d+)\) after it was resolved by (.+?) at (\S+) as ([a-z_]+)(?:; acknowledged before by (.+))?$")]
     private static partial Regex Reopened();
+}
+
+/// <summary>What translating a detail needs: the reader's language (the words are the audit page's resource file).</summary>
+public sealed record AuditDetailContext(ConsoleLanguage Language)
+{
+    public string Word(string key) => ConsoleWords.Of<AuditPage>(key, Language);
+
+    public string Format(string key, params object?[] args) => ConsoleWords.Format<AuditPage>(key, Language, args);
+
+    /// <summary>The text of <paramref name="key"/> unformatted, with the arguments to fill it.</summary>
+    public AuditDetailWords Say(string key, params object?[] args) => new(Word(key), args);
 }

@@ -1,8 +1,5 @@
 using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.DispatcherConsole.Pages;
-using Microsoft.Extensions.Localization;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace HomeGateway.Dispatch.Tests.DispatcherConsole.Language;
 
@@ -12,9 +9,6 @@ namespace HomeGateway.Dispatch.Tests.DispatcherConsole.Language;
 /// </summary>
 public sealed class AuditDetailsTests
 {
-    private static readonly IStringLocalizer<AuditPage> Words =
-        new StringLocalizer<AuditPage>(new ResourceManagerStringLocalizerFactory(Options.Create(new LocalizationOptions()), NullLoggerFactory.Instance));
-
     [Theory]
     [InlineData("from the console", "konsolista")]
     [InlineData("own password, from the console", "oma salasana, konsolista")]
@@ -26,6 +20,7 @@ public sealed class AuditDetailsTests
     [InlineData("changed: response time 30 → 20 min, key safe", "muutettu: vasteaika 30 → 20 min, avainsäilö")]
     [InlineData("reason: password_changed", "syy: salasana vaihdettiin")]
     [InlineData("42 characters", "42 merkkiä")]
+    [InlineData("critical and not acknowledged within 5 min", "kriittinen eikä kuitattu 5 min kuluessa")]
     public void A_console_written_detail_reads_finnish(string detail, string finnish)
     {
         Assert.Equal(finnish, Said(detail, ConsoleLanguage.Finnish).Replace('\u00a0', ' '));
@@ -34,7 +29,7 @@ public sealed class AuditDetailsTests
     [Fact]
     public void Times_in_a_detail_are_instants_the_page_shows_as_times()
     {
-        var said = InCulture(ConsoleLanguage.Swedish, () => AuditPageDetails.Translate("home kotka-0042; expires 2026-03-02 09:15 UTC; from the console", Words, ConsoleLanguage.Swedish));
+        var said = InCulture(ConsoleLanguage.Swedish, () => AuditDetails.Translate("home kotka-0042; expires 2026-03-02 09:15 UTC; from the console", ConsoleLanguage.Swedish));
 
         Assert.NotNull(said);
         Assert.Equal(["kotka-0042", new DateTimeOffset(2026, 3, 2, 9, 15, 0, TimeSpan.Zero)], said.Args);
@@ -48,12 +43,12 @@ public sealed class AuditDetailsTests
     [InlineData("")]
     public void Text_a_person_typed_or_dispatch_does_not_know_is_shown_as_written(string detail)
     {
-        Assert.Null(AuditPageDetails.Translate(detail, Words, ConsoleLanguage.Finnish));
+        Assert.Null(AuditDetails.Translate(detail, ConsoleLanguage.Finnish));
     }
 
     private static string Said(string detail, ConsoleLanguage language) => InCulture(language, () =>
     {
-        var said = AuditPageDetails.Translate(detail, Words, language);
+        var said = AuditDetails.Translate(detail, language);
         Assert.NotNull(said);
         return string.Format(ConsoleLanguages.Culture(language), said.Template, said.Args);
     });
