@@ -109,20 +109,42 @@ public sealed partial class QueueClarityBrowserTests(ChromiumFixture chromium) :
             await queue.AcknowledgeAsync(fall);
             await queue.ExpectAcknowledgedByAsync(fall, "kaisa");
 
-            var text = await page.Locator("main").InnerTextAsync();
             var english = EnglishWords(ConsoleLanguages.Culture(language));
-            var found = Words().Matches(text).Select(m => m.Value).Where(english.Contains).Distinct().ToList();
-            Assert.True(found.Count == 0, $"English on the {code} queue: {string.Join(", ", found)}\n{text}");
+            await ExpectNoEnglishAsync(page, english, $"the {code} queue");
+
+            // The fall's own page, once taken: the alert, the home, the timeline, the history.
+            await queue.OpenDetailAsync(fall);
+            await Expect(page.Locator("#what")).ToContainTextAsync(ConsoleStack.FallSensorName);
+            await ExpectNoEnglishAsync(page, english, $"the {code} alert page");
         });
     }
 
+    /// <summary>The page's main text, less what is marked as the device's own English (<c>lang="en"</c>) and raw states (<c>code</c>).</summary>
+    private static async Task ExpectNoEnglishAsync(IPage page, HashSet<string> english, string what)
+    {
+        var text = await page.Locator("main").EvaluateAsync<string>("""
+            main => {
+              const copy = main.cloneNode(true);
+              copy.querySelectorAll('[lang="en"], code, script').forEach((e) => e.remove());
+              return copy.textContent;
+            }
+            """);
+        var found = Words().Matches(text).Select(m => m.Value).Where(english.Contains).Distinct().ToList();
+        Assert.True(found.Count == 0, $"English on {what}: {string.Join(", ", found)}\n{text}");
+    }
+
     /// <summary>
-    /// The words the console would show in English on the alert path (queue, alert texts, shared frame), less the few
+    /// The words the console would show in English on the alert path (queue, alert texts, the alert's page, shared
+    /// frame), less the few
     /// the language writes the same way (a translator who left a word English is caught: the list is not the resource).
     /// </summary>
     private static HashSet<string> EnglishWords(CultureInfo culture)
     {
-        Type[] files = [typeof(QueueWords), typeof(AlertWording), typeof(ConsoleText)];
+        Type[] files =
+        [
+            typeof(QueueWords), typeof(AlertWording), typeof(ConsoleText), typeof(Dispatch.DispatcherConsole.Pages.AlertDetailPage),
+            typeof(Dispatch.DispatcherConsole.Pages.AlertWords), typeof(Dispatch.DispatcherConsole.Pages.AuditActions),
+        ];
         var english = files
             .SelectMany(file => new ResourceManager(file).GetResourceSet(CultureInfo.InvariantCulture, true, false)!.Cast<DictionaryEntry>())
             .SelectMany(e => Words().Matches((string)e.Value!).Select(m => m.Value))
