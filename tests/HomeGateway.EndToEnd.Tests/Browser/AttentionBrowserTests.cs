@@ -230,6 +230,27 @@ public sealed class AttentionBrowserTests(ChromiumFixture chromium) : ConsoleBro
         });
     }
 
+    [Fact]
+    public async Task An_alert_the_gateway_escalated_is_marked_so_live_and_after_a_reload()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await InBrowserAsync(async session =>
+        {
+            var queue = await Stack.LogInAsync(session);
+            await Stack.RaiseOtherAsync("help-9", AlertType.Help, AlertPriority.High, ct: timeout.Token);
+            var escalatedByGateway = ConsoleWords.Of<QueueWords>("EscalatedByGateway", ConsoleLanguage.English);
+            await Expect(queue.Row("help-9")).Not.ToContainTextAsync(escalatedByGateway);
+
+            // Nobody took it in time: the gateway's rules escalate it (its escalated step reaches dispatch).
+            await Stack.RaiseOtherAsync("help-9", AlertType.Help, AlertPriority.Critical, kind: AlertEventKind.Escalated, ct: timeout.Token);
+            await Expect(queue.Row("help-9").Locator("td.state")).ToContainTextAsync(escalatedByGateway);
+
+            // The store says so too: a page loaded afresh shows it.
+            await queue.OpenAsync();
+            await Expect(queue.Row("help-9").Locator("td.state")).ToContainTextAsync(escalatedByGateway);
+        });
+    }
+
     private static async Task UntilAsync(IPage page, string condition, CancellationToken ct)
     {
         while (!await page.EvaluateAsync<bool>(condition))

@@ -194,17 +194,17 @@ function patchRow(tr, row) {
   const link = what.querySelector("a");
   link.href = detailPath(row);
   setText(link, compose(row) + (row.count > 1 ? " (×" + row.count + ")" : ""));
-  setText(what.querySelector(".detail"), format(words.sensorDetail, row.sensorId, row.gatewayId)
-    + (row.gatewayEscalated ? " · " + words.escalatedByGateway : ""));
+  setText(what.querySelector(".detail"), format(words.sensorDetail, row.sensorId, row.gatewayId));
   setText(home, row.homeId);
   // The age counts from here: when the gateway raised it, in the home's time.
   const raised = time(row.raisedAt, row.timeZone, true);
   if (tr.children[3].title !== raised) {
     tr.children[3].title = raised;
   }
+  // Escalated at dispatch (a person, or dispatch's own timer) or by the gateway's rules: the queue says which.
+  const byGateway = row.escalated ? row.escalatedBy === words.gatewayActor : row.gatewayEscalated;
   const stateText = word(words.statuses, row.status)
-    + (row.escalated ? ", " + words.escalated : "")
-    + (row.gatewayEscalated && !row.escalated ? ", " + words.escalatedByGateway : "")
+    + (byGateway ? ", " + words.escalatedByGateway : row.escalated ? ", " + words.escalated : "")
     + (row.assignedTo ? ", " + format(words.assignedTo, row.assignedTo) : "");
   setText(state, stateText);
   if (row.acknowledgedAt) {

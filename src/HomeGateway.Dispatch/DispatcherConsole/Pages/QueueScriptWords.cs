@@ -21,6 +21,8 @@ internal static class QueueScriptWords
         var data = new Dictionary<string, object>(StringComparer.Ordinal)
         {
             ["culture"] = culture.Name,
+            // Who an escalation is by when the gateway's rules escalated it (as the store records it).
+            ["gatewayActor"] = Store.DispatchStore.GatewayActor,
             ["statuses"] = new Dictionary<string, string> { ["open"] = words["Open"], ["cleared"] = words["Cleared"] },
             ["priorities"] = new Dictionary<string, string>
             {
