@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Security.Claims;
 using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 
 namespace HomeGateway.Dispatch.DispatcherConsole;

@@ -24,10 +24,11 @@ public sealed partial class DispatchStore
 
     /// <summary>
     /// What a console needs beside a queue row: the alert's sensor's name and place, its home's time zone, the home's
-    /// contracted response time (the default for a home not registered) and whether the gateway escalated the alert.
+    /// contracted response time (null for a home not registered: <see cref="ResponseMinutesAt"/> gives the default) and
+    /// whether the gateway escalated the alert.
     /// </summary>
     private const string AlertLabelColumns = "s.name, s.location, " + AlertHomeTimeZone
-        + ", COALESCE((SELECT h.response_minutes FROM homes h WHERE h.home_id = a.home_id), " + HomeDetails.DefaultResponseMinutesText + ")"
+        + ", (SELECT h.response_minutes FROM homes h WHERE h.home_id = a.home_id)"
         + ", CASE WHEN EXISTS(SELECT 1 FROM alert_events e WHERE e.gateway_id = a.gateway_id AND e.alert_id = a.alert_id AND e.kind = "
         + GatewayEscalatedKind + ") THEN 1 ELSE 0 END";
 
@@ -104,7 +105,7 @@ public sealed partial class DispatchStore
                 SensorName = reader.IsDBNull(0) ? null : reader.GetString(0),
                 SensorLocation = reader.IsDBNull(1) ? null : reader.GetString(1),
                 TimeZone = reader.GetString(2),
-                ResponseMinutes = Convert.ToInt32(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture),
+                ResponseMinutes = ResponseMinutesAt(reader, 3),
             }
             : step;
     }
@@ -115,7 +116,11 @@ public sealed partial class DispatchStore
         SensorName = reader.IsDBNull(at) ? null : reader.GetString(at),
         SensorLocation = reader.IsDBNull(at + 1) ? null : reader.GetString(at + 1),
         TimeZone = reader.GetString(at + 2),
-        ResponseMinutes = Convert.ToInt32(reader.GetValue(at + 3), System.Globalization.CultureInfo.InvariantCulture),
+        ResponseMinutes = ResponseMinutesAt(reader, at + 3),
         GatewayEscalated = Convert.ToInt32(reader.GetValue(at + 4), System.Globalization.CultureInfo.InvariantCulture) == 1,
     };
+
+    /// <summary>A home's contracted response time from the label columns; the default for a home not registered.</summary>
+    private static int ResponseMinutesAt(DbDataReader reader, int at) =>
+        reader.IsDBNull(at) ? HomeDetails.DefaultResponseMinutes : Convert.ToInt32(reader.GetValue(at), System.Globalization.CultureInfo.InvariantCulture);
 }

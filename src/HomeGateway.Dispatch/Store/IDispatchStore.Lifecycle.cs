@@ -241,9 +241,6 @@ public sealed record HomeRecord(
 public sealed record HomeDetails(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes)
 {
     public const int DefaultResponseMinutes = 60;
-
-    /// <summary><see cref="DefaultResponseMinutes"/> as SQL text.</summary>
-    public const string DefaultResponseMinutesText = "60";
     public const int MinResponseMinutes = 5;
     public const int MaxResponseMinutes = 1440;
 }

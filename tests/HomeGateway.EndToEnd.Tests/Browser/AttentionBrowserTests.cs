@@ -213,17 +213,21 @@ public sealed class AttentionBrowserTests(ChromiumFixture chromium) : ConsoleBro
         await InBrowserAsync(async session =>
         {
             var queue = await Stack.LogInAsync(session);
-            // Raised 70 minutes ago in a home with the default 60-minute contract: overdue by ten minutes.
-            await Stack.RaiseOtherAsync("old-fall", AlertType.Fall, AlertPriority.Critical, at: DateTimeOffset.UtcNow.AddMinutes(-70), ct: timeout.Token);
-            await Stack.RaiseOtherAsync("new-fall", AlertType.Fall, AlertPriority.Critical, ct: timeout.Token);
+            // The other home's contract is 20 minutes: a help call raised 70 minutes ago there is 50 minutes overdue.
+            await Stack.RegisterOtherHomeAsync(responseMinutes: 20);
+            await Stack.RaiseOtherAsync("old-help", AlertType.Help, AlertPriority.Critical, at: DateTimeOffset.UtcNow.AddMinutes(-70), ct: timeout.Token);
+            await Stack.RaiseOtherAsync("new-help", AlertType.Help, AlertPriority.Critical, ct: timeout.Token);
+            // The gateway's own home is not registered: dispatch's default contract, 60 minutes.
+            var unregistered = await Stack.FallAsync(timeout.Token);
 
-            var old = queue.Row("old-fall");
+            var old = queue.Row("old-help");
             await Expect(old.Locator("td.age")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^1 h (9|10) min$"));
             await Expect(old.Locator("td.due")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boverdue\b"));
-            await Expect(old.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^OVERDUE (9|10) min \d+ s$"));
-            var fresh = queue.Row("new-fall");
-            await Expect(fresh.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(59|60) min \d+ s left$"));
+            await Expect(old.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^OVERDUE (49|50) min \d+ s$"));
+            var fresh = queue.Row("new-help");
+            await Expect(fresh.Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(19|20) min \d+ s left$"));
             await Expect(fresh.Locator("td.due")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\boverdue\b"));
+            await Expect(queue.Row(unregistered).Locator("td.due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(59|60) min \d+ s left$"));
             // It counts: the age moves on without a reload.
             var before = await fresh.Locator("td.age").TextContentAsync();
             await Expect(fresh.Locator("td.age")).Not.ToHaveTextAsync(before!);

@@ -183,6 +183,11 @@ internal sealed class ConsoleStack : IAsyncDisposable
         return alertId;
     }
 
+    /// <summary>The other home registered at dispatch (as an admin does on the Homes page) with its contracted response time.</summary>
+    public async Task RegisterOtherHomeAsync(int responseMinutes) =>
+        Assert.True(await dispatch!.Services.GetRequiredService<IDispatchStore>()
+            .RegisterHomeAsync(new HomeDetails(OtherHome, responseMinutes, "", "", ""), "test"));
+
     /// <summary>The other home's gateway tells dispatch its time zone (as its Hello's profile would).</summary>
     public async Task SetOtherHomeZoneAsync(string timeZone)
     {

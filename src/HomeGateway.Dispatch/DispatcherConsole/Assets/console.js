@@ -132,13 +132,20 @@ function acknowledgeForm(row) {
   return form;
 }
 
+// Takes one alert the way the form would, asking for JSON so that this page (and its sound) stays.
+const postAcknowledge = (gatewayId, alertId) => {
+  const form = new FormData();
+  form.append(antiforgery.name, antiforgery.value);
+  form.append("gatewayId", gatewayId);
+  form.append("alertId", alertId);
+  return fetch("/acknowledge", { method: "POST", body: form, credentials: "same-origin", headers: { Accept: "application/json" } });
+};
+
 async function acknowledge(form) {
   const button = form.querySelector("button");
   button.disabled = true;
   try {
-    const response = await fetch("/acknowledge", {
-      method: "POST", body: new FormData(form), credentials: "same-origin", headers: { Accept: "application/json" },
-    });
+    const response = await postAcknowledge(form.elements.gatewayId.value, form.elements.alertId.value);
     if (response.status === 401) {
       window.location.href = "/login";
       return;
@@ -285,11 +292,7 @@ async function acknowledgeOutage(event) {
   async function worker() {
     while (next < waiting.length) {
       const row = waiting[next++];
-      const form = new FormData();
-      form.append(antiforgery.name, antiforgery.value);
-      form.append("gatewayId", row.gatewayId);
-      form.append("alertId", row.alertId);
-      await fetch("/acknowledge", { method: "POST", body: form, credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => {});
+      await postAcknowledge(row.gatewayId, row.alertId).catch(() => {});
     }
   }
   await Promise.all([worker(), worker(), worker(), worker()]);

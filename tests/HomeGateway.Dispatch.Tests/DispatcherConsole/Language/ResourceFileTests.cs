@@ -26,11 +26,13 @@ public sealed partial class ResourceFileTests
     }
 
     [Fact]
-    public void The_console_keeps_its_words_in_resource_files_for_the_shared_frame_and_the_pages()
+    public void The_console_keeps_its_words_in_resource_files_for_the_shared_frame_and_every_page()
     {
         var names = BaseNames().Select(n => n[(n.LastIndexOf('.') + 1)..]).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Subset(names, new HashSet<string>(["ConsoleText", "LoginPage", "QueuePage", "AlertWording"], StringComparer.Ordinal));
+        Assert.Subset(names, new HashSet<string>([
+            "ConsoleText", "LifecycleText", "AlertWording", "LoginPage", "QueuePage", "AlertDetailPage", "AlertWords", "AuditActions",
+            "HomesPage", "FleetPage", "GatewaysPage", "ReportPage", "AuditPage", "AccountPage"], StringComparer.Ordinal));
     }
 
     [Theory]
