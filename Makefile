@@ -13,7 +13,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test test-hardware bench bench-micro clean publish-arm64 publish-arm publish-host
+.PHONY: all build run test test-hardware fuzz bench bench-micro clean publish-arm64 publish-arm publish-host
 
 all: build
 
@@ -42,14 +42,28 @@ publish-host:
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
 # Tests that need the Raspberry Pi rig (Category=Hardware, see hardware/README.md) run with `make test-hardware`.
 # publish-arm64 first: a test starts that build under qemu (Device/ArmBuildTests).
+# The fuzz targets (Category=Fuzz) run here too, bounded (a few thousand seeded inputs each); their counts are printed at the end.
 test: build publish-arm64
 	tests/install-test-deps
-	@mkdir -p artifacts/test
+	@mkdir -p artifacts/test; rm -f artifacts/test/fuzz.txt
+	HOMEGATEWAY_FUZZ_REPORT=$(CURDIR)/artifacts/test/fuzz.txt \
 	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo --filter "Category!=Hardware" \
 		--logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 | tee artifacts/test/output.log; \
 	status=$${PIPESTATUS[0]}; \
+	if [ -f artifacts/test/fuzz.txt ]; then sort artifacts/test/fuzz.txt; fi; \
 	tests/summarize-results artifacts/test/output.log; summary=$$?; \
 	if [ $$status -ne 0 ]; then exit $$status; fi; exit $$summary
+
+# Long fuzz runs: every fuzz target with FUZZ_INPUTS inputs (default 100,000) and FUZZ_SEED (default: the tests' fixed seed).
+# A failure names the seed and the input; rerun with that seed to reproduce it.
+FUZZ_INPUTS ?= 100000
+FUZZ_SEED ?=
+fuzz: build
+	@mkdir -p artifacts/fuzz; rm -f artifacts/fuzz/report.txt
+	HOMEGATEWAY_FUZZ_INPUTS=$(FUZZ_INPUTS) HOMEGATEWAY_FUZZ_SEED=$(FUZZ_SEED) HOMEGATEWAY_FUZZ_REPORT=$(CURDIR)/artifacts/fuzz/report.txt \
+	$(DOTNET) test HomeGateway.sln -c $(CONFIGURATION) --no-build -nologo --filter "Category=Fuzz" \
+		--logger "console;verbosity=normal" --results-directory artifacts/fuzz; \
+	status=$$?; sort artifacts/fuzz/report.txt 2>/dev/null; exit $$status
 
 # Only the tests for the real Pi rig (jumpers BCM 5->6 and 13->19): run on the Pi itself.
 test-hardware: build
