@@ -1,3 +1,4 @@
+using HomeGateway.Contracts.Logging;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Configuration;
@@ -84,6 +85,9 @@ public static class GatewayHostExtensions
         services.AddSingleton<ClientFeedback>();
         services.AddSingleton<IAlertObserver>(sp => sp.GetRequiredService<ClientFeedback>());
         services.AddHostedService(sp => sp.GetRequiredService<ClientFeedback>());
+
+        // Client ids, topics and payload fields reach the log: every message is escaped on its way out.
+        services.EscapePeerTextInLogs();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using HomeGateway.Contracts.Logging;
 using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.DispatcherConsole;
@@ -207,6 +208,9 @@ public static class DispatchApp
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             antiforgery.FormFieldName = "__antiforgery";
         });
+
+        // Gateway ids, uplink fields and names typed at the login reach the log: every message is escaped on its way out.
+        services.EscapePeerTextInLogs();
         return builder;
     }
 
