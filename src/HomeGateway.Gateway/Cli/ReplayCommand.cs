@@ -16,7 +16,7 @@ namespace HomeGateway.Gateway.Cli;
 /// it. Reads a timeline of sensor reports (JSON lines), plays it through the real rules engine on a virtual clock
 /// and prints the alert steps as JSON lines. Formats: deploy/README.md.
 /// </summary>
-internal static class ReplayCommand
+internal static partial class ReplayCommand
 {
     // Times carry a '+' offset; keep it readable ("+03:00", not "\u002B03:00"). The lines are JSON, not HTML.
     private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -167,16 +167,25 @@ internal static class ReplayCommand
             try
             {
                 json = JsonNode.Parse(line) as JsonObject ?? throw Error("(line)", "expected a JSON object");
+
+                // A JsonObject reads its properties on first use: a key given twice throws then, so inside this try.
+                _ = json.Count;
             }
             catch (JsonException ex)
             {
                 throw Error("(line)", $"not JSON: {PeerText.Escape(ex.Message)}");
             }
+            catch (ArgumentException)
+            {
+                throw Error("(line)", "a key is given twice");
+            }
 
             var unknown = json.Select(p => p.Key).Except(["at", "sensor", "state", "value", "battery"]).ToList();
             if (unknown.Count > 0)
             {
-                throw Error(PeerText.Escape(unknown[0], 40), $"unknown key; expected at, sensor, state, value, battery");
+                throw PlainKey().IsMatch(unknown[0])
+                    ? Error(unknown[0], "unknown key; expected at, sensor, state, value, battery")
+                    : Error("(line)", $"unknown key '{PeerText.Escape(unknown[0], 40)}'; expected at, sensor, state, value, battery");
             }
 
             if (!TryString(json, "at", out var atText))
@@ -238,6 +247,9 @@ internal static class ReplayCommand
 
         return timeline;
     }
+
+    [GeneratedRegex("^[A-Za-z0-9_]{1,40}$")]
+    private static partial Regex PlainKey();
 
     private static bool TryString(JsonObject json, string key, out string? value)
     {

@@ -229,6 +229,9 @@ public static partial class HomeConfigLoader
             return true;
         }
 
+        [System.Text.RegularExpressions.GeneratedRegex(@"^[\p{L}\p{N}_.-]{1,64}$")]
+        private static partial System.Text.RegularExpressions.Regex PlainKey();
+
         private static int LineOf(Mark mark) => mark.Line is > 0 and <= int.MaxValue ? (int)mark.Line : 1;
 
         private ScheduleConfig ReadSchedule(YamlNode node)
@@ -503,6 +506,13 @@ public static partial class HomeConfigLoader
                 var field = at.Length == 0 ? key : $"{at}.{key}";
                 if (!knownKeys.Contains(key, StringComparer.Ordinal))
                 {
+                    // A key that is no name (empty, with ':' or spaces, a list) is reported at its parent, so the line
+                    // still reads FILE:LINE: field: problem.
+                    if (!PlainKey().IsMatch(key))
+                    {
+                        field = at.Length == 0 ? "(file)" : at;
+                    }
+
                     var hint = knownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
                     Add(field, hint is null
                         ? $"unknown key '{key}'; expected one of: {string.Join(", ", knownKeys)}"
