@@ -6,7 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace HomeGateway.Gateway.Tests.Cli;
 
-/// <summary>Guards: doctor fails while the running service's care plan is not the home file on disk, and says how to fix it.</summary>
+/// <summary>Guards: doctor fails and status says so while the running service's care plan is not the home file on disk.</summary>
 public sealed class DoctorHomeFileTests : IDisposable
 {
     private readonly TempDirectory dir = new();
@@ -39,5 +39,11 @@ public sealed class DoctorHomeFileTests : IDisposable
         Assert.Contains(says, config.Message, StringComparison.Ordinal);
         Assert.Contains(problem, config.Message, StringComparison.Ordinal);
         Assert.Contains("systemctl kill -s HUP homegateway", config.Fix, StringComparison.Ordinal);
+
+        var root = new System.CommandLine.RootCommand { StatusCommand.Create(clock) };
+        using var statusOutput = new StringWriter();
+        await root.Parse(["status", "--status", dir.File("status.json")]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = statusOutput, Error = TextWriter.Null });
+        var careLine = Assert.Single(statusOutput.ToString().Split('\n'), l => l.StartsWith("care plan: ", StringComparison.Ordinal));
+        Assert.Contains("not the home file: " + problem, careLine, StringComparison.Ordinal);
     }
 }
