@@ -37,13 +37,24 @@ public static partial class HomeConfigLoader
     {
         try
         {
-            var length = new FileInfo(path).Length;
-            if (length > MaxFileBytes)
+            // Read at most one byte past the limit: the length a file reports says nothing for a pipe or a device
+            // (config validate /dev/zero would read for ever), and a file can grow while it is read.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[MaxFileBytes + 1];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
             {
-                throw new HomeConfigException(path, [new ConfigProblem("(file)", $"is {length} bytes; a home file is at most {MaxFileBytes / 1024} KiB", 1)]);
+                length += read;
             }
 
-            text = File.ReadAllText(path);
+            if (length > MaxFileBytes)
+            {
+                throw new HomeConfigException(path, [new ConfigProblem("(file)", $"is over {MaxFileBytes / 1024} KiB; a home file is at most {MaxFileBytes / 1024} KiB", 1)]);
+            }
+
+            using var reader = new StreamReader(new MemoryStream(buffer, 0, length), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            text = reader.ReadToEnd();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
         {

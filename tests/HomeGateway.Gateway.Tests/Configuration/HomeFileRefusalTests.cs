@@ -40,6 +40,20 @@ public sealed partial class HomeFileRefusalTests
     }
 
     [Fact]
+    public void A_device_that_never_ends_is_refused_after_the_limit_not_read_for_ever()
+    {
+        if (!File.Exists("/dev/zero"))
+        {
+            return;
+        }
+
+        var error = Assert.Throws<HomeConfigException>(() => HomeConfigLoader.Load("/dev/zero"));
+
+        Assert.Equal(("(file)", 1), (Assert.Single(error.Problems).Field, error.Problems[0].Line));
+        Assert.Contains("at most 256 KiB", error.Problems[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Nesting_up_to_the_limit_is_still_read_as_yaml()
     {
         // 20 levels is the bound; the file is refused for its unknown key, not for its depth.
