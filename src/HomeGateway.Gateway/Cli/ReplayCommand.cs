@@ -190,7 +190,7 @@ internal static partial class ReplayCommand
 
             if (!TryString(json, "at", out var atText))
             {
-                throw Error("at", $"is required: an ISO 8601 time with an offset, e.g. {TimelineTime.Example}");
+                throw Error("at", $"is required, as a string: an ISO 8601 time with an offset, e.g. {TimelineTime.Example}");
             }
 
             if (TimelineTime.Problem(atText!, out var at) is { } atProblem)

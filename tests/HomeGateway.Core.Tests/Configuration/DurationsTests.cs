@@ -72,7 +72,7 @@ public sealed class DurationsTests(ITestOutputHelper output)
     [Fact]
     [Trait("Category", "Fuzz")]
     public Task Mutated_durations_give_a_duration_within_the_limit_or_a_reason() =>
-        Fuzzer.Run("home-file duration", 20_000,
+        Fuzzer.Run("home-file duration", 100_000,
             random => Mutate.Text(random, random.Next(3) switch { 0 => "1h30m", 1 => "90s", _ => "1.5s" }),
             text => Durations.Problem(text, out var duration) is { } problem
                 ? FuzzVerdict.Refuse(problem)
