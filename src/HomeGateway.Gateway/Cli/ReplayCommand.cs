@@ -154,7 +154,7 @@ internal static partial class ReplayCommand
         var timeline = new List<SensorEvent>();
         var lineNumber = 0;
         var shownFile = PeerText.Escape(file.ToString());
-        foreach (var line in File.ReadLines(file.FullName))
+        foreach (var line in Lines(file.FullName, shownFile))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line) || line.TrimStart().StartsWith('#'))
@@ -250,6 +250,43 @@ internal static partial class ReplayCommand
 
     [GeneratedRegex("^[A-Za-z0-9_]{1,40}$")]
     private static partial Regex PlainKey();
+
+    /// <summary>The longest timeline line: one event is about 100 characters.</summary>
+    private const int MaxLineLength = 4096;
+
+    /// <summary>
+    /// The file's lines, none longer than <see cref="MaxLineLength"/>: a line is refused when it grows past the bound, not
+    /// after it was read whole (a file without newlines, or --events /dev/zero, would otherwise fill the memory).
+    /// </summary>
+    private static IEnumerable<string> Lines(string path, string shownFile)
+    {
+        using var reader = new StreamReader(path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var line = new System.Text.StringBuilder();
+        var number = 1;
+        int c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n')
+            {
+                yield return line.ToString().TrimEnd('\r');
+                line.Clear();
+                number++;
+            }
+            else if (line.Length >= MaxLineLength)
+            {
+                throw new TimelineException($"{shownFile}:{number}: (line): is longer than {MaxLineLength} characters; one event is one short JSON object");
+            }
+            else
+            {
+                line.Append((char)c);
+            }
+        }
+
+        if (line.Length > 0)
+        {
+            yield return line.ToString().TrimEnd('\r');
+        }
+    }
 
     private static bool TryString(JsonObject json, string key, out string? value)
     {

@@ -150,6 +150,23 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_timeline_without_an_end_is_refused_at_its_first_long_line()
+    {
+        if (!File.Exists("/dev/zero"))
+        {
+            return;
+        }
+
+        File.WriteAllText(dir.File("home.yaml"), Home);
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = ReplayCommand.Run(new FileInfo(dir.File("home.yaml")), new FileInfo("/dev/zero"), null, output, errors);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("/dev/zero:1: (line): is longer than 4096 characters", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_battery_percent_in_range_is_replayed()
     {
         var (exit, _, errors) = Replay("{\"at\":\"2026-06-01T10:00:00Z\",\"sensor\":\"hall_motion\",\"battery\":0}\n{\"at\":\"2026-06-01T10:01:00Z\",\"sensor\":\"hall_motion\",\"battery\":100}");
