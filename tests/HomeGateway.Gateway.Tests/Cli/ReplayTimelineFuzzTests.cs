@@ -47,7 +47,7 @@ public sealed partial class ReplayTimelineFuzzTests(ITestOutputHelper output) : 
     {
         File.WriteAllText(dir.File("home.yaml"), Home);
         var events = new FileInfo(dir.File("events.jsonl"));
-        var report = await Fuzzer.Run("replay timeline (mutated)", 1_500,
+        var report = await Fuzzer.Run("replay timeline (mutated)", 2_500,
             random => (Events: Mutate.Text(random, Timeline, maxEdits: 2),
                 Until: random.Next(3) == 0 ? Mutate.Text(random, "2026-03-29T09:00:00+03:00", maxEdits: 2) : random.Next(2) == 0 ? "2026-03-29T09:00:00+03:00" : null),
             input =>

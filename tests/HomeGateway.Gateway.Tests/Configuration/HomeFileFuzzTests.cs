@@ -22,7 +22,7 @@ public sealed class HomeFileFuzzTests(ITestOutputHelper output)
     [Trait("Category", "Fuzz")]
     public async Task Mutated_home_files_give_a_plan_or_a_reasoned_refusal_with_file_line_field()
     {
-        var report = await Fuzzer.Run("home file (mutated examples)", 3_000,
+        var report = await Fuzzer.Run("home file (mutated examples)", 6_000,
             random => Mutate.Text(random, Seeds[random.Next(Seeds.Length)], maxEdits: 6),
             Attempt,
             yaml => yaml,
