@@ -69,7 +69,7 @@ public static partial class HomeConfigValidator
                 problem("rules.temperature.highBelow", $"highBelow ({high}) must not be above min ({temperature.Min})");
             }
 
-            Positive(temperature.For, "rules.temperature.for", problem);
+            RuleTimer(temperature.For, "rules.temperature.for", problem);
         }
 
         if (r.SensorOffline is { } offline)
@@ -84,6 +84,10 @@ public static partial class HomeConfigValidator
                 else if (after < TimeSpan.FromMinutes(1))
                 {
                     problem(field, "must be at least 1m: devices do not report more often than that");
+                }
+                else if (after > Durations.Longest)
+                {
+                    problem(field, $"must be at most {Durations.Describe(Durations.Longest)}: a sensor silent longer than that is broken");
                 }
             }
         }
@@ -106,7 +110,7 @@ public static partial class HomeConfigValidator
     {
         var doses = home.Schedule.Doses;
         var medication = home.Sensors.Where(s => s.Kind == SensorKind.Medication).ToList();
-        Positive(dose.Window, "rules.missedDose.window", problem);
+        RuleTimer(dose.Window, "rules.missedDose.window", problem);
         if (dose.Dispenser is { } id)
         {
             var sensor = home.FindSensor(id);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using HomeGateway.Core.Events;
+using HomeGateway.Core.Text;
 
 namespace HomeGateway.Core.Configuration;
 
@@ -26,12 +27,12 @@ public static partial class HomeConfigValidator
 
         if (!IdPattern().IsMatch(home.HomeId))
         {
-            Problem("home.id", $"'{home.HomeId}' is not a valid id: use lower-case letters, digits, '-', '_' or '.', at most 63 characters");
+            Problem("home.id", $"'{PeerText.Escape(home.HomeId)}' is not a valid id: use lower-case letters, digits, '-', '_' or '.', at most 63 characters");
         }
 
-        if (!IsKnownTimeZone(home.TimeZoneId))
+        if (HomeTimeZones.Problem(home.TimeZoneId) is { } zoneProblem)
         {
-            Problem("home.timezone", $"'{home.TimeZoneId}' is not a known IANA time zone (for example Europe/Helsinki)");
+            Problem("home.timezone", zoneProblem);
         }
 
         if (home.Sensors.Count > MaxSensors)
@@ -48,7 +49,7 @@ public static partial class HomeConfigValidator
             var at = $"sensors[{i}]";
             if (!IdPattern().IsMatch(sensor.Id))
             {
-                Problem($"{at}.id", $"'{sensor.Id}' is not a valid id: use lower-case letters, digits, '-', '_' or '.'");
+                Problem($"{at}.id", $"'{PeerText.Escape(sensor.Id)}' is not a valid id: use lower-case letters, digits, '-', '_' or '.'");
             }
             else if (!seenIds.Add(sensor.Id))
             {
@@ -118,8 +119,8 @@ public static partial class HomeConfigValidator
 
         if (home.Rules.Fall is { } fall)
         {
-            Positive(fall.ConfirmWindow, "rules.fall.confirmWindow", problem);
-            Positive(fall.RepeatWindow, "rules.fall.repeatWindow", problem);
+            RuleTimer(fall.ConfirmWindow, "rules.fall.confirmWindow", problem);
+            RuleTimer(fall.RepeatWindow, "rules.fall.repeatWindow", problem);
             if (!home.Sensors.Any(s => s.Kind == SensorKind.Fall))
             {
                 problem("rules.fall", "the fall rule is on but no sensor has kind fall");
@@ -128,7 +129,7 @@ public static partial class HomeConfigValidator
 
         if (home.Rules.Help is { } help)
         {
-            Positive(help.RepeatWindow, "rules.help.repeatWindow", problem);
+            RuleTimer(help.RepeatWindow, "rules.help.repeatWindow", problem);
             if (!home.Sensors.Any(s => s.Kind == SensorKind.HelpButton))
             {
                 problem("rules.help", "the help rule is on but no sensor has kind help_button");
@@ -153,8 +154,8 @@ public static partial class HomeConfigValidator
 
         if (home.Rules.DoorLeftOpen is { } door)
         {
-            Positive(door.After, "rules.doorLeftOpen.after", problem);
-            Positive(door.RepeatEvery, "rules.doorLeftOpen.repeatEvery", problem);
+            RuleTimer(door.After, "rules.doorLeftOpen.after", problem);
+            RuleTimer(door.RepeatEvery, "rules.doorLeftOpen.repeatEvery", problem);
             for (var i = 0; i < door.Doors.Count; i++)
             {
                 var sensor = home.FindSensor(door.Doors[i]);
@@ -175,33 +176,12 @@ public static partial class HomeConfigValidator
         }
     }
 
-    private static void Positive(TimeSpan value, string field, Action<string, string> problem)
+    /// <summary>A rule's timer: more than nothing, at most <see cref="Durations.LongestRuleTimer"/> (a week).</summary>
+    private static void RuleTimer(TimeSpan value, string field, Action<string, string> problem)
     {
-        if (value <= TimeSpan.Zero)
+        if (value <= TimeSpan.Zero || value > Durations.LongestRuleTimer)
         {
-            problem(field, "must be a positive duration such as 90s, 10m or 4h");
-        }
-    }
-
-    private static bool IsKnownTimeZone(string id)
-    {
-        if (string.IsNullOrWhiteSpace(id))
-        {
-            return false;
-        }
-
-        try
-        {
-            _ = TimeZoneInfo.FindSystemTimeZoneById(id);
-            return true;
-        }
-        catch (TimeZoneNotFoundException)
-        {
-            return false;
-        }
-        catch (InvalidTimeZoneException)
-        {
-            return false;
+            problem(field, $"must be a positive duration of at most {Durations.Describe(Durations.LongestRuleTimer)}, such as 90s, 10m or 4h");
         }
     }
 }

@@ -30,7 +30,7 @@ public static class GatewayCli
         run.SetAction((parse, cancel) => RunServiceAsync([.. parse.UnmatchedTokens], cancel));
         root.Subcommands.Add(run);
 
-        root.Subcommands.Add(CreateConfigCommand());
+        root.Subcommands.Add(ConfigCommand.Create());
         root.Subcommands.Add(Mqtt.MqttCommands.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(SensorsCommand.Create());
@@ -89,35 +89,4 @@ public static class GatewayCli
         _ when ex.InnerException is not null => FindStartupProblem(ex.InnerException),
         _ => null,
     };
-
-    private static Command CreateConfigCommand()
-    {
-        var file = new Argument<FileInfo>("FILE") { Description = "The home file (YAML) to check" };
-        var validate = new Command("validate", "Check a home file: exit 0 when it is valid, else one line per problem as FILE:LINE: field: problem")
-        {
-            file,
-        };
-        validate.SetAction(parse =>
-        {
-            var path = parse.GetValue(file)!.FullName;
-            var shown = parse.GetValue(file)!.ToString();
-            try
-            {
-                var home = HomeConfigLoader.Load(path);
-                Console.WriteLine($"{shown}: valid: home {home.HomeId}, {home.Sensors.Count} sensor(s)");
-                return 0;
-            }
-            catch (HomeConfigException ex)
-            {
-                foreach (var problem in ex.Problems)
-                {
-                    Console.Error.WriteLine(problem.Format(shown));
-                }
-
-                return 1;
-            }
-        });
-
-        return new Command("config", "Work with home files") { validate };
-    }
 }

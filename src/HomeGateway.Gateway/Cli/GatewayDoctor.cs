@@ -118,6 +118,12 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
         }
 
         Report("service", DoctorLevel.Ok, $"the service is running (since {StatusFile.Ago(time.GetUtcNow() - status.StartedAt)}), dispatch link {status.Uplink.State}");
+        if (status.HomeFile is { } refused)
+        {
+            Report("config", DoctorLevel.Fail,
+                $"the service runs {(refused.InForce == "last-good-copy" ? "the last good copy of the care plan" : "an earlier care plan")}, not the home file on disk: {(refused.Problems.Count > 0 ? refused.Problems[0] : "refused")}",
+                $"correct the home file (homegateway config validate {refused.Path}), then: sudo systemctl kill -s HUP homegateway");
+        }
     }
 
     private void CheckGpio()

@@ -58,6 +58,12 @@ public static class StatusCommand
         output.WriteLine(running
             ? $"service: running for {StatusFile.Ago(now - s.StartedAt)} ({s.Software}), home {s.HomeId}, gateway {s.GatewayId}"
             : $"service: NOT running (last status {StatusFile.Ago(now - s.WrittenAt)} ago), home {s.HomeId}, gateway {s.GatewayId}");
+        if (s.HomeFile is { } refused)
+        {
+            // Second line, not buried: the care plan in force is not the one the technician last saved.
+            output.WriteLine($"care plan: {(refused.InForce == "last-good-copy" ? "the LAST GOOD COPY" : "an EARLIER plan")} is running, not the home file: {(refused.Problems.Count > 0 ? refused.Problems[0] : "refused")} (homegateway config validate {refused.Path})");
+        }
+
         var uplink = s.Uplink;
         output.WriteLine($"dispatch link: {uplink.State}");
         output.WriteLine(uplink.OutboxDepth == 0

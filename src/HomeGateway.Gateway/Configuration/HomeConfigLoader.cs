@@ -1,8 +1,10 @@
 using System.Globalization;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
+using HomeGateway.Core.Text;
 using HomeGateway.Gateway.Mqtt;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace HomeGateway.Gateway.Configuration;
@@ -15,14 +17,46 @@ namespace HomeGateway.Gateway.Configuration;
 /// </summary>
 public static partial class HomeConfigLoader
 {
-    public static HomeConfig Load(string path)
+    /// <summary>
+    /// The largest home file read: 256 KiB. The example home with every rule is 6 KiB and 256 sensors (the most a home
+    /// may have) fit in well under 100 KiB; a bigger file is a wrong file, and it is refused before it is read.
+    /// </summary>
+    public const int MaxFileBytes = 256 * 1024;
+
+    /// <summary>
+    /// The deepest a home file nests mappings and lists: 20 (the schema itself needs 5). Checked on the parser's event
+    /// stream before any tree is built: YamlDotNet builds its tree recursively, and 40,000 nested brackets overflowed
+    /// the stack, which ends the process (exit 134) instead of throwing anything a caller could catch.
+    /// </summary>
+    public const int MaxDepth = 20;
+
+    public static HomeConfig Load(string path) => Load(path, out _);
+
+    /// <summary>Reads and checks the file; <paramref name="text"/> is exactly what was read (for the last good copy).</summary>
+    public static HomeConfig Load(string path, out string text)
     {
-        string text;
         try
         {
-            text = File.ReadAllText(path);
+            // Read at most one byte past the limit: the length a file reports says nothing for a pipe or a device
+            // (config validate /dev/zero would read for ever), and a file can grow while it is read.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var buffer = new byte[MaxFileBytes + 1];
+            var length = 0;
+            int read;
+            while (length < buffer.Length && (read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+            {
+                length += read;
+            }
+
+            if (length > MaxFileBytes)
+            {
+                throw new HomeConfigException(path, [new ConfigProblem("(file)", $"is over {MaxFileBytes / 1024} KiB; a home file is at most {MaxFileBytes / 1024} KiB", 1)]);
+            }
+
+            using var reader = new StreamReader(new MemoryStream(buffer, 0, length), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            text = reader.ReadToEnd();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
         {
             throw new HomeConfigException(path, [new ConfigProblem("(file)", $"cannot be read: {ex.Message}")]);
         }
@@ -58,7 +92,18 @@ public static partial class HomeConfigLoader
 
         if (reader.Problems.Count > 0 || home is null)
         {
-            throw new HomeConfigException(fileName, reader.Problems.OrderBy(p => p.Line ?? 0).ToList());
+            // Every problem names a line (the key's, else its nearest parent's, else the first line for a key missing at
+            // the top), and what it echoes from the file is escaped: the file may hold terminal escapes or newlines.
+            var problems = reader.Problems
+                .Select(p => new ConfigProblem(PeerText.Escape(p.Field, 120), PeerText.Escape(p.Message, 600), p.Line is > 0 ? p.Line : reader.LineOf(p.Field) ?? 1))
+                .OrderBy(p => p.Line)
+                .ToList();
+            if (problems.Count == 0)
+            {
+                problems.Add(new ConfigProblem("(file)", "is not a home file", 1));
+            }
+
+            throw new HomeConfigException(fileName, problems);
         }
 
         return home;
@@ -86,6 +131,17 @@ public static partial class HomeConfigLoader
 
         public HomeConfig? Read(string yaml)
         {
+            if (yaml.Length > MaxFileBytes)
+            {
+                Problems.Add(new ConfigProblem("(file)", $"is {yaml.Length} characters; a home file is at most {MaxFileBytes / 1024} KiB", 1));
+                return null;
+            }
+
+            if (!CheckStructure(yaml))
+            {
+                return null;
+            }
+
             var stream = new YamlStream();
             try
             {
@@ -93,13 +149,13 @@ public static partial class HomeConfigLoader
             }
             catch (YamlException ex)
             {
-                Problems.Add(new ConfigProblem("(yaml)", ex.InnerException?.Message ?? ex.Message, (int)ex.Start.Line));
+                Problems.Add(new ConfigProblem("(yaml)", ex.InnerException?.Message ?? ex.Message, LineOf(ex.Start)));
                 return null;
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
             {
-                // YamlDotNet's scanner throws this (without a position) on some unterminated flow collections.
-                Problems.Add(new ConfigProblem("(yaml)", "is not valid YAML: look for an unclosed [ or { or quote"));
+                // YamlDotNet's scanner throws these (without a position) on some malformed input, e.g. unterminated flow collections.
+                Problems.Add(new ConfigProblem("(yaml)", "is not valid YAML: look for an unclosed [ or { or quote", 1));
                 return null;
             }
 
@@ -136,6 +192,58 @@ public static partial class HomeConfigLoader
             var rules = map.TryGetValue("rules", out var rulesNode) ? ReadRules(rulesNode) : new RulesConfig();
             return homeId is null || timeZone is null ? null : new HomeConfig(homeId, timeZone, sensors, rules) { Schedule = schedule };
         }
+
+        /// <summary>
+        /// One pass over the parser's events, before any tree is built: nesting deeper than <see cref="MaxDepth"/> and
+        /// aliases are refused with their line. The parser keeps its own stack on the heap, so this pass cannot overflow
+        /// the call stack however deep the file; the tree builder after it is recursive, and only ever sees a bounded depth.
+        /// Aliases (<c>*name</c>) are no part of a home file, and refusing them rules out a file that expands to millions of nodes.
+        /// </summary>
+        private bool CheckStructure(string yaml)
+        {
+            var parser = new Parser(new StringReader(yaml));
+            var depth = 0;
+            var documents = 0;
+            try
+            {
+                while (parser.MoveNext())
+                {
+                    switch (parser.Current)
+                    {
+                        case MappingStart or SequenceStart when ++depth > MaxDepth:
+                            Problems.Add(new ConfigProblem("(yaml)", $"nests lists and mappings more than {MaxDepth} deep; a home file needs far fewer", LineOf(parser.Current.Start)));
+                            return false;
+                        case MappingEnd or SequenceEnd:
+                            depth--;
+                            break;
+                        case AnchorAlias alias:
+                            Problems.Add(new ConfigProblem("(yaml)", $"uses the alias *{alias.Value}; a home file writes each value out (no anchors and aliases)", LineOf(alias.Start)));
+                            return false;
+                        case DocumentStart when ++documents > 1:
+                            Problems.Add(new ConfigProblem("(file)", "must be one YAML document with the keys home, sensors and rules", LineOf(parser.Current.Start)));
+                            return false;
+                    }
+                }
+            }
+            catch (YamlException ex)
+            {
+                Problems.Add(new ConfigProblem("(yaml)", ex.InnerException?.Message ?? ex.Message, LineOf(ex.Start)));
+                return false;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+            {
+                // YamlDotNet's scanner throws these (without a position) on some malformed input, e.g. unterminated flow collections.
+                Problems.Add(new ConfigProblem("(yaml)", "is not valid YAML: look for an unclosed [ or { or quote", 1));
+                return false;
+            }
+
+            return true;
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"^[\p{L}\p{N}_.-]{1,64}$")]
+        private static partial System.Text.RegularExpressions.Regex PlainKey();
+
+        private static int LineOf(Mark mark) => mark.Line is > 0 and <= int.MaxValue ? (int)mark.Line : 1;
 
         private ScheduleConfig ReadSchedule(YamlNode node)
         {
@@ -409,6 +517,13 @@ public static partial class HomeConfigLoader
                 var field = at.Length == 0 ? key : $"{at}.{key}";
                 if (!knownKeys.Contains(key, StringComparer.Ordinal))
                 {
+                    // A key that is no name (empty, with ':' or spaces, a list) is reported at its parent, so the line
+                    // still reads FILE:LINE: field: problem.
+                    if (!PlainKey().IsMatch(key))
+                    {
+                        field = at.Length == 0 ? "(file)" : at;
+                    }
+
                     var hint = knownKeys.FirstOrDefault(k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase));
                     Add(field, hint is null
                         ? $"unknown key '{key}'; expected one of: {string.Join(", ", knownKeys)}"
@@ -494,7 +609,9 @@ public static partial class HomeConfigLoader
 
             if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
             {
-                Add(field, $"'{text}' is not a whole number", map[key]);
+                Add(field, text.Any(c => char.IsDigit(c) && c is not (>= '0' and <= '9'))
+                    ? $"'{text}' has a digit that is not ASCII; use ASCII digits 0-9"
+                    : $"'{text}' is not a whole number", map[key]);
                 return null;
             }
 
@@ -523,9 +640,9 @@ public static partial class HomeConfigLoader
                 return null;
             }
 
-            if (!Durations.TryParse(text, out var duration))
+            if (Durations.Problem(text, out var duration) is { } problem)
             {
-                Add(field, $"'{text}' is not a duration; write it like 90s, 10m, 4h or 1h30m", map[key]);
+                Add(field, problem, map[key]);
                 return null;
             }
 

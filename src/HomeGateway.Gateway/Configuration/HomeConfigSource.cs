@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,16 +9,28 @@ using Microsoft.Extensions.Options;
 namespace HomeGateway.Gateway.Configuration;
 
 /// <summary>
-/// The home file as the running gateway knows it. Loaded at start (a bad file stops the start); afterwards
-/// re-read when the file changes or the process gets SIGHUP. A bad new file is reported with every problem and
-/// the last good care plan keeps running — a typo must never switch the alarms off.
+/// The home file as the running gateway knows it. Loaded at start; afterwards re-read when the file changes or the
+/// process gets SIGHUP. Whatever the file holds, a typo must never switch the alarms off:
+/// <list type="bullet">
+/// <item>A bad new file is refused (one log line with FILE:LINE) and the last good care plan keeps running. Every
+/// non-fatal exception is caught at this boundary, not only the loader's own: an escaping one on the reload timer or in
+/// the signal handler would end the service, and systemd's restart would then meet the same file.</item>
+/// <item>Each plan that loads is copied to <see cref="LastGoodFileName"/> in the data directory (atomically, beside the
+/// journal). A start with a bad file runs that copy and says so loudly (log, status, doctor); with no copy the start
+/// fails with the FILE:LINE problems, and systemd restarts the service until the file is corrected.</item>
+/// </list>
+/// <see cref="FileProblem"/> says when the plan in force is not what the file on disk says.
 /// </summary>
 public sealed class HomeConfigSource : IHostedService, IDisposable
 {
+    /// <summary>The copy of the last home file that loaded, in the data directory (/var/lib/homegateway).</summary>
+    public const string LastGoodFileName = "last-good-home.yaml";
+
     // Editors save in several steps (truncate, write, rename): wait for the file to settle before reading it.
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
 
     private readonly string path;
+    private readonly string lastGoodPath;
     private readonly TimeProvider time;
     private readonly ILogger<HomeConfigSource> logger;
     private readonly Lock gate = new();
@@ -27,13 +41,39 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
     public HomeConfigSource(IOptions<GatewayOptions> options, TimeProvider time, ILogger<HomeConfigSource> logger)
     {
         path = Path.GetFullPath(options.Value.HomeFile);
+        lastGoodPath = Path.Combine(Path.GetFullPath(options.Value.DataDirectory), LastGoodFileName);
         this.time = time;
         this.logger = logger;
-        Current = HomeConfigLoader.Load(path);
+        try
+        {
+            Current = HomeConfigLoader.Load(path, out var text);
+            SaveLastGood(text);
+        }
+        catch (Exception ex) when (!IsFatal(ex))
+        {
+            var problems = Problems(ex);
+            if (LoadLastGood() is not { } lastGood)
+            {
+                // No plan to fall back on: fail the start with the FILE:LINE problems (systemd retries; the log says what to fix).
+                throw ex as HomeConfigException ?? new HomeConfigException(path, problems);
+            }
+
+            Current = lastGood;
+            FileProblem = new HomeFileProblem(problems.Select(p => p.Format(path)).ToList(), time.GetUtcNow(), StartedFromLastGood: true);
+            HomeConfigLog.StartedFromLastGood(logger, path, FileProblem.First, problems.Count - 1, lastGoodPath);
+        }
     }
 
     /// <summary>The care plan in force.</summary>
     public HomeConfig Current { get; private set; }
+
+    /// <summary>
+    /// Null while the plan in force is the home file on disk (as last read); otherwise why the file on disk was refused
+    /// and whether the gateway started from the last good copy.
+    /// </summary>
+    public HomeFileProblem? FileProblem { get; private set; }
+
+    public string HomeFilePath => path;
 
     /// <summary>Raised (on a timer thread) after a changed, valid home file has become <see cref="Current"/>.</summary>
     public event Action<HomeConfig>? Changed;
@@ -56,7 +96,7 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
                 // SIGHUP means "re-read your configuration" to a daemon, not "terminate".
                 context.Cancel = true;
                 HomeConfigLog.Hangup(logger);
-                Reload();
+                ReloadAtBoundary();
             });
         }
 
@@ -69,25 +109,42 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Reads the file now; returns whether a new care plan took effect.</summary>
+    /// <summary>Reads the file now; returns whether a new care plan took effect. Never throws for what the file holds.</summary>
     public bool Reload()
     {
         HomeConfig loaded;
+        string text;
         try
         {
-            loaded = HomeConfigLoader.Load(path);
+            loaded = HomeConfigLoader.Load(path, out text);
         }
-        catch (HomeConfigException ex)
+        catch (Exception ex) when (!IsFatal(ex))
         {
-            HomeConfigLog.ReloadRefused(logger, path, ex.Problems.Count, string.Join(Environment.NewLine, ex.Problems.Select(p => p.Format(path))));
+            var problems = Problems(ex);
+            HomeFileProblem refused;
+            lock (gate)
+            {
+                refused = new HomeFileProblem(problems.Select(p => p.Format(path)).ToList(), time.GetUtcNow(), FileProblem?.StartedFromLastGood ?? false);
+                FileProblem = refused;
+            }
+
+            HomeConfigLog.ReloadRefused(logger, refused.First, problems.Count - 1, path);
             return false;
         }
 
         Action<HomeConfig>? changed;
         lock (gate)
         {
+            var wasRefused = FileProblem is not null;
+            FileProblem = null;
             if (Same(loaded, Current))
             {
+                if (wasRefused)
+                {
+                    HomeConfigLog.FileMatchesAgain(logger, path);
+                }
+
+                SaveLastGood(text);
                 return false;
             }
 
@@ -100,6 +157,7 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
             changed = Changed;
         }
 
+        SaveLastGood(text);
         HomeConfigLog.Reloaded(logger, path, loaded.HomeId);
         changed?.Invoke(loaded);
         return true;
@@ -112,12 +170,73 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
         settle?.Dispose();
     }
 
+    /// <summary>The file watcher's timer and the signal handler: nothing may escape from here, or the service ends.</summary>
+    private void ReloadAtBoundary()
+    {
+        try
+        {
+            Reload();
+        }
+        catch (Exception ex) when (!IsFatal(ex))
+        {
+            HomeConfigLog.ReloadFailed(logger, ex, path);
+        }
+    }
+
     private void ScheduleReload()
     {
         lock (gate)
         {
-            settle ??= time.CreateTimer(_ => Reload(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            settle ??= time.CreateTimer(_ => ReloadAtBoundary(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             settle.Change(Settle, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>The loader's problems; anything else the file provoked becomes one FILE:LINE problem naming it.</summary>
+    private IReadOnlyList<ConfigProblem> Problems(Exception ex) => ex is HomeConfigException config
+        ? config.Problems
+        : [new ConfigProblem("(file)", $"cannot be used: {ex.GetType().Name}: {PeerText.Escape(ex.Message)}", 1)];
+
+    private static bool IsFatal(Exception ex) => ex is OutOfMemoryException or AccessViolationException or SEHException;
+
+    /// <summary>
+    /// Keeps a copy of a file that loaded, for a start that meets a broken file. Atomic (a crash mid-write leaves the old
+    /// copy) and durable; written only when it differs, so a daily restart does not wear the SD card.
+    /// </summary>
+    private void SaveLastGood(string text)
+    {
+        try
+        {
+            var bytes = Encoding.UTF8.GetBytes(text);
+            if (File.Exists(lastGoodPath) && File.ReadAllBytes(lastGoodPath).AsSpan().SequenceEqual(bytes))
+            {
+                return;
+            }
+
+            AtomicFile.Write(lastGoodPath, bytes, AtomicFile.GroupReadable, durable: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            HomeConfigLog.LastGoodNotSaved(logger, lastGoodPath, ex.Message);
+        }
+    }
+
+    private HomeConfig? LoadLastGood()
+    {
+        if (!File.Exists(lastGoodPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            return HomeConfigLoader.Load(lastGoodPath);
+        }
+        catch (Exception ex) when (!IsFatal(ex))
+        {
+            // A copy that no longer loads (written by an older version with other rules) is no plan to fall back on.
+            HomeConfigLog.LastGoodUnusable(logger, lastGoodPath, Problems(ex)[0].Format(lastGoodPath));
+            return null;
         }
     }
 
@@ -134,17 +253,41 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
         System.Text.Json.JsonSerializer.Serialize(home.Rules, Core.Rules.RuleStateJson.Options);
 }
 
+/// <summary>Why the plan in force is not the home file on disk.</summary>
+/// <param name="Lines">Every problem of the file on disk as FILE:LINE: field: problem.</param>
+/// <param name="At">When the file was last refused.</param>
+/// <param name="StartedFromLastGood">The gateway started from the last good copy (the file was bad at start).</param>
+public sealed record HomeFileProblem(IReadOnlyList<string> Lines, DateTimeOffset At, bool StartedFromLastGood)
+{
+    public string First => Lines.Count > 0 ? Lines[0] : "";
+}
+
 internal static partial class HomeConfigLog
 {
     [LoggerMessage(3000, LogLevel.Information, "Home file {Path} re-read: the new care plan for {HomeId} is in force")]
     public static partial void Reloaded(ILogger logger, string path, string homeId);
-
-    [LoggerMessage(3001, LogLevel.Error, "Home file {Path} changed but has {Count} problem(s); the last good care plan keeps running:\n{Problems}")]
-    public static partial void ReloadRefused(ILogger logger, string path, int count, string problems);
 
     [LoggerMessage(3002, LogLevel.Warning, "Home file {Path}: sensors changed; rules use the new file now, the sensor inputs after a restart (systemctl restart homegateway)")]
     public static partial void InputsNeedRestart(ILogger logger, string path);
 
     [LoggerMessage(3003, LogLevel.Information, "SIGHUP: re-reading the home file")]
     public static partial void Hangup(ILogger logger);
+
+    [LoggerMessage(2500, LogLevel.Error, "Home file refused, the last good care plan keeps running: {Problem} (and {More} more; homegateway config validate {Path} lists all)")]
+    public static partial void ReloadRefused(ILogger logger, string problem, int more, string path);
+
+    [LoggerMessage(2501, LogLevel.Critical, "RUNNING THE LAST GOOD CARE PLAN, NOT THE HOME FILE: {Problem} (and {More} more problems in {Path}); started from the copy {LastGood}. Correct the file and send SIGHUP")]
+    public static partial void StartedFromLastGood(ILogger logger, string path, string problem, int more, string lastGood);
+
+    [LoggerMessage(2502, LogLevel.Warning, "Cannot save the last good copy of the home file to {LastGood} ({Problem}); a start with a broken home file would then fail")]
+    public static partial void LastGoodNotSaved(ILogger logger, string lastGood, string problem);
+
+    [LoggerMessage(2503, LogLevel.Error, "Applying the re-read home file {Path} failed; the service keeps running")]
+    public static partial void ReloadFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(2504, LogLevel.Information, "Home file {Path} is valid again and matches the care plan in force")]
+    public static partial void FileMatchesAgain(ILogger logger, string path);
+
+    [LoggerMessage(2505, LogLevel.Warning, "The last good copy {LastGood} cannot be used: {Problem}")]
+    public static partial void LastGoodUnusable(ILogger logger, string lastGood, string problem);
 }

@@ -40,6 +40,26 @@ public sealed record GatewayStatus
 
     /// <summary>What the client sees and hears at home (null when no LED or buzzer is configured).</summary>
     public FeedbackStatus? Feedback { get; init; }
+
+    /// <summary>
+    /// Set while the care plan in force is not the home file on disk (the file was refused on a reload, or the service
+    /// started from the last good copy); null while they are the same.
+    /// </summary>
+    public HomeFileStatus? HomeFile { get; init; }
+}
+
+/// <summary>The home file on disk was refused: the gateway runs an earlier, valid plan.</summary>
+public sealed record HomeFileStatus
+{
+    public string Path { get; init; } = "";
+
+    /// <summary><c>last-good-copy</c> (the service started with a broken file) or <c>earlier-file</c> (a reload was refused).</summary>
+    public string InForce { get; init; } = "";
+
+    /// <summary>The file's problems, each as FILE:LINE: field: problem.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+
+    public DateTimeOffset RefusedAt { get; init; }
 }
 
 /// <summary>The telemetry writer's health: it never affects alerts, but a technician wants to see why graphs are empty.</summary>

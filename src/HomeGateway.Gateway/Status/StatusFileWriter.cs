@@ -131,6 +131,9 @@ public sealed class StatusFileWriter(
                 }
                 : null,
             Feedback = feedback?.Snapshot(),
+            HomeFile = homeSource.FileProblem is { } refused
+                ? new HomeFileStatus { Path = homeSource.HomeFilePath, InForce = refused.StartedFromLastGood ? "last-good-copy" : "earlier-file", Problems = refused.Lines, RefusedAt = refused.At }
+                : null,
         };
     }
 

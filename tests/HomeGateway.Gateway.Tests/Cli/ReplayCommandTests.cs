@@ -85,16 +85,91 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"at\":\"yesterday\",\"sensor\":\"button\",\"state\":\"pressed\"}", "events.jsonl:1: 'at' must be an ISO 8601 time")]
-    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"attic\",\"state\":\"open\"}", "events.jsonl:1: 'sensor' must name a sensor")]
-    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"colour\":\"red\"}", "events.jsonl:1: unknown key 'colour'")]
-    [InlineData("not json", "events.jsonl:1: not JSON")]
-    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}\n{\"at\":\"2026-06-01T09:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}", "events.jsonl:2: events must be in time order")]
+    [InlineData("{\"at\":\"yesterday\",\"sensor\":\"button\",\"state\":\"pressed\"}", "events.jsonl:1: at: 'yesterday' is not an ISO 8601 time")]
+    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"attic\",\"state\":\"open\"}", "events.jsonl:1: sensor: must name a sensor")]
+    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"colour\":\"red\"}", "events.jsonl:1: colour: unknown key")]
+    [InlineData("not json", "events.jsonl:1: (line): not JSON")]
+    [InlineData("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}\n{\"at\":\"2026-06-01T09:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}", "events.jsonl:2: at: events must be in time order")]
     public void A_bad_timeline_line_is_named_with_its_line_and_nothing_is_printed(string events, string expected)
     {
         var (exit, lines, errors) = Replay(events);
         Assert.Equal(2, exit);
         Assert.Empty(lines);
         Assert.Contains(expected, errors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"battery\":12.5", "battery: must be a whole percent from 0 to 100")]
+    [InlineData("\"battery\":99999999999999999999", "battery: must be a whole percent from 0 to 100")]
+    [InlineData("\"battery\":1e400", "battery: must be a whole percent from 0 to 100")]
+    [InlineData("\"battery\":-5", "battery: must be a whole percent from 0 to 100")]
+    [InlineData("\"battery\":101", "battery: must be a whole percent from 0 to 100")]
+    [InlineData("\"battery\":\"50\"", "battery: must be a whole percent from 0 to 100")]
+    [InlineData("\"value\":1e400", "value: must be a finite number")]
+    [InlineData("\"value\":\"warm\"", "value: must be a finite number")]
+    [InlineData("\"state\":\"open\\u001b[31m\"", "state: must be a word")]
+    [InlineData("\"state\":42", "state: must be a word")]
+    public void Bad_values_are_refused_with_file_line_field(string field, string expected)
+    {
+        var (exit, lines, errors) = Replay("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"hall_motion\"," + field + "}");
+        Assert.Equal(2, exit);
+        Assert.Empty(lines);
+        Assert.Contains("events.jsonl:1: " + expected, errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0001-01-01T00:00:00+00:00", "outside the years 2000-2100")]
+    [InlineData("9999-12-31T23:59:59Z", "outside the years 2000-2100")]
+    [InlineData("2026-06-01T10:00:00", "is not an ISO 8601 time with an offset")]
+    [InlineData("2026-06-01 10:00:00+03:00", "is not an ISO 8601 time with an offset")]
+    [InlineData("June 1, 2026 10:00", "is not an ISO 8601 time with an offset")]
+    [InlineData("٢٠٢٦-06-01T10:00:00+03:00", "is not an ISO 8601 time with an offset")]
+    [InlineData("2026-02-30T10:00:00+03:00", "is not a time that exists")]
+    [InlineData("2026-06-01T10:00:00+25:00", "is not a time that exists")]
+    public void Times_need_an_offset_ascii_digits_and_a_year_from_2000_to_2100(string at, string expected)
+    {
+        var (exit, lines, errors) = Replay("{\"at\":\"" + at + "\",\"sensor\":\"button\",\"state\":\"pressed\"}");
+        Assert.Equal(2, exit);
+        Assert.Empty(lines);
+        Assert.Contains("events.jsonl:1: at: ", errors, StringComparison.Ordinal);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-06-01T11:00:00", "--until: '2026-06-01T11:00:00' is not an ISO 8601 time with an offset")]
+    [InlineData("9999-12-31T23:59:59Z", "--until: '9999-12-31T23:59:59Z' is outside the years 2000-2100")]
+    [InlineData("2027-06-01T11:00:00+03:00", "--until: must be after the last event")]
+    [InlineData("2026-06-01T09:00:00+03:00", "--until: must be after the last event")]
+    public void Until_is_read_like_the_timeline_and_within_31_days_of_its_end(string until, string expected)
+    {
+        var (exit, lines, errors) = Replay("{\"at\":\"2026-06-01T10:00:00+03:00\",\"sensor\":\"button\",\"state\":\"pressed\"}", until);
+        Assert.Equal(2, exit);
+        Assert.Empty(lines);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_timeline_without_an_end_is_refused_at_its_first_long_line()
+    {
+        if (!File.Exists("/dev/zero"))
+        {
+            return;
+        }
+
+        File.WriteAllText(dir.File("home.yaml"), Home);
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = ReplayCommand.Run(new FileInfo(dir.File("home.yaml")), new FileInfo("/dev/zero"), null, output, errors);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("/dev/zero:1: (line): is longer than 4096 characters", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_battery_percent_in_range_is_replayed()
+    {
+        var (exit, _, errors) = Replay("{\"at\":\"2026-06-01T10:00:00Z\",\"sensor\":\"hall_motion\",\"battery\":0}\n{\"at\":\"2026-06-01T10:01:00Z\",\"sensor\":\"hall_motion\",\"battery\":100}");
+        Assert.True(exit == 0, errors);
     }
 }
