@@ -129,6 +129,7 @@ public static class DispatchApp
         services.AddSingleton<ISupervisionLease>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresSupervisionLease>() : new SingleNodeLease());
         services.AddSingleton<GatewaySessions>();
         services.AddSingleton<StreamAdmission>();
+        services.AddSingleton<UplinkLogGate>();
         services.AddSingleton<HandshakeAdmission>();
         services.AddSingleton<HeartbeatContacts>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatContacts>());
