@@ -218,7 +218,20 @@ internal sealed class GatewayUplinkService(
                 switch (message.BodyCase)
                 {
                     case GatewayMessage.BodyOneofCase.Record:
-                        batch.Add(UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow(), Bounded));
+                        IncomingRecord incoming;
+                        try
+                        {
+                            incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow(), Bounded);
+                        }
+                        catch (RpcException) when (batch.Count > 0)
+                        {
+                            // The records before the refused one are good: stored and acked first, so the gateway's
+                            // outbox moves up to the one record the refusal names.
+                            await StoreAsync();
+                            throw;
+                        }
+
+                        batch.Add(incoming);
                         if (batch.Count >= MaxBatch)
                         {
                             await StoreAsync();

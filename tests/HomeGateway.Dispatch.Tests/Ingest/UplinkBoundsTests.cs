@@ -52,6 +52,21 @@ public sealed class UplinkBoundsTests : IAsyncLifetime
         Assert.Equal(1U, watch.ResponseStream.Current.SnapshotComplete.Alerts);
     }
 
+    [Fact]
+    public async Task An_oversized_alert_stored_before_the_bounds_is_still_listed_and_watched_bounded()
+    {
+        await server.AddGatewayAsync("gw-old");
+        // A row an earlier dispatch stored whole: one integration call failed for every integration while it was kept.
+        await server.Store.StoreAsync([new IncomingRecord("gw-old", 1, Records.T0, Records.Alert("fall-old", summary: new string('y', 70_000)), null)]);
+        var api = server.ApiClient(await server.AddApiTokenAsync("wallboard"));
+
+        var listed = Assert.Single((await api.ListAlertsAsync(new ListAlertsRequest())).Alerts).Summary;
+        Assert.EndsWith("[cut: 70000 characters]", listed, StringComparison.Ordinal);
+        using var watch = api.WatchAlerts(new WatchAlertsRequest(), cancellationToken: new CancellationTokenSource(UplinkStream.Patience).Token);
+        Assert.True(await watch.ResponseStream.MoveNext());
+        Assert.Equal(listed, watch.ResponseStream.Current.Snapshot.Summary);
+    }
+
     public static TheoryData<string, Action<HomeGateway.Contracts.V1.AlertEvent>, string> OutOfContractIds() => new()
     {
         { "long alert id", a => a.AlertId = new string('a', 70_000), "JournalRecord 1: alert_event.alert_id: 70000 characters, at most 128" },
@@ -77,6 +92,27 @@ public sealed class UplinkBoundsTests : IAsyncLifetime
         Assert.Contains(reason, refused.Status.Detail, StringComparison.Ordinal);
         Assert.True(refused.Status.Detail.Length < 300, $"{why}: the reason is {refused.Status.Detail.Length} characters");
         Assert.Empty(await server.Store.ListAlertsAsync(null));
+    }
+
+    [Fact]
+    public async Task Records_before_a_refused_one_are_stored_so_the_refusal_names_the_one_that_blocks()
+    {
+        var certificate = await server.AddGatewayAsync("gw-before");
+        using (var stream = await server.ConnectAsync(certificate))
+        {
+            await stream.HelloAsync("gw-before");
+            var bad = Records.Wire(3, Records.Alert("fall-3"));
+            bad.AlertEvent.AlertId = "fall 3";
+            await stream.SendAsync(Records.Message(Records.Wire(1, Records.Alert("fall-1"))));
+            await stream.SendAsync(Records.Message(Records.Wire(2, Records.Sensor())));
+            await stream.SendAsync(Records.Message(bad));
+
+            var refused = await stream.FailureAsync();
+            Assert.Contains("JournalRecord 3: alert_event.alert_id", refused.Status.Detail, StringComparison.Ordinal);
+        }
+
+        using var again = await server.ConnectAsync(certificate);
+        Assert.Equal(2UL, (await again.HelloAsync("gw-before")).StoredThroughSeq);
     }
 
     [Fact]
