@@ -326,6 +326,23 @@ public sealed class UplinkStream(AsyncDuplexStreamingCall<GatewayMessage, Dispat
         return reply.Ack.ThroughSeq;
     }
 
+    /// <summary>Ends the gateway's side and waits until the server has ended the call (it has handled every frame sent).</summary>
+    public async Task CompleteAsync()
+    {
+        await call.RequestStream.CompleteAsync();
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            while (await call.ResponseStream.MoveNext(timeout.Token))
+            {
+            }
+        }
+        catch (RpcException)
+        {
+            // However it ended, it has.
+        }
+    }
+
     /// <summary>The status the server ended the call with.</summary>
     public async Task<RpcException> FailureAsync()
     {

@@ -130,6 +130,7 @@ public static class DispatchApp
         services.AddSingleton<ISupervisionLease>(sp => IsShared(sp) ? sp.GetRequiredService<PostgresSupervisionLease>() : new SingleNodeLease());
         services.AddSingleton<GatewaySessions>();
         services.AddSingleton<StreamAdmission>();
+        services.AddSingleton<UplinkLogGate>();
         services.AddSingleton<HandshakeAdmission>();
         services.AddSingleton<HeartbeatContacts>();
         services.AddHostedService(sp => sp.GetRequiredService<HeartbeatContacts>());
@@ -154,6 +155,9 @@ public static class DispatchApp
             grpc.MaxReceiveMessageSize = 1024 * 1024;
             grpc.MaxSendMessageSize = 64 * 1024;
         });
+        // gRPC logs each unreadable frame at Information with its whole stack trace (~30 lines; a probe wrote 3.4 MB):
+        // the uplink answers such a frame itself, InvalidArgument with one rate-limited line (event 1400).
+        builder.Logging.AddFilter("Grpc.AspNetCore.Server.ServerCallHandler", LogLevel.Warning);
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<DispatchOptions>, DispatchEndpoints, DispatchAuthority, ILoggerFactory, HandshakeAdmission>((kestrel, options, endpoints, authority, loggers, handshakes) =>
                 endpoints.Listen(kestrel, options.Value, authority, loggers.CreateLogger("HomeGateway.Dispatch"), handshakes));

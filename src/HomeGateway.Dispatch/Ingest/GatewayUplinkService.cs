@@ -29,7 +29,8 @@ internal sealed class GatewayUplinkService(
     ILogger<GatewayUplinkService> logger,
     GatewaySupervisor supervisor,
     HeartbeatContacts contacts,
-    StreamAdmission admission) : GatewayUplink.GatewayUplinkBase
+    StreamAdmission admission,
+    UplinkLogGate logGate) : GatewayUplink.GatewayUplinkBase
 {
     public override async Task Connect(
         IAsyncStreamReader<GatewayMessage> requestStream,
@@ -66,9 +67,39 @@ internal sealed class GatewayUplinkService(
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied)
         {
-            IngestLog.FrameRefused(logger, account.GatewayId, ex.StatusCode, ex.Status.Detail);
+            // One line per gateway and minute at most: a peer that sends bad frames in a loop must not fill the log.
+            if (logGate.TryPass(account.GatewayId, "refused", out var held))
+            {
+                IngestLog.FrameRefused(logger, account.GatewayId, ex.StatusCode, ex.Status.Detail, held);
+            }
+
             throw;
         }
+        catch (Exception ex) when (UnreadableFrame(ex) is { } problem && !context.CancellationToken.IsCancellationRequested)
+        {
+            // Bytes that are not a GatewayMessage: the peer is told so, and the log gets one short line, never a stack
+            // trace (gRPC would answer UNKNOWN and log ~30 lines for each such call).
+            if (logGate.TryPass(account.GatewayId, "unreadable", out var held))
+            {
+                IngestLog.FrameUnreadable(logger, account.GatewayId, problem, held);
+            }
+
+            throw UplinkFrames.Invalid($"A frame on the stream is not a GatewayMessage ({problem}).");
+        }
+    }
+
+    /// <summary>Why a frame could not be read as a message, when that is what <paramref name="ex"/> says; else null.</summary>
+    internal static string? UnreadableFrame(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is Google.Protobuf.InvalidProtocolBufferException protobuf)
+            {
+                return UplinkLimits.Show(protobuf.Message);
+            }
+        }
+
+        return null;
     }
 
     private async Task ServeAsync(
@@ -91,8 +122,21 @@ internal sealed class GatewayUplinkService(
 
         var hello = requestStream.Current.Hello;
         UplinkFrames.CheckHello(hello, account);
-        await store.MarkSeenAsync(account.GatewayId, hello.SoftwareVersion.Length > 0 ? hello.SoftwareVersion : null, callToken);
-        await supervisor.ContactAsync(account.GatewayId, callToken);
+
+        // A Hello is not contact: a gateway whose stream ends after Welcome (it cannot read what dispatch sends, its
+        // link drops every time) is not working. Contact — the fleet page's last contact, supervision's "online" — is
+        // the first frame this stream brings after Welcome, and every one after (ContactOnce, records, heartbeats).
+        var softwareVersion = UplinkFrames.SoftwareVersion(hello);
+        var contacted = false;
+        async Task ContactOnceAsync(CancellationToken token)
+        {
+            if (!contacted)
+            {
+                contacted = true;
+                await store.MarkSeenAsync(account.GatewayId, softwareVersion, token);
+                await supervisor.ContactAsync(account.GatewayId, token);
+            }
+        }
 
         // Before Welcome: the alerts this stream brings are then shown with the names its home file gives them.
         // No profile (an older gateway): what dispatch had stays.
@@ -141,12 +185,27 @@ internal sealed class GatewayUplinkService(
             // backlog after an outage then costs a disk sync per burst, not per record. A record is never held back
             // waiting for more: the batch is stored as soon as the next message is not already there.
             var batch = new List<IncomingRecord>(MaxBatch);
+            void Bounded(long seq, string problem)
+            {
+                // Stored cut and marked (UplinkFrames): worth one line, not one per record.
+                if (logGate.TryPass(account.GatewayId, "bounded", out var held))
+                {
+                    IngestLog.TextBounded(logger, account.GatewayId, seq, problem, held);
+                }
+            }
+
+            async Task StoreAsync()
+            {
+                await ContactOnceAsync(ct);
+                await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
+            }
+
             var moving = requestStream.MoveNext(ct);
             while (true)
             {
                 if (!moving.IsCompleted && batch.Count > 0)
                 {
-                    await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
+                    await StoreAsync();
                 }
 
                 if (!await moving)
@@ -159,20 +218,35 @@ internal sealed class GatewayUplinkService(
                 switch (message.BodyCase)
                 {
                     case GatewayMessage.BodyOneofCase.Record:
-                        batch.Add(UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow()));
+                        IncomingRecord incoming;
+                        try
+                        {
+                            incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow(), Bounded);
+                        }
+                        catch (RpcException) when (batch.Count > 0)
+                        {
+                            // The records before the refused one are good: stored and acked first, so the gateway's
+                            // outbox moves up to the one record the refusal names.
+                            await StoreAsync();
+                            throw;
+                        }
+
+                        batch.Add(incoming);
                         if (batch.Count >= MaxBatch)
                         {
-                            await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
+                            await StoreAsync();
                         }
 
                         break;
 
                     case GatewayMessage.BodyOneofCase.Heartbeat:
+                        await ContactOnceAsync(ct);
                         contacts.Seen(account.GatewayId);
                         await supervisor.ContactAsync(account.GatewayId, ct);
                         break;
 
                     case GatewayMessage.BodyOneofCase.HomeProfile:
+                        await ContactOnceAsync(ct);
                         await profiles.OfferAsync(message.HomeProfile, ct);
                         break;
 
@@ -186,7 +260,7 @@ internal sealed class GatewayUplinkService(
             // The gateway ended the stream cleanly: what it sent last is stored and acknowledged before the call ends.
             if (batch.Count > 0)
             {
-                await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
+                await StoreAsync();
             }
         }
         finally
@@ -248,7 +322,7 @@ internal sealed class GatewayUplinkService(
                 var batch = await store.ListLifecycleMessagesAfterAsync(gatewayId, sentThrough, Batch, ct);
                 foreach (var message in batch)
                 {
-                    await write(message.Kind == GatewayLifecycleKind.Resolved
+                    var outbound = message.Kind == GatewayLifecycleKind.Resolved
                         ? new DispatchMessage
                         {
                             AlertResolved = new AlertResolved
@@ -270,8 +344,19 @@ internal sealed class GatewayUplinkService(
                                 By = message.ByRole,
                                 AckSeq = (ulong)message.Seq,
                             },
-                        });
+                        };
                     sentThrough = message.Seq;
+                    if (UnsendableProblem(outbound) is { } problem)
+                    {
+                        // One message the gateway could not take (an alert id stored before ids were bounded, a message
+                        // past the send limit) must not end the stream: it would end at the same message after every
+                        // reconnect, and nothing else would ever pass. Skipped and logged; the contract lets a number be
+                        // missing, and the gateway applies the ones after it.
+                        IngestLog.AcknowledgementSkipped(logger, gatewayId, message.Seq, problem);
+                        continue;
+                    }
+
+                    await write(outbound);
                     AcknowledgementLog.Sent(logger, gatewayId, sentThrough, message.Kind == GatewayLifecycleKind.Resolved ? "resolution" : "acknowledgement", message.AlertId);
                 }
 
@@ -287,6 +372,27 @@ internal sealed class GatewayUplinkService(
             IngestLog.AcknowledgementsFailed(logger, gatewayId, ex.Message);
             await streamCancel.CancelAsync();
         }
+    }
+
+    /// <summary>The most a message to a gateway may be: dispatch's send limit (64 KiB) with room to spare.</summary>
+    internal const int MaxOutboundBytes = 48 * 1024;
+
+    /// <summary>Why the gateway could not take <paramref name="message"/> (an id out of the contract, too big), or null.</summary>
+    internal static string? UnsendableProblem(DispatchMessage message)
+    {
+        var alertId = message.BodyCase switch
+        {
+            DispatchMessage.BodyOneofCase.AlertAcknowledged => message.AlertAcknowledged.AlertId,
+            DispatchMessage.BodyOneofCase.AlertResolved => message.AlertResolved.AlertId,
+            _ => null,
+        };
+        if (alertId is not null && UplinkLimits.IdProblem("alert_id", alertId) is { } problem)
+        {
+            return problem;
+        }
+
+        var size = message.CalculateSize();
+        return size > MaxOutboundBytes ? $"{size} bytes, at most {MaxOutboundBytes}" : null;
     }
 
     /// <summary>
@@ -361,8 +467,17 @@ internal static partial class IngestLog
     [LoggerMessage(2001, LogLevel.Warning, "Uplink call from {Peer} refused: {Reason}")]
     public static partial void Unauthenticated(ILogger logger, string peer, string reason);
 
-    [LoggerMessage(2002, LogLevel.Warning, "Gateway {GatewayId}: stream ended with {StatusCode}: {Detail}")]
-    public static partial void FrameRefused(ILogger logger, string gatewayId, StatusCode statusCode, string detail);
+    [LoggerMessage(2002, LogLevel.Warning, "Gateway {GatewayId}: stream ended with {StatusCode}: {Detail} ({Suppressed} more refusals of this gateway in the last minute not logged)")]
+    public static partial void FrameRefused(ILogger logger, string gatewayId, StatusCode statusCode, string detail, long suppressed);
+
+    [LoggerMessage(1400, LogLevel.Warning, "Gateway {GatewayId}: unreadable frame ({Problem}); stream ended with InvalidArgument ({Suppressed} more of this gateway in the last minute not logged)")]
+    public static partial void FrameUnreadable(ILogger logger, string gatewayId, string problem, long suppressed);
+
+    [LoggerMessage(1401, LogLevel.Warning, "Gateway {GatewayId}: record {Seq} stored with a text cut to the uplink's limits ({Problem}) ({Suppressed} more of this gateway in the last minute not logged)")]
+    public static partial void TextBounded(ILogger logger, string gatewayId, long seq, string problem, long suppressed);
+
+    [LoggerMessage(1402, LogLevel.Error, "Gateway {GatewayId}: acknowledgement/resolution {AckSeq} cannot be sent ({Problem}); skipped so the stream goes on")]
+    public static partial void AcknowledgementSkipped(ILogger logger, string gatewayId, long ackSeq, string problem);
 
     [LoggerMessage(2003, LogLevel.Information, "Gateway {GatewayId}: a newer stream replaced the previous one")]
     public static partial void StreamReplaced(ILogger logger, string gatewayId);

@@ -6,9 +6,14 @@ using HomeGateway.Dispatch.Store;
 namespace HomeGateway.Dispatch.Ingest;
 
 /// <summary>
-/// Checks frames from a gateway before anything is stored. A bad frame ends the stream with
-/// InvalidArgument and a message that says what was wrong: the gateway logs it, and a person reads it.
-/// Nothing half-valid is stored, because a stored record is acked and the gateway then forgets it.
+/// Checks frames from a gateway before anything is stored, against the uplink's one contract of limits
+/// (<see cref="UplinkLimits"/>, which the gateway bounds its journal with too). A frame that cannot be taken — an id out
+/// of bounds, an unknown enum, a missing time — ends the stream with InvalidArgument and a message that names the field
+/// ("JournalRecord 5: alert_event.alert_id: 70000 characters, at most 128"): the gateway logs it, and a person reads it.
+/// Nothing half-valid is stored, because a stored record is acked and the gateway then forgets it. A text out of bounds
+/// (summary, state, source, detail) is not a reason to refuse: it is stored cut and marked, so a fall whose summary is too
+/// long still reaches a dispatcher; <c>bounded</c> hears which field was cut, for one log line.
+/// Peer text in a status message is escaped and short (<see cref="UplinkLimits.Show"/>).
 /// </summary>
 internal static class UplinkFrames
 {
@@ -19,21 +24,42 @@ internal static class UplinkFrames
             throw Invalid("Hello.gateway_id is empty.");
         }
 
+        if (hello.GatewayId.Length > UplinkLimits.MaxGatewayIdLength)
+        {
+            throw Invalid($"Hello.gateway_id: {hello.GatewayId.Length} characters, at most {UplinkLimits.MaxGatewayIdLength}.");
+        }
+
+        if (hello.HomeId.Length > UplinkLimits.MaxIdLength)
+        {
+            throw Invalid($"Hello.home_id: {hello.HomeId.Length} characters, at most {UplinkLimits.MaxIdLength}.");
+        }
+
         if (!string.Equals(hello.GatewayId, account.GatewayId, StringComparison.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"This credential belongs to gateway '{account.GatewayId}', not '{hello.GatewayId}'."));
+                $"This credential belongs to gateway '{UplinkLimits.Show(account.GatewayId)}', not '{UplinkLimits.Show(hello.GatewayId)}'."));
         }
 
         if (hello.HomeId.Length > 0 && !string.Equals(hello.HomeId, account.HomeId, StringComparison.Ordinal))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"Gateway '{account.GatewayId}' is registered for home '{account.HomeId}', not '{hello.HomeId}'."));
+                $"Gateway '{UplinkLimits.Show(account.GatewayId)}' is registered for home '{UplinkLimits.Show(account.HomeId)}', not '{UplinkLimits.Show(hello.HomeId)}'."));
         }
     }
 
+    /// <summary>Hello's software version as dispatch stores it (bounded; informational only, never a reason to refuse).</summary>
+    public static string? SoftwareVersion(Hello hello) =>
+        hello.SoftwareVersion.Length == 0 ? null : UplinkLimits.BoundText(hello.SoftwareVersion, UplinkLimits.MaxSoftwareVersionLength);
+
     /// <summary>The record in domain form, or an InvalidArgument / PermissionDenied RpcException.</summary>
-    public static IncomingRecord ToIncoming(JournalRecord record, GatewayAccount account, DateTimeOffset receivedAt)
+    public static IncomingRecord ToIncoming(JournalRecord record, GatewayAccount account, DateTimeOffset receivedAt) =>
+        ToIncoming(record, account, receivedAt, static (_, _) => { });
+
+    /// <summary>
+    /// The record in domain form, or an InvalidArgument / PermissionDenied RpcException; <paramref name="bounded"/> hears
+    /// (seq, problem) for each text that was cut or cleaned to be stored.
+    /// </summary>
+    public static IncomingRecord ToIncoming(JournalRecord record, GatewayAccount account, DateTimeOffset receivedAt, Action<long, string> bounded)
     {
         if (record.Seq == 0)
         {
@@ -51,26 +77,41 @@ internal static class UplinkFrames
         {
             case JournalRecord.BodyOneofCase.AlertEvent:
                 var alert = record.AlertEvent;
-                Require(alert.AlertId, seq, "alert_event.alert_id");
-                Require(alert.HomeId, seq, "alert_event.home_id");
-                Require(alert.SensorId, seq, "alert_event.sensor_id");
+                Id(alert.AlertId, seq, "alert_event.alert_id");
+                Id(alert.HomeId, seq, "alert_event.home_id");
+                Id(alert.SensorId, seq, "alert_event.sensor_id");
                 Known(alert.Kind, seq, "alert_event.kind");
                 Known(alert.Type, seq, "alert_event.type");
                 Known(alert.Priority, seq, "alert_event.priority");
                 Time(alert.At, seq, "alert_event.at");
                 Time(alert.EvidenceAt, seq, "alert_event.evidence_at");
                 SameHome(alert.HomeId, account, seq);
-                return new IncomingRecord(account.GatewayId, seq, recordedAt, alert.ToDomain(), null);
+                var domainAlert = alert.ToDomain();
+                var boundedAlert = domainAlert with
+                {
+                    Summary = Text(alert.Summary, UplinkLimits.MaxSummaryLength, seq, "alert_event.summary", bounded),
+                    EvidenceSeqs = domainAlert.EvidenceSeqs.Count > UplinkLimits.MaxEvidenceSeqs
+                        ? Cut(domainAlert.EvidenceSeqs, seq, bounded)
+                        : domainAlert.EvidenceSeqs,
+                };
+                return new IncomingRecord(account.GatewayId, seq, recordedAt, boundedAlert, null);
 
             case JournalRecord.BodyOneofCase.SensorEvent:
                 var e = record.SensorEvent;
-                Require(e.HomeId, seq, "sensor_event.home_id");
-                Require(e.SensorId, seq, "sensor_event.sensor_id");
+                Id(e.HomeId, seq, "sensor_event.home_id");
+                Id(e.SensorId, seq, "sensor_event.sensor_id");
                 Require(e.State, seq, "sensor_event.state");
                 Known(e.Kind, seq, "sensor_event.kind");
                 Time(e.At, seq, "sensor_event.at");
                 SameHome(e.HomeId, account, seq);
-                return new IncomingRecord(account.GatewayId, seq, recordedAt, null, e.ToDomain());
+                var domainEvent = e.ToDomain();
+                var state = Text(e.State, UplinkLimits.MaxStateLength, seq, "sensor_event.state", bounded);
+                return new IncomingRecord(account.GatewayId, seq, recordedAt, null, domainEvent with
+                {
+                    State = string.IsNullOrWhiteSpace(state) ? "unknown" : state,
+                    Source = Text(e.Source, UplinkLimits.MaxSourceLength, seq, "sensor_event.source", bounded),
+                    Detail = e.HasDetail ? Text(e.Detail, UplinkLimits.MaxDetailLength, seq, "sensor_event.detail", bounded) : null,
+                });
 
             case JournalRecord.BodyOneofCase.TelemetryGap:
                 var gap = record.TelemetryGap;
@@ -98,6 +139,33 @@ internal static class UplinkFrames
         {
             throw Invalid($"JournalRecord {seq}: {field} is empty.");
         }
+    }
+
+    private static void Id(string value, long seq, string field)
+    {
+        if (UplinkLimits.IdProblem(field, value) is { } problem)
+        {
+            // An id is matched by equality and comes back in acknowledgements: cut, it would be another alert's.
+            throw Invalid($"JournalRecord {seq}: {problem}.");
+        }
+    }
+
+    private static string Text(string value, int maxLength, long seq, string field, Action<long, string> bounded)
+    {
+        if (UplinkLimits.TextProblem(field, value, maxLength) is not { } problem)
+        {
+            return value;
+        }
+
+        bounded(seq, problem);
+        return UplinkLimits.BoundText(value, maxLength);
+    }
+
+    private static IReadOnlyList<long> Cut(IReadOnlyList<long> evidence, long seq, Action<long, string> bounded)
+    {
+        bounded(seq, $"alert_event.evidence_seqs: {evidence.Count} sequence numbers, at most {UplinkLimits.MaxEvidenceSeqs}");
+        // The latest evidence is what a dispatcher acts on.
+        return [.. evidence.Skip(evidence.Count - UplinkLimits.MaxEvidenceSeqs)];
     }
 
     private static void Known<TEnum>(TEnum value, long seq, string field)
@@ -133,7 +201,7 @@ internal static class UplinkFrames
         {
             // A gateway speaks for one home only; another home's alert from it would mislead a dispatcher.
             throw new RpcException(new Status(StatusCode.PermissionDenied,
-                $"JournalRecord {seq}: home '{homeId}' is not gateway '{account.GatewayId}''s home '{account.HomeId}'."));
+                $"JournalRecord {seq}: home '{UplinkLimits.Show(homeId)}' is not gateway '{UplinkLimits.Show(account.GatewayId)}''s home '{UplinkLimits.Show(account.HomeId)}'."));
         }
     }
 }

@@ -31,13 +31,51 @@ internal sealed class DispatchApiService(
     public const string ListedAction = "api_alerts_listed";
     public const string WatchedAction = "api_alerts_watched";
 
+    /// <summary>A page when the caller names no size.</summary>
+    public const int DefaultPageSize = 100;
+
+    /// <summary>The most alerts a page holds, whatever the caller asks.</summary>
+    public const int MaxPageSize = 500;
+
+    /// <summary>
+    /// The most bytes of alerts one response carries: dispatch's send limit is 64 KiB, and a response past it fails
+    /// whole (RESOURCE_EXHAUSTED) — for every caller, for as long as the rows are there. Room is left for the token.
+    /// </summary>
+    internal const int MaxResponseBytes = 48 * 1024;
+
     public override async Task<ListAlertsResponse> ListAlerts(ListAlertsRequest request, ServerCallContext context)
     {
         var actor = Actor(context);
-        var rows = await store.ListAlertViewsAsync(Filter(request.Status), context.CancellationToken);
-        await store.RecordAuditAsync(actor, ListedAction, null, $"{rows.Count} alerts", context.CancellationToken);
+        var filter = Filter(request.Status);
+        var pageSize = request.PageSize switch
+        {
+            < 0 => throw new RpcException(new Status(StatusCode.InvalidArgument, $"page_size must not be negative (got {request.PageSize}).")),
+            0 => DefaultPageSize,
+            > MaxPageSize => MaxPageSize,
+            var size => size,
+        };
+        var offset = AlertPageToken.Read(request.PageToken, request.Status);
+        var rows = await store.ListAlertViewsAsync(filter, context.CancellationToken);
         var response = new ListAlertsResponse();
-        response.Alerts.AddRange(rows.Select(ToWire));
+        var bytes = 0;
+        var next = offset;
+        for (; next < rows.Count && response.Alerts.Count < pageSize; next++)
+        {
+            var alert = ToWire(rows[next]);
+            var size = alert.CalculateSize() + 8;
+            if (response.Alerts.Count > 0 && bytes + size > MaxResponseBytes)
+            {
+                break;
+            }
+
+            bytes += size;
+            response.Alerts.Add(alert);
+        }
+
+        response.NextPageToken = next < rows.Count ? AlertPageToken.Write(next, request.Status) : "";
+        await store.RecordAuditAsync(actor, ListedAction, null,
+            offset == 0 && response.NextPageToken.Length == 0 ? $"{rows.Count} alerts" : $"alerts {offset + 1}-{next} of {rows.Count}",
+            context.CancellationToken);
         return response;
     }
 
@@ -52,7 +90,7 @@ internal sealed class DispatchApiService(
         IntegrationApiLog.WatchStarted(logger, actor, rows.Count);
         foreach (var row in rows)
         {
-            await responseStream.WriteAsync(new AlertChange { Snapshot = ToWire(row) }, ct);
+            await WriteAsync(responseStream, new AlertChange { Snapshot = ToWire(row) }, actor, ct);
         }
 
         await responseStream.WriteAsync(new AlertChange { SnapshotComplete = new SnapshotComplete { Alerts = (uint)rows.Count } }, ct);
@@ -65,7 +103,7 @@ internal sealed class DispatchApiService(
                 {
                     if (ToWire(one) is { } wire)
                     {
-                        await responseStream.WriteAsync(wire, ct);
+                        await WriteAsync(responseStream, wire, actor, ct);
                     }
                 }
             }
@@ -83,6 +121,23 @@ internal sealed class DispatchApiService(
             throw new RpcException(new Status(StatusCode.Unavailable,
                 "Dispatch's live feed ended; call WatchAlerts again for a fresh snapshot."));
         }
+    }
+
+    /// <summary>
+    /// One change to a watcher. Alerts are bounded (<see cref="UplinkLimits"/>), so a change is a few KiB; one that is
+    /// still past the send limit is skipped with a log line rather than ending the watch — a watch that failed at the same
+    /// alert after every reconnect would fail for every integration for as long as that alert is kept.
+    /// </summary>
+    private async Task WriteAsync(IServerStreamWriter<AlertChange> responseStream, AlertChange change, string actor, CancellationToken ct)
+    {
+        var size = change.CalculateSize();
+        if (size > MaxResponseBytes)
+        {
+            IntegrationApiLog.ChangeSkipped(logger, actor, change.ChangeCase.ToString(), size, MaxResponseBytes);
+            return;
+        }
+
+        await responseStream.WriteAsync(change, ct);
     }
 
     public override async Task<AcknowledgeResponse> Acknowledge(AcknowledgeRequest request, ServerCallContext context)
@@ -194,7 +249,8 @@ internal sealed class DispatchApiService(
             Priority = (V1.AlertPriority)(int)row.Priority,
             State = row.Status == AlertStatus.Cleared ? AlertState.Cleared : AlertState.Open,
             SensorId = row.SensorId,
-            Summary = row.Summary,
+            // Bounded on the way in since the uplink's limits; bounded here too for a row stored before them.
+            Summary = V1.UplinkLimits.BoundText(row.Summary, V1.UplinkLimits.MaxSummaryLength),
             Count = (uint)row.Count,
             RaisedAt = Timestamp.FromDateTimeOffset(row.RaisedAt),
             EvidenceAt = Timestamp.FromDateTimeOffset(row.EvidenceAt),
@@ -245,7 +301,7 @@ internal sealed class DispatchApiService(
                 Type = (V1.AlertType)(int)step.Alert.Type,
                 Priority = (V1.AlertPriority)(int)step.Alert.Priority,
                 SensorId = step.Alert.SensorId,
-                Summary = step.Alert.Summary,
+                Summary = V1.UplinkLimits.BoundText(step.Alert.Summary, V1.UplinkLimits.MaxSummaryLength),
                 Count = (uint)step.Alert.Count,
                 At = Timestamp.FromDateTimeOffset(step.Alert.At),
                 EvidenceAt = Timestamp.FromDateTimeOffset(step.Alert.EvidenceAt),
@@ -265,4 +321,7 @@ internal static partial class IntegrationApiLog
 
     [LoggerMessage(9501, LogLevel.Warning, "Integration API: {Actor}'s watch fell too far behind and was ended")]
     public static partial void WatcherTooSlow(ILogger logger, string actor);
+
+    [LoggerMessage(1410, LogLevel.Error, "Integration API: a {Change} change for {Actor}'s watch is {Size} bytes, past {Limit}; skipped")]
+    public static partial void ChangeSkipped(ILogger logger, string actor, string change, int size, int limit);
 }

@@ -12,9 +12,10 @@ namespace HomeGateway.Dispatch.Supervision;
 /// <summary>
 /// Flags a gateway that missed its reporting time: a "gateway offline" alert (gateway health, high priority) at
 /// exactly its last contact + <see cref="SupervisionOptions.ReportingSeconds"/>, once per outage, cleared as
-/// "restored" with the outage's length at its next contact. Contacts are hellos, records and heartbeats.
+/// "restored" with the outage's length at its next contact. Contacts are records, heartbeats and a stream's first frame
+/// after Welcome — not a Hello: a stream that ends after Welcome is no working link (<c>GatewayUplinkService</c>).
 ///
-/// Only registered gateways that have said hello at least once are supervised (one not installed yet is not
+/// Only registered gateways that have been in contact at least once are supervised (one not installed yet is not
 /// "offline"). Outages and last contacts live in the store, so a dispatch restart keeps an offline gateway offline
 /// and still detects one that never comes back. A gateway cannot reach a dispatch that is down, so after a restart
 /// every deadline is at least start + reporting time: a restart never floods the queue with false outages.
@@ -84,7 +85,7 @@ internal sealed class GatewaySupervisor(
         await base.StartAsync(cancellationToken);
     }
 
-    /// <summary>The gateway was heard from (hello, record, heartbeat): restores it if it was flagged offline.</summary>
+    /// <summary>The gateway was heard from (a stream's first frame after Welcome, a record, a heartbeat): restores it if it was flagged offline.</summary>
     public async Task ContactAsync(string gatewayId, CancellationToken ct)
     {
         await loaded.Task.WaitAsync(ct);
@@ -95,7 +96,7 @@ internal sealed class GatewaySupervisor(
         var mayBeFlaggedElsewhere = lease.Shared && (!known || now - previous >= reporting);
         if (offline.ContainsKey(gatewayId) || mayBeFlaggedElsewhere)
         {
-            // Returns once the restore is committed (and published), as before batching: the hello is answered after.
+            // Returns once the restore is committed (and published), as before batching: the frame is handled after.
             await RestoreAsync(gatewayId, now).WaitAsync(ct);
             known = false;
         }

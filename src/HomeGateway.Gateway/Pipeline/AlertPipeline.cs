@@ -174,7 +174,14 @@ public sealed partial class AlertPipeline(
         var receipts = new MessageReceipt?[batch.Count];
         for (var i = 0; i < events.Length; i++)
         {
-            events[i] = batch[i].Event;
+            // Within the uplink's limits before the journal: a record dispatch would not take would hold the outbox
+            // behind it for good. Adapters normalise; a device's own text (a detail, a state) may still be anything.
+            events[i] = UplinkLimits.Bound(batch[i].Event);
+            if (!ReferenceEquals(events[i], batch[i].Event))
+            {
+                PipelineLog.EventBounded(logger, events[i].SensorId);
+            }
+
             receipts[i] = batch[i].Receipt;
         }
 
@@ -357,11 +364,24 @@ public sealed partial class AlertPipeline(
         await DecideAsync([], appliedSeq, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DecideAsync(IReadOnlyList<CoreAlerts.AlertEvent> alerts, long throughSeq, CancellationToken cancellationToken)
+    private async Task DecideAsync(IReadOnlyList<CoreAlerts.AlertEvent> decided, long throughSeq, CancellationToken cancellationToken)
     {
+        // Never journal what dispatch would refuse or cut: the step journalled is the step dispatch shows. A summary is
+        // cut and marked, an id (made from the home file's ids, so always within bounds today) made fit the same way
+        // every time, so all steps of one alert keep one id.
+        var alerts = new CoreAlerts.AlertEvent[decided.Count];
+        for (var i = 0; i < alerts.Length; i++)
+        {
+            alerts[i] = UplinkLimits.Bound(decided[i]);
+            if (!ReferenceEquals(alerts[i], decided[i]))
+            {
+                PipelineLog.AlertBounded(logger, alerts[i].AlertId);
+            }
+        }
+
         appliedSeq = Math.Max(appliedSeq, throughSeq);
         var records = journal.Append(alerts, engine.SaveState(), appliedSeq);
-        for (var i = 0; i < alerts.Count; i++)
+        for (var i = 0; i < alerts.Length; i++)
         {
             var alert = alerts[i];
             var seq = (long)records[i].Seq;
@@ -437,6 +457,12 @@ public sealed class SensorEventInbox(Status.SensorBoard? board = null, IEnumerab
 
 internal static partial class PipelineLog
 {
+    [LoggerMessage(2400, LogLevel.Warning, "Alert {AlertId}: a text or id was past the uplink's limits; journalled cut and marked (UplinkLimits)")]
+    public static partial void AlertBounded(ILogger logger, string alertId);
+
+    [LoggerMessage(2401, LogLevel.Warning, "Sensor {SensorId}: an event's text or id was past the uplink's limits; journalled cut and cleaned (UplinkLimits)")]
+    public static partial void EventBounded(ILogger logger, string sensorId);
+
     [LoggerMessage(1000, LogLevel.Information, "Alert pipeline started: journal at seq {LastSeq}, dispatch has through {AckedSeq}, rules have seen through {AppliedSeq}")]
     public static partial void Started(ILogger logger, long lastSeq, long ackedSeq, long appliedSeq);
 

@@ -217,7 +217,10 @@ public sealed class DispatchUplink(
     private async Task SendAsync(
         IClientStreamWriter<GatewayMessage> writer, long sentThrough, TimeSpan heartbeat, Task acks, ProfileSender profiles, CancellationToken cancellationToken)
     {
-        var lastSendAt = time.GetUtcNow();
+        // As if the last send was a heartbeat ago: with nothing else to send, a heartbeat goes at once after Welcome.
+        // Dispatch counts contact only from a frame after Welcome (a Hello alone proves nothing), so the gateway is
+        // online as soon as the exchange works, not a heartbeat interval later.
+        var lastSendAt = time.GetUtcNow() - heartbeat;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -355,10 +358,10 @@ public sealed class DispatchUplink(
 
     private void HandOver(AlertAcknowledged message)
     {
-        if (message.AlertId.Length == 0 || message.AckSeq is 0 or > long.MaxValue)
+        if (UplinkLimits.IdProblem("alert_id", message.AlertId) is not null || message.AckSeq is 0 or > long.MaxValue)
         {
             // Not from a dispatch that follows the contract; nothing in it can be applied safely.
-            UplinkLog.AcknowledgementRefused(logger, message.AlertId, message.AckSeq);
+            UplinkLog.AcknowledgementRefused(logger, UplinkLimits.Show(message.AlertId), message.AckSeq);
             return;
         }
 
@@ -369,9 +372,10 @@ public sealed class DispatchUplink(
 
     private void HandOver(AlertResolved message)
     {
-        if (message.AlertId.Length == 0 || message.AckSeq is 0 or > long.MaxValue || message.EvidenceThroughSeq > long.MaxValue)
+        if (UplinkLimits.IdProblem("alert_id", message.AlertId) is not null || message.AckSeq is 0 or > long.MaxValue
+            || message.EvidenceThroughSeq > long.MaxValue)
         {
-            UplinkLog.AcknowledgementRefused(logger, message.AlertId, message.AckSeq);
+            UplinkLog.AcknowledgementRefused(logger, UplinkLimits.Show(message.AlertId), message.AckSeq);
             return;
         }
 
@@ -414,6 +418,6 @@ internal static partial class UplinkLog
     [LoggerMessage(2030, LogLevel.Information, "Home file re-read: sent dispatch the home's profile ({Sensors} sensor(s), time zone {TimeZone})")]
     public static partial void ProfileSent(ILogger logger, int sensors, string timeZone);
 
-    [LoggerMessage(2006, LogLevel.Warning, "Dispatch sent an acknowledgement without an alert id or number (alert '{AlertId}', ack {AckSeq}); ignored")]
+    [LoggerMessage(2006, LogLevel.Warning, "Dispatch sent an acknowledgement without a valid alert id or number (alert '{AlertId}', ack {AckSeq}); ignored")]
     public static partial void AcknowledgementRefused(ILogger logger, string alertId, ulong ackSeq);
 }

@@ -64,6 +64,49 @@ public abstract class DispatchApiTests(StoreProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListAlerts_pages_a_queue_far_past_the_send_limit_each_alert_once()
+    {
+        // 600 alerts of ~450 bytes: ~270 KB, four times dispatch's 64 KiB send limit (one response failed at ~450 alerts).
+        var summary = "Fall detected in the bedroom; " + new string('ä', 270);
+        var records = Enumerable.Range(1, 600)
+            .Select(i => new HomeGateway.Dispatch.Store.IncomingRecord("gw-1", i, Records.T0, Records.Alert($"fall-{i}", summary: summary, minutes: i), null))
+            .ToList();
+        await server.Store.StoreAsync(records);
+        var api = server.ApiClient(token);
+
+        var seen = new List<string>();
+        var pages = 0;
+        var request = new ListAlertsRequest();
+        do
+        {
+            var page = await api.ListAlertsAsync(request);
+            Assert.True(page.CalculateSize() < 64 * 1024, $"page {pages + 1} is {page.CalculateSize()} bytes");
+            Assert.True(page.Alerts.Count > 0);
+            seen.AddRange(page.Alerts.Select(a => a.AlertId));
+            request = new ListAlertsRequest { PageToken = page.NextPageToken };
+            pages++;
+        }
+        while (request.PageToken.Length > 0 && pages < 100);
+
+        Assert.Equal(600, seen.Distinct().Count());
+        Assert.Equal(600, seen.Count);
+        Assert.True(pages > 1);
+
+        var seven = await api.ListAlertsAsync(new ListAlertsRequest { PageSize = 7 });
+        Assert.Equal(7, seven.Alerts.Count);
+        Assert.Equal(seen.Take(7), seven.Alerts.Select(a => a.AlertId));
+        var next = await api.ListAlertsAsync(new ListAlertsRequest { PageSize = 7, PageToken = seven.NextPageToken });
+        Assert.Equal(seen.Skip(7).Take(7), next.Alerts.Select(a => a.AlertId));
+
+        var made = await Assert.ThrowsAsync<RpcException>(() => api.ListAlertsAsync(new ListAlertsRequest { PageToken = "not-a-token" }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, made.StatusCode);
+        var other = await Assert.ThrowsAsync<RpcException>(() =>
+            api.ListAlertsAsync(new ListAlertsRequest { Status = AlertStatusFilter.All, PageToken = seven.NextPageToken }).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, other.StatusCode);
+        Assert.Contains("page_token", other.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ListAlerts_is_the_queue_most_urgent_first_and_is_audited()
     {
         await StoreAsync(

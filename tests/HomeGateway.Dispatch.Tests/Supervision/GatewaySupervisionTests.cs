@@ -35,12 +35,18 @@ public abstract class GatewaySupervisionTests(StoreProvider provider) : IAsyncLi
 
     private GatewaySupervisor Supervisor => server.Service<GatewaySupervisor>();
 
+    /// <summary>
+    /// One contact: Hello, Welcome, then a heartbeat dispatch has handled. A Hello alone is not contact (a stream that
+    /// ends after Welcome is not working; <see cref="Ingest.UplinkBoundsTests"/>).
+    /// </summary>
     private async Task HelloAsync(string gatewayId, X509Certificate2 gatewayToken, string homeId = "kotka-0042")
     {
         using var uplink = await server.ConnectAsync(gatewayToken);
         var welcome = await uplink.HelloAsync(gatewayId, homeId);
         Assert.Equal(90U, welcome.ReportingSeconds);
         Assert.True(welcome.HeartbeatSeconds * 2 <= welcome.ReportingSeconds);
+        await uplink.SendAsync(new HomeGateway.Contracts.V1.GatewayMessage { Heartbeat = new HomeGateway.Contracts.V1.Heartbeat() });
+        await uplink.CompleteAsync();
     }
 
     private async Task<IReadOnlyList<QueuedAlert>> HealthAlertsAsync() =>

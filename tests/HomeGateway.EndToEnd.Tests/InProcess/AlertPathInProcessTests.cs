@@ -78,6 +78,30 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
     public Task DisposeAsync() => InProcessDispatch.StopAsync(gateway, dispatch, work);
 
     [Fact]
+    public async Task The_gateway_is_online_at_dispatch_within_seconds_of_its_stream_working_not_a_heartbeat_later()
+    {
+        // Dispatch counts contact from the first frame after Welcome, not from Hello; the gateway sends a heartbeat at
+        // once after Welcome, so it is online long before its first 20 s heartbeat interval ends.
+        using var api = new HttpClient { BaseAddress = dispatch!.WebUri };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiToken);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string? state = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var gateways = JsonDocument.Parse(await api.GetStringAsync("/api/gateways")).RootElement;
+            state = gateways.EnumerateArray().Single().GetProperty("state").GetString();
+            if (state == "online")
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Equal("online", state);
+    }
+
+    [Fact]
     public async Task Help_fall_and_door_alerts_reach_dispatch_once_and_are_republished_locally()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

@@ -64,6 +64,30 @@ public sealed class AlertPipelineTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task An_event_past_the_uplinks_limits_is_journalled_bounded_so_dispatch_takes_it_and_its_alert()
+    {
+        // A device's own text is peer data: journalled as it came, dispatch would refuse or cut it, and a refused record
+        // blocks the outbox behind it for good. The journal holds exactly what dispatch will take whole.
+        await pipeline.StartAsync(CancellationToken.None);
+        var press = Event("button", SensorKind.HelpButton, SensorStates.Pressed) with { Source = "mqtt:" + new string('t', 1_000), Detail = "code=\u001b[2J" + new string('d', 70_000) };
+        await inbox.PublishAsync(press, CancellationToken.None);
+
+        var (_, alert, _) = await observer.Next();
+
+        var records = journal.ReadAfter(0, 10);
+        var e = records[0].SensorEvent;
+        Assert.True(e.Detail.Length <= Contracts.V1.UplinkLimits.MaxDetailLength, $"detail of {e.Detail.Length} characters journalled");
+        Assert.EndsWith("[cut: 70009 characters]", e.Detail, StringComparison.Ordinal);
+        Assert.Null(Contracts.V1.UplinkLimits.TextProblem("detail", e.Detail, Contracts.V1.UplinkLimits.MaxDetailLength));
+        Assert.Null(Contracts.V1.UplinkLimits.TextProblem("source", e.Source, Contracts.V1.UplinkLimits.MaxSourceLength));
+        Assert.Equal(SensorStates.Pressed, e.State);
+        var step = records[1].AlertEvent;
+        Assert.Null(Contracts.V1.UplinkLimits.IdProblem("alert_id", step.AlertId));
+        Assert.Null(Contracts.V1.UplinkLimits.TextProblem("summary", step.Summary, Contracts.V1.UplinkLimits.MaxSummaryLength));
+        Assert.Equal(CoreAlerts.AlertType.Help, alert.Type);
+    }
+
+    [Fact]
     public async Task A_timer_rule_fires_from_the_loop_when_the_clock_reaches_its_deadline()
     {
         await pipeline.StartAsync(CancellationToken.None);

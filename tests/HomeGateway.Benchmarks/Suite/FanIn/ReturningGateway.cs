@@ -163,6 +163,11 @@ internal sealed class ReturningGateway(GatewayIdentity identity, IPAddress sourc
         storedThrough = Math.Max(storedThrough, (long)call.ResponseStream.Current.Welcome.StoredThroughSeq);
         MarkStored();
 
+        // A heartbeat at once, as the gateway does: dispatch counts contact (and restores an offline gateway) from the
+        // first frame after Welcome, not from Hello.
+        await call.RequestStream.WriteAsync(new GatewayMessage { Heartbeat = new Heartbeat { LastSeq = (ulong)Interlocked.Read(ref lastSeq) } }, streamCancel.Token)
+            .ConfigureAwait(false);
+
         // Resend from what dispatch has, as the gateway does; records journalled while held go out at once.
         var sentThrough = storedThrough;
         var reading = ReadAcksAsync(call.ResponseStream, streamCancel.Token);
