@@ -23,8 +23,12 @@ public static class DispatchCommandLine
 
     private static readonly string[] Roles = ["admin", "dispatcher", "technician"];
 
-    public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
-        InvokeAsync(args, Configuration(), stdout, stderr, ct);
+    public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        // First of all: whatever this process creates (the database and its -wal/-shm, keys, the CA) is the owner's alone.
+        PrivateFiles.SetProcessUmask();
+        return InvokeAsync(args, Configuration(), stdout, stderr, ct);
+    }
 
     /// <summary>With <paramref name="settings"/> in place of appsettings.json and the environment (tests: their own store).</summary>
     internal static async Task<int> InvokeAsync(string[] args, IConfiguration settings, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
@@ -310,6 +314,13 @@ public static class DispatchCommandLine
 
         try
         {
+            PrivateFiles.CreateDirectory(directory);
+            if (PrivateFiles.Tighten(directory) is { Count: > 0 } tightened)
+            {
+                await stderr.WriteLineAsync(
+                    $"{tightened.Count} files or directories in '{directory}' were readable by others (from an older version); now owner-only.");
+            }
+
             using var store = storeOptions.CreateStore(directory, TimeProvider.System);
             await store.MigrateAsync();
             return await action(store, directory);

@@ -55,6 +55,10 @@ public static class DispatchApp
         try
         {
             app.MapDispatch();
+            // Before anything is written there: owner-only, and anything an older version left readable tightened.
+            var dataDirectory = app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory;
+            PrivateFiles.CreateDirectory(dataDirectory);
+            PrivateFiles.TightenAtStart(dataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"));
             var store = app.Services.GetRequiredService<DispatchStore>();
             await store.MigrateAsync(ct);
             // Which database this node uses (never with its password): several nodes must name the same one.
@@ -161,7 +165,7 @@ public static class DispatchApp
         services.AddDataProtection().SetApplicationName("HomeGateway.Dispatch");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IOptions<DispatchOptions>, ILoggerFactory>((keys, options, loggers) => keys.XmlRepository =
-                new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(options.Value.DataDirectory, "keys")), loggers));
+                new PrivateKeyRepository(Path.Combine(options.Value.DataDirectory, "keys"), loggers));
 
         services.AddAuthentication(SessionScheme)
             .AddPolicyScheme(SessionScheme, "API token or console session", policy =>
