@@ -150,6 +150,8 @@ public static class DispatchApp
         services.AddSingleton<GatewayEnrolment>();
         services.AddSingleton<RevocationWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<RevocationWatch>());
+        services.AddSingleton<ApiTokenWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiTokenWatch>());
 
         services.AddGrpc(grpc =>
         {
@@ -229,8 +231,9 @@ public static class DispatchApp
 
         if (app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.Console.TrustedProxy)
         {
-            // Only the scheme, and only from loopback (the defaults' known proxies): the proxy runs on this machine.
-            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto });
+            // Only from loopback (the defaults' known proxies): the proxy runs on this machine. The scheme for Secure cookies,
+            // the client's address for the login throttle (which otherwise sees every user as the proxy).
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedFor });
         }
 
         var listeners = app.Services.GetRequiredService<DispatchEndpoints>();
