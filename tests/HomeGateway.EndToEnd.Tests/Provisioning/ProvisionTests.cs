@@ -140,7 +140,11 @@ public sealed class ProvisionTests : IAsyncLifetime
         // As a technician hands it over: in a private file, never on a command line (ps).
         var codeFile = Path.Combine(work, "enrolment-code");
         await File.WriteAllTextAsync(codeFile, code + "\n");
-        File.SetUnixFileMode(codeFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(codeFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
