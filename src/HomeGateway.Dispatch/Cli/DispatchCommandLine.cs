@@ -252,7 +252,7 @@ public static class DispatchCommandLine
         var home = new Option<string?>("--home") { Description = "The home the gateway serves (required the first time a gateway id is enrolled)." };
         var enroll = new Command("enroll",
             "Issue a one-time enrolment code for a gateway (registering it if new); prints only the code. "
-            + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token CODE") { gatewayId, home, data };
+            + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token-file FILE (or - and paste it)") { gatewayId, home, data };
         enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async (store, directory) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
@@ -278,7 +278,8 @@ public static class DispatchCommandLine
             await stderr.WriteLineAsync(
                 $"""
                 Enrolment code for gateway '{issued.GatewayId}' (home '{issued.HomeId}'): works once, until {issued.ExpiresAt:yyyy-MM-dd HH:mm} UTC.
-                On the gateway run:  homegateway enroll --dispatch https://<this dispatch>:<gateway port> --token <code>
+                On the gateway run:  homegateway enroll --dispatch https://<this dispatch>:<gateway port> --token-file <file holding the code, mode 0600>
+                (or --token-file - and paste the code: a code given with --token shows in ps to every user of the gateway)
                 The code carries this dispatch's CA fingerprint (SHA-256), which the gateway checks before it sends anything:
                   {authority.FingerprintText}
                 Enrolling again replaces the gateway's certificate; the old one stops working.

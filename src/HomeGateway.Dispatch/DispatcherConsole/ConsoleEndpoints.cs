@@ -38,6 +38,7 @@ internal static class ConsoleEndpoints
         endpoints.MapConsoleHomes();
         endpoints.MapConsoleReports();
         endpoints.MapConsoleAudit();
+        endpoints.MapConsoleAdministration();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsoleAssets.Open("console.js"), "text/javascript; charset=utf-8"));
         // The login page is styled too; the sheet holds no data.
         endpoints.MapGet("/console.css", () => Results.Stream(ConsoleAssets.Open("console.css"), "text/css; charset=utf-8")).AllowAnonymous();
