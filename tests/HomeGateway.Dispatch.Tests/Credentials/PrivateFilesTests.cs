@@ -27,6 +27,16 @@ public sealed partial class PrivateFilesTests
         await using (var running = await StartAsync(data))
         {
             await TouchKeysAsync(running);
+            // A reader of our own (in this test process, umask 022) holds the WAL open: other tests clear SQLite's pools at
+            // any moment, and SQLite removes -wal and -shm with the last connection. SQLite gives them dispatch.db's mode.
+            using var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, SqliteDialect.FileName)};Pooling=False");
+            reader.Open();
+            using (var read = reader.CreateCommand())
+            {
+                read.CommandText = "SELECT COUNT(*) FROM users";
+                read.ExecuteScalar();
+            }
+
             AssertOwnerOnly(data);
             Assert.True(File.Exists(Path.Combine(data, SqliteDialect.FileName + "-wal")), "dispatch.db-wal exists while dispatch runs");
             Assert.True(File.Exists(Path.Combine(data, SqliteDialect.FileName + "-shm")), "dispatch.db-shm exists while dispatch runs");
