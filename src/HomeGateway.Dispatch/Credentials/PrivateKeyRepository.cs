@@ -23,6 +23,8 @@ internal sealed class PrivateKeyRepository(string directory, ILoggerFactory logg
 
     private static DirectoryInfo Directory(string directory)
     {
+        // The data directory first: creating keys/ would make a missing parent with the umask's mode.
+        PrivateFiles.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(directory))!);
         PrivateFiles.CreateDirectory(directory);
         return new DirectoryInfo(directory);
     }

@@ -54,11 +54,16 @@ public static class DispatchApp
         var app = builder.Build();
         try
         {
-            app.MapDispatch();
-            // Before anything is written there: owner-only, and anything an older version left readable tightened.
+            // Before anything is written there (mapping the endpoints already makes the cookie keys): owner-only, and
+            // anything an older version left readable tightened.
             var dataDirectory = app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory;
-            PrivateFiles.CreateDirectory(dataDirectory);
-            PrivateFiles.TightenAtStart(dataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"));
+            if (!string.IsNullOrWhiteSpace(dataDirectory))
+            {
+                PrivateFiles.CreateDirectory(dataDirectory);
+                PrivateFiles.TightenAtStart(dataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"));
+            }
+
+            app.MapDispatch();
             var store = app.Services.GetRequiredService<DispatchStore>();
             await store.MigrateAsync(ct);
             // Which database this node uses (never with its password): several nodes must name the same one.
