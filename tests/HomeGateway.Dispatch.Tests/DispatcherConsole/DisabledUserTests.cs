@@ -55,6 +55,18 @@ public abstract class DisabledUserTests(StoreProvider provider) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_disabled_user_cannot_be_given_an_alert()
+    {
+        await ConsoleSession.AddUserAsync(server, "dan", "dispatcher");
+        var lifecycle = server.Service<Dispatch.Acknowledgements.AlertLifecycle>();
+        Assert.Null(await lifecycle.AssigneeProblemAsync("dan", CancellationToken.None));
+
+        Assert.NotNull(await server.Store.SetUserDisabledAsync("dan", disabled: true, "test"));
+
+        Assert.Equal("The console user 'dan' is disabled and cannot take alerts.", await lifecycle.AssigneeProblemAsync("dan", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_login_checked_before_the_user_was_disabled_gets_no_session()
     {
         await ConsoleSession.AddUserAsync(server, "carl", "dispatcher");
