@@ -237,6 +237,37 @@ public sealed class DispatchServer : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(20),
         };
 
+    /// <summary>
+    /// A web client whose connections come from <paramref name="source"/> (another loopback address, e.g. 127.0.0.2): to
+    /// dispatch, a client at another place.
+    /// </summary>
+    public HttpClient WebClientFrom(System.Net.IPAddress source, System.Net.CookieContainer cookies) =>
+        new(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = true,
+            CookieContainer = cookies,
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                try
+                {
+                    socket.Bind(new System.Net.IPEndPoint(source, 0));
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        })
+        {
+            BaseAddress = Running.WebUri,
+            Timeout = TimeSpan.FromSeconds(20),
+        };
+
     public async ValueTask DisposeAsync()
     {
         foreach (var disposable in owned)

@@ -39,6 +39,8 @@ internal sealed class AlertLifecycle(
         var user = await store.FindUserAsync(assignee, ct);
         return user is null ? ConsoleWords.Format<LifecycleText>("NoSuchUser", language, assignee)
             : !AssigneeRoles.Contains(user.Role) ? ConsoleWords.Format<LifecycleText>("NotAnAssignee", language, assignee, user.Role)
+            // Nobody would come: a disabled user cannot log in to see the alert.
+            : user.DisabledAt is not null ? ConsoleWords.Format<LifecycleText>("AssigneeDisabled", language, assignee)
             : null;
     }
 

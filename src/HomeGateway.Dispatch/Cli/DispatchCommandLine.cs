@@ -1,4 +1,5 @@
 using System.CommandLine;
+using HomeGateway.Core.Text;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.Hosting;
@@ -23,8 +24,12 @@ public static class DispatchCommandLine
 
     private static readonly string[] Roles = ["admin", "dispatcher", "technician"];
 
-    public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
-        InvokeAsync(args, Configuration(), stdout, stderr, ct);
+    public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        // First of all: whatever this process creates (the database and its -wal/-shm, keys, the CA) is the owner's alone.
+        PrivateFiles.SetProcessUmask();
+        return InvokeAsync(args, Configuration(), stdout, stderr, ct);
+    }
 
     /// <summary>With <paramref name="settings"/> in place of appsettings.json and the environment (tests: their own store).</summary>
     internal static async Task<int> InvokeAsync(string[] args, IConfiguration settings, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
@@ -105,31 +110,149 @@ public static class DispatchCommandLine
             await stdout.WriteLineAsync(password);
             return Ok;
         }));
-        root.Subcommands.Add(new Command("users", "Console users.") { usersAdd });
+        var usersList = new Command("list", "List console users: name, role, language, created, and whether disabled (by whom, when).") { data };
+        usersList.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var users = await store.ListUsersAsync(ct);
+            await stdout.WriteLineAsync($"{"NAME",-24} {"ROLE",-11} {"LANG",-4} {"CREATED",-17} STATE");
+            foreach (var user in users)
+            {
+                var state = user.DisabledAt is { } at ? $"disabled {Shown(at)} by {PeerText.Escape(user.DisabledBy)}" : "enabled";
+                await stdout.WriteLineAsync($"{PeerText.Escape(user.Name),-24} {user.Role,-11} {user.Language,-4} {Shown(user.CreatedAt),-17} {state}");
+            }
 
-        var tokenName = new Argument<string>("NAME") { Description = "What the token is for, e.g. the integration's name." };
-        var tokensAdd = new Command("add", "Create an API token; prints only the token.") { tokenName, data };
-        tokensAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+            return Ok;
+        }));
+        var disableName = new Argument<string>("NAME") { Description = "The user's login name." };
+        var usersDisable = new Command("disable", "Disable a console user: their sessions end at once (other nodes within seconds) and they cannot log in until enabled.") { disableName, data };
+        usersDisable.SetAction((parsed, ct) => SetDisabledAsync(parsed, disableName, disabled: true, ct));
+        var enableName = new Argument<string>("NAME") { Description = "The user's login name." };
+        var usersEnable = new Command("enable", "Enable a disabled console user again (their password is unchanged).") { enableName, data };
+        usersEnable.SetAction((parsed, ct) => SetDisabledAsync(parsed, enableName, disabled: false, ct));
+        root.Subcommands.Add(new Command("users", "Console users.") { usersAdd, usersList, usersDisable, usersEnable });
+
+        Task<int> SetDisabledAsync(ParseResult parsed, Argument<string> nameArgument, bool disabled, CancellationToken ct) =>
+            WithStoreAsync(parsed, settings, data, stderr, async store =>
+            {
+                var name = parsed.GetValue(nameArgument)!.Trim();
+                if (await store.FindUserAsync(name, ct) is null)
+                {
+                    await stderr.WriteLineAsync($"No user named '{PeerText.Escape(name)}'; nothing changed.");
+                    return Failure;
+                }
+
+                if (await store.SetUserDisabledAsync(name, disabled, CommandLineActor(), ct) is not { } ended)
+                {
+                    await stderr.WriteLineAsync($"User '{name}' is already {(disabled ? "disabled" : "enabled")}; nothing changed.");
+                    return Ok;
+                }
+
+                await stderr.WriteLineAsync(disabled
+                    ? $"Disabled '{name}': {ended.Count} open sessions ended (a running dispatch notices within seconds); they cannot log in until `users enable {name}`."
+                    : $"Enabled '{name}': they can log in again with their password.");
+                return Ok;
+            });
+
+        var tokenName = new Argument<string>("NAME") { Description = "What the token is for, e.g. the integration's name (letters, digits, '-', '_', '.'; at most 64)." };
+        var expiresIn = new Option<string?>("--expires-in")
+        {
+            Description = $"How long the token works: days (90 or 90d, the default) or hours (12h); at most {ApiTokenLifetime.Maximum.TotalDays:0} days.",
+        };
+        var tokensCreate = new Command("create", "Create an API token; prints only the token (shown once: only its hash is stored).") { tokenName, expiresIn, data };
+        tokensCreate.SetAction((parsed, ct) => CreateTokenAsync(parsed, ct));
+        var tokensAdd = new Command("add", "The same as `tokens create` (kept for scripts).") { tokenName, expiresIn, data };
+        tokensAdd.SetAction((parsed, ct) => CreateTokenAsync(parsed, ct));
+
+        Task<int> CreateTokenAsync(ParseResult parsed, CancellationToken ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
         {
             var name = parsed.GetValue(tokenName)!.Trim();
-            var token = Secrets.NewApiToken();
-            if (name.Length == 0 || !await store.AddApiTokenAsync(name, Secrets.Hash(token), ct))
+            var lifetimeProblem = LifetimeOf(parsed.GetValue(expiresIn), out var lifetime);
+            var problem = TokenNameProblem(name) ?? lifetimeProblem;
+            if (problem is not null)
             {
-                await stderr.WriteLineAsync(name.Length == 0 ? "The token name is empty." : $"A token named '{name}' already exists; nothing changed.");
+                await stderr.WriteLineAsync(problem);
+                return UsageError;
+            }
+
+            var token = Secrets.NewApiToken();
+            var expires = DateTimeOffset.UtcNow + lifetime;
+            if (!await store.AddApiTokenAsync(name, Secrets.Hash(token), CommandLineActor(), expires, ct))
+            {
+                await stderr.WriteLineAsync($"A token named '{name}' already exists; nothing changed (`tokens rotate {name}` gives it a new secret).");
                 return Failure;
             }
 
-            await stderr.WriteLineAsync($"Created API token '{name}' (use as 'Authorization: Bearer <token>'). It is shown once; only its hash is stored.");
+            await stderr.WriteLineAsync(
+                $"Created API token '{name}', valid until {Shown(expires)} UTC (use as 'Authorization: Bearer <token>'). It is shown once; only its hash is stored.");
+            await stdout.WriteLineAsync(token);
+            return Ok;
+        });
+
+        var tokensList = new Command("list", "List API tokens: name, state (active, expired, revoked), created by and when, expiry, last use. Never the secrets.") { data };
+        tokensList.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            await stdout.WriteLineAsync($"{"NAME",-24} {"STATE",-8} {"EXPIRES",-17} {"LAST USED",-17} {"CREATED",-17} CREATED BY");
+            foreach (var token in await store.ListApiTokensAsync(ct))
+            {
+                var state = token.StateAt(now) switch { ApiTokenState.Revoked => "revoked", ApiTokenState.Expired => "expired", _ => "active" };
+                await stdout.WriteLineAsync(
+                    $"{PeerText.Escape(token.Name),-24} {state,-8} {(token.ExpiresAt is { } e ? Shown(e) : "never (rotate)"),-17} "
+                    + $"{(token.LastUsedAt is { } u ? Shown(u) : "-"),-17} {Shown(token.CreatedAt),-17} "
+                    + (token.CreatedBy.Length == 0 ? "-" : PeerText.Escape(token.CreatedBy))
+                    + (token.RevokedAt is { } r ? $"; revoked {Shown(r)} by {PeerText.Escape(token.RevokedBy)}" : ""));
+            }
+
+            return Ok;
+        }));
+
+        var revokeTokenName = new Argument<string>("NAME") { Description = "The token's name (see `tokens list`)." };
+        var tokensRevoke = new Command("revoke", "Revoke an API token: refused from now on; its open streams end within seconds.") { revokeTokenName, data };
+        tokensRevoke.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var name = parsed.GetValue(revokeTokenName)!.Trim();
+            if (!await store.RevokeApiTokenAsync(name, CommandLineActor(), ct))
+            {
+                await stderr.WriteLineAsync($"No active token named '{PeerText.Escape(name)}' (unknown or already revoked); nothing changed.");
+                return Failure;
+            }
+
+            await stderr.WriteLineAsync($"Revoked API token '{name}': every call with it is refused, and its open streams end within seconds.");
+            return Ok;
+        }));
+
+        var rotateTokenName = new Argument<string>("NAME") { Description = "The token's name (see `tokens list`)." };
+        var tokensRotate = new Command("rotate",
+            "Give an API token a new secret and a new expiry; prints only the new secret. The old secret stops working at once "
+            + "(to switch without a gap, create a second token, move the integration to it, then revoke the first).") { rotateTokenName, expiresIn, data };
+        tokensRotate.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var name = parsed.GetValue(rotateTokenName)!.Trim();
+            if (LifetimeOf(parsed.GetValue(expiresIn), out var lifetime) is { } problem)
+            {
+                await stderr.WriteLineAsync(problem);
+                return UsageError;
+            }
+
+            var token = Secrets.NewApiToken();
+            var expires = DateTimeOffset.UtcNow + lifetime;
+            if (!await store.RotateApiTokenAsync(name, Secrets.Hash(token), CommandLineActor(), expires, ct))
+            {
+                await stderr.WriteLineAsync($"No active token named '{PeerText.Escape(name)}' (unknown or revoked: create a new one); nothing changed.");
+                return Failure;
+            }
+
+            await stderr.WriteLineAsync($"Rotated API token '{name}': the old secret no longer works; the new one below is valid until {Shown(expires)} UTC and shown once.");
             await stdout.WriteLineAsync(token);
             return Ok;
         }));
-        root.Subcommands.Add(new Command("tokens", "API tokens for integrations.") { tokensAdd });
+        root.Subcommands.Add(new Command("tokens", "API tokens for integrations.") { tokensCreate, tokensAdd, tokensList, tokensRevoke, tokensRotate });
 
         var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway's id (its certificate's subject; what it says in Hello)." };
         var home = new Option<string?>("--home") { Description = "The home the gateway serves (required the first time a gateway id is enrolled)." };
         var enroll = new Command("enroll",
             "Issue a one-time enrolment code for a gateway (registering it if new); prints only the code. "
-            + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token CODE") { gatewayId, home, data };
+            + "On the gateway: homegateway enroll --dispatch https://HOST:PORT --token-file FILE (or - and paste it)") { gatewayId, home, data };
         enroll.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async (store, directory) =>
         {
             var id = parsed.GetValue(gatewayId)!.Trim();
@@ -155,7 +278,8 @@ public static class DispatchCommandLine
             await stderr.WriteLineAsync(
                 $"""
                 Enrolment code for gateway '{issued.GatewayId}' (home '{issued.HomeId}'): works once, until {issued.ExpiresAt:yyyy-MM-dd HH:mm} UTC.
-                On the gateway run:  homegateway enroll --dispatch https://<this dispatch>:<gateway port> --token <code>
+                On the gateway run:  homegateway enroll --dispatch https://<this dispatch>:<gateway port> --token-file <file holding the code, mode 0600>
+                (or --token-file - and paste the code: a code given with --token shows in ps to every user of the gateway)
                 The code carries this dispatch's CA fingerprint (SHA-256), which the gateway checks before it sends anything:
                   {authority.FingerprintText}
                 Enrolling again replaces the gateway's certificate; the old one stops working.
@@ -183,6 +307,40 @@ public static class DispatchCommandLine
         }));
         root.Subcommands.Add(new Command("gateways", "Gateway enrolment (certificates from dispatch's CA) and revocation.") { enroll, revoke });
         return root;
+    }
+
+    /// <summary>Who did it, in the audit log, when it was done here: the command line and the operating-system user.</summary>
+    private static string CommandLineActor() => $"command line ({Environment.UserName})";
+
+    private static string Shown(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A token's name appears in the audit log, logs and the admin page: a short plain word.</summary>
+    internal static string? TokenNameProblem(string name) =>
+        name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? $"The token name '{PeerText.Escape(name)}' is not 1-64 letters, digits, '-', '_' or '.'."
+            : null;
+
+    /// <summary>
+    /// <c>--expires-in</c>: days (<c>90</c>, <c>90d</c>) or hours (<c>12h</c>); absent: <see cref="ApiTokenLifetime.Default"/>.
+    /// A plain sentence when it is not one of those or is outside the allowed lifetime, else null.
+    /// </summary>
+    internal static string? LifetimeOf(string? text, out TimeSpan lifetime)
+    {
+        lifetime = ApiTokenLifetime.Default;
+        if (text is null)
+        {
+            return null;
+        }
+
+        var hours = text.EndsWith('h');
+        var number = text.TrimEnd('d', 'h');
+        if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+        {
+            return $"--expires-in '{PeerText.Escape(text)}' is not a number of days (90, 90d) or hours (12h).";
+        }
+
+        lifetime = hours ? TimeSpan.FromHours(count) : TimeSpan.FromDays(Math.Min(count, 100_000));
+        return ApiTokenLifetime.Problem(lifetime);
     }
 
     private static async Task<int> RunServerAsync(ParseResult parsed, TextWriter stdout, TextWriter stderr, CancellationToken ct)
@@ -310,6 +468,13 @@ public static class DispatchCommandLine
 
         try
         {
+            PrivateFiles.CreateDirectory(directory);
+            if (PrivateFiles.Tighten(directory) is { Count: > 0 } tightened)
+            {
+                await stderr.WriteLineAsync(
+                    $"{tightened.Count} files or directories in '{directory}' were readable by others (from an older version); now owner-only.");
+            }
+
             using var store = storeOptions.CreateStore(directory, TimeProvider.System);
             await store.MigrateAsync();
             return await action(store, directory);

@@ -332,8 +332,10 @@ internal static class PemFile
 
     public static void WritePrivate(string path, string pem) => Write(path, pem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
+    // Public, but in dispatch's private data directory, where everything is owner-only (PrivateFiles): gateways get the CA
+    // over /enroll, and an operator who needs ca.crt reads it as dispatch's user.
     public static void WritePublic(string path, string pem) =>
-        Write(path, pem, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        Write(path, pem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     private static void Write(string path, string pem, UnixFileMode mode)
     {

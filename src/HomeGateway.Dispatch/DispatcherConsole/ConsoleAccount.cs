@@ -48,14 +48,16 @@ internal static class ConsoleAccount
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
         var name = http.User.Identity?.Name ?? "";
         var user = await store.FindUserAsync(name, http.RequestAborted);
-        if (user is null || throttle.IsLockedOut(name))
+        var source = LoginThrottle.SourceOf(http.Connection.RemoteIpAddress);
+        if (user is null || throttle.WaitBeforeTrying(name, source) is { Ticks: > 0 })
         {
             return Page(false, loginWords["LockedOut"], StatusCodes.Status429TooManyRequests);
         }
 
         if (!PasswordHash.Verify(form["current"].ToString(), user.PasswordHash))
         {
-            throttle.Failed(name);
+            throttle.Failed(name, source);
+            await ConsoleEndpoints.AuditFailedLoginAsync(store, throttle, name, source, "wrong current password at /account", http.RequestAborted);
             ConsoleLog.PasswordChangeRefused(loggers.CreateLogger(typeof(ConsoleAccount)), name);
             return Page(false, words["WrongCurrent"], StatusCodes.Status400BadRequest);
         }
@@ -69,7 +71,7 @@ internal static class ConsoleAccount
             return Page(false, problem, StatusCodes.Status400BadRequest);
         }
 
-        throttle.Succeeded(name);
+        throttle.Succeeded(name, source);
         await store.SetUserPasswordAsync(name, PasswordHash.Create(password), http.RequestAborted);
         await store.RecordAuditAsync(name, AuditAction, null, "own password, from the console", http.RequestAborted);
         // Whoever else holds a session of this user (perhaps the reason for the change) is out; this desk stays in.

@@ -38,6 +38,7 @@ internal static class ConsoleEndpoints
         endpoints.MapConsoleHomes();
         endpoints.MapConsoleReports();
         endpoints.MapConsoleAudit();
+        endpoints.MapConsoleAdministration();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsoleAssets.Open("console.js"), "text/javascript; charset=utf-8"));
         // The login page is styled too; the sheet holds no data.
         endpoints.MapGet("/console.css", () => Results.Stream(ConsoleAssets.Open("console.css"), "text/css; charset=utf-8")).AllowAnonymous();
@@ -58,22 +59,35 @@ internal static class ConsoleEndpoints
         var name = form["name"].ToString().Trim();
         var password = form["password"].ToString();
         var logger = loggers.CreateLogger(typeof(ConsoleEndpoints));
-        if (throttle.IsLockedOut(name))
+        var source = LoginThrottle.SourceOf(http.Connection.RemoteIpAddress);
+        if (throttle.WaitBeforeTrying(name, source) is { Ticks: > 0 } wait)
         {
-            ConsoleLog.LoginLockedOut(logger, name);
-            return Component<LoginPage>(new { Error = words["LockedOut"].Value }, StatusCodes.Status429TooManyRequests);
+            // Not checked, not counted: the wait is what slows guessing, and the real user elsewhere is not affected.
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            ConsoleLog.LoginThrottled(logger, name, source, seconds);
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Component<LoginPage>(new { Error = words["TryAgainIn", seconds].Value }, StatusCodes.Status429TooManyRequests);
         }
 
         var user = name.Length == 0 ? null : await store.FindUserAsync(name, http.RequestAborted);
         if (!PasswordHash.Verify(password, user?.PasswordHash) || user is null)
         {
-            throttle.Failed(name);
-            ConsoleLog.LoginFailed(logger, name);
+            throttle.Failed(name, source);
+            ConsoleLog.LoginFailed(logger, name, source);
+            await AuditFailedLoginAsync(store, throttle, name, source, "wrong name or password", http.RequestAborted);
             return Component<LoginPage>(new { Error = words["WrongNameOrPassword"].Value }, StatusCodes.Status401Unauthorized);
         }
 
-        throttle.Succeeded(name);
-        var sessionId = await sessions.StartAsync(user.Name, http.RequestAborted);
+        // Said only to someone who knows the password: a guesser learns nothing about the account's state.
+        var sessionId = user.DisabledAt is null ? await sessions.StartAsync(user.Name, http.RequestAborted) : null;
+        if (sessionId is null)
+        {
+            ConsoleLog.LoginRefusedDisabled(logger, user.Name, source);
+            await store.RecordAuditAsync(user.Name, UserAudit.LoginRefusedDisabled, null, $"from {source}: the account is disabled", http.RequestAborted);
+            return Component<LoginPage>(new { Error = words["AccountDisabled"].Value }, StatusCodes.Status403Forbidden);
+        }
+
+        throttle.Succeeded(name, source);
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(ConsoleLanguages.ClaimType, user.Language),
                 new Claim(ConsoleSessions.ClaimType, sessionId)],
@@ -140,6 +154,22 @@ internal static class ConsoleEndpoints
             : Results.Redirect(Language.LanguageEndpoints.LocalPath(form["returnTo"]));
     }
 
+    /// <summary>
+    /// Audits a failed login (the name as typed, escaped and bounded; the source; the reason), at most once a minute per
+    /// name and source with the number of failures since the last entry, so guessing cannot flood the audit log.
+    /// </summary>
+    internal static async Task AuditFailedLoginAsync(IDispatchStore store, LoginThrottle throttle, string name, string source, string reason, CancellationToken ct)
+    {
+        if (throttle.AuditDue(name, source) is not { } failures)
+        {
+            return;
+        }
+
+        var typed = HomeGateway.Core.Text.PeerText.Escape(name, 64);
+        await store.RecordAuditAsync(typed.Length == 0 ? "(no name)" : typed, UserAudit.LoginFailed, null,
+            failures == 1 ? $"from {source}: {reason}" : $"from {source}: {reason} ({failures} failures since the last entry)", ct);
+    }
+
     internal static async Task<bool> IsFromOurFormAsync(HttpContext http, IAntiforgery antiforgery)
     {
         try
@@ -176,11 +206,14 @@ internal static partial class ConsoleLog
     [LoggerMessage(4000, LogLevel.Information, "Console login: {UserName} ({Role})")]
     public static partial void LoggedIn(ILogger logger, string userName, string role);
 
-    [LoggerMessage(4001, LogLevel.Warning, "Console login failed for {UserName}")]
-    public static partial void LoginFailed(ILogger logger, string userName);
+    [LoggerMessage(1501, LogLevel.Warning, "Console login failed for {UserName} from {Source}")]
+    public static partial void LoginFailed(ILogger logger, string userName, string source);
 
-    [LoggerMessage(4002, LogLevel.Warning, "Console login refused: {UserName} is locked out after repeated failures")]
-    public static partial void LoginLockedOut(ILogger logger, string userName);
+    [LoggerMessage(1502, LogLevel.Warning, "Console login of {UserName} from {Source} not tried: repeated failures, wait {Seconds} s")]
+    public static partial void LoginThrottled(ILogger logger, string userName, string source, int seconds);
+
+    [LoggerMessage(1503, LogLevel.Warning, "Console login refused: {UserName} (from {Source}) is disabled")]
+    public static partial void LoginRefusedDisabled(ILogger logger, string userName, string source);
 
     [LoggerMessage(4003, LogLevel.Information, "Console: enrolment code issued for gateway {GatewayId} by {UserName}")]
     public static partial void EnrolmentCodeIssued(ILogger logger, string gatewayId, string userName);

@@ -37,14 +37,32 @@ internal sealed class ConsoleSessions(DispatchStore store, TimeProvider time, IL
     /// <summary>Raised with a session's key (<see cref="KeyOf(ClaimsPrincipal)"/>) when this node ends it.</summary>
     private event Action<string>? Ended;
 
-    /// <summary>Starts a session for <paramref name="userName"/> (audited) and returns its id, for the cookie only.</summary>
-    public async Task<string> StartAsync(string userName, CancellationToken ct)
+    /// <summary>
+    /// Starts a session for <paramref name="userName"/> (audited) and returns its id, for the cookie only; null when the
+    /// user was disabled (or removed) since the password was checked.
+    /// </summary>
+    public async Task<string?> StartAsync(string userName, CancellationToken ct)
     {
         // Logins are rare enough to sweep here: sessions left idle end as expired, so the record says so.
         Forget(await store.ExpireIdleConsoleSessionsAsync(time.GetUtcNow() - IdleLimit, ct));
         var id = Secrets.NewSessionId();
-        await store.StartConsoleSessionAsync(Secrets.Hash(id), userName, ct);
-        return id;
+        return await store.StartConsoleSessionAsync(Secrets.Hash(id), userName, ct) ? id : null;
+    }
+
+    /// <summary>
+    /// Disables or enables <paramref name="userName"/> (audited, by <paramref name="by"/>); disabling ends every session of the
+    /// user, and their open streams on this node at once (other nodes within <see cref="CacheFor"/>). False when nothing changed.
+    /// </summary>
+    public async Task<bool> SetDisabledAsync(string userName, bool disabled, string by, CancellationToken ct)
+    {
+        if (await store.SetUserDisabledAsync(userName, disabled, by, ct) is not { } ended)
+        {
+            return false;
+        }
+
+        Forget(ended);
+        ConsoleSessionLog.UserDisabled(logger, userName, disabled ? "disabled" : "enabled", by, ended.Count);
+        return true;
     }
 
     /// <summary>
@@ -197,6 +215,9 @@ internal static partial class ConsoleSessionLog
 
     [LoggerMessage(4041, LogLevel.Information, "Console: {Count} other sessions of {UserName} ended ({Reason})")]
     public static partial void OtherSessionsEnded(ILogger logger, string userName, int count, string reason);
+
+    [LoggerMessage(1520, LogLevel.Warning, "Console user {UserName} {Change} by {By}; {Count} sessions ended")]
+    public static partial void UserDisabled(ILogger logger, string userName, string change, string by, int count);
 
     [LoggerMessage(4042, LogLevel.Information, "Console: {UserName} logged out")]
     public static partial void LoggedOut(ILogger logger, string userName);

@@ -55,6 +55,15 @@ public static class DispatchApp
         var app = builder.Build();
         try
         {
+            // Before anything is written there (mapping the endpoints already makes the cookie keys): owner-only, and
+            // anything an older version left readable tightened.
+            var dataDirectory = app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.DataDirectory;
+            if (!string.IsNullOrWhiteSpace(dataDirectory))
+            {
+                PrivateFiles.CreateDirectory(dataDirectory);
+                PrivateFiles.TightenAtStart(dataDirectory, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("HomeGateway.Dispatch"));
+            }
+
             app.MapDispatch();
             var store = app.Services.GetRequiredService<DispatchStore>();
             await store.MigrateAsync(ct);
@@ -148,6 +157,8 @@ public static class DispatchApp
         services.AddSingleton<GatewayEnrolment>();
         services.AddSingleton<RevocationWatch>();
         services.AddHostedService(sp => sp.GetRequiredService<RevocationWatch>());
+        services.AddSingleton<ApiTokenWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiTokenWatch>());
 
         services.AddGrpc(grpc =>
         {
@@ -166,7 +177,7 @@ public static class DispatchApp
         services.AddDataProtection().SetApplicationName("HomeGateway.Dispatch");
         services.AddOptions<KeyManagementOptions>()
             .Configure<IOptions<DispatchOptions>, ILoggerFactory>((keys, options, loggers) => keys.XmlRepository =
-                new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(options.Value.DataDirectory, "keys")), loggers));
+                new PrivateKeyRepository(Path.Combine(options.Value.DataDirectory, "keys"), loggers));
 
         services.AddAuthentication(SessionScheme)
             .AddPolicyScheme(SessionScheme, "API token or console session", policy =>
@@ -233,8 +244,9 @@ public static class DispatchApp
 
         if (app.Services.GetRequiredService<IOptions<DispatchOptions>>().Value.Console.TrustedProxy)
         {
-            // Only the scheme, and only from loopback (the defaults' known proxies): the proxy runs on this machine.
-            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto });
+            // Only from loopback (the defaults' known proxies): the proxy runs on this machine. The scheme for Secure cookies,
+            // the client's address for the login throttle (which otherwise sees every user as the proxy).
+            app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedFor });
         }
 
         var listeners = app.Services.GetRequiredService<DispatchEndpoints>();

@@ -20,6 +20,7 @@ internal sealed class DispatchApiService(
     IAlertFeed feed,
     AlertAcknowledgements acknowledgements,
     AlertLifecycle lifecycle,
+    Credentials.ApiTokenWatch tokens,
     ILogger<DispatchApiService> logger) : DispatchApi.DispatchApiBase
 {
     /// <summary>The authorization policy: an API token.</summary>
@@ -81,7 +82,27 @@ internal sealed class DispatchApiService(
 
     public override async Task WatchAlerts(WatchAlertsRequest request, IServerStreamWriter<AlertChange> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        // A watch lives for days: when its token is revoked, rotated or expires, the stream ends (ApiTokenWatch).
+        using var token = tokens.Watch(context.GetHttpContext());
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, token.Cut);
+        try
+        {
+            await WatchAsync(responseStream, context, both.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && token.IsCut)
+        {
+            // Ended below, with the reason.
+        }
+
+        if (token.IsCut && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                "This call's API token was revoked, rotated or has expired; the watch is ended. Call again with a valid token."));
+        }
+    }
+
+    private async Task WatchAsync(IServerStreamWriter<AlertChange> responseStream, ServerCallContext context, CancellationToken ct)
+    {
         var actor = Actor(context);
         // Subscribe before reading the snapshot: a change committed in between shows in both, never in neither.
         using var subscription = feed.Subscribe();

@@ -8,18 +8,25 @@ namespace HomeGateway.Dispatch.Store;
 /// </summary>
 public sealed partial class DispatchStore
 {
-    public async Task StartConsoleSessionAsync(byte[] idHash, string userName, CancellationToken ct = default)
+    /// <summary>Starts a session; false (nothing stored) when the user no longer exists or was disabled since the password check.</summary>
+    public async Task<bool> StartConsoleSessionAsync(byte[] idHash, string userName, CancellationToken ct = default)
     {
         var now = time.GetUtcNow();
         await using var connection = await OpenForWriteAsync(ct);
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await Execute(connection,
-                "INSERT INTO console_sessions(id_hash, user_name, created_at, last_seen_at) VALUES (@h, @user, @now, @now)",
-                ct, ("@h", idHash), ("@user", userName), ("@now", Text(now)));
+            // From the users row, in the transaction: a disable committed after the login's check still wins.
+            if (await Execute(connection,
+                    "INSERT INTO console_sessions(id_hash, user_name, created_at, last_seen_at) SELECT @h, name, @now, @now FROM users WHERE name = @user AND disabled_at IS NULL",
+                    ct, ("@h", idHash), ("@user", userName), ("@now", Text(now))) != 1)
+            {
+                return false;
+            }
+
             await AuditAsync(connection, now, userName, "logged_in", null, null, "console", ct);
             await tx.CommitAsync(ct);
+            return true;
         }
         finally
         {
@@ -156,4 +163,5 @@ public static class ConsoleSessionEnd
     public const string Expired = "expired";
     public const string PasswordChanged = "password_changed";
     public const string UserRemoved = "user_removed";
+    public const string UserDisabled = "user_disabled";
 }

@@ -382,33 +382,10 @@ public sealed partial class DispatchStore(StoreDialect dialect, TimeProvider tim
     public async Task<ConsoleUser?> FindUserAsync(string name, CancellationToken ct = default)
     {
         await using var connection = await OpenAsync(ct);
-        await using var cmd = Command(connection, "SELECT name, password_hash, role, language FROM users WHERE name = @n", ("@n", name));
+        await using var cmd = Command(connection, "SELECT name, password_hash, role, language, disabled_at FROM users WHERE name = @n", ("@n", name));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new ConsoleUser(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)) : null;
-    }
-
-    public async Task<bool> AddApiTokenAsync(string name, byte[] tokenHash, CancellationToken ct = default)
-    {
-        await using var connection = await OpenForWriteAsync(ct);
-        try
-        {
-            return await Execute(connection,
-                "INSERT INTO api_tokens(name, token_hash, created_at) VALUES (@n, @h, @now) ON CONFLICT DO NOTHING",
-                ct, ("@n", name), ("@h", tokenHash), ("@now", Text(time.GetUtcNow()))) == 1;
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-    }
-
-    public async Task<string?> FindApiTokenByHashAsync(byte[] tokenHash, CancellationToken ct = default)
-    {
-        await using var connection = await OpenAsync(ct);
-        await using var cmd = Command(connection, "SELECT name, token_hash FROM api_tokens WHERE token_hash = @h", ("@h", tokenHash));
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) && CryptographicOperations.FixedTimeEquals((byte[])reader["token_hash"], tokenHash)
-            ? reader.GetString(0)
+        return await reader.ReadAsync(ct)
+            ? new ConsoleUser(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : Parse(reader.GetString(4)))
             : null;
     }
 

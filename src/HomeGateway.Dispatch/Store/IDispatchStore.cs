@@ -88,8 +88,35 @@ public partial interface IDispatchStore
     /// <summary>Creates an API token. Returns false when the name is taken.</summary>
     Task<bool> AddApiTokenAsync(string name, byte[] tokenHash, CancellationToken ct = default);
 
-    /// <summary>The name of the API token with this SHA-256, or null.</summary>
+    /// <summary>Creates an API token made by <paramref name="createdBy"/> that expires at <paramref name="expiresAt"/> (audited). False when the name is taken.</summary>
+    Task<bool> AddApiTokenAsync(string name, byte[] tokenHash, string createdBy, DateTimeOffset expiresAt, CancellationToken ct = default);
+
+    /// <summary>The name of the API token with this SHA-256 while it is usable (not expired, not revoked), or null.</summary>
     Task<string?> FindApiTokenByHashAsync(byte[] tokenHash, CancellationToken ct = default);
+
+    /// <summary>The API token with this SHA-256 whatever its state (to say why it is refused), or null.</summary>
+    Task<ApiTokenRecord?> FindApiTokenAsync(byte[] tokenHash, CancellationToken ct = default);
+
+    /// <summary>Every API token, by name, with its state (never the secret).</summary>
+    Task<IReadOnlyList<ApiTokenRecord>> ListApiTokensAsync(CancellationToken ct = default);
+
+    /// <summary>The SHA-256 (hex) of every token usable now.</summary>
+    Task<IReadOnlySet<string>> ListUsableApiTokenHashesAsync(CancellationToken ct = default);
+
+    /// <summary>Records that the token was used now.</summary>
+    Task TouchApiTokenAsync(byte[] tokenHash, CancellationToken ct = default);
+
+    /// <summary>Revokes the token (audited); false when there is none by that name or it was already revoked.</summary>
+    Task<bool> RevokeApiTokenAsync(string name, string revokedBy, CancellationToken ct = default);
+
+    /// <summary>A new secret and expiry for the token; the old secret stops at once (audited). False when none or revoked.</summary>
+    Task<bool> RotateApiTokenAsync(string name, byte[] newTokenHash, string rotatedBy, DateTimeOffset expiresAt, CancellationToken ct = default);
+
+    /// <summary>Every console user, by name (never the password hash).</summary>
+    Task<IReadOnlyList<ConsoleUserRow>> ListUsersAsync(CancellationToken ct = default);
+
+    /// <summary>Disables (ending every session) or enables a user, audited; the sessions ended, or null when nothing changed.</summary>
+    Task<IReadOnlyList<byte[]>?> SetUserDisabledAsync(string name, bool disabled, string by, CancellationToken ct = default);
 
     /// <summary>
     /// A person (or an integration) takes an alert. Idempotent: the first acknowledgement is kept, a later one
@@ -315,7 +342,8 @@ public sealed record GatewayCertificateRecord(string Serial, string GatewayId, D
 public sealed record CertificateRevocation(long Position, string Serial, string GatewayId);
 
 /// <param name="Language">The console language code: <c>en</c>, <c>fi</c> or <c>sv</c>.</param>
-public sealed record ConsoleUser(string Name, string PasswordHash, string Role, string Language = "en");
+/// <param name="DisabledAt">Set while an admin has disabled the user: no login, no session.</param>
+public sealed record ConsoleUser(string Name, string PasswordHash, string Role, string Language = "en", DateTimeOffset? DisabledAt = null);
 
 public enum AlertStatus
 {

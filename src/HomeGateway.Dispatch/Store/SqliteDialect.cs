@@ -20,6 +20,8 @@ public sealed class SqliteDialect(string dataDirectory) : StoreDialect
         DefaultTimeout = 30,
     }.ToString();
 
+    private volatile bool created;
+
     public string DatabasePath => Path.Combine(dataDirectory, FileName);
 
     public override string Description => DatabasePath;
@@ -31,7 +33,14 @@ public sealed class SqliteDialect(string dataDirectory) : StoreDialect
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
-        Directory.CreateDirectory(dataDirectory);
+        if (!created)
+        {
+            // Private before SQLite first opens it: SQLite gives the -wal, -shm and -journal files the database's mode.
+            Credentials.PrivateFiles.CreateDirectory(dataDirectory);
+            Credentials.PrivateFiles.CreateFile(DatabasePath);
+            created = true;
+        }
+
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
         // An ack promises the record survives a power cut: FULL syncs the WAL on every commit.

@@ -265,6 +265,34 @@ internal static class StoreSchema
             updated_at TEXT NOT NULL,
             PRIMARY KEY(gateway_id, sensor_id));
         """,
+
+        // 10: API tokens expire, can be revoked and rotated, and say who made them and when they were last used; users can
+        // be disabled (their sessions end, reason 'user_disabled'). Tokens made before this have no expiry (expires_at NULL)
+        // until rotated. console_sessions is rebuilt for its wider CHECK (SQLite cannot alter a constraint).
+        """
+        ALTER TABLE api_tokens ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+        ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+        ALTER TABLE api_tokens ADD COLUMN last_used_at TEXT;
+        ALTER TABLE api_tokens ADD COLUMN rotated_at TEXT;
+        ALTER TABLE api_tokens ADD COLUMN revoked_at TEXT;
+        ALTER TABLE api_tokens ADD COLUMN revoked_by TEXT;
+
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE users ADD COLUMN disabled_by TEXT;
+
+        CREATE TABLE console_sessions_v10(
+            id_hash BLOB PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_reason TEXT CHECK(ended_reason IN ('logout', 'expired', 'password_changed', 'user_removed', 'user_disabled')));
+        INSERT INTO console_sessions_v10(id_hash, user_name, created_at, last_seen_at, ended_at, ended_reason)
+            SELECT id_hash, user_name, created_at, last_seen_at, ended_at, ended_reason FROM console_sessions;
+        DROP TABLE console_sessions;
+        ALTER TABLE console_sessions_v10 RENAME TO console_sessions;
+        CREATE INDEX console_sessions_open ON console_sessions(user_name) WHERE ended_at IS NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

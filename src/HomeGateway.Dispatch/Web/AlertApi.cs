@@ -115,7 +115,7 @@ internal static partial class AlertApi
     /// a client that asks for <c>batch=outages</c> gets it as one <c>outage_batch</c> event, any other client as one
     /// <c>alert</c> event per step, exactly as a lone outage. Either way it takes one slot of the subscriber's queue.
     /// </summary>
-    private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time, ConsoleSessions sessions, IDispatchStore store)
+    private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time, ConsoleSessions sessions, IDispatchStore store, ApiTokenWatch tokens)
     {
         var ct = http.RequestAborted;
         var batches = http.Request.Query["batch"] == "outages";
@@ -123,6 +123,9 @@ internal static partial class AlertApi
         using var subscription = feed.Subscribe();
         // A logout on this node ends the stream at once; elsewhere the periodic re-check finds it.
         using var sessionEnded = sessions.Watch(http.User);
+        // A revoked, rotated or expired API token ends the stream within seconds (ApiTokenWatch polls the store).
+        using var token = tokens.Watch(http);
+        var tokenCut = Task.Delay(Timeout.Infinite, token.Cut);
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -137,9 +140,9 @@ internal static partial class AlertApi
                 waiting ??= subscription.Reader.WaitToReadAsync(ct).AsTask();
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var keepAlive = Task.Delay(KeepAliveInterval, time, tick.Token);
-                var first = await Task.WhenAny(waiting, keepAlive, sessionEnded.Task);
+                var first = await Task.WhenAny(waiting, keepAlive, sessionEnded.Task, tokenCut);
                 await tick.CancelAsync();
-                if (first == sessionEnded.Task)
+                if (first == sessionEnded.Task || first == tokenCut)
                 {
                     return;
                 }

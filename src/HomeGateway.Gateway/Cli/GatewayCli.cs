@@ -65,6 +65,8 @@ public static class GatewayCli
 
     internal static async Task<int> RunServiceAsync(string[] hostArgs, CancellationToken cancellationToken)
     {
+        // The service's files (journal, status, credentials) are its own; systemd's UMask=0027 is not the only guard.
+        PrivateFiles.SetProcessUmask();
         var builder = Host.CreateApplicationBuilder(hostArgs);
         builder.AddGateway();
         using var host = builder.Build();

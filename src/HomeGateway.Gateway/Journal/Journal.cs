@@ -117,11 +117,8 @@ public sealed partial class Journal : IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), maxBytes, "The journal's MaxBytes must be positive.");
         }
 
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
+        // A client's life at home: the service user's alone, whatever the umask (the directory, the file, -wal, -shm).
+        PrivateFiles.PrepareDatabase(path, logger);
 
         JournalRecovery? recovery = null;
         SqliteConnection connection;
@@ -135,6 +132,7 @@ public sealed partial class Journal : IDisposable
             var movedTo = SetAside(path, time.GetUtcNow());
             recovery = new JournalRecovery(movedTo, ex.Message, time.GetUtcNow());
             JournalLog.SetAside(logger, path, movedTo, ex.Message);
+            PrivateFiles.PrepareDatabase(path, logger);
             connection = OpenChecked(path);
         }
 

@@ -49,12 +49,27 @@ public sealed partial class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a command to its end; returns its exit code, standard output and standard error.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(string executable, IEnumerable<string> args, CancellationToken cancellationToken)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(string executable, IEnumerable<string> args, CancellationToken cancellationToken) =>
+        RunAsync(executable, args, null, cancellationToken);
+
+    /// <summary>
+    /// Runs a command to its end with <paramref name="standardInput"/> on its stdin (a secret goes there, never into the
+    /// arguments: those are in <c>ps</c> for every user of the machine); returns its exit code, standard output and error.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string executable, IEnumerable<string> args, string? standardInput, CancellationToken cancellationToken)
     {
         var info = StartInfo(executable, args);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
+        info.RedirectStandardInput = standardInput is not null;
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {executable}");
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteLineAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+
         var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);

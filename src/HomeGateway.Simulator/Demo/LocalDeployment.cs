@@ -142,12 +142,15 @@ public sealed class LocalDeployment : IAsyncDisposable
     public bool IsGatewayEnrolled =>
         File.Exists(Path.Combine(GatewayData, "dispatch-client.crt")) && File.Exists(Path.Combine(GatewayData, "dispatch-client.key"));
 
-    /// <summary>Runs <c>homegateway enroll</c> with the one-time code, as a technician would. Dispatch must be running.</summary>
+    /// <summary>
+    /// Runs <c>homegateway enroll</c> with the one-time code, as a technician would. Dispatch must be running. The code goes
+    /// to its stdin (<c>--token-file -</c>), never into its arguments, where every user of the machine could read it.
+    /// </summary>
     public async Task EnrolGatewayAsync(CancellationToken cancellationToken)
     {
         var (exitCode, output, error) = await ChildProcess.RunAsync(binaries.Gateway,
-            ["enroll", "--dispatch", GrpcUrl.GetLeftPart(UriPartial.Authority), "--token", EnrolmentCode, "--data", GatewayData],
-            cancellationToken).ConfigureAwait(false);
+            ["enroll", "--dispatch", GrpcUrl.GetLeftPart(UriPartial.Authority), "--token-file", "-", "--data", GatewayData],
+            EnrolmentCode, cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {
             throw new InvalidOperationException($"`homegateway enroll` failed ({exitCode}): {error.Trim()}");

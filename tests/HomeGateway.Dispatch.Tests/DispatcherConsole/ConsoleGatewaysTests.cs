@@ -38,7 +38,7 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
         Assert.Equal(server.Authority.Fingerprint, fingerprint);
         Assert.Contains(server.Authority.FingerprintText, html, StringComparison.Ordinal);
         var endpoint = server.Running.GrpcUri.GetLeftPart(UriPartial.Authority);
-        Assert.Contains($"homegateway enroll --dispatch {endpoint} --token {code}", html, StringComparison.Ordinal);
+        Assert.Contains($"homegateway enroll --dispatch {endpoint} --token-file -", html, StringComparison.Ordinal);
 
         var audit = Assert.Single(await server.Store.ListAuditAsync("kotka-0042-gw", null));
         Assert.Equal("ada", audit.Actor);

@@ -94,10 +94,10 @@ public abstract partial class ConsoleLoginTests(StoreProvider provider) : IAsync
     }
 
     [Fact]
-    public async Task Five_failures_lock_the_name_out_even_for_the_right_password()
+    public async Task Repeated_failures_from_one_place_make_it_wait_even_with_the_right_password()
     {
         using var web = server.WebClient(new CookieContainer());
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < Dispatch.DispatcherConsole.LoginThrottle.FreePairFailures; i++)
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await PostLoginAsync(web, "alice", "guess" + i)).StatusCode);
         }

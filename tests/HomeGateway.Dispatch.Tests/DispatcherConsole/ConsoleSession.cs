@@ -7,9 +7,9 @@ namespace HomeGateway.Dispatch.Tests.DispatcherConsole;
 /// <summary>One browser on the console: its own cookie jar, logged in through the real form, posting with its page's antiforgery token.</summary>
 public sealed partial class ConsoleSession : IDisposable
 {
-    private ConsoleSession(DispatchServer server, string? acceptLanguage, IEnumerable<(string Name, string Value)> headers)
+    private ConsoleSession(DispatchServer server, string? acceptLanguage, IEnumerable<(string Name, string Value)> headers, IPAddress? source = null)
     {
-        Web = server.WebClient(Cookies);
+        Web = source is null ? server.WebClient(Cookies) : server.WebClientFrom(source, Cookies);
         if (acceptLanguage is not null)
         {
             Web.DefaultRequestHeaders.AcceptLanguage.ParseAdd(acceptLanguage);
@@ -31,6 +31,9 @@ public sealed partial class ConsoleSession : IDisposable
     /// <summary>A browser that has not logged in (it may still read the login page).</summary>
     public static ConsoleSession Anonymous(DispatchServer server, string? acceptLanguage = null, params (string Name, string Value)[] headers) =>
         new(server, acceptLanguage, headers);
+
+    /// <summary>A browser that has not logged in, at another place: its connections come from <paramref name="source"/> (e.g. 127.0.0.2).</summary>
+    public static ConsoleSession From(DispatchServer server, IPAddress source) => new(server, null, [], source);
 
     public static async Task<ConsoleSession> LogInAsync(DispatchServer server, string name, string password, string? acceptLanguage = null)
     {

@@ -71,7 +71,7 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
 
             var paths = new[]
             {
-                AlertDetailPage.PathOf(gateway, fall), "/fleet", "/gateways", "/homes", "/reports/response-times", "/audit", "/account",
+                AlertDetailPage.PathOf(gateway, fall), "/fleet", "/gateways", "/homes", "/reports/response-times", "/audit", "/users", "/tokens", "/account",
             };
             foreach (var path in paths)
             {

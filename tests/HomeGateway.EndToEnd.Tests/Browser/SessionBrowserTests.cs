@@ -99,14 +99,14 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
     }
 
     [Fact]
-    public async Task Five_wrong_passwords_lock_the_name_even_for_the_right_one_until_the_lockout_ends()
+    public async Task Repeated_wrong_passwords_from_one_place_make_it_wait_and_the_right_password_works_after_the_wait()
     {
         await InBrowserAsync(async session =>
         {
             var tab = await session.NewTabAsync();
             var login = new LoginPage(tab);
             await login.OpenAsync();
-            for (var attempt = 0; attempt < HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.MaxFailures; attempt++)
+            for (var attempt = 0; attempt < HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.FreePairFailures; attempt++)
             {
                 await login.SubmitAsync(ConsoleStack.Dispatcher, "guess-" + attempt);
                 await Expect(login.Error).ToHaveTextAsync(ConsoleWords.Of<HomeGateway.Dispatch.DispatcherConsole.Pages.LoginPage>("WrongNameOrPassword", ConsoleLanguage.English));
@@ -116,7 +116,7 @@ public sealed class SessionBrowserTests(ChromiumFixture chromium) : ConsoleBrows
             await Expect(login.Error).ToContainTextAsync("Too many failed attempts");
             Assert.False(await login.HasSessionCookieAsync());
 
-            dispatchClock.Advance(HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.LockoutTime);
+            dispatchClock.Advance(HomeGateway.Dispatch.DispatcherConsole.LoginThrottle.FirstDelay);
             await login.SubmitAsync(ConsoleStack.Dispatcher, Stack.PasswordOf(ConsoleStack.Dispatcher));
             await new QueuePage(tab).ExpectOpenAsync();
         });

@@ -137,6 +137,14 @@ public sealed class ProvisionTests : IAsyncLifetime
 
     private async Task<(int Code, string Output)> ProvisionAsync(string code, string? homeFile = null)
     {
+        // As a technician hands it over: in a private file, never on a command line (ps).
+        var codeFile = Path.Combine(work, "enrolment-code");
+        await File.WriteAllTextAsync(codeFile, code + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(codeFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
@@ -147,7 +155,7 @@ public sealed class ProvisionTests : IAsyncLifetime
         {
             Path.Combine(Built.RepoRoot, "deploy", "provision"), $"{LoopbackSshd.User}@127.0.0.1",
             "--port", sshd!.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--identity", sshd.ClientKey,
-            "--root", Root, "--home", homeFile ?? HomeFile, "--dispatch", DispatchUrl, "--token", code,
+            "--root", Root, "--home", homeFile ?? HomeFile, "--dispatch", DispatchUrl, "--token-file", codeFile,
             "--build", Path.GetDirectoryName(Built.Binaries.Gateway)!,
         })
         {
