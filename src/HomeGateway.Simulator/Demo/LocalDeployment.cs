@@ -120,7 +120,7 @@ public sealed class LocalDeployment : IAsyncDisposable
         EnrolmentCode = await SecretAsync(binaries.Dispatch, ["gateways", "enroll", GatewayId, "--home", HomeId, .. data], cancellationToken).ConfigureAwait(false);
 
         SimulatorMqttPassword = await SecretAsync(binaries.Gateway,
-            ["mqtt", "users", "add", SimulatorMqttUser, "--credentials", Path.Combine(GatewayData, "mqtt-users")], cancellationToken).ConfigureAwait(false);
+            ["mqtt", "users", "add", SimulatorMqttUser, "--role", "sensors", "--credentials", Path.Combine(GatewayData, "mqtt-users")], cancellationToken).ConfigureAwait(false);
 
         // The help button rests released (pull-up: high) before the gateway reads it at start.
         PinFiles.Write(PinDirectory, 27, high: true);
