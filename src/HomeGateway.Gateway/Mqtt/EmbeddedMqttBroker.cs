@@ -255,7 +255,10 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         }
         else
         {
+            // The slot is taken here, not when MQTTnet reports the client connected (after its CONNACK is on the way):
+            // a client connecting right after the last free slot was given must already see it taken.
             args.ReasonCode = MqttConnectReasonCode.Success;
+            Interlocked.Increment(ref _connections);
         }
 
         return Task.CompletedTask;
@@ -368,7 +371,6 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
 
     private Task OnClientConnectedAsync(ClientConnectedEventArgs args)
     {
-        Interlocked.Increment(ref _connections);
         _clientIdOwners[args.ClientId] = args.UserName ?? "";
         _connectedLogins[args.ClientId] = args.UserName ?? "";
         MqttLog.ClientConnected(_logger, args.ClientId, args.UserName ?? "");

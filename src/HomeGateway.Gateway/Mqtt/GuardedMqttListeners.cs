@@ -5,9 +5,11 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 using MQTTnet.Implementations;
 using MQTTnet.Packets;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace HomeGateway.Gateway.Mqtt;
@@ -176,7 +178,8 @@ internal sealed class GuardedMqttListeners(
             if (ClientHandler is { } handler)
             {
                 var channel = new MqttTcpChannel(bounded, socket.LocalEndPoint, remote, null);
-                using var adapter = new ClientIdAssigningAdapter(new MqttChannelAdapter(channel, new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535)), _mqttLogger));
+                using var adapter = new ClientIdAssigningAdapter(new MqttChannelAdapter(channel, new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535)), _mqttLogger),
+                    reason => refused(remote, reason));
                 await handler(adapter).ConfigureAwait(false);
             }
         }
@@ -192,8 +195,10 @@ internal sealed class GuardedMqttListeners(
     }
 
     /// <summary>Gives an MQTT 3.1.1 CONNECT with an empty client id and clean session an id of the server's choice.</summary>
-    private sealed class ClientIdAssigningAdapter(MqttChannelAdapter inner) : IMqttChannelAdapter
+    private sealed class ClientIdAssigningAdapter(MqttChannelAdapter inner, Action<string> refused) : IMqttChannelAdapter
     {
+        private bool _first = true;
+
         public long BytesReceived => inner.BytesReceived;
 
         public long BytesSent => inner.BytesSent;
@@ -214,7 +219,31 @@ internal sealed class GuardedMqttListeners(
 
         public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
         {
-            var packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            MqttPacket packet;
+            if (!_first)
+            {
+                return await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            _first = false;
+            try
+            {
+                packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (MqttProtocolViolationException ex)
+            {
+                // A stranger's malformed CONNECT is a refusal to log (rate-limited, as a warning), not the broker's error.
+                refused("not a valid CONNECT: " + ex.Message);
+                if (ex.Message.Contains("MQTT-3.1.3-7", StringComparison.Ordinal))
+                {
+                    // MQTT 3.1.1 §3.1.3.1: an empty client id without clean session is answered 0x02, identifier rejected.
+                    await inner.SendPacketAsync(new MqttConnAckPacket { ReturnCode = MqttConnectReturnCode.ConnectionRefusedIdentifierRejected, ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid }, cancellationToken).ConfigureAwait(false);
+                }
+
+                // MQTTnet ends a connection whose first packet did not come as one that was cancelled.
+                throw new OperationCanceledException(ex.Message, ex);
+            }
+
             if (packet is MqttConnectPacket { CleanSession: true } connect && string.IsNullOrEmpty(connect.ClientId)
                 && inner.PacketFormatterAdapter.ProtocolVersion != MQTTnet.Formatter.MqttProtocolVersion.V500)
             {

@@ -29,7 +29,6 @@ public static class MqttCommands
         {
             Description = $"What the login is for: {string.Join(", ", MqttRoles.Names)} (default: the role named like NAME, else only the --allow rules)",
         };
-        role.AcceptOnlyFromAmong([.. MqttRoles.Names, MqttRoles.Custom]);
         var baseTopic = new Option<string?>("--base-topic")
         {
             Description = "Role zigbee2mqtt: Zigbee2MQTT's base_topic (default zigbee2mqtt)",
@@ -195,6 +194,12 @@ public static class MqttCommands
 
         var role = parseResult.GetValue(roleOption)
             ?? (MqttRoles.Names.Contains(user, StringComparer.Ordinal) ? user : extra.Count > 0 ? MqttRoles.Custom : null);
+        if (role is not null && MqttRoles.RulesOf(role) is null)
+        {
+            error.WriteLine($"--role '{PeerText.Escape(role)}' is not a role: use one of {string.Join(", ", MqttRoles.Names)} (or only --allow-publish / --allow-subscribe).");
+            return null;
+        }
+
         if (role is null)
         {
             error.WriteLine($"Say what '{user}' may do: --role {string.Join("|", MqttRoles.Names)}, or --allow-publish / --allow-subscribe PATTERN. "
