@@ -149,7 +149,7 @@ public sealed partial class Journal : IDisposable
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
     public long Append(CoreEvents.SensorEvent sensorEvent) =>
-        (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }], null)[0].Seq;
+        (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }], null, null, [sensorEvent.Publisher])[0].Seq;
 
     /// <summary>
     /// Commits sensor events in one durable transaction (one fsync for the lot: a Zigbee burst costs what one event
