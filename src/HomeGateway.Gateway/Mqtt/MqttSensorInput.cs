@@ -197,7 +197,7 @@ public sealed class MqttSensorInput
             return false;
         }
 
-        var events = Normalise(routes, topic, payload.IsSingleSegment ? payload.First : payload.ToArray());
+        var events = Normalise(routes, topic, payload.IsSingleSegment ? payload.First : payload.ToArray(), publisher);
         if (receipt is not null)
         {
             receipt.EventCount = events.Count;
@@ -251,9 +251,9 @@ public sealed class MqttSensorInput
 
     /// <summary>The events one message yields (none when it was refused or carried nothing new). Counts and logs refusals.</summary>
     internal IReadOnlyList<SensorEvent> Normalise(string topic, ReadOnlyMemory<byte> payload) =>
-        _routes.TryGetValue(topic, out var routes) ? Normalise(routes, topic, payload) : [];
+        _routes.TryGetValue(topic, out var routes) ? Normalise(routes, topic, payload, null) : [];
 
-    private List<SensorEvent> Normalise(List<Route> routes, string topic, ReadOnlyMemory<byte> payload)
+    private List<SensorEvent> Normalise(List<Route> routes, string topic, ReadOnlyMemory<byte> payload, string? publisher)
     {
         var events = new List<SensorEvent>();
         string? availability = null;
@@ -262,7 +262,7 @@ public sealed class MqttSensorInput
         {
             if (route.Role == MqttTopicRole.State)
             {
-                NormaliseState(route, topic, payload, events);
+                NormaliseState(route, topic, payload, events, publisher);
                 continue;
             }
 
@@ -278,7 +278,7 @@ public sealed class MqttSensorInput
                 continue;
             }
 
-            _stats.CountAccepted(route.Sensor.Id, _time.GetUtcNow());
+            _stats.CountAccepted(route.Sensor.Id, _time.GetUtcNow(), publisher);
             if (_availability[route.Sensor.Id].Report(topic, availability) is { } changed)
             {
                 events.Add(new SensorEvent(_home.HomeId, route.Sensor.Id, SensorKind.Availability, changed, _time.GetUtcNow(), "mqtt:" + topic));
@@ -288,7 +288,7 @@ public sealed class MqttSensorInput
         return events;
     }
 
-    private void NormaliseState(Route route, string topic, ReadOnlyMemory<byte> payload, List<SensorEvent> events)
+    private void NormaliseState(Route route, string topic, ReadOnlyMemory<byte> payload, List<SensorEvent> events, string? publisher)
     {
         var sensor = route.Sensor;
         var at = _time.GetUtcNow();
@@ -310,7 +310,7 @@ public sealed class MqttSensorInput
             return;
         }
 
-        _stats.CountAccepted(sensor.Id, at);
+        _stats.CountAccepted(sensor.Id, at, publisher);
         _stats.RecordHealth(sensor.Id, reading.BatteryPercent, reading.BatteryLow, reading.LinkQuality, reading.VoltageMillivolts);
         foreach (var state in reading.States)
         {

@@ -30,6 +30,9 @@ public sealed record SensorInputSnapshot(
 {
     /// <summary>Messages read (and counted in <see cref="Accepted"/>) whose events never reached the journal (the gateway was stopping).</summary>
     public long Dropped { get; init; }
+
+    /// <summary>Who handed over its last readable message: <c>login:NAME</c> (embedded broker) or <c>broker:HOST:PORT</c> (external).</summary>
+    public string? LastPublisher { get; init; }
 }
 
 /// <summary>
@@ -107,13 +110,14 @@ public sealed class SensorInputStats
         }
     }
 
-    internal void CountAccepted(string sensorId, DateTimeOffset at)
+    internal void CountAccepted(string sensorId, DateTimeOffset at, string? publisher = null)
     {
         var c = For(sensorId);
         lock (c)
         {
             c.Accepted++;
             c.LastSeenTicks = at.UtcTicks;
+            c.LastPublisher = publisher ?? c.LastPublisher;
         }
     }
 
@@ -151,6 +155,7 @@ public sealed class SensorInputStats
         public long Accepted;
         public long Dropped;
         public long LastSeenTicks;
+        public string? LastPublisher;
         public string? LastRejectionReason;
         public DateTimeOffset? LastRejectedAt;
         public int? BatteryPercent;
@@ -164,7 +169,7 @@ public sealed class SensorInputStats
             {
                 return new SensorInputSnapshot(sensorId, Accepted, Rejected,
                     LastSeenTicks == 0 ? null : new DateTimeOffset(LastSeenTicks, TimeSpan.Zero),
-                    LastRejectionReason, LastRejectedAt, BatteryPercent, BatteryLow, LinkQuality, VoltageMillivolts) { Dropped = Dropped };
+                    LastRejectionReason, LastRejectedAt, BatteryPercent, BatteryLow, LinkQuality, VoltageMillivolts) { Dropped = Dropped, LastPublisher = LastPublisher };
             }
         }
     }

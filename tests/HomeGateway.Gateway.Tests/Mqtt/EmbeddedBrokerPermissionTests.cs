@@ -44,6 +44,7 @@ public sealed class EmbeddedBrokerPermissionTests : IAsyncLifetime
         var e = await _f.Sink.NextAsync();
         Assert.Equal("front_door", e.SensorId); // the forged fall never reached the pipeline
         Assert.Equal("login:zigbee2mqtt", e.Publisher);
+        Assert.Equal("login:zigbee2mqtt", _f.Stats.Snapshot("front_door")!.LastPublisher);
         Assert.Equal(0, _f.Stats.AcceptedMessages("hall_radar"));
         Assert.Contains(_f.Logs.WithEventId(2174), l => l.Message.Contains("'hall-esp'", StringComparison.Ordinal)
             && l.Message.Contains("zigbee2mqtt/hall_radar", StringComparison.Ordinal));
