@@ -14,9 +14,11 @@ namespace HomeGateway.Gateway.Mqtt;
 
 /// <summary>
 /// The MQTT broker inside the gateway that Zigbee2MQTT and our own devices publish to. Every client must log in
-/// with a device user from <see cref="MqttCredentialStore"/>; every published message goes through
-/// <see cref="MqttSensorInput"/> on its way in. A plain listener (loopback by default), a TLS listener, or both. Idle in
-/// external mode (<see cref="ExternalMqttBrokerClient"/>).
+/// with a login from <see cref="MqttCredentialStore"/> and may publish, subscribe and receive only where that login's
+/// <see cref="MqttPermissions"/> allow; a client id belongs to the login connected with it. Every allowed message goes
+/// through <see cref="MqttSensorInput"/> on its way in. A plain listener (loopback by default), a TLS listener, or both,
+/// both ours (<see cref="GuardedMqttListeners"/>) so that nothing is allocated for a client beyond a few KiB before it
+/// has logged in. Idle in external mode (<see cref="ExternalMqttBrokerClient"/>).
 /// </summary>
 public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILocalMqttPublisher
 {
