@@ -184,4 +184,26 @@ public sealed class EmbeddedBrokerConnectionGuardTests(ITestOutputHelper output)
         Assert.Equal(1, f.Stats.AcceptedMessages("front_door"));
         Assert.Equal(0, f.Stats.DroppedMessages("front_door"));
     }
+
+    [Fact]
+    public async Task A_QoS_0_message_still_in_hand_over_when_the_gateway_stops_is_counted_and_logged_as_dropped()
+    {
+        await using var f = await BrokerFixture.StartAsync();
+        var password = f.Credentials.AddUser("zigbee2mqtt", MqttRoles.Of(MqttRoles.Zigbee2Mqtt));
+        f.Sink.PublishGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var raw = await RawMqttConnection.OpenAsync(f.Broker.Port);
+        await raw.SendAsync(RawMqttConnection.Connect311("z2m", "zigbee2mqtt", password));
+        Assert.Equal((byte)0, await raw.ReadConnAckAsync());
+        await raw.SendAsync(RawMqttConnection.Publish("zigbee2mqtt/front_door", """{"contact":false}"""));
+        await f.Sink.PublishWaiting.Task.WaitAsync(TimeSpan.FromSeconds(5));
+
+        await f.Broker.StopAsync(CancellationToken.None);
+
+        // Read (accepted) and then not journalled: the stats say so instead of counting it as if it had arrived.
+        Assert.Equal(1, f.Stats.AcceptedMessages("front_door"));
+        Assert.Equal(1, f.Stats.DroppedMessages("front_door"));
+        Assert.Equal(1, f.Stats.Snapshot("front_door")!.Dropped);
+        Assert.Contains(f.Logs.WithEventId(2177), e => e.Message.Contains("front_door", StringComparison.Ordinal)
+            && e.Message.Contains("stopping", StringComparison.Ordinal));
+    }
 }
