@@ -118,8 +118,17 @@ public sealed class MqttOptions
 
     public int MaxPayloadBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Embedded broker: clients connected at once; one more is refused with QuotaExceeded.</summary>
+    /// <summary>Embedded broker: clients connected at once; one more is refused with QuotaExceeded (MQTT 5) or ServerUnavailable (3.1.1).</summary>
     public int MaxConnections { get; set; } = 64;
+
+    /// <summary>
+    /// Embedded broker: the largest MQTT packet a logged-in client may send (fixed header included); a larger one ends its
+    /// connection before it is read. Before login the limit is 8 KiB whatever this says.
+    /// </summary>
+    public int MaxPacketBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Embedded broker: TCP connections one source address may open a minute (after a burst of as many).</summary>
+    public int ConnectionAttemptsPerMinute { get; set; } = 30;
 
     /// <summary>External mode: the broker to connect to.</summary>
     public ExternalBrokerOptions External { get; set; } = new();

@@ -13,8 +13,23 @@ internal sealed class CapturingSink : ISensorEventSink
 
     private readonly ConcurrentQueue<TaskCompletionSource<long>> _held = new();
 
-    public ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken) =>
-        _events.Writer.WriteAsync(sensorEvent, cancellationToken);
+    public async ValueTask PublishAsync(SensorEvent sensorEvent, CancellationToken cancellationToken)
+    {
+        if (PublishGate is { } gate)
+        {
+            // A pipeline that is busy right now: the hand-over waits, as a full channel would, and gives up on cancellation.
+            PublishWaiting.TrySetResult();
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        await _events.Writer.WriteAsync(sensorEvent, cancellationToken);
+    }
+
+    /// <summary>When set, every hand-over waits for it (honouring its cancellation token) before it is taken.</summary>
+    public TaskCompletionSource? PublishGate { get; set; }
+
+    /// <summary>Completes when a hand-over is waiting at <see cref="PublishGate"/>.</summary>
+    public TaskCompletionSource PublishWaiting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>When set, a durable hand-over stays "not yet journalled" until <see cref="CommitHeld"/> or <see cref="FailHeld"/>: the commit is the test's to give.</summary>
     public bool HoldCommits { get; set; }

@@ -37,4 +37,11 @@ public sealed record SensorEvent(
     /// <c>code=jam</c>, a dose's <c>dose_id=morning</c>. For the dispatcher and the journal; rules never branch on it.
     /// </summary>
     public string? Detail { get; init; }
+
+    /// <summary>
+    /// Who handed the gateway this report, for the technician and the journal: <c>login:NAME</c> for the embedded MQTT
+    /// broker's login that published it, <c>broker:HOST:PORT</c> for a message from an external broker (which login
+    /// published there is the broker's knowledge, not the gateway's). Null for inputs without one (GPIO).
+    /// </summary>
+    public string? Publisher { get; init; }
 }

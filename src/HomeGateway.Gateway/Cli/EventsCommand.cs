@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using HomeGateway.Contracts.V1;
+using HomeGateway.Core.Text;
 using Microsoft.Data.Sqlite;
 
 namespace HomeGateway.Gateway.Cli;
@@ -49,18 +50,20 @@ public static class EventsCommand
                 using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
                 connection.Open();
                 var last = 0L;
-                foreach (var record in Read(connection, "SELECT record FROM (SELECT seq, record FROM journal ORDER BY seq DESC LIMIT $n) ORDER BY seq;", ("$n", lines)))
+                // A journal the service has not opened since the upgrade has no publisher column yet.
+                var publisher = HasPublisherColumn(connection) ? "publisher" : "NULL";
+                foreach (var (record, by) in Read(connection, $"SELECT record, publisher FROM (SELECT seq, record, {publisher} AS publisher FROM journal ORDER BY seq DESC LIMIT $n) ORDER BY seq;", ("$n", lines)))
                 {
-                    await output.WriteLineAsync(Format(record)).ConfigureAwait(false);
+                    await output.WriteLineAsync(Format(record, by)).ConfigureAwait(false);
                     last = (long)record.Seq;
                 }
 
                 while (parse.GetValue(follow) && !cancel.IsCancellationRequested)
                 {
                     await Task.Delay(FollowInterval, time, cancel).ConfigureAwait(false);
-                    foreach (var record in Read(connection, "SELECT record FROM journal WHERE seq > $after ORDER BY seq;", ("$after", last)))
+                    foreach (var (record, by) in Read(connection, $"SELECT record, {publisher} FROM journal WHERE seq > $after ORDER BY seq;", ("$after", last)))
                     {
-                        await output.WriteLineAsync(Format(record)).ConfigureAwait(false);
+                        await output.WriteLineAsync(Format(record, by)).ConfigureAwait(false);
                         last = (long)record.Seq;
                     }
                 }
@@ -80,19 +83,33 @@ public static class EventsCommand
         return new Command("events", "The journal's sensor events and alert steps") { tail };
     }
 
-    private static List<JournalRecord> Read(SqliteConnection connection, string sql, (string Name, object Value) parameter)
+    private static List<(JournalRecord Record, string? Publisher)> Read(SqliteConnection connection, string sql, (string Name, object Value) parameter)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue(parameter.Name, parameter.Value);
         using var reader = command.ExecuteReader();
-        var records = new List<JournalRecord>();
+        var records = new List<(JournalRecord, string?)>();
         while (reader.Read())
         {
-            records.Add(JournalRecord.Parser.ParseFrom((byte[])reader.GetValue(0)));
+            records.Add((JournalRecord.Parser.ParseFrom((byte[])reader.GetValue(0)), reader.IsDBNull(1) ? null : reader.GetString(1)));
         }
 
         return records;
+    }
+
+    private static bool HasPublisherColumn(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('journal') WHERE name = 'publisher';";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1;
+    }
+
+    /// <summary>One line per record: time, sequence, what happened in words; for a sensor event, who handed it over (<c>by login:zigbee2mqtt</c>).</summary>
+    internal static string Format(JournalRecord record, string? publisher)
+    {
+        var line = Format(record);
+        return publisher is null || record.BodyCase != JournalRecord.BodyOneofCase.SensorEvent ? line : $"{line} by {PeerText.Escape(publisher)}";
     }
 
     /// <summary>One line per record: time, sequence, what happened in words.</summary>

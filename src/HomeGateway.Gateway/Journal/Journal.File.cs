@@ -48,6 +48,12 @@ public sealed partial class Journal
             PRIMARY KEY (publisher, packet_id));
         """;
 
+    // 4: which login (embedded broker) or broker (external) handed over each sensor event. Beside the record, not in it:
+    // the record is what dispatch gets; this is for the technician at the gateway. Rows of older journals stay NULL.
+    private const string SchemaV4 = """
+        ALTER TABLE journal ADD COLUMN publisher TEXT;
+        """;
+
     /// <summary>Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside.</summary>
     private static SqliteConnection OpenChecked(string path)
     {
@@ -131,6 +137,11 @@ public sealed partial class Journal
         if (current < 3)
         {
             Execute(connection, SchemaV3, transaction);
+        }
+
+        if (current < 4)
+        {
+            Execute(connection, SchemaV4, transaction);
         }
 
         Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;", transaction);

@@ -23,7 +23,7 @@ namespace HomeGateway.Gateway.Journal;
 public sealed partial class Journal : IDisposable
 {
     // Frozen: persisted in the file. JournalFormatTests holds these values.
-    internal const int SchemaVersion = 3;
+    internal const int SchemaVersion = 4;
 
     internal enum RecordKind
     {
@@ -147,7 +147,7 @@ public sealed partial class Journal : IDisposable
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
     public long Append(CoreEvents.SensorEvent sensorEvent) =>
-        (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }], null)[0].Seq;
+        (long)Append([new JournalRecord { SensorEvent = sensorEvent.ToWire() }], null, null, [sensorEvent.Publisher])[0].Seq;
 
     /// <summary>
     /// Commits sensor events in one durable transaction (one fsync for the lot: a Zigbee burst costs what one event
@@ -168,12 +168,14 @@ public sealed partial class Journal : IDisposable
         }
 
         var records = new List<JournalRecord>(sensorEvents.Count);
-        foreach (var e in sensorEvents)
+        var publishers = new string?[sensorEvents.Count];
+        for (var i = 0; i < sensorEvents.Count; i++)
         {
-            records.Add(new JournalRecord { SensorEvent = e.ToWire() });
+            records.Add(new JournalRecord { SensorEvent = sensorEvents[i].ToWire() });
+            publishers[i] = sensorEvents[i].Publisher;
         }
 
-        var committed = Append(records, null, receipts);
+        var committed = Append(records, null, receipts, publishers);
         var seqs = new long[committed.Count];
         for (var i = 0; i < seqs.Length; i++)
         {
@@ -197,6 +199,18 @@ public sealed partial class Journal : IDisposable
     public IReadOnlyList<JournalRecord> Append(IEnumerable<CoreAlerts.AlertEvent> alerts, byte[] ruleState, long throughSeq) =>
         Append(alerts.Select(a => new JournalRecord { AlertEvent = a.ToWire() }).ToList(), (ruleState, throughSeq));
 
+    /// <summary>Who handed the gateway the sensor event at <paramref name="seq"/> (<see cref="CoreEvents.SensorEvent.Publisher"/>); null when unknown or gone.</summary>
+    public string? PublisherOf(long seq)
+    {
+        lock (gate)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT publisher FROM journal WHERE seq = $seq;";
+            command.Parameters.AddWithValue("$seq", seq);
+            return command.ExecuteScalar() as string;
+        }
+    }
+
     /// <summary>The rules' state as last saved, and the last sensor event it had seen; null on a new journal.</summary>
     public (byte[] State, long ThroughSeq)? LoadRuleState()
     {
@@ -210,7 +224,7 @@ public sealed partial class Journal : IDisposable
     }
 
     private List<JournalRecord> Append(List<JournalRecord> records, (byte[] State, long ThroughSeq)? ruleState,
-        IReadOnlyList<MessageReceipt?>? receipts = null)
+        IReadOnlyList<MessageReceipt?>? receipts = null, IReadOnlyList<string?>? publishers = null)
     {
         if (records.Count == 0 && ruleState is null)
         {
@@ -242,15 +256,18 @@ public sealed partial class Journal : IDisposable
 
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO journal (seq, kind, recorded_at_ms, record) VALUES ($seq, $kind, $at, $record);";
+            insert.CommandText = "INSERT INTO journal (seq, kind, recorded_at_ms, record, publisher) VALUES ($seq, $kind, $at, $record, $publisher);";
+            var publisherParameter = insert.Parameters.Add("$publisher", SqliteType.Text);
             var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
             var kindParameter = insert.Parameters.Add("$kind", SqliteType.Integer);
             var atParameter = insert.Parameters.Add("$at", SqliteType.Integer);
             var recordParameter = insert.Parameters.Add("$record", SqliteType.Blob);
             atParameter.Value = nowMs;
             var seq = LastSeq;
-            foreach (var record in records)
+            for (var i = 0; i < records.Count; i++)
             {
+                var record = records[i];
+                publisherParameter.Value = (object?)publishers?[i] ?? DBNull.Value;
                 record.Seq = (ulong)++seq;
                 record.RecordedAt = now;
                 seqParameter.Value = seq;

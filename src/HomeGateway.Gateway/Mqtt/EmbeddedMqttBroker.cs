@@ -1,12 +1,12 @@
+using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using HomeGateway.Core.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -14,9 +14,11 @@ namespace HomeGateway.Gateway.Mqtt;
 
 /// <summary>
 /// The MQTT broker inside the gateway that Zigbee2MQTT and our own devices publish to. Every client must log in
-/// with a device user from <see cref="MqttCredentialStore"/>; every published message goes through
-/// <see cref="MqttSensorInput"/> on its way in. A plain listener (loopback by default), a TLS listener, or both. Idle in
-/// external mode (<see cref="ExternalMqttBrokerClient"/>).
+/// with a login from <see cref="MqttCredentialStore"/> and may publish, subscribe and receive only where that login's
+/// <see cref="MqttPermissions"/> allow; a client id belongs to the login connected with it. Every allowed message goes
+/// through <see cref="MqttSensorInput"/> on its way in. A plain listener (loopback by default), a TLS listener, or both,
+/// both ours (<see cref="GuardedMqttListeners"/>) so that nothing is allocated for a client beyond a few KiB before it
+/// has logged in. Idle in external mode (<see cref="ExternalMqttBrokerClient"/>).
 /// </summary>
 public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILocalMqttPublisher
 {
@@ -30,6 +32,12 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     private readonly LogGate _refusalLog;
     private readonly TimeProvider _time;
     private readonly MqttLinkHealth _health;
+    private readonly LogGate _accessLog;
+    private readonly ConcurrentDictionary<string, string> _clientIdOwners = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _connectedLogins = new(StringComparer.Ordinal);
+    private HashSet<string> _sensorTopics = new(StringComparer.Ordinal);
+    private GuardedMqttListeners? _listeners;
+    private int _reportedGeneration = -1;
     private int _connections;
     private MqttServer? _server;
     private X509Certificate2? _certificate;
@@ -48,6 +56,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         _health = health;
         _logger = logger;
         _refusalLog = new LogGate(time, TimeSpan.FromMinutes(1));
+        _accessLog = new LogGate(time, TimeSpan.FromMinutes(1));
         _time = time;
     }
 
@@ -80,46 +89,41 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         }
 
         var address = IPAddress.Parse(_options.ListenAddress);
-        var factory = new MqttServerFactory();
-        var builder = factory.CreateServerOptionsBuilder();
-        var port = 0;
+        var endpoints = new List<MqttListenerEndpoint>();
         if (_options.PlainListener)
         {
-            port = _options.Port == 0 ? FindFreePort(address) : _options.Port;
-            builder = builder.WithDefaultEndpoint().WithDefaultEndpointPort(port);
-            builder = address.AddressFamily == AddressFamily.InterNetworkV6
-                ? builder.WithDefaultEndpointBoundIPV6Address(address).WithDefaultEndpointBoundIPAddress(IPAddress.None)
-                : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
-        }
-        else
-        {
-            builder = builder.WithoutDefaultEndpoint();
+            endpoints.Add(new MqttListenerEndpoint(address, _options.Port, null));
         }
 
-        var tlsPort = 0;
         if (_options.Tls.Port is { } configuredTlsPort)
         {
-            // Same credentials check as the plain listener: TLS protects the link, the device user still has to log in.
-            tlsPort = configuredTlsPort == 0 ? FindFreePort(address) : configuredTlsPort;
+            // Same login check as the plain listener: TLS protects the link, the device still has to log in.
             _certificate = MqttCertificates.LoadServerCertificate(_options.Tls);
-            builder = builder.WithEncryptedEndpoint()
-                .WithEncryptedEndpointPort(tlsPort)
-                .WithEncryptionCertificate(_certificate)
-                .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
-            builder = address.AddressFamily == AddressFamily.InterNetworkV6
-                ? builder.WithEncryptedEndpointBoundIPV6Address(address).WithEncryptedEndpointBoundIPAddress(IPAddress.None)
-                : builder.WithEncryptedEndpointBoundIPAddress(address).WithEncryptedEndpointBoundIPV6Address(IPAddress.None);
+            endpoints.Add(new MqttListenerEndpoint(address, configuredTlsPort, _certificate));
         }
 
-        var server = factory.CreateMqttServer(builder.Build(), new MqttNetLogBridge(_logger, time: _time));
+        _sensorTopics = [.. _input.SubscriptionTopics];
+        ReportCredentialsFile();
+
+        // Our own listeners instead of MQTTnet's: they bound what MQTTnet would allocate before anyone logged in.
+        _listeners = new GuardedMqttListeners(endpoints, _options.MaxPacketBytes, _options.MaxConnections,
+            new ConnectionAttemptLimiter(_time, _options.ConnectionAttemptsPerMinute), _time, GuardRefused);
+        var factory = new MqttServerFactory();
+        var serverOptions = factory.CreateServerOptionsBuilder().WithoutDefaultEndpoint().Build();
+        var server = factory.CreateMqttServer(serverOptions, [_listeners], new MqttNetLogBridge(_logger, time: _time));
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.ClientConnectedAsync += OnClientConnectedAsync;
         server.ClientDisconnectedAsync += OnClientDisconnectedAsync;
         server.InterceptingInboundPacketAsync += DurableAcknowledgements.OnInboundAsync;
-        server.InterceptingPublishAsync += _input.OnPublishAsync;
+        server.InterceptingPublishAsync += InterceptPublishAsync;
+        server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        server.InterceptingClientEnqueueAsync += InterceptDeliveryAsync;
         server.InterceptingOutboundPacketAsync += HoldAcknowledgementUntilDurableAsync;
         await server.StartAsync().ConfigureAwait(false);
         _server = server;
+        var ports = _listeners.BoundPorts;
+        var port = _options.PlainListener ? ports[0] : 0;
+        var tlsPort = _options.Tls.Port is not null ? ports[^1] : 0;
         Port = port;
         TlsPort = tlsPort;
         var listeners = new List<string>();
@@ -147,6 +151,7 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     {
         if (_server is { } server)
         {
+            _input.StopHandingOver();
             await server.StopAsync().ConfigureAwait(false);
             _health.Lost("stopped");
             MqttLog.BrokerStopped(_logger);
@@ -212,6 +217,16 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs args)
     {
+        ReportCredentialsFile();
+        var v5 = args.ProtocolVersion == MqttProtocolVersion.V500;
+        if (v5 && string.IsNullOrEmpty(args.ClientId))
+        {
+            // MQTT 5 §3.1.3.1: the server assigns one and names it in the CONNACK (3.1.1 clients got theirs in the listener).
+            args.AssignedClientIdentifier = AssignedClientIds.Next();
+        }
+
+        var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier ?? "" : args.ClientId;
+
         // Anonymous clients are not allowed at all ("not authorized"); a wrong name or password is "bad user name or password".
         if (string.IsNullOrEmpty(args.UserName))
         {
@@ -221,20 +236,127 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
         {
             Refuse(args, MqttConnectReasonCode.BadUserNameOrPassword, "unknown user or wrong password");
         }
-        else if (string.Equals(args.ClientId, GatewayClientId, StringComparison.Ordinal))
+        else if (clientId.Length == 0)
+        {
+            Refuse(args, MqttConnectReasonCode.ClientIdentifierNotValid, "an empty client id needs clean session (MQTT 3.1.1 §3.1.3.1)");
+        }
+        else if (string.Equals(clientId, GatewayClientId, StringComparison.Ordinal))
         {
             Refuse(args, MqttConnectReasonCode.ClientIdentifierNotValid, $"client id '{GatewayClientId}' is the gateway's own");
         }
-        else if (Volatile.Read(ref _connections) >= _options.MaxConnections)
+        else if (_clientIdOwners.TryGetValue(clientId, out var owner) && !string.Equals(owner, args.UserName, StringComparison.Ordinal))
         {
-            Refuse(args, MqttConnectReasonCode.QuotaExceeded, $"connection limit reached ({_options.MaxConnections})");
+            // A takeover (MQTT §3.1.4) is a login replacing its own connection after a network blip; another login using
+            // the same client id would cut a device off and step into its session.
+            Refuse(args, MqttConnectReasonCode.ClientIdentifierNotValid, $"client id '{clientId}' is connected under another login ('{owner}'): a login may take over only its own sessions");
+        }
+        else if (Volatile.Read(ref _connections) >= _options.MaxConnections && !_clientIdOwners.ContainsKey(clientId))
+        {
+            // 3.1.1 has no "quota exceeded": its nearest is 3, server unavailable (MQTTnet would send 1, "unacceptable protocol version").
+            Refuse(args, v5 ? MqttConnectReasonCode.QuotaExceeded : MqttConnectReasonCode.ServerUnavailable, $"connection limit reached ({_options.MaxConnections})");
         }
         else
         {
+            // The slot is taken here, not when MQTTnet reports the client connected (after its CONNACK is on the way):
+            // a client connecting right after the last free slot was given must already see it taken.
             args.ReasonCode = MqttConnectReasonCode.Success;
+            Interlocked.Increment(ref _connections);
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>The gateway's own injected messages: no login, the reserved client id.</summary>
+    private static bool IsGateway(string? clientId, string? userName) =>
+        userName is null && string.Equals(clientId, GatewayClientId, StringComparison.Ordinal);
+
+    private MqttPermissions PermissionsOf(string? userName) =>
+        (userName is null ? null : _credentials.PermissionsOf(userName)) ?? new MqttPermissions(MqttRoles.Custom, []);
+
+    /// <summary>A publish the login may not make is dropped before the input sees it: not journalled, not forwarded.</summary>
+    private async Task InterceptPublishAsync(InterceptingPublishEventArgs args)
+    {
+        var topic = args.ApplicationMessage.Topic ?? "";
+        if (!IsGateway(args.ClientId, args.UserName) && !PermissionsOf(args.UserName).MayPublish(topic, args.UserName ?? "", args.ClientId, _sensorTopics))
+        {
+            args.ProcessPublish = false;
+
+            // MQTT 5: PUBACK/PUBREC 0x87. MQTT 3.1.1 has no refusal in a PUBACK; as mosquitto, the message is acknowledged
+            // and dropped rather than the client disconnected, which would only make it reconnect and send it again.
+            args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            if (_accessLog.TryPass("publish:" + args.UserName, out var held))
+            {
+                MqttLog.PublishDenied(_logger, args.UserName ?? "", args.ClientId, topic, held);
+            }
+
+            return;
+        }
+
+        await _input.OnPublishAsync(args).ConfigureAwait(false);
+    }
+
+    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs args)
+    {
+        var filter = args.TopicFilter.Topic ?? "";
+        if (!PermissionsOf(args.UserName).MaySubscribe(filter, args.UserName ?? "", args.ClientId, _sensorTopics))
+        {
+            args.ProcessSubscription = false;
+            args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            if (_accessLog.TryPass("subscribe:" + args.UserName, out var held))
+            {
+                MqttLog.SubscribeDenied(_logger, args.UserName ?? "", args.ClientId, filter, held);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    // Checked again at each delivery: a login's permissions may have been narrowed since it subscribed.
+    private Task InterceptDeliveryAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
+    {
+        var topic = args.ApplicationMessage.Topic ?? "";
+        var login = _connectedLogins.GetValueOrDefault(args.ReceiverClientId);
+        if (!PermissionsOf(login).MaySubscribe(topic, login ?? "", args.ReceiverClientId, _sensorTopics))
+        {
+            args.AcceptEnqueue = false;
+            if (_accessLog.TryPass("deliver:" + login, out var held))
+            {
+                MqttLog.DeliveryDenied(_logger, args.ReceiverClientId, login ?? "", topic, held);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Logs, once per version of the credentials file, its unreadable lines and its logins without permissions.</summary>
+    private void ReportCredentialsFile()
+    {
+        _credentials.Refresh();
+        var generation = _credentials.Generation;
+        if (Interlocked.Exchange(ref _reportedGeneration, generation) == generation)
+        {
+            return;
+        }
+
+        foreach (var line in _credentials.InvalidLines)
+        {
+            MqttLog.CredentialLineInvalid(_logger, _credentials.Path, line);
+        }
+
+        foreach (var login in _credentials.LegacyLogins)
+        {
+            MqttLog.LegacyLogin(_logger, login, _credentials.Path, _credentials.PermissionsOf(login)?.Describe() ?? "nothing");
+        }
+    }
+
+    private void GuardRefused(EndPoint? remote, string reason)
+    {
+        var endpoint = remote?.ToString() ?? "?";
+        var host = remote is IPEndPoint ip ? ip.Address.ToString() : endpoint;
+        if (_refusalLog.TryPass("guard:" + host, out var suppressed))
+        {
+            MqttLog.ConnectionClosedByGuard(_logger, endpoint, reason, suppressed);
+        }
     }
 
     private void Refuse(ValidatingConnectionEventArgs args, MqttConnectReasonCode code, string reason)
@@ -251,7 +373,8 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
 
     private Task OnClientConnectedAsync(ClientConnectedEventArgs args)
     {
-        Interlocked.Increment(ref _connections);
+        _clientIdOwners[args.ClientId] = args.UserName ?? "";
+        _connectedLogins[args.ClientId] = args.UserName ?? "";
         MqttLog.ClientConnected(_logger, args.ClientId, args.UserName ?? "");
         return Task.CompletedTask;
     }
@@ -259,18 +382,14 @@ public sealed class EmbeddedMqttBroker : IHostedService, IAsyncDisposable, ILoca
     private Task OnClientDisconnectedAsync(ClientDisconnectedEventArgs args)
     {
         Interlocked.Decrement(ref _connections);
+        if (args.DisconnectType != MqttClientDisconnectType.Takeover)
+        {
+            // The connection that took over is still there under the same login: its binding stays.
+            _clientIdOwners.TryRemove(args.ClientId, out _);
+            _connectedLogins.TryRemove(args.ClientId, out _);
+        }
+
         MqttLog.ClientDisconnected(_logger, args.ClientId, args.DisconnectType.ToString());
         return Task.CompletedTask;
-    }
-
-    // MQTTnet does not report the port it bound, so port 0 is resolved here: ask the OS for a free port and use it.
-    // Another process could take it in between; port 0 is meant for tests, where that is acceptable.
-    private static int FindFreePort(IPAddress address)
-    {
-        using var probe = new TcpListener(address, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 }

@@ -420,7 +420,8 @@ public sealed class ExternalMqttBrokerClient : IHostedService, IAsyncDisposable,
             : null;
         try
         {
-            await _input.HandleAsync(message.Topic ?? "", message.Payload, null, stopping, journalled, receipt).ConfigureAwait(false);
+            // The login that published on the home's broker is the broker's knowledge: what the gateway can say honestly is which broker.
+            await _input.HandleAsync(message.Topic ?? "", message.Payload, null, stopping, journalled, receipt, "broker:" + Broker).ConfigureAwait(false);
         }
         catch (Exception ex) when (!stopping.IsCancellationRequested)
         {

@@ -6,7 +6,9 @@ namespace HomeGateway.Gateway.Mqtt;
 
 /// <summary>
 /// The broker's device users, one line per user in a file only the gateway's user can read:
-/// <c>name:hg1$pbkdf2-sha256$&lt;iterations&gt;$&lt;salt, base64&gt;$&lt;hash, base64&gt;</c>.
+/// <c>name:hg1$pbkdf2-sha256$&lt;iterations&gt;$&lt;salt, base64&gt;$&lt;hash, base64&gt;</c>, then, tab-separated, the
+/// login's permissions: <c>role=ROLE</c> and one <c>read|write|readwrite PATTERN</c> per rule (<see cref="MqttPermissions"/>).
+/// A line without them was written before logins had permissions and gets <see cref="MqttRoles.ForLegacyLogin"/>.
 /// The password is never stored: a stolen file does not let anyone connect. <c>hg1</c> versions the format.
 /// The file is re-read when it changes, so a user added with <c>homegateway mqtt users add</c> can
 /// connect without a restart.
@@ -41,17 +43,18 @@ public sealed partial class MqttCredentialStore(string path)
     /// Creates <paramref name="name"/> with a new random password, or gives an existing user a new one
     /// (the old password stops working). Returns the password: it is shown once and never stored.
     /// </summary>
-    public string AddUser(string name)
+    public string AddUser(string name, MqttPermissions permissions)
     {
         if (!IsValidUserName(name))
         {
             throw new ArgumentException($"'{name}' is not a valid MQTT user name: use letters, digits, '_', '.' or '-' (at most 64, starting with a letter or digit)", nameof(name));
         }
 
+        ThrowIfInvalid(permissions);
         var password = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(PasswordBytes));
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
         var hash = Derive(password, salt, Iterations);
-        var line = $"{name}:{FormatPrefix}{Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}";
+        var line = $"{name}:{FormatPrefix}{Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}" + PermissionFields(permissions);
 
         lock (_gate)
         {
@@ -72,6 +75,53 @@ public sealed partial class MqttCredentialStore(string path)
 
         return password;
     }
+
+    /// <summary>Gives an existing login new permissions and keeps its password. False when there is no such login.</summary>
+    public bool SetPermissions(string name, MqttPermissions permissions)
+    {
+        ThrowIfInvalid(permissions);
+        lock (_gate)
+        {
+            var lines = File.Exists(Path) ? File.ReadAllLines(Path).ToList() : [];
+            var at = lines.FindIndex(l => l.StartsWith(name + ":", StringComparison.Ordinal));
+            if (at < 0 || !TryParse(lines[at], out _, out _))
+            {
+                return false;
+            }
+
+            var tab = lines[at].IndexOf('\t', StringComparison.Ordinal);
+            lines[at] = (tab < 0 ? lines[at] : lines[at][..tab]) + PermissionFields(permissions);
+            WriteAtomically(lines);
+            _loadedLength = -1;
+            return true;
+        }
+    }
+
+    /// <summary>What <paramref name="name"/> may publish and subscribe to; null for a login that does not exist.</summary>
+    public MqttPermissions? PermissionsOf(string name) => Current().TryGetValue(name, out var stored) ? stored.Permissions : null;
+
+    /// <summary>Every login with its permissions, by name.</summary>
+    public IReadOnlyList<(string Name, MqttPermissions Permissions)> Logins() =>
+        [.. Current().OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value.Permissions))];
+
+    private static void ThrowIfInvalid(MqttPermissions permissions)
+    {
+        if (!MqttRoles.Names.Contains(permissions.Role, StringComparer.Ordinal) && permissions.Role != MqttRoles.Custom)
+        {
+            throw new ArgumentException($"'{permissions.Role}' is not a role: use one of {string.Join(", ", MqttRoles.Names)}");
+        }
+
+        foreach (var rule in permissions.Rules)
+        {
+            if (MqttTopicRule.ProblemWith(rule.Pattern) is { } problem)
+            {
+                throw new ArgumentException($"'{Core.Text.PeerText.Escape(rule.Pattern)}': {problem}");
+            }
+        }
+    }
+
+    private static string PermissionFields(MqttPermissions permissions) =>
+        "\trole=" + permissions.Role + string.Concat(permissions.Rules.Select(r => "\t" + r));
 
     /// <summary>True when <paramref name="password"/> is <paramref name="name"/>'s. Takes the same time whether or not the user exists.</summary>
     public bool Verify(string? name, string? password)
@@ -95,8 +145,17 @@ public sealed partial class MqttCredentialStore(string path)
     /// <summary>The user names in the file.</summary>
     public IReadOnlyCollection<string> UserNames => Current().Keys;
 
+    /// <summary>Reads the file again if it changed (what every login check does); for reporting its state.</summary>
+    public void Refresh() => Current();
+
     /// <summary>Line numbers (1-based) the last load could not read, so the broker can say so.</summary>
     public IReadOnlyList<int> InvalidLines { get; private set; } = [];
+
+    /// <summary>Logins of the last load that have no stored permissions (written before they existed).</summary>
+    public IReadOnlyList<string> LegacyLogins { get; private set; } = [];
+
+    /// <summary>Goes up each time the file is (re)read, so the broker can report a new file's problems once.</summary>
+    public int Generation { get; private set; }
 
     private Dictionary<string, StoredHash> Current()
     {
@@ -125,7 +184,7 @@ public sealed partial class MqttCredentialStore(string path)
                     continue;
                 }
 
-                if (TryParse(lines[i], out var name, out var stored))
+                if (TryParse(lines[i], out var name, out var stored) && !users.ContainsKey(name))
                 {
                     users[name] = stored;
                 }
@@ -137,6 +196,8 @@ public sealed partial class MqttCredentialStore(string path)
 
             _users = users;
             InvalidLines = invalid;
+            LegacyLogins = [.. users.Where(u => u.Value.Permissions.Legacy).Select(u => u.Key).Order(StringComparer.Ordinal)];
+            Generation++;
             _loadedWriteTime = info.LastWriteTimeUtc;
             _loadedLength = info.Length;
             return _users;
@@ -154,15 +215,31 @@ public sealed partial class MqttCredentialStore(string path)
         }
 
         name = line[..colon];
-        var parts = line[(colon + 1 + FormatPrefix.Length)..].Split('$');
+        var fields = line[(colon + 1 + FormatPrefix.Length)..].Split('\t');
+        var parts = fields[0].Split('$');
         if (parts.Length != 3 || !int.TryParse(parts[0], out var iterations) || iterations is < 1 or > 10_000_000)
         {
             return false;
         }
 
+        MqttPermissions permissions;
+        if (fields.Length == 1)
+        {
+            permissions = MqttRoles.ForLegacyLogin(name);
+        }
+        else if (TryParsePermissions(fields.AsSpan(1)) is { } parsed)
+        {
+            permissions = parsed;
+        }
+        else
+        {
+            // Unreadable permissions are not read as "none" or "legacy": the line is refused and the broker says so (2140).
+            return false;
+        }
+
         try
         {
-            stored = new StoredHash(iterations, Convert.FromBase64String(parts[1]), Convert.FromBase64String(parts[2]));
+            stored = new StoredHash(iterations, Convert.FromBase64String(parts[1]), Convert.FromBase64String(parts[2]), permissions);
         }
         catch (FormatException)
         {
@@ -170,6 +247,42 @@ public sealed partial class MqttCredentialStore(string path)
         }
 
         return stored.Hash.Length == HashBytes && IsValidUserName(name);
+    }
+
+    private static MqttPermissions? TryParsePermissions(ReadOnlySpan<string> fields)
+    {
+        if (fields.Length == 0 || !fields[0].StartsWith("role=", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var role = fields[0]["role=".Length..];
+        var rules = new List<MqttTopicRule>();
+        foreach (var field in fields[1..])
+        {
+            var space = field.IndexOf(' ', StringComparison.Ordinal);
+            if (space <= 0)
+            {
+                return null;
+            }
+
+            MqttAccess? access = field[..space] switch
+            {
+                "read" => MqttAccess.Read,
+                "write" => MqttAccess.Write,
+                "readwrite" => MqttAccess.ReadWrite,
+                _ => null,
+            };
+            var pattern = field[(space + 1)..];
+            if (access is null || MqttTopicRule.ProblemWith(pattern) is not null)
+            {
+                return null;
+            }
+
+            rules.Add(new MqttTopicRule(access.Value, pattern));
+        }
+
+        return new MqttPermissions(role, rules);
     }
 
     private void WriteAtomically(List<string> lines)
@@ -210,5 +323,5 @@ public sealed partial class MqttCredentialStore(string path)
     private static byte[] Derive(string password, byte[] salt, int iterations) =>
         Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, HashBytes);
 
-    private sealed record StoredHash(int Iterations, byte[] Salt, byte[] Hash);
+    private sealed record StoredHash(int Iterations, byte[] Salt, byte[] Hash, MqttPermissions Permissions);
 }

@@ -94,4 +94,22 @@ internal static partial class MqttLog
 
     [LoggerMessage(EventId = 2170, Level = LogLevel.Warning, Message = "MQTT client '{ClientId}': a message's events could not be journalled, so it is not acknowledged; the client is disconnected to send it again")]
     public static partial void AcknowledgementWithheld(ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 2171, Level = LogLevel.Warning, Message = "MQTT login '{UserName}' in {Path} has no permissions stored (it was created before logins had any): it gets {Permissions}. Give it its own: homegateway mqtt users set {UserName} --role ...")]
+    public static partial void LegacyLogin(ILogger logger, string userName, string path, string permissions);
+
+    [LoggerMessage(EventId = 2172, Level = LogLevel.Warning, Message = "MQTT connection from {Endpoint} closed: {Reason} ({Suppressed} similar not logged)")]
+    public static partial void ConnectionClosedByGuard(ILogger logger, string endpoint, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 2174, Level = LogLevel.Warning, Message = "MQTT login '{UserName}' (client '{ClientId}') may not publish on '{Topic}': dropped, not journalled ({Suppressed} similar not logged)")]
+    public static partial void PublishDenied(ILogger logger, string userName, string clientId, string topic, long suppressed);
+
+    [LoggerMessage(EventId = 2175, Level = LogLevel.Warning, Message = "MQTT login '{UserName}' (client '{ClientId}') may not subscribe to '{Filter}': refused ({Suppressed} similar not logged)")]
+    public static partial void SubscribeDenied(ILogger logger, string userName, string clientId, string filter, long suppressed);
+
+    [LoggerMessage(EventId = 2176, Level = LogLevel.Warning, Message = "MQTT message on '{Topic}' not delivered to client '{ClientId}': its login '{UserName}' may not read it ({Suppressed} similar not logged)")]
+    public static partial void DeliveryDenied(ILogger logger, string clientId, string userName, string topic, long suppressed);
+
+    [LoggerMessage(EventId = 2177, Level = LogLevel.Warning, Message = "MQTT message from sensor '{SensorId}' on '{Topic}' dropped before it reached the journal: {Reason} ({Suppressed} similar not logged)")]
+    public static partial void MessageDropped(ILogger logger, string sensorId, string topic, string reason, long suppressed);
 }

@@ -62,9 +62,23 @@ internal sealed class MqttNetLogBridge(ILogger logger, bool problemsReportedByCa
             case MqttNetLogLevel.Warning:
                 MqttLog.LibraryWarning(logger, source, text, exception);
                 break;
+
+            // A client that sends bytes MQTT does not allow (or drops its connection mid-packet) is the client's problem,
+            // not the gateway's: a warning, so no device can make the gateway log errors at will.
+            case MqttNetLogLevel.Error when IsPeerFault(exception):
+                MqttLog.LibraryWarning(logger, source, text, exception);
+                break;
             default:
                 MqttLog.LibraryError(logger, source, text, exception);
                 break;
         }
     }
+
+    private static bool IsPeerFault(Exception? exception) => exception switch
+    {
+        null => false,
+        MQTTnet.Exceptions.MqttProtocolViolationException or MQTTnet.Adapter.MqttConnectingFailedException => true,
+        MQTTnet.Exceptions.MqttCommunicationException or IOException or System.Net.Sockets.SocketException => true,
+        _ => exception.InnerException is { } inner && IsPeerFault(inner),
+    };
 }

@@ -56,6 +56,20 @@ internal static partial class MqttOptionsValidation
             problems.Add(P + "MaxConnections must be between 1 and 10000");
         }
 
+        if (mqtt.MaxPacketBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            problems.Add(P + "MaxPacketBytes must be between 1024 and 16777216");
+        }
+        else if (mqtt.MaxPacketBytes < mqtt.MaxPayloadBytes)
+        {
+            problems.Add($"{P}MaxPacketBytes ({mqtt.MaxPacketBytes}) is smaller than {P}MaxPayloadBytes ({mqtt.MaxPayloadBytes}): a payload the input accepts could never arrive; raise MaxPacketBytes");
+        }
+
+        if (mqtt.ConnectionAttemptsPerMinute is < 1 or > 10_000)
+        {
+            problems.Add(P + "ConnectionAttemptsPerMinute must be between 1 and 10000");
+        }
+
         var tls = mqtt.Tls;
         if (tls.Port is not { } tlsPort)
         {

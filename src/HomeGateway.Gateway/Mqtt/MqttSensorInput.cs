@@ -31,6 +31,7 @@ public sealed class MqttSensorInput
     private readonly LogGate _logGate;
     private readonly string[] _gatewayTopicPrefixes;
     private readonly Dictionary<string, IMqttTopicHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
 
     // The last tamper state per sensor: Zigbee2MQTT repeats the full state (tamper: false) in every message,
     // and one journal record per message for an unchanged side state is noise, not information.
@@ -105,15 +106,21 @@ public sealed class MqttSensorInput
     {
         var message = args.ApplicationMessage;
         var topic = message.Topic ?? "";
+
+        // Not the client's token: a message that arrived whole is handed to the journal even if its sender is gone by now
+        // (a takeover by its own next connection cancels the old one's token mid-message, which used to lose a QoS 0
+        // message already counted as accepted). Only the gateway stopping stops the hand-over.
+        var handOver = _stopping.Token;
+        var publisher = args.UserName is { Length: > 0 } login ? "login:" + login : null;
         if (DurableAcknowledgements.CurrentPacket(args) is not { } packet)
         {
-            args.ProcessPublish = await HandleAsync(topic, message.Payload, args.ClientId, args.CancellationToken).ConfigureAwait(false);
+            args.ProcessPublish = await HandleAsync(topic, message.Payload, args.ClientId, handOver, publisher: publisher).ConfigureAwait(false);
             return;
         }
 
         var journalled = new List<Task>();
         var receipt = Journal.MessageReceipt.ForMqtt("embedded/" + args.ClientId, packet.PacketId, topic, message.Payload, packet.Redelivered);
-        args.ProcessPublish = await HandleAsync(topic, message.Payload, args.ClientId, args.CancellationToken, journalled, receipt).ConfigureAwait(false);
+        args.ProcessPublish = await HandleAsync(topic, message.Payload, args.ClientId, handOver, journalled, receipt, publisher).ConfigureAwait(false);
         if (journalled.Count > 0)
         {
             DurableAcknowledgements.Hold(args, packet.PacketId, journalled.Count == 1 ? journalled[0] : Task.WhenAll(journalled));
@@ -130,9 +137,10 @@ public sealed class MqttSensorInput
     /// is durably journalled is added here (an external broker's PUBACK waits for them).
     /// </param>
     /// <param name="receipt">Who sent the message under which packet identifier (QoS 1 and 2), journalled with its events so that a redelivery is recognised.</param>
+    /// <param name="publisher">Who handed it over (<see cref="SensorEvent.Publisher"/>): <c>login:NAME</c> or <c>broker:HOST:PORT</c>.</param>
     /// <returns>False when the message must not be passed on to other subscribers (oversized, or a forged gateway topic).</returns>
     public async Task<bool> HandleAsync(string topic, ReadOnlySequence<byte> payload, string? publisherClientId, CancellationToken cancellationToken,
-        ICollection<Task>? journalled = null, Journal.MessageReceipt? receipt = null)
+        ICollection<Task>? journalled = null, Journal.MessageReceipt? receipt = null, string? publisher = null)
     {
         if (Array.Exists(_gatewayTopicPrefixes, prefix => AlertTopics.IsGatewayTopic(topic, prefix)))
         {
@@ -189,14 +197,23 @@ public sealed class MqttSensorInput
             return false;
         }
 
-        var events = Normalise(routes, topic, payload.IsSingleSegment ? payload.First : payload.ToArray());
+        var events = Normalise(routes, topic, payload.IsSingleSegment ? payload.First : payload.ToArray(), publisher);
         if (receipt is not null)
         {
             receipt.EventCount = events.Count;
         }
 
-        foreach (var e in events)
+        if (publisher is not null)
         {
+            for (var i = 0; i < events.Count; i++)
+            {
+                events[i] = events[i] with { Publisher = publisher };
+            }
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
             try
             {
                 if (journalled is null)
@@ -210,8 +227,16 @@ public sealed class MqttSensorInput
             }
             catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
             {
-                // Not handed over: whoever acknowledges must not (the sender keeps the message and sends it again).
+                // Not handed over: whoever acknowledges must not (the sender keeps the message and sends it again). It was
+                // counted as read; say that it went no further, for each sensor it was for.
                 journalled?.Add(Task.FromCanceled(ex.CancellationToken));
+                foreach (var lost in events.Skip(i).Select(x => x.SensorId).Distinct(StringComparer.Ordinal))
+                {
+                    Dropped(lost, topic, journalled is null
+                        ? "the gateway is stopping (QoS 0: the sender will not send it again)"
+                        : "the gateway is stopping (not acknowledged: the sender sends it again)");
+                }
+
                 return true;
             }
             catch (Exception ex)
@@ -226,9 +251,9 @@ public sealed class MqttSensorInput
 
     /// <summary>The events one message yields (none when it was refused or carried nothing new). Counts and logs refusals.</summary>
     internal IReadOnlyList<SensorEvent> Normalise(string topic, ReadOnlyMemory<byte> payload) =>
-        _routes.TryGetValue(topic, out var routes) ? Normalise(routes, topic, payload) : [];
+        _routes.TryGetValue(topic, out var routes) ? Normalise(routes, topic, payload, null) : [];
 
-    private List<SensorEvent> Normalise(List<Route> routes, string topic, ReadOnlyMemory<byte> payload)
+    private List<SensorEvent> Normalise(List<Route> routes, string topic, ReadOnlyMemory<byte> payload, string? publisher)
     {
         var events = new List<SensorEvent>();
         string? availability = null;
@@ -237,7 +262,7 @@ public sealed class MqttSensorInput
         {
             if (route.Role == MqttTopicRole.State)
             {
-                NormaliseState(route, topic, payload, events);
+                NormaliseState(route, topic, payload, events, publisher);
                 continue;
             }
 
@@ -253,7 +278,7 @@ public sealed class MqttSensorInput
                 continue;
             }
 
-            _stats.CountAccepted(route.Sensor.Id, _time.GetUtcNow());
+            _stats.CountAccepted(route.Sensor.Id, _time.GetUtcNow(), publisher);
             if (_availability[route.Sensor.Id].Report(topic, availability) is { } changed)
             {
                 events.Add(new SensorEvent(_home.HomeId, route.Sensor.Id, SensorKind.Availability, changed, _time.GetUtcNow(), "mqtt:" + topic));
@@ -263,7 +288,7 @@ public sealed class MqttSensorInput
         return events;
     }
 
-    private void NormaliseState(Route route, string topic, ReadOnlyMemory<byte> payload, List<SensorEvent> events)
+    private void NormaliseState(Route route, string topic, ReadOnlyMemory<byte> payload, List<SensorEvent> events, string? publisher)
     {
         var sensor = route.Sensor;
         var at = _time.GetUtcNow();
@@ -285,7 +310,7 @@ public sealed class MqttSensorInput
             return;
         }
 
-        _stats.CountAccepted(sensor.Id, at);
+        _stats.CountAccepted(sensor.Id, at, publisher);
         _stats.RecordHealth(sensor.Id, reading.BatteryPercent, reading.BatteryLow, reading.LinkQuality, reading.VoltageMillivolts);
         foreach (var state in reading.States)
         {
@@ -345,6 +370,18 @@ public sealed class MqttSensorInput
             _ => null,
         };
     }
+
+    private void Dropped(string sensorId, string topic, string reason)
+    {
+        _stats.CountDropped(sensorId);
+        if (_logGate.TryPass("dropped:" + sensorId, out var held))
+        {
+            MqttLog.MessageDropped(_logger, sensorId, topic, reason, held);
+        }
+    }
+
+    /// <summary>The embedded broker is stopping: messages still being handed over are dropped (and counted so).</summary>
+    internal void StopHandingOver() => _stopping.Cancel();
 
     private void Reject(SensorConfig sensor, string topic, string reason)
     {

@@ -26,7 +26,14 @@ public sealed record SensorInputSnapshot(
     int? BatteryPercent,
     bool? BatteryLow,
     int? LinkQuality,
-    int? VoltageMillivolts);
+    int? VoltageMillivolts)
+{
+    /// <summary>Messages read (and counted in <see cref="Accepted"/>) whose events never reached the journal (the gateway was stopping).</summary>
+    public long Dropped { get; init; }
+
+    /// <summary>Who handed over its last readable message: <c>login:NAME</c> (embedded broker) or <c>broker:HOST:PORT</c> (external).</summary>
+    public string? LastPublisher { get; init; }
+}
 
 /// <summary>
 /// Counters of what the sensor inputs accepted and refused, per sensor, for <c>doctor</c>, metrics and the technician's
@@ -91,13 +98,26 @@ public sealed class SensorInputStats
         }
     }
 
-    internal void CountAccepted(string sensorId, DateTimeOffset at)
+    /// <summary>Messages from <paramref name="sensorId"/> that were read but whose events never reached the journal.</summary>
+    public long DroppedMessages(string sensorId) => _sensors.TryGetValue(sensorId, out var c) ? Interlocked.Read(ref c.Dropped) : 0;
+
+    internal void CountDropped(string sensorId)
+    {
+        var c = For(sensorId);
+        lock (c)
+        {
+            c.Dropped++;
+        }
+    }
+
+    internal void CountAccepted(string sensorId, DateTimeOffset at, string? publisher = null)
     {
         var c = For(sensorId);
         lock (c)
         {
             c.Accepted++;
             c.LastSeenTicks = at.UtcTicks;
+            c.LastPublisher = publisher ?? c.LastPublisher;
         }
     }
 
@@ -133,7 +153,9 @@ public sealed class SensorInputStats
     {
         public long Rejected;
         public long Accepted;
+        public long Dropped;
         public long LastSeenTicks;
+        public string? LastPublisher;
         public string? LastRejectionReason;
         public DateTimeOffset? LastRejectedAt;
         public int? BatteryPercent;
@@ -147,7 +169,7 @@ public sealed class SensorInputStats
             {
                 return new SensorInputSnapshot(sensorId, Accepted, Rejected,
                     LastSeenTicks == 0 ? null : new DateTimeOffset(LastSeenTicks, TimeSpan.Zero),
-                    LastRejectionReason, LastRejectedAt, BatteryPercent, BatteryLow, LinkQuality, VoltageMillivolts);
+                    LastRejectionReason, LastRejectedAt, BatteryPercent, BatteryLow, LinkQuality, VoltageMillivolts) { Dropped = Dropped, LastPublisher = LastPublisher };
             }
         }
     }

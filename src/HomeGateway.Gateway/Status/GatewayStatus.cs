@@ -139,6 +139,12 @@ public sealed record MqttStatus
 /// <summary>One sensor of the home file with what it last said; nulls for what it never reported.</summary>
 public sealed record SensorStatus
 {
+    /// <summary>Who handed over its last MQTT message: <c>login:NAME</c> (embedded broker) or <c>broker:HOST:PORT</c> (external).</summary>
+    public string? LastPublisher { get; init; }
+
+    /// <summary>MQTT messages read from it that never reached the journal (the gateway was stopping).</summary>
+    public long Dropped { get; init; }
+
     public string Id { get; init; } = "";
     public string Kind { get; init; } = "";
     public string? Location { get; init; }

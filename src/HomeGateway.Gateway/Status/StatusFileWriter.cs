@@ -78,6 +78,8 @@ public sealed class StatusFileWriter(
                 Rejected = input?.Rejected ?? 0,
                 LastRejection = input?.LastRejectionReason,
                 LastRejectedAt = input?.LastRejectedAt,
+                LastPublisher = input?.LastPublisher,
+                Dropped = input?.Dropped ?? 0,
             });
         }
 

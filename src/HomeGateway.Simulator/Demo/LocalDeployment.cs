@@ -119,8 +119,10 @@ public sealed class LocalDeployment : IAsyncDisposable
         // Creates dispatch's CA too (on first use), so the code carries its fingerprint.
         EnrolmentCode = await SecretAsync(binaries.Dispatch, ["gateways", "enroll", GatewayId, "--home", HomeId, .. data], cancellationToken).ConfigureAwait(false);
 
+        // The simulator plays every device of the demo home (the home file's sensor topics) and, for the benchmarks, also
+        // watches the alerts and stands in for Node-RED's own topic: read everything, write only those.
         SimulatorMqttPassword = await SecretAsync(binaries.Gateway,
-            ["mqtt", "users", "add", SimulatorMqttUser, "--credentials", Path.Combine(GatewayData, "mqtt-users")], cancellationToken).ConfigureAwait(false);
+            ["mqtt", "users", "add", SimulatorMqttUser, "--role", "sensors", "--allow-subscribe", "#", "--allow-publish", "nodered/#", "--credentials", Path.Combine(GatewayData, "mqtt-users")], cancellationToken).ConfigureAwait(false);
 
         // The help button rests released (pull-up: high) before the gateway reads it at start.
         PinFiles.Write(PinDirectory, 27, high: true);

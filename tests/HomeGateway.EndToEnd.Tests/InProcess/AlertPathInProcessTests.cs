@@ -54,7 +54,7 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
         apiToken = await InProcessDispatch.CliAsync("tokens", "add", "e2e", "--data", dispatchData);
         // Enrolled as a technician does it: a one-time code from dispatch, then the gateway's enrolment over TLS.
         await InProcessDispatch.EnrolAsync(dispatch, dispatchData, gatewayData);
-        mqttPassword = new MqttCredentialStore(Path.Combine(gatewayData, "mqtt-users")).AddUser("simulator");
+        mqttPassword = new MqttCredentialStore(Path.Combine(gatewayData, "mqtt-users")).AddUser("simulator", MqttRoles.Of(MqttRoles.Sensors));
         await File.WriteAllTextAsync(Path.Combine(work, "home.yaml"), Home);
         PinFiles.Write(Path.Combine(work, "pins"), 27, high: true);
 
@@ -184,7 +184,7 @@ public sealed class AlertPathInProcessTests : IAsyncLifetime
     private async Task<ConcurrentQueue<string>> SubscribeToLocalAlertsAsync(CancellationToken ct)
     {
         var received = new ConcurrentQueue<string>();
-        var listenerPassword = new MqttCredentialStore(Path.Combine(work, "gateway", "mqtt-users")).AddUser("listener");
+        var listenerPassword = new MqttCredentialStore(Path.Combine(work, "gateway", "mqtt-users")).AddUser("listener", MqttRoles.Of(MqttRoles.Reader));
         var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
         {

@@ -59,7 +59,7 @@ public sealed class HomeAssistantBridgeTests : IAsyncLifetime
     public async Task Home_assistant_discovers_the_entities_sees_alerts_and_gets_discovery_again_after_its_restart()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var password = new MqttCredentialStore(dir.File("mqtt-users")).AddUser("homeassistant");
+        var password = new MqttCredentialStore(dir.File("mqtt-users")).AddUser("homeassistant", MqttRoles.Of(MqttRoles.HomeAssistant));
         var received = new ConcurrentQueue<(string Topic, string Payload, bool Retained)>();
         using var ha = new MqttClientFactory().CreateMqttClient();
         ha.ApplicationMessageReceivedAsync += e =>

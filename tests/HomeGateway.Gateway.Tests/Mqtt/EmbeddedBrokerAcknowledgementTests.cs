@@ -32,7 +32,7 @@ public sealed class EmbeddedBrokerAcknowledgementTests : IAsyncLifetime
     [InlineData(MqttProtocolVersion.V500, MqttQualityOfServiceLevel.ExactlyOnce)]
     public async Task A_press_is_acknowledged_only_after_its_event_is_journalled(MqttProtocolVersion version, MqttQualityOfServiceLevel qos)
     {
-        var (device, result) = await _f.ConnectAsync("zigbee2mqtt", _f.Credentials.AddUser("zigbee2mqtt"), version);
+        var (device, result) = await _f.ConnectAsync("zigbee2mqtt", _f.Credentials.AddUser("zigbee2mqtt", BrokerFixture.Everything), version);
         Assert.Equal(MqttClientConnectResultCode.Success, result);
 
         var publish = device.PublishAsync(Press(1, qos));

@@ -19,7 +19,7 @@ public sealed class EmbeddedMqttBrokerListenerTests : IDisposable
     public async Task MaxConnections_refuses_one_more_client_with_QuotaExceeded_and_a_slot_frees_when_one_leaves()
     {
         await using var f = await BrokerFixture.StartAsync(); // MaxConnections = 8
-        var password = f.Credentials.AddUser("zigbee2mqtt");
+        var password = f.Credentials.AddUser("zigbee2mqtt", BrokerFixture.Everything);
         var clients = new List<IMqttClient>();
         for (var i = 0; i < 8; i++)
         {
@@ -51,7 +51,7 @@ public sealed class EmbeddedMqttBrokerListenerTests : IDisposable
         });
         Assert.NotEqual(0, f.Broker.TlsPort);
         Assert.NotEqual(0, f.Broker.Port);
-        var password = f.Credentials.AddUser("zigbee2mqtt");
+        var password = f.Credentials.AddUser("zigbee2mqtt", BrokerFixture.Everything);
 
         var (client, result) = await ConnectTlsAsync(f.Broker.TlsPort, ca, "zigbee2mqtt", password);
         Assert.Equal(MqttClientConnectResultCode.Success, result);
@@ -89,7 +89,7 @@ public sealed class EmbeddedMqttBrokerListenerTests : IDisposable
         Assert.Single(f.Logs.WithEventId(2104));
         Assert.Empty(f.Logs.WithEventId(2100));
 
-        var password = f.Credentials.AddUser("zigbee2mqtt");
+        var password = f.Credentials.AddUser("zigbee2mqtt", BrokerFixture.Everything);
         var (client, result) = await ConnectTlsAsync(f.Broker.TlsPort, ca, "zigbee2mqtt", password);
         Assert.Equal(MqttClientConnectResultCode.Success, result);
         client.Dispose();

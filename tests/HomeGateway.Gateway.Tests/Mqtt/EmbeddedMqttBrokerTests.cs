@@ -36,7 +36,7 @@ public sealed class EmbeddedMqttBrokerTests : IAsyncLifetime
     [Fact]
     public async Task Wrong_password_and_unknown_user_are_refused_and_the_right_one_gets_in()
     {
-        var password = _f.Credentials.AddUser("zigbee2mqtt");
+        var password = _f.Credentials.AddUser("zigbee2mqtt", BrokerFixture.Everything);
         var (_, wrong) = await _f.ConnectAsync("zigbee2mqtt", password + "x");
         var (_, unknown) = await _f.ConnectAsync("someone", password);
         var (client, right) = await _f.ConnectAsync("zigbee2mqtt", password);

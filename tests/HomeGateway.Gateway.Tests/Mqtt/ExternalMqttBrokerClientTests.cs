@@ -41,6 +41,9 @@ public sealed class ExternalMqttBrokerClientTests : IAsyncLifetime
         var open = await gateway.Sink.NextAsync();
         Assert.Equal(("front_door", SensorKind.Door, "open", 91), (open.SensorId, open.Kind, open.State, open.BatteryPercent));
         Assert.Equal("mqtt:zigbee2mqtt/front_door", open.Source);
+
+        // Which login published it is the broker's knowledge: the event names the broker that vouched for it.
+        Assert.Equal($"broker:127.0.0.1:{_broker.Port}", open.Publisher);
         Assert.NotNull(gateway.Health.Current.LastMessageAt);
         // External mode listens on nothing: the embedded broker never started.
         Assert.False(gateway.Services.GetRequiredService<EmbeddedMqttBroker>().IsRunning);

@@ -22,7 +22,7 @@ public sealed class MqttCredentialStoreTests : IDisposable
     public void Added_user_verifies_and_the_file_holds_only_a_hash()
     {
         var store = new MqttCredentialStore(FilePath);
-        var password = store.AddUser("zigbee2mqtt");
+        var password = store.AddUser("zigbee2mqtt", MqttRoles.Of(MqttRoles.Device));
 
         Assert.Equal(43, password.Length); // 32 bytes, URL-safe base64 without padding
         Assert.True(store.Verify("zigbee2mqtt", password));
@@ -41,9 +41,9 @@ public sealed class MqttCredentialStoreTests : IDisposable
     public void Adding_a_user_again_replaces_its_line_and_old_password()
     {
         var store = new MqttCredentialStore(FilePath);
-        var first = store.AddUser("dispenser");
-        store.AddUser("zigbee2mqtt");
-        var second = store.AddUser("dispenser");
+        var first = store.AddUser("dispenser", MqttRoles.Of(MqttRoles.Device));
+        store.AddUser("zigbee2mqtt", MqttRoles.Of(MqttRoles.Device));
+        var second = store.AddUser("dispenser", MqttRoles.Of(MqttRoles.Device));
 
         Assert.Equal(2, File.ReadAllLines(FilePath).Length);
         Assert.False(store.Verify("dispenser", first));
@@ -55,7 +55,7 @@ public sealed class MqttCredentialStoreTests : IDisposable
     {
         var broker = new MqttCredentialStore(FilePath);
         Assert.False(broker.Verify("late", "x"));
-        var password = new MqttCredentialStore(FilePath).AddUser("late");
+        var password = new MqttCredentialStore(FilePath).AddUser("late", MqttRoles.Of(MqttRoles.Device));
         Assert.True(broker.Verify("late", password));
     }
 
@@ -64,7 +64,7 @@ public sealed class MqttCredentialStoreTests : IDisposable
     [InlineData("a:b")]
     [InlineData("has space")]
     public void Invalid_user_names_are_refused(string name) =>
-        Assert.Throws<ArgumentException>(() => new MqttCredentialStore(FilePath).AddUser(name));
+        Assert.Throws<ArgumentException>(() => new MqttCredentialStore(FilePath).AddUser(name, MqttRoles.Of(MqttRoles.Device)));
 
     [Fact]
     public void Users_add_command_prints_only_the_password_on_stdout()

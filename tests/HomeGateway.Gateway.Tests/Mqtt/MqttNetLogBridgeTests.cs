@@ -19,7 +19,7 @@ public sealed class MqttNetLogBridgeTests : IDisposable
 
         for (var i = 0; i < 100; i++)
         {
-            bridge.Publish(MqttNetLogLevel.Error, "MqttTcpServerListener", "Error while handling TCP client connection", [], new IOException("handshake " + i));
+            bridge.Publish(MqttNetLogLevel.Error, "MqttTcpServerListener", "Error while handling TCP client connection", [], new InvalidOperationException("handshake " + i));
         }
 
         bridge.Publish(MqttNetLogLevel.Warning, "MqttServer", "Client '{0}' sent an invalid packet", ["x"], null!);
@@ -27,10 +27,20 @@ public sealed class MqttNetLogBridgeTests : IDisposable
         Assert.Single(logs.WithEventId(2152));
 
         time.Advance(TimeSpan.FromMinutes(1));
-        bridge.Publish(MqttNetLogLevel.Error, "MqttTcpServerListener", "Error while handling TCP client connection", [], new IOException("again"));
+        bridge.Publish(MqttNetLogLevel.Error, "MqttTcpServerListener", "Error while handling TCP client connection", [], new InvalidOperationException("again"));
         var errors = logs.WithEventId(2153).ToList();
         Assert.Equal(2, errors.Count);
         Assert.EndsWith("(99 more like this in the last minute were not logged)", errors[1].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_clients_protocol_violation_or_dropped_connection_is_a_warning_not_an_error()
+    {
+        var bridge = new MqttNetLogBridge(logs.CreateLogger("mqtt"), time: new FakeTimeProvider());
+        bridge.Publish(MqttNetLogLevel.Error, "MqttConnectedClient", "Client 'a': Error while receiving packets", [], new MQTTnet.Exceptions.MqttProtocolViolationException("bad"));
+        bridge.Publish(MqttNetLogLevel.Error, "MqttConnectedClient", "Client 'b': Error while sending", [], new MQTTnet.Exceptions.MqttCommunicationException(new IOException("reset")));
+        Assert.Empty(logs.WithEventId(2153));
+        Assert.Equal(2, logs.WithEventId(2152).Count());
     }
 
     [Fact]

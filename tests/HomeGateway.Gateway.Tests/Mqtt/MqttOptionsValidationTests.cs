@@ -32,6 +32,22 @@ public sealed class MqttOptionsValidationTests : IDisposable
         return result.Succeeded ? [] : [.. result.Failures!];
     }
 
+    [Theory]
+    [InlineData(512, 30, "Gateway:Mqtt:MaxPacketBytes must be between 1024 and 16777216")]
+    [InlineData(32 * 1024, 30, "Gateway:Mqtt:MaxPacketBytes (32768) is smaller than Gateway:Mqtt:MaxPayloadBytes (65536)")]
+    [InlineData(256 * 1024, 0, "Gateway:Mqtt:ConnectionAttemptsPerMinute must be between 1 and 10000")]
+    public void Embedded_broker_bounds_are_checked_at_start(int maxPacketBytes, int attemptsPerMinute, string problem)
+    {
+        var options = new GatewayOptions
+        {
+            HomeFile = "home.yaml",
+            DataDirectory = _dir.Path,
+            Mqtt = new MqttOptions { MaxPacketBytes = maxPacketBytes, ConnectionAttemptsPerMinute = attemptsPerMinute },
+        };
+        Assert.Contains(Problems(options), p => p.StartsWith(problem, StringComparison.Ordinal));
+        Assert.DoesNotContain(Problems(new GatewayOptions { HomeFile = "home.yaml", DataDirectory = _dir.Path }), p => p.Contains("Gateway:Mqtt:", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void External_mode_on_loopback_with_user_and_password_file_is_valid_and_uses_plain_mqtt_on_1883()
     {

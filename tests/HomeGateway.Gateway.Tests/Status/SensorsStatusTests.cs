@@ -67,7 +67,7 @@ public sealed class SensorsStatusTests : IDisposable
         await host.StartAsync(timeout.Token);
         try
         {
-            var password = new MqttCredentialStore(dir.File("mqtt-users")).AddUser("zigbee2mqtt");
+            var password = new MqttCredentialStore(dir.File("mqtt-users")).AddUser("zigbee2mqtt", MqttRoles.Of(MqttRoles.Zigbee2Mqtt));
             using var client = new MqttClientFactory().CreateMqttClient();
             var port = host.Services.GetRequiredService<EmbeddedMqttBroker>().Port;
             await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithCredentials("zigbee2mqtt", password).Build(), timeout.Token);
