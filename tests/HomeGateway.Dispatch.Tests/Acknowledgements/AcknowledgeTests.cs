@@ -65,7 +65,7 @@ public abstract partial class AcknowledgeTests(StoreProvider provider) : IAsyncL
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Null((await server.Store.ListAlertsAsync(null)).Single().AcknowledgedAt);
-        Assert.Empty(await server.Store.ListAuditAsync(null, null));
+        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), e => e.Action != "api_token_created");
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public abstract partial class AcknowledgeTests(StoreProvider provider) : IAsyncL
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Contains("no-such-alert", (await JsonAsync(response)).GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Empty(await server.Store.ListAuditAsync(null, null));
+        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), e => e.Action != "api_token_created");
     }
 
     [Fact]
