@@ -116,6 +116,9 @@ public static class Fuzzer
 
 public sealed class FuzzReport(string target, int seed)
 {
+    // Distinct reasons are counted up to this many; past it only the ones already seen are counted.
+    private const int MaxReasons = 500;
+
     private readonly Dictionary<string, int> _reasons = new(StringComparer.Ordinal);
 
     public string Target { get; } = target;
@@ -138,7 +141,7 @@ public sealed class FuzzReport(string target, int seed)
     internal void CountReason(string reason)
     {
         var key = reason.Length > 60 ? reason[..60] : reason;
-        if (_reasons.Count < 500 || _reasons.ContainsKey(key))
+        if (_reasons.Count < MaxReasons || _reasons.ContainsKey(key))
         {
             _reasons[key] = _reasons.GetValueOrDefault(key) + 1;
         }
@@ -146,7 +149,7 @@ public sealed class FuzzReport(string target, int seed)
 
     public override string ToString() =>
         $"fuzz {Target}: {Tried} inputs (seed {Seed}) in {Elapsed.TotalSeconds:0.0} s: {Accepted} accepted, {Refused} refused " +
-        $"({_reasons.Count} distinct reasons), {Failures.Count} crashes";
+        $"({(_reasons.Count >= MaxReasons ? $"{MaxReasons}+" : _reasons.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))} distinct reasons), {Failures.Count} crashes";
 }
 
 /// <summary>Mutations shared by the fuzz targets: start from a valid input and damage it the ways peers and typos do.</summary>
