@@ -40,7 +40,7 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             {
                 problems.Add($"Gateway:Dispatch:Url is set but the gateway's dispatch credential is missing ({string.Join(", ", missing)}); "
                     + "enrol it: `homegateway-dispatch gateways enroll GATEWAY_ID --home HOME_ID` on dispatch, then "
-                    + "`homegateway enroll --dispatch URL --token CODE` here");
+                    + "`homegateway enroll --dispatch URL --token-file -` here");
             }
         }
 

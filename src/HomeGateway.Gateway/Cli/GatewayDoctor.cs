@@ -246,7 +246,7 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
     {
         if (options.Dispatch.Url is not { Length: > 0 } url)
         {
-            Report("dispatch", DoctorLevel.Warn, "no dispatch is set: alerts stay in the journal on this device", "set Gateway:Dispatch:Url and enrol: homegateway enroll --dispatch URL --token CODE");
+            Report("dispatch", DoctorLevel.Warn, "no dispatch is set: alerts stay in the journal on this device", "set Gateway:Dispatch:Url and enrol: homegateway enroll --dispatch URL --token-file -");
             return;
         }
 

@@ -44,7 +44,7 @@ public sealed class DispatchCredentials : IDisposable
         if (Missing(dataDirectory) is { Count: > 0 } missing)
         {
             throw new DispatchCredentialsException(
-                $"This gateway is not enrolled at dispatch ({string.Join(", ", missing)} missing); run `homegateway enroll --dispatch URL --token CODE`");
+                $"This gateway is not enrolled at dispatch ({string.Join(", ", missing)} missing); run `homegateway enroll --dispatch URL --token-file -`");
         }
 
         X509Certificate2 client;

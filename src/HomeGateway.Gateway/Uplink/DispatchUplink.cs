@@ -397,7 +397,7 @@ internal static partial class UplinkLog
     [LoggerMessage(2002, LogLevel.Warning, "Uplink to dispatch lost ({Error}: {Message}); {Suppressed} more like it in the last minute not logged")]
     public static partial void StreamFailed(ILogger logger, string error, string message, long suppressed);
 
-    [LoggerMessage(2003, LogLevel.Error, "Dispatch refused this gateway's credential: {Detail}. Enrol the gateway again: `homegateway enroll --dispatch URL --token CODE` with a new code from `homegateway-dispatch gateways enroll`")]
+    [LoggerMessage(2003, LogLevel.Error, "Dispatch refused this gateway's credential: {Detail}. Enrol the gateway again: `homegateway enroll --dispatch URL --token-file -` with a new code from `homegateway-dispatch gateways enroll`")]
     public static partial void Refused(ILogger logger, string detail);
 
     [LoggerMessage(2005, LogLevel.Error, "Cannot connect to dispatch: {Detail}. Alerts are journalled and sent once the gateway is enrolled")]
