@@ -37,7 +37,10 @@ public static class GatewayShim
         lines.AddRange(UnitExports(repositoryRoot));
         lines.AddRange(
         [
-            $"NOTIFY_SOCKET='{socketPath}' {Command(executable)} \"$@\" &",
+            // sh gives a background command /dev/null for stdin; `enroll --token-file -` reads the code from the script's own.
+            "exec 3<&0",
+            $"NOTIFY_SOCKET='{socketPath}' {Command(executable)} \"$@\" <&3 3<&- &",
+            "exec 3<&-",
             "child=$!",
             $"echo $child > '{pidFile}'",
             "trap 'kill -TERM $child' TERM INT",
