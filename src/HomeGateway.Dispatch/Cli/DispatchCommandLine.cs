@@ -22,7 +22,10 @@ public static class DispatchCommandLine
     public const int Failure = 1;
     public const int UsageError = 2;
 
-    private static readonly string[] Roles = ["admin", "dispatcher", "technician"];
+    private static readonly string[] Roles = DispatcherConsole.ConsoleLayout.AllRoles;
+
+    /// <summary>The longest user name: it is shown in every audit row and page the user acts on.</summary>
+    internal const int MaxUserNameLength = 64;
 
     public static Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
     {
@@ -83,7 +86,7 @@ public static class DispatchCommandLine
         root.Subcommands.Add(run);
 
         var userName = new Argument<string>("NAME") { Description = "The user's login name." };
-        var role = new Option<string>("--role") { Description = "admin, dispatcher or technician.", Required = true };
+        var role = new Option<string>("--role") { Description = "admin, dispatcher, technician or care_manager (reads the report, homes and alerts; changes nothing).", Required = true };
         role.AcceptOnlyFromAmong(Roles);
         var language = new Option<string>("--language") { Description = "The console's language for this user: en (default), fi or sv.", DefaultValueFactory = _ => "en" };
         language.AcceptOnlyFromAmong([.. ConsoleLanguages.All.Select(ConsoleLanguages.Code)]);
@@ -91,20 +94,18 @@ public static class DispatchCommandLine
         usersAdd.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
         {
             var name = parsed.GetValue(userName)!.Trim();
-            if (name.Length == 0)
+            if (UserNameProblem(name) is { } problem)
             {
-                await stderr.WriteLineAsync("The user name is empty.");
+                await stderr.WriteLineAsync(problem);
                 return UsageError;
             }
 
             var password = Secrets.NewPassword();
-            if (!await store.AddUserAsync(name, PasswordHash.Create(password), parsed.GetValue(role)!, ct))
+            if (!await store.AddUserAsync(name, PasswordHash.Create(password), parsed.GetValue(role)!, parsed.GetValue(language)!, CommandLineActor(), ct))
             {
                 await stderr.WriteLineAsync($"A user named '{name}' already exists; nothing changed.");
                 return Failure;
             }
-
-            await store.SetUserLanguageAsync(name, parsed.GetValue(language)!, ct);
 
             await stderr.WriteLineAsync($"Created {parsed.GetValue(role)} '{name}'. The password below is shown once; only its hash is stored.");
             await stdout.WriteLineAsync(password);
@@ -129,7 +130,57 @@ public static class DispatchCommandLine
         var enableName = new Argument<string>("NAME") { Description = "The user's login name." };
         var usersEnable = new Command("enable", "Enable a disabled console user again (their password is unchanged).") { enableName, data };
         usersEnable.SetAction((parsed, ct) => SetDisabledAsync(parsed, enableName, disabled: false, ct));
-        root.Subcommands.Add(new Command("users", "Console users.") { usersAdd, usersList, usersDisable, usersEnable });
+        var resetName = new Argument<string>("NAME") { Description = "The user's login name." };
+        var usersReset = new Command("reset-password", "Give a user a new random password; their sessions end. Prints only the password.") { resetName, data };
+        usersReset.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var name = parsed.GetValue(resetName)!.Trim();
+            var password = Secrets.NewPassword();
+            if (await store.ResetUserPasswordAsync(name, PasswordHash.Create(password), CommandLineActor(), ct) is not { } ended)
+            {
+                await stderr.WriteLineAsync($"No user named '{PeerText.Escape(name)}'; nothing changed.");
+                return Failure;
+            }
+
+            await stderr.WriteLineAsync(
+                $"New password for '{name}': {ended.Count} open sessions ended (a running dispatch notices within seconds). It is shown once; only its hash is stored.");
+            await stdout.WriteLineAsync(password);
+            return Ok;
+        }));
+        var setRoleName = new Argument<string>("NAME") { Description = "The user's login name." };
+        var newRole = new Argument<string>("ROLE") { Description = "admin, dispatcher, technician or care_manager." };
+        newRole.AcceptOnlyFromAmong(Roles);
+        var newLanguage = new Option<string?>("--language") { Description = "Also change the console's language: en, fi or sv (default: unchanged)." };
+        newLanguage.AcceptOnlyFromAmong([.. ConsoleLanguages.All.Select(ConsoleLanguages.Code)]);
+        var usersSetRole = new Command("set-role", "Change a user's role (their sessions end; they log in again with the new rights).") { setRoleName, newRole, newLanguage, data };
+        usersSetRole.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var name = parsed.GetValue(setRoleName)!.Trim();
+            if (await store.FindUserAsync(name, ct) is not { } user)
+            {
+                await stderr.WriteLineAsync($"No user named '{PeerText.Escape(name)}'; nothing changed.");
+                return Failure;
+            }
+
+            var change = await store.SetUserRoleAsync(name, parsed.GetValue(newRole)!, parsed.GetValue(newLanguage) ?? user.Language, CommandLineActor(), ct);
+            switch (change.Result)
+            {
+                case RoleChangeResult.LastAdmin:
+                    await stderr.WriteLineAsync($"'{name}' is the last enabled admin; add or enable another admin first. Nothing changed.");
+                    return Failure;
+                case RoleChangeResult.Unchanged:
+                    await stderr.WriteLineAsync($"'{name}' is already {user.Role} ({user.Language}); nothing changed.");
+                    return Ok;
+                case RoleChangeResult.NoSuchUser:
+                    await stderr.WriteLineAsync($"No user named '{PeerText.Escape(name)}'; nothing changed.");
+                    return Failure;
+            }
+
+            await stderr.WriteLineAsync(
+                $"'{name}' is now {parsed.GetValue(newRole)} (was {change.FromRole}); {change.EndedSessions.Count} open sessions ended (a running dispatch notices within seconds).");
+            return Ok;
+        }));
+        root.Subcommands.Add(new Command("users", "Console users.") { usersAdd, usersList, usersDisable, usersEnable, usersReset, usersSetRole });
 
         Task<int> SetDisabledAsync(ParseResult parsed, Argument<string> nameArgument, bool disabled, CancellationToken ct) =>
             WithStoreAsync(parsed, settings, data, stderr, async store =>
@@ -313,6 +364,17 @@ public static class DispatchCommandLine
     private static string CommandLineActor() => $"command line ({Environment.UserName})";
 
     private static string Shown(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A user's name appears as the actor in the audit log and on every page they act on: 1-64 letters (any script: Åsa,
+    /// Päivi), digits, '.', '-', '_' or '@'. No spaces nor brackets, so nobody is named like the command line's actor
+    /// ("command line (root)"), a token's ("token:x"); and not "dispatch", the actor of dispatch's own rows.
+    /// </summary>
+    internal static string? UserNameProblem(string name) =>
+        name.Length is 0 or > MaxUserNameLength || !name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '@')
+            || string.Equals(name, "dispatch", StringComparison.OrdinalIgnoreCase)
+            ? $"The user name '{PeerText.Escape(name)}' is not 1-{MaxUserNameLength} letters, digits, '.', '-', '_' or '@' (and not 'dispatch')."
+            : null;
 
     /// <summary>A token's name appears in the audit log, logs and the admin page: a short plain word.</summary>
     internal static string? TokenNameProblem(string name) =>

@@ -14,7 +14,7 @@ using static HomeGateway.Dispatch.DispatcherConsole.ConsoleLayout;
 namespace HomeGateway.Dispatch.DispatcherConsole;
 
 /// <summary>
-/// The admin pages for accounts: <c>/users</c> (disable, enable) and <c>/tokens</c> (create, revoke, a new secret). The same
+/// The admin pages for accounts: <c>/users</c> (add, reset a password, change role and language, disable, enable) and <c>/tokens</c> (create, revoke, a new secret). The same
 /// store operations as the command line, so the same audit rows, with the admin's name as the actor. Admins only; every post
 /// checks the antiforgery token and the role in the handler.
 /// </summary>
@@ -28,6 +28,9 @@ internal static class ConsoleAdministration
     {
         endpoints.MapGet("/users", (HttpContext http, IDispatchStore store, IStringLocalizer<UsersPage> words) =>
             MayAdminister(http.User) ? UsersAsync(http, store, null, false, StatusCodes.Status200OK) : Task.FromResult(Forbidden(words["Forbidden"])));
+        endpoints.MapPost("/users", AddUserAsync).DisableAntiforgery();
+        endpoints.MapPost("/users/{name}/reset-password", ResetPasswordAsync).DisableAntiforgery();
+        endpoints.MapPost("/users/{name}/role", SetRoleAsync).DisableAntiforgery();
         endpoints.MapPost("/users/{name}/disable", (string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions,
             IStringLocalizer<UsersPage> words) => SetDisabledAsync(name, true, http, antiforgery, store, sessions, words)).DisableAntiforgery();
         endpoints.MapPost("/users/{name}/enable", (string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions,
@@ -41,11 +44,143 @@ internal static class ConsoleAdministration
         return endpoints;
     }
 
-    private static async Task<IResult> UsersAsync(HttpContext http, IDispatchStore store, string? message, bool isError, int status)
+    private static async Task<IResult> UsersAsync(
+        HttpContext http, IDispatchStore store, string? message, bool isError, int status, NewUserForm? form = null)
     {
         NoStore(http);
         return ConsoleEndpoints.Component<UsersPage>(
-            new { Users = await store.ListUsersAsync(http.RequestAborted), Message = message, IsError = isError }, status);
+            new { Users = await store.ListUsersAsync(http.RequestAborted), Message = message, IsError = isError, Form = form ?? NewUserForm.Empty }, status);
+    }
+
+    private static async Task<IResult> AddUserAsync(
+        HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ILoggerFactory loggers, IStringLocalizer<UsersPage> words)
+    {
+        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        {
+            return FormExpired(http);
+        }
+
+        if (!MayAdminister(http.User))
+        {
+            return Forbidden(words["Forbidden"]);
+        }
+
+        var fields = await http.Request.ReadFormAsync(http.RequestAborted);
+        var form = new NewUserForm(fields["name"].ToString().Trim(), fields["role"].ToString(), fields["language"].ToString());
+        if (DispatchCommandLine.UserNameProblem(form.Name) is not null)
+        {
+            form.Errors["name"] = words["BadUserName", DispatchCommandLine.MaxUserNameLength].Value;
+        }
+
+        if (!AllRoles.Contains(form.Role, StringComparer.Ordinal))
+        {
+            form.Errors["role"] = words["ChooseRole"].Value;
+        }
+
+        if (!ConsoleLanguages.All.Select(ConsoleLanguages.Code).Contains(form.Language, StringComparer.Ordinal))
+        {
+            form.Errors["language"] = words["ChooseLanguage"].Value;
+        }
+
+        if (form.Errors.Count > 0)
+        {
+            return await UsersAsync(http, store, null, false, StatusCodes.Status400BadRequest, form);
+        }
+
+        var admin = http.User.Identity?.Name ?? "";
+        var password = Secrets.NewPassword();
+        if (!await store.AddUserAsync(form.Name, PasswordHash.Create(password), form.Role, form.Language, admin, http.RequestAborted))
+        {
+            form.Errors["name"] = words["NameTaken", form.Name].Value;
+            return await UsersAsync(http, store, null, false, StatusCodes.Status409Conflict, form);
+        }
+
+        AccountLog.UserAdded(loggers.CreateLogger(typeof(ConsoleAdministration)), form.Name, form.Role, admin);
+        return Password(http, form.Name, password, words["AddedTitle", form.Name]);
+    }
+
+    private static async Task<IResult> ResetPasswordAsync(
+        string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions, ILoggerFactory loggers,
+        IStringLocalizer<UsersPage> words)
+    {
+        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        {
+            return FormExpired(http);
+        }
+
+        if (!MayAdminister(http.User))
+        {
+            return Forbidden(words["Forbidden"]);
+        }
+
+        var admin = http.User.Identity?.Name ?? "";
+        if (name == admin)
+        {
+            // One's own password is changed at /account, which asks for the current one: a session left open at a desk
+            // must not be enough to take over the admin account.
+            return await UsersAsync(http, store, words["ResetYourself"], true, StatusCodes.Status409Conflict);
+        }
+
+        var password = Secrets.NewPassword();
+        if (await store.ResetUserPasswordAsync(name, PasswordHash.Create(password), admin, http.RequestAborted) is not { } ended)
+        {
+            return await UsersAsync(http, store, words["NoSuchUser", name], true, StatusCodes.Status404NotFound);
+        }
+
+        sessions.SessionsEnded(name, ended, ConsoleSessionEnd.PasswordReset);
+        AccountLog.PasswordReset(loggers.CreateLogger(typeof(ConsoleAdministration)), name, admin, ended.Count);
+        return Password(http, name, password, words["ResetTitle", name]);
+    }
+
+    private static async Task<IResult> SetRoleAsync(
+        string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions, ILoggerFactory loggers,
+        IStringLocalizer<UsersPage> words)
+    {
+        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        {
+            return FormExpired(http);
+        }
+
+        if (!MayAdminister(http.User))
+        {
+            return Forbidden(words["Forbidden"]);
+        }
+
+        var fields = await http.Request.ReadFormAsync(http.RequestAborted);
+        var role = fields["role"].ToString();
+        var language = fields["language"].ToString();
+        var admin = http.User.Identity?.Name ?? "";
+        string? problem = !AllRoles.Contains(role, StringComparer.Ordinal) ? words["ChooseRole"].Value
+            : !ConsoleLanguages.All.Select(ConsoleLanguages.Code).Contains(language, StringComparer.Ordinal) ? words["ChooseLanguage"].Value
+            // An admin does not demote themselves from a page: another admin does it, so someone always sees it happen.
+            : name == admin && role != "admin" ? words["DemoteYourself"].Value
+            : null;
+        if (problem is not null)
+        {
+            return await UsersAsync(http, store, problem, true, StatusCodes.Status400BadRequest);
+        }
+
+        var change = await store.SetUserRoleAsync(name, role, language, admin, http.RequestAborted);
+        switch (change.Result)
+        {
+            case RoleChangeResult.NoSuchUser:
+                return await UsersAsync(http, store, words["NoSuchUser", name], true, StatusCodes.Status404NotFound);
+            case RoleChangeResult.LastAdmin:
+                return await UsersAsync(http, store, words["LastAdminRole"], true, StatusCodes.Status409Conflict);
+            case RoleChangeResult.Unchanged:
+                return await UsersAsync(http, store, words["Unchanged"], false, StatusCodes.Status200OK);
+        }
+
+        sessions.SessionsEnded(name, change.EndedSessions, ConsoleSessionEnd.RoleChanged);
+        AccountLog.RoleChanged(loggers.CreateLogger(typeof(ConsoleAdministration)), name, change.FromRole ?? "", role, admin, change.EndedSessions.Count);
+        return Results.Redirect("/users");
+    }
+
+    /// <summary>A new user's or a reset password, shown once: never cached, and only its hash is stored.</summary>
+    private static IResult Password(HttpContext http, string name, string password, string title)
+    {
+        NoStore(http);
+        return ConsoleEndpoints.Component<UserPasswordPage>(new { Name = name, Password = password, Title = title });
     }
 
     private static async Task<IResult> SetDisabledAsync(
@@ -194,4 +329,25 @@ internal static class ConsoleAdministration
         NoStore(http);
         return ConsoleEndpoints.Component<TokenSecretPage>(new { Name = name, Secret = secret, ExpiresAt = expires });
     }
+}
+
+/// <summary>The add-user form as typed, with a problem per field.</summary>
+public sealed record NewUserForm(string Name, string Role, string Language)
+{
+    public static NewUserForm Empty => new("", "dispatcher", "en");
+
+    public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Changes to console accounts made from the console (the store audits them; the log says so too).</summary>
+internal static partial class AccountLog
+{
+    [LoggerMessage(1550, LogLevel.Warning, "Console user {UserName} added as {Role} by {By}")]
+    public static partial void UserAdded(ILogger logger, string userName, string role, string by);
+
+    [LoggerMessage(1551, LogLevel.Warning, "Console user {UserName}'s password reset by {By}; {Count} sessions ended")]
+    public static partial void PasswordReset(ILogger logger, string userName, string by, int count);
+
+    [LoggerMessage(1552, LogLevel.Warning, "Console user {UserName}'s role changed from {From} to {To} by {By}; {Count} sessions ended")]
+    public static partial void RoleChanged(ILogger logger, string userName, string from, string to, string by, int count);
 }

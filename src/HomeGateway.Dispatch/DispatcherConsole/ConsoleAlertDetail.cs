@@ -30,7 +30,7 @@ internal static class ConsoleAlertDetail
     /// <summary>The page; <c>?done=</c> (after a form of the page) has it say what was done.</summary>
     private static async Task<IResult> ShowAsync(string gatewayId, string alertId, string? done, HttpContext http, IDispatchStore store)
     {
-        if (!MayReadAlerts(http.User))
+        if (!MayViewAlert(http.User))
         {
             return Forbidden(Words("Forbidden", http));
         }

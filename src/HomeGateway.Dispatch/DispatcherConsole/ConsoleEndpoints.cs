@@ -29,7 +29,9 @@ internal static class ConsoleEndpoints
         endpoints.MapGet("/", (HttpContext http) =>
             // A role that takes no alerts starts where its work is, not on a queue it may not read.
             ConsoleLayout.MayReadAlerts(http.User) ? Component<QueuePage>()
-            : Results.Redirect(ConsoleFleet.MayView(http.User) ? "/fleet" : "/account"));
+            : Results.Redirect(ConsoleFleet.MayView(http.User) ? "/fleet"
+                : ConsoleLayout.MayReadReports(http.User) ? "/reports/response-times"
+                : "/account"));
         endpoints.MapConsoleLanguage();
         endpoints.MapConsoleGateways();
         endpoints.MapConsoleFleet();

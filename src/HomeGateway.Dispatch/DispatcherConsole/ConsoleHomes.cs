@@ -27,7 +27,7 @@ internal static class ConsoleHomes
 
     private static async Task<IResult> ListAsync(HttpContext http, IDispatchStore store)
     {
-        if (!MayManageHomes(http.User))
+        if (!MayReadHomes(http.User))
         {
             return Forbidden(Words("Forbidden", http));
         }
@@ -65,7 +65,7 @@ internal static class ConsoleHomes
     private static async Task<IResult> ShowAsync(string homeId, HttpContext http, IDispatchStore store, TimeProvider time)
     {
         var language = ConsoleLanguages.Of(http);
-        if (!MayManageHomes(http.User))
+        if (!MayReadHomes(http.User))
         {
             return Forbidden(Words("Forbidden", http));
         }

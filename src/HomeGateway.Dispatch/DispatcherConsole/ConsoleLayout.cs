@@ -8,13 +8,25 @@ namespace HomeGateway.Dispatch.DispatcherConsole;
 /// <summary>What the console pages share outside the components: which role may open which page, refusals, paths.</summary>
 internal static class ConsoleLayout
 {
+    /// <summary>
+    /// Reads the figures and records (the report, homes, an alert's page) and changes nothing: the person who answers for
+    /// the service's quality, not one who takes alarms or maintains devices.
+    /// </summary>
+    public const string CareManager = "care_manager";
+
+    /// <summary>Every console role, as the command line and the users page accept them.</summary>
+    public static readonly string[] AllRoles = ["admin", "dispatcher", "technician", CareManager];
+
     public static readonly string[] HomeRoles = ["admin", "technician"];
 
-    public static readonly string[] ReportRoles = ["admin", "dispatcher"];
+    public static readonly string[] ReportRoles = ["admin", "dispatcher", CareManager];
 
     public static readonly string[] AuditRoles = ["admin"];
 
     public static bool MayManageHomes(ClaimsPrincipal user) => HomeRoles.Any(user.IsInRole);
+
+    /// <summary>The homes and a home's page: those who manage them, and the care manager read-only.</summary>
+    public static bool MayReadHomes(ClaimsPrincipal user) => MayManageHomes(user) || user.IsInRole(CareManager);
 
     public static bool MayReadReports(ClaimsPrincipal user) => ReportRoles.Any(user.IsInRole);
 
@@ -36,6 +48,12 @@ internal static class ConsoleLayout
 
     /// <summary>Alert pages are for the people who take alerts.</summary>
     public static bool MayReadAlerts(ClaimsPrincipal user) => AlertAcknowledgements.MayAcknowledge(user);
+
+    /// <summary>
+    /// An alert's page: the people who take alerts, and the care manager read-only (the report links each alert to it);
+    /// the page's posts stay with <see cref="MayReadAlerts"/>.
+    /// </summary>
+    public static bool MayViewAlert(ClaimsPrincipal user) => MayReadAlerts(user) || user.IsInRole(CareManager);
 
     public static string AlertPath(string gatewayId, string alertId) =>
         $"/alerts/{Uri.EscapeDataString(gatewayId)}/{Uri.EscapeDataString(alertId)}";

@@ -66,6 +66,16 @@ internal sealed class ConsoleSessions(DispatchStore store, TimeProvider time, IL
     }
 
     /// <summary>
+    /// After the store ended sessions of <paramref name="userName"/> (a password reset, a new role): this node forgets them
+    /// and ends their open streams at once; other nodes within <see cref="CacheFor"/>.
+    /// </summary>
+    public void SessionsEnded(string userName, IReadOnlyList<byte[]> ended, string reason)
+    {
+        Forget(ended);
+        ConsoleSessionLog.OtherSessionsEnded(logger, userName, ended.Count, reason);
+    }
+
+    /// <summary>
     /// True while the principal's session is open, belongs to its user and has been used within <see cref="IdleLimit"/>.
     /// <paramref name="touch"/>: this is a use of the session (a request), not a stream re-checking itself.
     /// </summary>

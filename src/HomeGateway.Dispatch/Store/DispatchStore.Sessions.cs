@@ -164,4 +164,6 @@ public static class ConsoleSessionEnd
     public const string PasswordChanged = "password_changed";
     public const string UserRemoved = "user_removed";
     public const string UserDisabled = "user_disabled";
+    public const string PasswordReset = "password_reset";
+    public const string RoleChanged = "role_changed";
 }

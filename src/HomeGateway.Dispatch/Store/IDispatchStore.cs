@@ -112,6 +112,15 @@ public partial interface IDispatchStore
     /// <summary>A new secret and expiry for the token; the old secret stops at once (audited). False when none or revoked.</summary>
     Task<bool> RotateApiTokenAsync(string name, byte[] newTokenHash, string rotatedBy, DateTimeOffset expiresAt, CancellationToken ct = default);
 
+    /// <summary>Adds a user with role and language, audited <c>user_added</c>; false when the name is taken.</summary>
+    Task<bool> AddUserAsync(string name, string passwordHash, string role, string language, string by, CancellationToken ct = default);
+
+    /// <summary>A new password set by an admin; ends every session of the user; audited. Null when no such user.</summary>
+    Task<IReadOnlyList<byte[]>?> ResetUserPasswordAsync(string name, string passwordHash, string by, CancellationToken ct = default);
+
+    /// <summary>A new role (ends the user's sessions) and language, audited; never leaves no enabled admin.</summary>
+    Task<RoleChange> SetUserRoleAsync(string name, string role, string language, string by, CancellationToken ct = default);
+
     /// <summary>Every console user, by name (never the password hash).</summary>
     Task<IReadOnlyList<ConsoleUserRow>> ListUsersAsync(CancellationToken ct = default);
 

@@ -184,7 +184,7 @@ public static partial class AuditDetails
     [GeneratedRegex(@"^response time (\d+) → (\d+) min$")]
     private static partial Regex ResponseTimeChange();
 
-    [GeneratedRegex(@"^reason: (logout|expired|password_changed|user_removed)$")]
+    [GeneratedRegex(@"^reason: (logout|expired|password_changed|user_removed|user_disabled|password_reset|role_changed)$")]
     private static partial Regex SessionReason();
 
     [GeneratedRegex(@"^(\d+) alerts$")]
