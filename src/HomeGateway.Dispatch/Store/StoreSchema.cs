@@ -293,6 +293,37 @@ internal static class StoreSchema
         ALTER TABLE console_sessions_v10 RENAME TO console_sessions;
         CREATE INDEX console_sessions_open ON console_sessions(user_name) WHERE ended_at IS NULL;
         """,
+
+        // 11: the read-only role care_manager; an admin's password reset and a new role end the user's sessions (reasons
+        // 'password_reset', 'role_changed'). Both tables are rebuilt for their wider CHECKs (SQLite cannot alter one).
+        """
+        CREATE TABLE users_v11(
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK(role IN ('admin', 'dispatcher', 'technician', 'care_manager')),
+            created_at TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en' CHECK(language IN ('en', 'fi', 'sv')),
+            disabled_at TEXT,
+            disabled_by TEXT);
+        INSERT INTO users_v11(name, password_hash, role, created_at, language, disabled_at, disabled_by)
+            SELECT name, password_hash, role, created_at, language, disabled_at, disabled_by FROM users;
+        DROP TABLE users;
+        ALTER TABLE users_v11 RENAME TO users;
+
+        CREATE TABLE console_sessions_v11(
+            id_hash BLOB PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            ended_reason TEXT CHECK(ended_reason IN (
+                'logout', 'expired', 'password_changed', 'user_removed', 'user_disabled', 'password_reset', 'role_changed')));
+        INSERT INTO console_sessions_v11(id_hash, user_name, created_at, last_seen_at, ended_at, ended_reason)
+            SELECT id_hash, user_name, created_at, last_seen_at, ended_at, ended_reason FROM console_sessions;
+        DROP TABLE console_sessions;
+        ALTER TABLE console_sessions_v11 RENAME TO console_sessions;
+        CREATE INDEX console_sessions_open ON console_sessions(user_name) WHERE ended_at IS NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
