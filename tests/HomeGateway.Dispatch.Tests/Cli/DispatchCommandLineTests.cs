@@ -152,6 +152,66 @@ public sealed class DispatchCommandLineTests
         }
     }
 
+    [Fact]
+    public async Task Users_reset_password_and_set_role_end_the_users_sessions_and_are_audited_with_the_os_user()
+    {
+        await using var server = await DispatchServer.StartAsync();
+        var (added, old, _) = await RunAsync("users", "add", "cleo", "--role", "care_manager", "--language", "fi", "--data", server.DataDirectory);
+        Assert.Equal(0, added);
+        using var cleo = await HomeGateway.Dispatch.Tests.DispatcherConsole.ConsoleSession.LogInAsync(server, "cleo", old);
+
+        var (reset, password, said) = await RunAsync("users", "reset-password", "cleo", "--data", server.DataDirectory);
+
+        Assert.Equal(0, reset);
+        Assert.NotEqual(old, password);
+        Assert.Contains("1 open sessions ended", said, StringComparison.Ordinal);
+        // Another process ended it: the server honours that within its session cache time.
+        await Task.Delay(HomeGateway.Dispatch.DispatcherConsole.ConsoleSessions.CacheFor + TimeSpan.FromMilliseconds(200));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cleo.Web.GetAsync("/api/alerts")).StatusCode);
+        Assert.True(PasswordHash.Verify(password, (await server.Store.FindUserAsync("cleo"))!.PasswordHash));
+
+        Assert.Equal(0, (await RunAsync("users", "set-role", "cleo", "technician", "--data", server.DataDirectory)).Code);
+        Assert.Equal(("technician", "fi"), ((await server.Store.FindUserAsync("cleo"))!.Role, (await server.Store.FindUserAsync("cleo"))!.Language));
+        Assert.Equal(1, (await RunAsync("users", "set-role", "nobody", "technician", "--data", server.DataDirectory)).Code);
+        Assert.Equal(1, (await RunAsync("users", "reset-password", "nobody", "--data", server.DataDirectory)).Code);
+        Assert.Equal(2, (await RunAsync("users", "set-role", "cleo", "root", "--data", server.DataDirectory)).Code);
+
+        var actor = $"command line ({Environment.UserName})";
+        var audit = await server.Store.ListAuditAsync(null, null);
+        Assert.Contains(audit, a => a.Action == "user_added" && a.Actor == actor && a.Detail == "user 'cleo', role care_manager, language fi");
+        Assert.Contains(audit, a => a.Action == "password_reset" && a.Actor == actor && a.Detail == "user 'cleo'");
+        Assert.Contains(audit, a => a.Action == "role_changed" && a.Actor == actor && a.Detail == "user 'cleo': care_manager → technician");
+    }
+
+    [Fact]
+    public async Task Users_set_role_never_demotes_the_last_enabled_admin()
+    {
+        await using var server = await DispatchServer.StartAsync();
+        Assert.Equal(0, (await RunAsync("users", "add", "ada", "--role", "admin", "--data", server.DataDirectory)).Code);
+
+        var (code, _, said) = await RunAsync("users", "set-role", "ada", "dispatcher", "--data", server.DataDirectory);
+
+        Assert.Equal(1, code);
+        Assert.Contains("last enabled admin", said, StringComparison.Ordinal);
+        Assert.Equal("admin", (await server.Store.FindUserAsync("ada"))!.Role);
+    }
+
+    [Theory]
+    [InlineData("two words")]
+    [InlineData("command line (root)")]
+    [InlineData("token:ops")]
+    [InlineData("dispatch")]
+    [InlineData("")]
+    public async Task Users_add_refuses_a_name_that_could_pass_for_another_actor(string name)
+    {
+        using var data = new TempDirectory();
+
+        var (code, password, _) = await RunAsync("users", "add", name, "--role", "dispatcher", "--data", data.Path);
+
+        Assert.Equal((2, ""), (code, password));
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();

@@ -92,8 +92,8 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, post.StatusCode);
         Assert.DoesNotContain("href=\"/gateways\"", await (await dispatcher.GetAsync("/")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Null(await server.Store.FindGatewayAsync("gw-9"));
-        // Only the login is on the audit trail.
-        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), a => a.Action != "logged_in");
+        // Only adding the user and the login are on the audit trail.
+        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), a => a.Action is not ("logged_in" or "user_added"));
     }
 
     [Fact]
@@ -121,8 +121,8 @@ public sealed partial class ConsoleGatewaysTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(await server.Store.FindGatewayAsync("gw-9"));
-        // Only the login is on the audit trail.
-        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), a => a.Action != "logged_in");
+        // Only adding the user and the login are on the audit trail.
+        Assert.DoesNotContain(await server.Store.ListAuditAsync(null, null), a => a.Action is not ("logged_in" or "user_added"));
     }
 
     [Theory]

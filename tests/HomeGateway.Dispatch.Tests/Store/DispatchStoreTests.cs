@@ -230,6 +230,40 @@ public abstract class DispatchStoreTests(StoreProvider provider) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task An_admins_reset_and_a_new_role_end_every_session_of_the_user_and_the_last_admin_stays_one()
+    {
+        Assert.True(await store.AddUserAsync("ada", "hash-a", "admin", "en", "setup"));
+        Assert.True(await store.AddUserAsync("cleo", "hash-c", "care_manager", "fi", "ada"));
+        Assert.False(await store.AddUserAsync("cleo", "hash-x", "admin", "en", "ada"));
+        byte[] first = [1, 2, 3], second = [4, 5, 6];
+        Assert.True(await store.StartConsoleSessionAsync(first, "cleo"));
+        Assert.True(await store.StartConsoleSessionAsync(second, "cleo"));
+
+        var ended = await store.ResetUserPasswordAsync("cleo", "hash-new", "ada");
+
+        Assert.Equal(2, ended!.Count);
+        Assert.Equal("hash-new", (await store.FindUserAsync("cleo"))!.PasswordHash);
+        Assert.Equal(ConsoleSessionEnd.PasswordReset, (await store.FindConsoleSessionAsync(first))!.EndedReason);
+        Assert.Null(await store.ResetUserPasswordAsync("nobody", "hash", "ada"));
+
+        byte[] third = [7, 8, 9];
+        Assert.True(await store.StartConsoleSessionAsync(third, "cleo"));
+        var changed = await store.SetUserRoleAsync("cleo", "dispatcher", "fi", "ada");
+        Assert.Equal((RoleChangeResult.Changed, "care_manager", 1), (changed.Result, changed.FromRole, changed.EndedSessions.Count));
+        Assert.Equal(ConsoleSessionEnd.RoleChanged, (await store.FindConsoleSessionAsync(third))!.EndedReason);
+        Assert.Equal(RoleChangeResult.Unchanged, (await store.SetUserRoleAsync("cleo", "dispatcher", "fi", "ada")).Result);
+        Assert.Equal(RoleChangeResult.NoSuchUser, (await store.SetUserRoleAsync("nobody", "dispatcher", "fi", "ada")).Result);
+        Assert.Equal(RoleChangeResult.LastAdmin, (await store.SetUserRoleAsync("ada", "care_manager", "en", "ada")).Result);
+        Assert.Equal("admin", (await store.FindUserAsync("ada"))!.Role);
+
+        var audit = await store.ListAuditAsync(null, null);
+        Assert.Contains(audit, a => a.Action == UserAudit.Added && a.Actor == "ada" && a.Detail == "user 'cleo', role care_manager, language fi");
+        Assert.Single(audit, a => a.Action == UserAudit.PasswordReset && a.Actor == "ada" && a.Detail == "user 'cleo'");
+        Assert.Single(audit, a => a.Action == UserAudit.RoleChanged && a.Detail == "user 'cleo': care_manager → dispatcher");
+        Assert.DoesNotContain(audit, a => a.Detail.Contains("hash-", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Two_stores_migrating_at_once_record_each_version_once()
     {
         var fresh = await TestStores.OptionsAsync(provider);
