@@ -15,6 +15,8 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
 {
     private const string Admin = "aino";
 
+    private const string CareManager = "kaisa";
+
     public static readonly TheoryData<int, int, string> Screens = new()
     {
         { 1366, 768, "light" },
@@ -30,6 +32,7 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
         await Stack.AddUserAsync(Admin, "admin");
+        await Stack.AddUserAsync(CareManager, "care_manager");
         var fall = await Stack.FallAsync(timeout.Token);
         var gateway = await Stack.GatewayOfAsync(fall, timeout.Token);
         await Stack.RaiseOtherAsync("smoke-1", AlertType.Smoke, AlertPriority.High, "kitchen_smoke", ct: timeout.Token);
@@ -87,8 +90,42 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
                 await ExpectUsableAsync(page, "home");
             }
 
+            // The users page's add form with its problems beside the fields, then the page that shows a password once.
+            Assert.Equal(200, (await page.GotoAsync("/users"))!.Status);
+            await page.Locator("#new-name").FillAsync("two words");
+            await page.SubmitAsync(() => page.Locator("#add-user button[type=submit]").ClickAsync());
+            await Expect(page.Locator("#new-name-error")).ToBeVisibleAsync();
+            await ExpectUsableAsync(page, "users, add form refused");
+            await page.Locator("#new-name").FillAsync($"new-{width}-{theme}");
+            await page.SubmitAsync(() => page.Locator("#add-user button[type=submit]").ClickAsync());
+            await Expect(page.Locator("code#password")).ToBeVisibleAsync();
+            await ExpectUsableAsync(page, "a new user's password");
+
+            // The care manager's read-only pages: the report, the homes without the register form, a home without its edit form.
+            var careManager = await session.NewTabAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+                IsMobile = phone,
+                HasTouch = touch,
+                ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
+            });
+            var careLogin = new LoginPage(careManager);
+            await careLogin.OpenAsync();
+            await careLogin.SubmitAsync(CareManager, Stack.PasswordOf(CareManager));
+            foreach (var path in new[] { "/reports/response-times", "/homes", "/homes/" + Uri.EscapeDataString(await FirstHomeIdAsync(careManager)) })
+            {
+                Assert.Equal(200, (await careManager.GotoAsync(path))!.Status);
+                await ExpectUsableAsync(careManager, "care manager: " + path);
+            }
+
             Assert.Empty(refused);
         });
+    }
+
+    private static async Task<string> FirstHomeIdAsync(IPage page)
+    {
+        await page.GotoAsync("/homes");
+        return await page.Locator("table#homes tr[data-home-id]").First.GetAttributeAsync("data-home-id") ?? "";
     }
 
     /// <summary>axe-core's WCAG 2.x A/AA rules and best practices: zero violations; nothing wider than the screen; on a touch screen (phone, tablet) big targets.</summary>
