@@ -81,7 +81,22 @@ public static partial class AuditDetails
         (Snapshot(), (m, c) => c.Say("Detail_Snapshot", Integer(m.Groups[1].Value))),
         (AutoEscalated(), (m, c) => c.Say("Detail_AutoEscalated", Integer(m.Groups[1].Value))),
         (Reopened(), Reopening),
+        (UserOnly(), (m, c) => c.Say("Detail_User", m.Groups[1].Value)),
+        (UserAdded(), (m, c) => c.Say("Detail_UserAdded", m.Groups[1].Value, RoleWord(m.Groups[2].Value, c), LanguageWord(m.Groups[3].Value))),
+        // Before RoleChanged: "fi → sv" would pass for two roles.
+        (LanguageChanged(), (m, c) => c.Say("Detail_LanguageChanged", m.Groups[1].Value, LanguageWord(m.Groups[2].Value), LanguageWord(m.Groups[3].Value))),
+        (RoleChanged(), (m, c) => m.Groups[4].Success
+            ? c.Say("Detail_RoleAndLanguageChanged", m.Groups[1].Value, RoleWord(m.Groups[2].Value, c), RoleWord(m.Groups[3].Value, c),
+                LanguageWord(m.Groups[4].Value), LanguageWord(m.Groups[5].Value))
+            : c.Say("Detail_RoleChanged", m.Groups[1].Value, RoleWord(m.Groups[2].Value, c), RoleWord(m.Groups[3].Value, c))),
     ];
+
+    /// <summary>A role as the users page names it in the reader's language (the stored value if it has no words).</summary>
+    private static string RoleWord(string role, AuditDetailContext c) =>
+        ConsoleLayout.AllRoles.Contains(role, StringComparer.Ordinal) ? ConsoleWords.Of<UsersPage>("Role_" + role, c.Language) : role;
+
+    private static string LanguageWord(string code) =>
+        ConsoleLanguages.TryParse(code, out var language) ? ConsoleLanguages.NativeName(language) : code;
 
     private static int Integer(string digits) => int.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture);
 
@@ -186,6 +201,18 @@ public static partial class AuditDetails
 
     [GeneratedRegex(@"^reason: (logout|expired|password_changed|user_removed|user_disabled|password_reset|role_changed)$")]
     private static partial Regex SessionReason();
+
+    [GeneratedRegex(@"^user '(.+)'$")]
+    private static partial Regex UserOnly();
+
+    [GeneratedRegex(@"^user '(.+)', role ([a-z_]+), language ([a-z]{2})$")]
+    private static partial Regex UserAdded();
+
+    [GeneratedRegex(@"^user '(.+)': ([a-z_]+) → ([a-z_]+)(?:, language ([a-z]{2}) → ([a-z]{2}))?$")]
+    private static partial Regex RoleChanged();
+
+    [GeneratedRegex(@"^user '(.+)': ([a-z]{2}) → ([a-z]{2})$")]
+    private static partial Regex LanguageChanged();
 
     [GeneratedRegex(@"^(\d+) alerts$")]
     private static partial Regex AlertCount();

@@ -21,6 +21,13 @@ public sealed class AuditDetailsTests
     [InlineData("reason: password_changed", "syy: salasana vaihdettiin")]
     [InlineData("42 characters", "42 merkkiä")]
     [InlineData("critical and not acknowledged within 5 min", "kriittinen eikä kuitattu 5 min kuluessa")]
+    [InlineData("user 'bert'", "käyttäjä bert")]
+    [InlineData("user 'cleo', role care_manager, language sv", "käyttäjä cleo, rooli hoitotyön esihenkilö, kieli svenska")]
+    [InlineData("user 'dora': dispatcher → care_manager", "käyttäjä dora: päivystäjä → hoitotyön esihenkilö")]
+    [InlineData("user 'dora': dispatcher → admin, language en → fi", "käyttäjä dora: päivystäjä → ylläpitäjä, kieli English → suomi")]
+    [InlineData("user 'dora': fi → sv", "käyttäjä dora: kieli suomi → svenska")]
+    [InlineData("reason: role_changed", "syy: käyttäjän roolia muutettiin")]
+    [InlineData("reason: password_reset", "syy: ylläpitäjä nollasi salasanan")]
     public void A_console_written_detail_reads_finnish(string detail, string finnish)
     {
         Assert.Equal(finnish, Said(detail, ConsoleLanguage.Finnish).Replace('\u00a0', ' '));
