@@ -128,7 +128,7 @@ public sealed class ResolutionTests : IDisposable
         var restored = new RulesEngine(home, clock.GetUtcNow());
         restored.RestoreState(gateway.Journal.LoadRuleState()!.Value.State);
         Assert.Empty(restored.OpenAlerts);
-        Assert.NotEqual(BlinkPattern.AlarmPending, gateway.Feedback.Decide(clock.GetUtcNow()).Led);
+        await WaitUntil(() => gateway.Feedback.Decide(clock.GetUtcNow()).Led != BlinkPattern.AlarmPending);
 
         clock.Advance(TimeSpan.FromMinutes(10));
         await Task.Delay(50);
@@ -153,7 +153,8 @@ public sealed class ResolutionTests : IDisposable
             raised = before.Steps[0];
             before.Inbox.Post(new DispatchAcknowledgement(raised.AlertId, clock.GetUtcNow(), "dispatcher", 1));
             await WaitUntil(() => before.Inbox.AppliedAckSeq == 1);
-            Assert.Equal(BlinkPattern.Steady, before.Feedback.Decide(clock.GetUtcNow()).Led);
+            // The mark moves, then the inbox tells the feedback: the LED follows within moments, not in the same instant.
+            await WaitUntil(() => before.Feedback.Decide(clock.GetUtcNow()).Led == BlinkPattern.Steady);
         }
 
         clock.Advance(TimeSpan.FromMinutes(1));
@@ -165,7 +166,7 @@ public sealed class ResolutionTests : IDisposable
             // Resolved while it was down: closed, and no longer shown.
             after.Inbox.Post(new DispatchResolution(raised.AlertId, clock.GetUtcNow(), "dispatcher", 2, 2, "visited_no_injury"));
             await WaitUntil(() => after.Inbox.AppliedAckSeq == 2);
-            Assert.NotEqual(BlinkPattern.Steady, after.Feedback.Decide(clock.GetUtcNow()).Led);
+            await WaitUntil(() => after.Feedback.Decide(clock.GetUtcNow()).Led != BlinkPattern.Steady);
 
             clock.Advance(TimeSpan.FromMinutes(1));
             await after.Events.PublishAsync(Press(), CancellationToken.None);
