@@ -324,6 +324,70 @@ internal static class StoreSchema
         ALTER TABLE console_sessions_v11 RENAME TO console_sessions;
         CREATE INDEX console_sessions_open ON console_sessions(user_name) WHERE ended_at IS NULL;
         """,
+
+        // 12: responders. The role 'responder' (home-care night patrol, a guard company's staff), teams of them, each
+        // home's cascade (who is asked first, then next when nobody accepts in time), and every request to go to an
+        // alert with its time-stamped steps: asked, accepted, on the way, arrived, done (with the responder's proposed
+        // outcome, which a dispatcher confirms by resolving). A cascade step names a team or one user, never both.
+        """
+        CREATE TABLE users_v12(
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL CHECK(role IN ('admin', 'dispatcher', 'technician', 'care_manager', 'responder')),
+            created_at TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en' CHECK(language IN ('en', 'fi', 'sv')),
+            disabled_at TEXT,
+            disabled_by TEXT);
+        INSERT INTO users_v12(name, password_hash, role, created_at, language, disabled_at, disabled_by)
+            SELECT name, password_hash, role, created_at, language, disabled_at, disabled_by FROM users;
+        DROP TABLE users;
+        ALTER TABLE users_v12 RENAME TO users;
+
+        CREATE TABLE teams(
+            team_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL);
+
+        CREATE TABLE team_members(
+            team_id TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY(team_id, user_name));
+        CREATE INDEX team_members_user ON team_members(user_name);
+
+        CREATE TABLE home_cascade(
+            home_id TEXT NOT NULL,
+            position INTEGER NOT NULL CHECK(position >= 1),
+            team_id TEXT,
+            user_name TEXT,
+            accept_minutes INTEGER NOT NULL DEFAULT 10 CHECK(accept_minutes BETWEEN 1 AND 120),
+            PRIMARY KEY(home_id, position),
+            CHECK((team_id IS NULL) <> (user_name IS NULL)));
+
+        CREATE TABLE alert_dispatches(
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            gateway_id TEXT NOT NULL,
+            alert_id TEXT NOT NULL,
+            cascade_position INTEGER,
+            team_id TEXT,
+            user_name TEXT,
+            asked_at TEXT NOT NULL,
+            asked_by TEXT NOT NULL,
+            accept_deadline TEXT NOT NULL,
+            accepted_at TEXT,
+            accepted_by TEXT,
+            on_the_way_at TEXT,
+            arrived_at TEXT,
+            done_at TEXT,
+            proposed_outcome INTEGER CHECK(proposed_outcome BETWEEN 1 AND 7),
+            done_note TEXT,
+            ended_at TEXT,
+            ended_reason TEXT CHECK(ended_reason IN ('not_accepted', 'withdrawn', 'declined', 'done', 'alert_resolved')),
+            CHECK((team_id IS NULL) <> (user_name IS NULL)));
+        CREATE INDEX alert_dispatches_alert ON alert_dispatches(gateway_id, alert_id);
+        CREATE INDEX alert_dispatches_open ON alert_dispatches(accept_deadline) WHERE ended_at IS NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
