@@ -68,8 +68,14 @@ internal static partial class AlertApi
     /// <c>group=outages</c> the answer is <see cref="GroupedQueueJson"/>: the rows, less the untouched "gateway offline"
     /// ones, which come as one outage group (a mass outage is one line, not thousands, and a tenth of the bytes).
     /// </summary>
-    private static async Task<IResult> ListAsync(string? status, string? group, IDispatchStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? status, string? group, HttpContext http, IDispatchStore store, CancellationToken ct)
     {
+        if (!ConsoleLayout.MayReadAlerts(http.User))
+        {
+            // The queue holds every client's alerts: only those who answer them (and integrations) read it.
+            return NotAnAlertReader();
+        }
+
         if (group is not (null or "" or "outages"))
         {
             return TypedResults.BadRequest(new { error = $"group must be 'outages' or absent, not '{group}'." });
@@ -118,6 +124,15 @@ internal static partial class AlertApi
     private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time, ConsoleSessions sessions, IDispatchStore store, ApiTokenWatch tokens)
     {
         var ct = http.RequestAborted;
+        // The fleet page (technicians) only needs to hear that something changed to refetch /api/gateways: it gets
+        // "event: changed-elsewhere" with no alert in it. Every other role that does not read the queue gets 403.
+        var signalsOnly = !ConsoleLayout.MayReadAlerts(http.User);
+        if (signalsOnly && !ConsoleFleet.MayView(http.User))
+        {
+            await NotAnAlertReader().ExecuteAsync(http);
+            return;
+        }
+
         var batches = http.Request.Query["batch"] == "outages";
         // Subscribe before the headers go out: a client that has the headers will see every later step.
         using var subscription = feed.Subscribe();
@@ -172,6 +187,12 @@ internal static partial class AlertApi
                 waiting = null;
                 while (subscription.Reader.TryRead(out var change))
                 {
+                    if (signalsOnly)
+                    {
+                        await http.Response.WriteAsync("event: changed-elsewhere\ndata: {}\n\n", ct);
+                        continue;
+                    }
+
                     if (change is OutageBatch batch && !batches)
                     {
                         foreach (var step in batch.Steps)
@@ -197,6 +218,10 @@ internal static partial class AlertApi
             // Ending the response makes the browser reconnect and reload the queue, so nothing stays missed.
         }
     }
+
+    private static IResult NotAnAlertReader() => TypedResults.Json(
+        new { error = "This role does not read the alert queue (dispatchers, admins and integration tokens do)." }, Json,
+        statusCode: StatusCodes.Status403Forbidden);
 
     private static async Task WriteEventAsync(HttpContext http, QueueChange change, CancellationToken ct)
     {
