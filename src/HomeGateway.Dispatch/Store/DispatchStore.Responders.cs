@@ -250,13 +250,8 @@ public sealed partial class DispatchStore
                 return (ResponderResult.Unchanged, request.Id);
             }
 
-            // A step after a later one (on the way once arrived) would write a history that did not happen.
-            var laterDone = step switch
-            {
-                ResponderStep.OnTheWay => request.ArrivedAt is not null,
-                _ => false,
-            };
-            if (!previousDone || laterDone)
+            // A skipped step would write a history that did not happen.
+            if (!previousDone)
             {
                 return (ResponderResult.OutOfOrder, request.Id);
             }
