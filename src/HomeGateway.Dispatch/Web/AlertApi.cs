@@ -21,6 +21,10 @@ internal static partial class AlertApi
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>A responder sees the requests asked of them (<c>/responder</c>), never the whole queue.</summary>
+    private static IResult ResponderRefused() =>
+        TypedResults.Json(new { error = "A responder reads only their own requests (/responder)." }, Json, statusCode: StatusCodes.Status403Forbidden);
+
     public static IEndpointRouteBuilder MapAlertApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/alerts", ListAsync);
@@ -68,8 +72,13 @@ internal static partial class AlertApi
     /// <c>group=outages</c> the answer is <see cref="GroupedQueueJson"/>: the rows, less the untouched "gateway offline"
     /// ones, which come as one outage group (a mass outage is one line, not thousands, and a tenth of the bytes).
     /// </summary>
-    private static async Task<IResult> ListAsync(string? status, string? group, IDispatchStore store, CancellationToken ct)
+    private static async Task<IResult> ListAsync(string? status, string? group, HttpContext http, IDispatchStore store, CancellationToken ct)
     {
+        if (Responders.ResponderDispatch.IsResponder(http.User))
+        {
+            return ResponderRefused();
+        }
+
         if (group is not (null or "" or "outages"))
         {
             return TypedResults.BadRequest(new { error = $"group must be 'outages' or absent, not '{group}'." });
@@ -117,6 +126,12 @@ internal static partial class AlertApi
     /// </summary>
     private static async Task StreamAsync(HttpContext http, IAlertFeed feed, TimeProvider time, ConsoleSessions sessions, IDispatchStore store, ApiTokenWatch tokens)
     {
+        if (Responders.ResponderDispatch.IsResponder(http.User))
+        {
+            await ResponderRefused().ExecuteAsync(http);
+            return;
+        }
+
         var ct = http.RequestAborted;
         var batches = http.Request.Query["batch"] == "outages";
         // Subscribe before the headers go out: a client that has the headers will see every later step.
