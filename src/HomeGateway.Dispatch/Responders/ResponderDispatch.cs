@@ -49,7 +49,11 @@ internal sealed class ResponderDispatch(
     /// Why a step (whom to ask, how long they have to accept) cannot be used, or null: the team must exist, the person
     /// be a responder who can log in, the minutes be within 1–120.
     /// </summary>
-    public async Task<string?> StepProblemAsync(CascadeStep step, ConsoleLanguage language, CancellationToken ct)
+    public Task<string?> StepProblemAsync(CascadeStep step, ConsoleLanguage language, CancellationToken ct) =>
+        StepProblemAsync(store, step, language, ct);
+
+    /// <summary>As above, for the command line (which has a store and no feed).</summary>
+    public static async Task<string?> StepProblemAsync(IDispatchStore store, CascadeStep step, ConsoleLanguage language, CancellationToken ct)
     {
         if (step.AcceptMinutes is < CascadeStep.MinAcceptMinutes or > CascadeStep.MaxAcceptMinutes)
         {
