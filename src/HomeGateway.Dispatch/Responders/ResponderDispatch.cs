@@ -83,7 +83,7 @@ internal sealed class ResponderDispatch(
     public async Task<ResponderOutcome> AskAsync(ClaimsPrincipal user, string gatewayId, string alertId, CascadeStep? step, CancellationToken ct)
     {
         var actor = Actor(user);
-        if (await BeforeAskingAsync(user, gatewayId, alertId, ct) is { } refused)
+        if (await BeforeAskingAsync(user, gatewayId, alertId, startsCascade: step is null, ct) is { } refused)
         {
             return refused;
         }
@@ -139,7 +139,7 @@ internal sealed class ResponderDispatch(
     private const string StoreActor = "dispatch";
 
     /// <summary>Refuses what the store would refuse anyway before the acknowledgement, so a refused ask acknowledges nothing.</summary>
-    private async Task<ResponderOutcome?> BeforeAskingAsync(ClaimsPrincipal user, string gatewayId, string alertId, CancellationToken ct)
+    private async Task<ResponderOutcome?> BeforeAskingAsync(ClaimsPrincipal user, string gatewayId, string alertId, bool startsCascade, CancellationToken ct)
     {
         var found = await store.FindAlertAsync(gatewayId, alertId, ct);
         if (found.Alert is not { } view)
@@ -155,6 +155,11 @@ internal sealed class ResponderDispatch(
         if (view.Responder is { IsOpen: true } open)
         {
             return new ResponderOutcome(ResponderResult.AlreadyOpen, open, view);
+        }
+
+        if (startsCascade && (await store.GetCascadeAsync(view.Alert.HomeId, ct)).Count == 0)
+        {
+            return new ResponderOutcome(ResponderResult.NoCascade, null, view);
         }
 
         if (view.Alert.AcknowledgedAt is null)

@@ -149,6 +149,11 @@ public sealed class ResponderConsoleTests : IAsyncLifetime
     [Fact]
     public async Task The_cascade_is_set_by_a_dispatcher_read_by_the_care_manager_and_started_from_the_alert()
     {
+        // Without a cascade nothing is asked, and the alert is not acknowledged for a request that was never made.
+        await dan.PageAsync(FallPath);
+        Assert.Equal(HttpStatusCode.Conflict, (await dan.PostAsync(FallPath + "/responders/cascade")).StatusCode);
+        Assert.Null((await server.Store.FindAlertAsync("gw-1", "fall-1")).Alert!.Alert.AcknowledgedBy);
+
         var cascadePath = "/homes/home-1/cascade";
         await dan.PageAsync(cascadePath);
         var bad = await dan.PostAsync(cascadePath, ("whom", "team:night"), ("minutes", "500"), ("whom", ""), ("minutes", "10"));
