@@ -345,8 +345,9 @@ public sealed partial class DispatchStore
         var requests = await ReadRequestsAsync(connection,
             """
             d.ended_at IS NULL
-              AND (d.user_name = @u OR d.team_id IN (SELECT m.team_id FROM team_members m WHERE m.user_name = @u))
-              AND (d.accepted_by IS NULL OR d.accepted_by = @u)
+              AND (d.accepted_by = @u
+                   OR (d.accepted_by IS NULL
+                       AND (d.user_name = @u OR d.team_id IN (SELECT m.team_id FROM team_members m WHERE m.user_name = @u))))
             ORDER BY d.asked_at DESC, d.id DESC
             """,
             ct, ("@u", userName));

@@ -125,6 +125,8 @@ public abstract class ResponderStoreTests(StoreProvider provider) : IAsyncLifeti
         Assert.Equal("arrived", (await store.RecordResponderStepAsync(id, ResponderStep.Arrive, "anna", null, null)).Alert!.Responder!.State);
         // A late second tap on "on the way" changes nothing.
         Assert.Equal(ResponderResult.Unchanged, (await store.RecordResponderStepAsync(id, ResponderStep.OnTheWay, "anna", null, null)).Result);
+        // Taken off the team after accepting: she is still the one going, and still sees it.
+        await store.RemoveTeamMemberAsync("night", "anna", "admin");
         Assert.Single(await store.ListAssignmentsAsync("anna"));
         var done = await store.RecordResponderStepAsync(id, ResponderStep.Done, "anna", ResolutionOutcome.VisitedNoInjury, "helped up, no pain");
         Assert.Equal(ResponderResult.Done, done.Result);
