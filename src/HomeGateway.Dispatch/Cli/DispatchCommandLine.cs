@@ -16,7 +16,7 @@ namespace HomeGateway.Dispatch.Cli;
 /// directory directly. A command that prints a secret prints only the secret on stdout, so scripts can
 /// capture it; everything meant for a person goes to stderr.
 /// </summary>
-public static class DispatchCommandLine
+public static partial class DispatchCommandLine
 {
     public const int Ok = 0;
     public const int Failure = 1;
@@ -86,7 +86,11 @@ public static class DispatchCommandLine
         root.Subcommands.Add(run);
 
         var userName = new Argument<string>("NAME") { Description = "The user's login name." };
-        var role = new Option<string>("--role") { Description = "admin, dispatcher, technician or care_manager (reads the report, homes and alerts; changes nothing).", Required = true };
+        var role = new Option<string>("--role")
+        {
+            Description = "admin, dispatcher, technician, care_manager (reads the report, homes and alerts; changes nothing) or responder (sees only the requests asked of them, at /responder).",
+            Required = true,
+        };
         role.AcceptOnlyFromAmong(Roles);
         var language = new Option<string>("--language") { Description = "The console's language for this user: en (default), fi or sv.", DefaultValueFactory = _ => "en" };
         language.AcceptOnlyFromAmong([.. ConsoleLanguages.All.Select(ConsoleLanguages.Code)]);
@@ -148,7 +152,7 @@ public static class DispatchCommandLine
             return Ok;
         }));
         var setRoleName = new Argument<string>("NAME") { Description = "The user's login name." };
-        var newRole = new Argument<string>("ROLE") { Description = "admin, dispatcher, technician or care_manager." };
+        var newRole = new Argument<string>("ROLE") { Description = "admin, dispatcher, technician, care_manager or responder." };
         newRole.AcceptOnlyFromAmong(Roles);
         var newLanguage = new Option<string?>("--language") { Description = "Also change the console's language: en, fi or sv (default: unchanged)." };
         newLanguage.AcceptOnlyFromAmong([.. ConsoleLanguages.All.Select(ConsoleLanguages.Code)]);
@@ -298,6 +302,7 @@ public static class DispatchCommandLine
             return Ok;
         }));
         root.Subcommands.Add(new Command("tokens", "API tokens for integrations.") { tokensCreate, tokensAdd, tokensList, tokensRevoke, tokensRotate });
+        AddResponderCommands(root, settings, data, stdout, stderr);
 
         var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway's id (its certificate's subject; what it says in Hello)." };
         var home = new Option<string?>("--home") { Description = "The home the gateway serves (required the first time a gateway id is enrolled)." };

@@ -116,7 +116,8 @@ internal static class ConsoleAlertDetail
             outcome is null ? StatusCodes.Status400BadRequest : StatusCodes.Status409Conflict, audit: false, typed: typed);
     }
 
-    private static async Task<IResult> PageAsync(
+    /// <summary>The alert's page (with <paramref name="error"/> when a post was refused); also the responder forms' answer.</summary>
+    internal static async Task<IResult> PageAsync(
         HttpContext http, IDispatchStore store, string gatewayId, string alertId, string? error, int status, bool audit,
         string? done = null, IReadOnlyDictionary<string, string>? typed = null)
     {

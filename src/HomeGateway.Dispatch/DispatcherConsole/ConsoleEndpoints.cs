@@ -29,7 +29,8 @@ internal static class ConsoleEndpoints
         endpoints.MapGet("/", (HttpContext http) =>
             // A role that takes no alerts starts where its work is, not on a queue it may not read.
             ConsoleLayout.MayReadAlerts(http.User) ? Component<QueuePage>()
-            : Results.Redirect(ConsoleFleet.MayView(http.User) ? "/fleet"
+            : Results.Redirect(http.User.IsInRole(ConsoleLayout.Responder) ? "/responder"
+                : ConsoleFleet.MayView(http.User) ? "/fleet"
                 : ConsoleLayout.MayReadReports(http.User) ? "/reports/response-times"
                 : "/account"));
         endpoints.MapConsoleLanguage();
@@ -41,6 +42,8 @@ internal static class ConsoleEndpoints
         endpoints.MapConsoleReports();
         endpoints.MapConsoleAudit();
         endpoints.MapConsoleAdministration();
+        endpoints.MapConsoleTeams();
+        endpoints.MapConsoleResponders();
         endpoints.MapGet("/console.js", () => Results.Stream(ConsoleAssets.Open("console.js"), "text/javascript; charset=utf-8"));
         // The login page is styled too; the sheet holds no data.
         endpoints.MapGet("/console.css", () => Results.Stream(ConsoleAssets.Open("console.css"), "text/css; charset=utf-8")).AllowAnonymous();

@@ -15,7 +15,18 @@ internal static class ConsoleLayout
     public const string CareManager = "care_manager";
 
     /// <summary>Every console role, as the command line and the users page accept them.</summary>
-    public static readonly string[] AllRoles = ["admin", "dispatcher", "technician", CareManager];
+    public static readonly string[] AllRoles = ["admin", "dispatcher", "technician", CareManager, Responder];
+
+    /// <summary>Goes to alerts (a home-care night patrol, a guard company's staff): sees only the requests asked of them.</summary>
+    public const string Responder = Responders.ResponderDispatch.Role;
+
+    /// <summary>Teams of responders: the admin organises them.</summary>
+    public static bool MayManageTeams(ClaimsPrincipal user) => user.IsInRole("admin");
+
+    /// <summary>A home's cascade: the admin and the dispatchers (their lead keeps it current) change it; the care manager reads it.</summary>
+    public static bool MayEditCascade(ClaimsPrincipal user) => user.IsInRole("admin") || user.IsInRole("dispatcher");
+
+    public static bool MayReadCascade(ClaimsPrincipal user) => MayEditCascade(user) || user.IsInRole(CareManager);
 
     public static readonly string[] HomeRoles = ["admin", "technician"];
 

@@ -147,6 +147,9 @@ public static class DispatchApp
         services.AddSingleton<AlertLifecycle>();
         services.AddSingleton<CriticalEscalation>();
         services.AddHostedService(sp => sp.GetRequiredService<CriticalEscalation>());
+        services.AddSingleton<Responders.ResponderDispatch>();
+        services.AddSingleton<Responders.CascadeSupervisor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Responders.CascadeSupervisor>());
         services.AddSingleton<GatewaySupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewaySupervisor>());
         services.AddSingleton<LoginThrottle>();

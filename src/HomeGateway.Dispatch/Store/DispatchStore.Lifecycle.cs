@@ -15,12 +15,12 @@ public sealed partial class DispatchStore
         k.acknowledged_at, k.acknowledged_by,
         a.assigned_to, a.escalated_at, a.escalated_by, a.escalation_reason, a.resolved_at, a.resolved_by, a.outcome, a.resolution_note,
         """
-        + " " + AlertLabelColumns + """
+        + " " + RequestColumns + ", " + AlertLabelColumns + """
 
         FROM alerts a
         LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
         """
-        + " " + AlertSensorJoin;
+        + " " + AlertSensorJoin + " " + LatestRequestJoin;
 
     public async Task<IReadOnlyList<AlertView>> ListAlertViewsAsync(AlertListFilter filter, CancellationToken ct = default)
     {
@@ -169,6 +169,8 @@ public sealed partial class DispatchStore
                 WHERE gateway_id = @g AND alert_id = @id AND resolved_at IS NULL
                 """,
                 ct, ("@now", Text(now)), ("@by", actor), ("@outcome", (int)outcome), ("@note", note), ("@g", view.Alert.GatewayId), ("@id", alertId));
+            // Help is no longer asked for: whoever was asked (and has not said done) sees the request end.
+            await EndRequestsOnResolutionAsync(connection, view.Alert.GatewayId, alertId, now, ct);
             if (view.Alert.Origin == AlertOrigin.Gateway)
             {
                 await AddResolutionMessageAsync(connection, view.Alert.GatewayId, alertId, outcome, byRole, now, ct);
@@ -504,13 +506,13 @@ public sealed partial class DispatchStore
         var rows = new List<AlertView>();
         while (await reader.ReadAsync(ct))
         {
-            var alert = WithLabels(ReadQueuedAlert(reader), reader, 25);
+            var alert = WithLabels(ReadQueuedAlert(reader), reader, 25 + RequestColumnCount);
             var escalation = reader.IsDBNull(18) ? null
                 : new AlertEscalation(Parse(reader.GetString(18)), reader.GetString(19), reader.IsDBNull(20) ? "" : reader.GetString(20));
             var resolution = reader.IsDBNull(21) ? null
                 : new AlertResolution((ResolutionOutcome)reader.GetInt32(23), reader.IsDBNull(24) ? null : reader.GetString(24),
                     reader.GetString(22), Parse(reader.GetString(21)));
-            rows.Add(new AlertView(alert, reader.IsDBNull(17) ? null : reader.GetString(17), escalation, resolution));
+            rows.Add(new AlertView(alert, reader.IsDBNull(17) ? null : reader.GetString(17), escalation, resolution, ReadRequest(reader, 25)));
         }
 
         return rows;

@@ -167,7 +167,9 @@ public sealed record AlertResolution(ResolutionOutcome Outcome, string? Note, st
 public sealed record AlertEscalation(DateTimeOffset At, string By, string Reason);
 
 /// <summary>A queue row with its lifecycle after acknowledgement.</summary>
-public sealed record AlertView(QueuedAlert Alert, string? AssignedTo, AlertEscalation? Escalation, AlertResolution? Resolution)
+/// <param name="Responder">The alert's latest request to a responder (open or ended), or null when none was made.</param>
+public sealed record AlertView(
+    QueuedAlert Alert, string? AssignedTo, AlertEscalation? Escalation, AlertResolution? Resolution, ResponderRequest? Responder = null)
 {
     /// <summary>The priority shown and sorted by: an escalated alert is raised one step (critical stays critical).</summary>
     public AlertPriority DisplayPriority =>

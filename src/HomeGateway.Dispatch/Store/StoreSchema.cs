@@ -387,6 +387,8 @@ internal static class StoreSchema
             CHECK((team_id IS NULL) <> (user_name IS NULL)));
         CREATE INDEX alert_dispatches_alert ON alert_dispatches(gateway_id, alert_id);
         CREATE INDEX alert_dispatches_open ON alert_dispatches(accept_deadline) WHERE ended_at IS NULL;
+        -- One open request per alert: the cascade's next step cannot be asked twice, even by two nodes.
+        CREATE UNIQUE INDEX alert_dispatches_one_open ON alert_dispatches(gateway_id, alert_id) WHERE ended_at IS NULL;
         """,
     ];
 

@@ -39,6 +39,9 @@ public sealed record AlertViewJson : QueuedAlertJson
 
     public required double? TimeToResolveSeconds { get; init; }
 
+    /// <summary>The alert's latest request to responders (open or ended), or null when nobody was asked.</summary>
+    public ResponderRequestJson? Responder { get; init; }
+
     public static AlertViewJson From(AlertView view) => new(QueuedAlertJson.From(view.Alert))
     {
         DisplayPriority = AlertTypeNames.ToName(view.DisplayPriority),
@@ -52,7 +55,22 @@ public sealed record AlertViewJson : QueuedAlertJson
         Outcome = view.Resolution is { } r ? ResolutionOutcomes.ToName(r.Outcome) : null,
         ResolutionNote = view.Resolution?.Note,
         TimeToResolveSeconds = view.Resolution is { } resolved ? Seconds(resolved.ResolvedAt - view.Alert.RaisedAt) : null,
+        Responder = view.Responder is { } request ? ResponderRequestJson.From(request) : null,
     };
+}
+
+/// <summary>
+/// A request to responders: <c>State</c> is asked, accepted, on_the_way, arrived, done, or how it ended (not_accepted,
+/// declined, withdrawn, alert_resolved); <c>Asked</c> is the team's name or the user's name.
+/// </summary>
+public sealed record ResponderRequestJson(
+    long Id, string State, string Asked, string? TeamId, string? UserName, int? CascadePosition, DateTimeOffset AskedAt, string AskedBy,
+    DateTimeOffset AcceptDeadline, DateTimeOffset? AcceptedAt, string? AcceptedBy, DateTimeOffset? OnTheWayAt, DateTimeOffset? ArrivedAt,
+    DateTimeOffset? DoneAt, string? ProposedOutcome, DateTimeOffset? EndedAt, string? EndedReason)
+{
+    public static ResponderRequestJson From(ResponderRequest r) => new(
+        r.Id, r.State, r.Asked, r.TeamId, r.UserName, r.CascadePosition, r.AskedAt, r.AskedBy, r.AcceptDeadline, r.AcceptedAt, r.AcceptedBy,
+        r.OnTheWayAt, r.ArrivedAt, r.DoneAt, r.ProposedOutcome is { } o ? ResolutionOutcomes.ToName(o) : null, r.EndedAt, r.EndedReason);
 }
 
 /// <summary><c>GET /api/alerts/{alertId}</c>: the alert, its steps, its sensor's evidence, the home and its carer visit, notes.</summary>

@@ -122,6 +122,73 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
         });
     }
 
+    [Theory]
+    [MemberData(nameof(Screens))]
+    public async Task The_responder_pages_have_no_axe_violation_and_fit_the_screen(int width, int height, string theme)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+        await Stack.AddUserAsync(Admin, "admin");
+        await Stack.AddUserAsync("rita", "responder");
+        await Stack.CliAsync("teams", "add", "night", "Night patrol");
+        await Stack.CliAsync("teams", "members", "add", "night", "rita");
+        await Stack.CliAsync("homes", "cascade", "set", "kotka-0042", "--step", "team:night:5");
+        var fall = await Stack.FallAsync(timeout.Token);
+        var gateway = await Stack.GatewayOfAsync(fall, timeout.Token);
+        var phone = width < 500;
+        var touch = width < 1000;
+        var screen = new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            IsMobile = phone,
+            HasTouch = touch,
+            ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
+        };
+        await InBrowserAsync(async session =>
+        {
+            var page = await session.NewTabAsync(screen);
+            var refused = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                {
+                    refused.Add(message.Text);
+                }
+            };
+
+            var login = new LoginPage(page);
+            await login.OpenAsync();
+            await login.SubmitAsync(Admin, Stack.PasswordOf(Admin));
+            foreach (var path in new[] { "/teams", "/homes/kotka-0042/cascade" })
+            {
+                Assert.Equal(200, (await page.GotoAsync(path))!.Status);
+                await ExpectUsableAsync(page, path);
+            }
+
+            // The alert page with a request open: the responders' timeline and the withdraw form.
+            Assert.Equal(200, (await page.GotoAsync(AlertDetailPage.PathOf(gateway, fall)))!.Status);
+            await page.SubmitAsync(() => page.Locator("form#start-cascade button[type=submit]").ClickAsync());
+            await Expect(page.Locator("#responder-timeline")).ToBeVisibleAsync();
+            await ExpectUsableAsync(page, "alert page with a responder request");
+
+            var responder = await session.NewTabAsync(screen);
+            var responderLogin = new LoginPage(responder);
+            await responderLogin.OpenAsync();
+            await responderLogin.SubmitAsync("rita", Stack.PasswordOf("rita"));
+            await Expect(responder.Locator("li.responder-request")).ToBeVisibleAsync();
+            await ExpectUsableAsync(responder, "responder page, asked");
+            await responder.SubmitAsync(() => responder.Locator("li.responder-request form[action$='/accept'] button").ClickAsync());
+            await responder.SubmitAsync(() => responder.Locator("li.responder-request form[action$='/on-the-way'] button").ClickAsync());
+            await responder.SubmitAsync(() => responder.Locator("li.responder-request form[action$='/arrived'] button").ClickAsync());
+            await ExpectUsableAsync(responder, "responder page, the report form");
+            if (phone)
+            {
+                await Screenshots.TakeAsync(responder, $"responder-phone-{theme}");
+            }
+
+            Assert.Empty(refused);
+        });
+    }
+
     private static async Task<string> FirstHomeIdAsync(IPage page)
     {
         await page.GotoAsync("/homes");

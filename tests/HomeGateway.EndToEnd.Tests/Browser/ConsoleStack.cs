@@ -70,6 +70,9 @@ internal sealed class ConsoleStack : IAsyncDisposable
             ? await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--data", DispatchData)
             : await InProcessDispatch.CliAsync("users", "add", name, "--role", role, "--language", language, "--data", DispatchData);
 
+    /// <summary>An admin command on this dispatch's data (teams, a home's cascade); fails the test if it fails.</summary>
+    public Task<string> CliAsync(params string[] args) => InProcessDispatch.CliAsync([.. args, "--data", DispatchData]);
+
     /// <summary>Opens a new tab (its own cookies) in <paramref name="session"/> and logs <paramref name="user"/> in there.</summary>
     public async Task<QueuePage> LogInAsync(BrowserSession session, string user = Dispatcher) =>
         await new LoginPage(await session.NewTabAsync()).LogInAsync(user, PasswordOf(user));

@@ -189,6 +189,7 @@ function createRow(row) {
 function patchRow(tr, row) {
   const k = key(row.gatewayId, row.alertId);
   const className = "p-" + shownPriority(row) + " s-" + row.status + (row.escalated ? " escalated" : "")
+    + (nobodyAccepted(row) ? " nobody-accepted" : "")
     + (fresh.has(k) ? " is-new" : "") + (tr.classList.contains("selected") ? " selected" : "");
   if (tr.className !== className) {
     tr.className = className;
@@ -214,12 +215,50 @@ function patchRow(tr, row) {
     + (byGateway ? ", " + words.escalatedByGateway : row.escalated ? ", " + words.escalated : "")
     + (row.assignedTo ? ", " + format(words.assignedTo, row.assignedTo) : "");
   setText(state, stateText);
+  responderStatus(state, row);
   if (row.acknowledgedAt) {
     setText(ack, row.acknowledgedBy + ", " + time(row.acknowledgedAt, row.timeZone) + " (" + Math.round(row.timeToAcknowledgeSeconds) + " s)");
   } else if (!ack.querySelector("form")) {
     ack.replaceChildren(acknowledgeForm(row));
   }
   tickRow(tr, row, Date.now());
+}
+
+// ---- Responders: where the help sent to the alert stands (the latest request), in its own line of the status cell ----
+
+const nobodyAccepted = (row) => !!row.responder && (row.responder.state === "not_accepted" || row.responder.state === "declined");
+
+function responderStatus(cell, row) {
+  let line = cell.querySelector(".responder-status");
+  const r = row.responder;
+  const template = r && words.responder.states[r.state];
+  if (!template) {
+    if (line) {
+      line.remove();
+    }
+    return;
+  }
+  if (!line) {
+    line = document.createElement("span");
+    line.className = "responder-status";
+    cell.appendChild(line);
+  }
+  const text = r.state === "accepted" ? format(template, r.acceptedBy)
+    : r.state === "on_the_way" ? format(template, r.acceptedBy)
+    : r.state === "arrived" ? format(template, r.acceptedBy, clock(r.arrivedAt, row.timeZone))
+    : r.state === "done" ? format(template, r.acceptedBy, word(words.responder.outcomes, r.proposedOutcome || ""))
+    : format(template, r.asked);
+  line.dataset.state = r.state;
+  setText(line, text);
+}
+
+// Hours and minutes in the home's zone: "Arrived 02:14".
+function clock(iso, timeZone) {
+  try {
+    return new Intl.DateTimeFormat(words.culture, { hour: "2-digit", minute: "2-digit", timeZone: timeZone || "UTC" }).format(new Date(iso));
+  } catch {
+    return new Intl.DateTimeFormat(words.culture, { hour: "2-digit", minute: "2-digit", timeZone: "UTC" }).format(new Date(iso));
+  }
 }
 
 function tickRow(tr, row, now) {

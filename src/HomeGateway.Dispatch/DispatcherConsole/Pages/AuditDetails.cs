@@ -62,6 +62,13 @@ public static partial class AuditDetails
         (Exactly("console"), (_, c) => c.Say("Detail_Console")),
         (Exactly("own password, from the console"), (_, c) => c.Say("Detail_OwnPassword")),
         (Exactly("nothing changed"), (_, c) => c.Say("Detail_NothingChanged")),
+        (Exactly("from the responder page"), (_, c) => c.Say("Detail_FromResponderPage")),
+        (Exactly("no outcome proposed"), (_, c) => c.Say("Detail_NoOutcomeProposed")),
+        (AfterAsked(), (m, c) => c.Say("Detail_AfterAsked", Integer(m.Groups[1].Value))),
+        (ProposedOutcome(), (m, c) => Outcome(m.Groups[1].Value, c) is { } o ? c.Say("Detail_ProposedOutcome", o) : null),
+        (ResponderAsked(), AskedWords),
+        (NotAcceptedWithin(), (m, c) => c.Say("Detail_NotAcceptedWithin", m.Groups[1].Value, Integer(m.Groups[2].Value))),
+        (CascadeExhausted(), (m, c) => c.Say("Detail_CascadeExhausted", Integer(m.Groups[1].Value))),
         (RangeUtc(), (m, c) => Dates(m) is { } dates ? c.Say("Detail_RangeUtc", dates) : null),
         (RangeLocal(), (m, c) => Dates(m) is { } dates ? c.Say("Detail_RangeLocal", dates) : null),
         (CodeIssued(), (m, c) => Instant(m.Groups[2].Value + "Z", "yyyy-MM-dd HH:mmK") is { } at ? c.Say("Detail_CodeIssued", m.Groups[1].Value, at) : null),
@@ -157,6 +164,30 @@ public static partial class AuditDetails
             ? new AuditDetailWords(words.Template + context.Word("Detail_ReopenedAcknowledged"), [.. words.Args, match.Groups[7].Value])
             : words;
     }
+
+    /// <summary>"asked team:night:10, cascade step 1" / "asked user:anna:5".</summary>
+    private static AuditDetailWords? AskedWords(Match match, AuditDetailContext context)
+    {
+        var words = context.Say(match.Groups[1].Value == "team" ? "Detail_AskedTeam" : "Detail_AskedUser", match.Groups[2].Value, Integer(match.Groups[3].Value));
+        return match.Groups[4].Success
+            ? new AuditDetailWords(words.Template + context.Format("Detail_CascadeStep", Integer(match.Groups[4].Value)), words.Args)
+            : words;
+    }
+
+    [GeneratedRegex(@"^(\d+) s after it was asked$")]
+    private static partial Regex AfterAsked();
+
+    [GeneratedRegex(@"^proposed outcome ([a-z_]+)$")]
+    private static partial Regex ProposedOutcome();
+
+    [GeneratedRegex(@"^asked (team|user):(.+):(\d+)(?:, cascade step (\d+))?$")]
+    private static partial Regex ResponderAsked();
+
+    [GeneratedRegex(@"^((?:team|user) .+); nobody accepted within (\d+) min$")]
+    private static partial Regex NotAcceptedWithin();
+
+    [GeneratedRegex(@"^cascade exhausted after step (\d+): nobody accepted$")]
+    private static partial Regex CascadeExhausted();
 
     private static Regex Exactly(string text) => new("^" + Regex.Escape(text) + "$", RegexOptions.CultureInvariant);
 

@@ -33,6 +33,7 @@ internal static class QueueScriptWords
             },
             ["types"] = AlertWording.TypeNames(culture),
             ["templates"] = AlertWording.Templates(culture),
+            ["responder"] = ResponderQueueWords.For(culture),
         };
         foreach (var key in Keys)
         {
