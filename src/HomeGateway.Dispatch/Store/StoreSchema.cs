@@ -424,7 +424,8 @@ internal static class StoreSchema
 
     public static int LatestVersion => Migrations.Length;
 
-    public static async Task MigrateAsync(DbConnection connection, StoreDialect dialect, CancellationToken ct)
+    /// <param name="upTo">The version to stop at (tests: a database as an older release left it); the latest when null.</param>
+    public static async Task MigrateAsync(DbConnection connection, StoreDialect dialect, CancellationToken ct, int? upTo = null)
     {
         await dialect.BeforeMigrationAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -439,7 +440,7 @@ internal static class StoreSchema
                 $"The dispatch database ({dialect.Description}) has schema version {current}, newer than this program knows ({LatestVersion}); use a newer dispatch.");
         }
 
-        for (var version = current + 1; version <= LatestVersion; version++)
+        for (var version = current + 1; version <= (upTo ?? LatestVersion); version++)
         {
             await DispatchStore.Execute(connection, dialect.Ddl(Migrations[version - 1]), ct);
             await DispatchStore.Execute(connection, "INSERT INTO schema_version(version) VALUES (@v)", ct, ("@v", version));
