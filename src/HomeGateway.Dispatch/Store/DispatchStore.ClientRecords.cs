@@ -36,8 +36,12 @@ public sealed partial class DispatchStore
                 return ClientRecordChange.Unchanged;
             }
 
-            await Execute(connection, "UPDATE homes SET client_left_on = @day, updated_at = @now WHERE home_id = @home",
-                ct, ("@day", day), ("@now", Text(now)), ("@home", homeId));
+            if (await Execute(connection, "UPDATE homes SET client_left_on = @day, updated_at = @now WHERE home_id = @home AND anonymised_at IS NULL",
+                ct, ("@day", day), ("@now", Text(now)), ("@home", homeId)) == 0)
+            {
+                return ClientRecordChange.AlreadyAnonymised;
+            }
+
             await AuditAsync(connection, now, actor, "client_left", null, null, homeId, "client left on " + day, ct);
             await tx.CommitAsync(ct);
             return ClientRecordChange.Done;

@@ -81,13 +81,19 @@ public sealed partial class DispatchStore
 
             var keyHolders = home.KeyHolders ?? [];
             var contacts = home.ContactRows;
-            await Execute(connection,
+            // Only while not anonymised: an anonymisation that committed while this waited for the row wins.
+            var updated = await Execute(connection,
                 """
                 UPDATE homes SET response_minutes = @minutes, key_safe = @keySafe, notes = @notes, address = @address, updated_at = @now
-                WHERE home_id = @home
+                WHERE home_id = @home AND anonymised_at IS NULL
                 """,
                 ct, ("@home", home.HomeId), ("@minutes", home.ResponseMinutes), ("@keySafe", home.KeySafe), ("@notes", home.Notes),
                 ("@address", home.Address), ("@now", Text(now)));
+            if (updated == 0)
+            {
+                return false;
+            }
+
             await WritePeopleAsync(connection, "home_key_holders", home.HomeId, keyHolders, ct);
             await WritePeopleAsync(connection, "home_contacts", home.HomeId, contacts, ct);
             // The trail names what changed, not the client data itself.
