@@ -362,7 +362,72 @@ public static partial class DispatchCommandLine
             return Ok;
         }));
         root.Subcommands.Add(new Command("gateways", "Gateway enrolment (certificates from dispatch's CA) and revocation.") { enroll, revoke });
+        root.Subcommands.Add(HomesCommand(settings, data, stderr));
         return root;
+    }
+
+    /// <summary>
+    /// <c>homes client-left HOME [--on DATE]</c> and <c>homes anonymise HOME --confirm</c>: the retention rule from the
+    /// command line, audited as the console's buttons are (actor: the command line and the operating-system user).
+    /// </summary>
+    private static Command HomesCommand(IConfiguration settings, Option<string?> data, TextWriter stderr)
+    {
+        var leftHome = new Argument<string>("HOME") { Description = "The home id." };
+        var on = new Option<string?>("--on") { Description = "The day the client left (yyyy-mm-dd; default today, UTC)." };
+        var clientLeft = new Command("client-left",
+            "Mark that the home's client left the service: the client record is anonymised Dispatch:ClientRecords:RetentionDays days after that day "
+            + "(undo it on the home's page until then).") { leftHome, on, data };
+        clientLeft.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var homeId = parsed.GetValue(leftHome)!.Trim();
+            var day = DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
+            if (parsed.GetValue(on) is { } typed
+                && !DateOnly.TryParseExact(typed.Trim(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out day))
+            {
+                await stderr.WriteLineAsync($"--on must be a day as yyyy-mm-dd, not '{PeerText.Escape(typed)}'.");
+                return UsageError;
+            }
+
+            var days = settings.GetSection($"{DispatchOptions.SectionName}:ClientRecords").Get<ClientRecordOptions>()?.RetentionDays ?? new ClientRecordOptions().RetentionDays;
+            var change = await store.MarkClientLeftAsync(homeId, day, CommandLineActor(), ct);
+            var shownDay = day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var deleted = day.AddDays(days).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            return await RetentionAnswerAsync(stderr, homeId, change,
+                $"Home '{homeId}': the client left the service on {shownDay}; the client record is anonymised on {deleted} (after {days} days).",
+                $"Home '{homeId}' is already marked: the client left on {shownDay}; nothing changed.");
+        }));
+
+        var anonymiseHome = new Argument<string>("HOME") { Description = "The home id." };
+        var confirm = new Option<bool>("--confirm") { Description = "Required: the client record cannot be restored." };
+        var anonymise = new Command("anonymise",
+            "Delete the home's client record now (address, access instructions, key holders, contacts, notes; the alerts' notes replaced). "
+            + "The home id, the alerts' types, times and outcomes and the audit trail stay; the home's gateways are left as they are.") { anonymiseHome, confirm, data };
+        anonymise.SetAction((parsed, ct) => WithStoreAsync(parsed, settings, data, stderr, async store =>
+        {
+            var homeId = parsed.GetValue(anonymiseHome)!.Trim();
+            if (!parsed.GetValue(confirm))
+            {
+                await stderr.WriteLineAsync($"This deletes the client record of home '{homeId}' for good: run it again with --confirm.");
+                return UsageError;
+            }
+
+            var change = await store.AnonymiseHomeAsync(homeId, CommandLineActor(), ct);
+            return await RetentionAnswerAsync(stderr, homeId, change, $"Home '{homeId}': the client record is anonymised.", "");
+        }));
+        return new Command("homes", "Homes: the client record's retention.") { clientLeft, anonymise };
+    }
+
+    private static async Task<int> RetentionAnswerAsync(TextWriter stderr, string homeId, ClientRecordChange change, string done, string unchanged)
+    {
+        var (message, code) = change switch
+        {
+            ClientRecordChange.Done => (done, Ok),
+            ClientRecordChange.Unchanged => (unchanged, Ok),
+            ClientRecordChange.NotFound => ($"No home '{PeerText.Escape(homeId)}' is registered; nothing changed.", Failure),
+            _ => ($"The client record of home '{PeerText.Escape(homeId)}' is already anonymised; nothing changed.", Failure),
+        };
+        await stderr.WriteLineAsync(message);
+        return code;
     }
 
     /// <summary>Who did it, in the audit log, when it was done here: the command line and the operating-system user.</summary>

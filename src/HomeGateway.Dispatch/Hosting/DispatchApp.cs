@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using HomeGateway.Contracts.Logging;
 using HomeGateway.Dispatch.Acknowledgements;
+using HomeGateway.Dispatch.ClientRecords;
 using HomeGateway.Dispatch.Credentials;
 using HomeGateway.Dispatch.DispatcherConsole;
 using HomeGateway.Dispatch.Ingest;
@@ -98,6 +99,8 @@ public static class DispatchApp
             ["Dispatch:Console:TrustedProxy"] = options.Console.TrustedProxy ? "true" : "false",
             ["Dispatch:Escalation:CriticalUnacknowledgedMinutes"] =
                 options.Escalation.CriticalUnacknowledgedMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Dispatch:ClientRecords:RetentionDays"] =
+                options.ClientRecords.RetentionDays.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dispatch:Store:Provider"] = options.Store.Provider,
             ["Dispatch:Store:ConnectionString"] = options.Store.ConnectionString,
             ["Dispatch:Store:PasswordFile"] = options.Store.PasswordFile,
@@ -150,6 +153,8 @@ public static class DispatchApp
         services.AddSingleton<Responders.ResponderDispatch>();
         services.AddSingleton<Responders.CascadeSupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<Responders.CascadeSupervisor>());
+        services.AddSingleton<ClientRecordRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClientRecordRetention>());
         services.AddSingleton<GatewaySupervisor>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewaySupervisor>());
         services.AddSingleton<LoginThrottle>();

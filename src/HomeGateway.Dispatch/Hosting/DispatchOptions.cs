@@ -51,6 +51,19 @@ public sealed class DispatchOptions
 
     /// <summary>How many gateway streams may be in set-up at once, and what the others are told.</summary>
     public AdmissionOptions Admission { get; set; } = new();
+
+    /// <summary>The client record's retention after the client left the service.</summary>
+    public ClientRecordOptions ClientRecords { get; set; } = new();
+}
+
+/// <summary>The <c>Dispatch:ClientRecords</c> section.</summary>
+public sealed class ClientRecordOptions
+{
+    /// <summary>
+    /// A client record is anonymised this many days after the day the client left the service (1–3650, default 30):
+    /// long enough to undo a mistaken mark and to settle the last invoices, short enough to keep no data without need.
+    /// </summary>
+    public int RetentionDays { get; set; } = 30;
 }
 
 /// <summary>The <c>Dispatch:Admission</c> section.</summary>
@@ -160,6 +173,11 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
         {
             problems.Add(
                 $"Dispatch:Escalation:CriticalUnacknowledgedMinutes must be between 1 and 1440, not {options.Escalation.CriticalUnacknowledgedMinutes}.");
+        }
+
+        if (options.ClientRecords.RetentionDays is < 1 or > 3650)
+        {
+            problems.Add($"Dispatch:ClientRecords:RetentionDays must be between 1 and 3650, not {options.ClientRecords.RetentionDays}.");
         }
 
         if (options.Admission.MaxConcurrentSetups is < 1 or > 10_000)

@@ -3,10 +3,11 @@ using System.Data.Common;
 
 namespace HomeGateway.Dispatch.Store;
 
-/// <summary>Homes: the contracted response time and the minimal notes a dispatcher needs to send help.</summary>
+/// <summary>Homes: the contracted response time and the client record a responder needs to get in and whom to call.</summary>
 public sealed partial class DispatchStore
 {
-    private const string HomeColumns = "home_id, response_minutes, key_safe, contacts, notes, created_at, updated_at, " + HomesTimeZone;
+    private const string HomeColumns =
+        "home_id, response_minutes, key_safe, notes, created_at, updated_at, address, client_left_on, anonymised_at, " + HomesTimeZone;
 
     public async Task<HomeRecord?> FindHomeAsync(string homeId, CancellationToken ct = default)
     {
@@ -25,7 +26,10 @@ public sealed partial class DispatchStore
             rows.Add(ReadHome(reader));
         }
 
-        return rows;
+        await reader.CloseAsync();
+        var keyHolders = (await ReadPeopleAsync(connection, "home_key_holders", null, ct)).ToLookup(p => p.HomeId, p => p.Person, StringComparer.Ordinal);
+        var contacts = (await ReadPeopleAsync(connection, "home_contacts", null, ct)).ToLookup(p => p.HomeId, p => p.Person, StringComparer.Ordinal);
+        return rows.Select(home => WithPeople(home, keyHolders[home.HomeId].ToList(), contacts[home.HomeId].ToList())).ToList();
     }
 
     public async Task<bool> RegisterHomeAsync(HomeDetails home, string actor, CancellationToken ct = default)
@@ -37,16 +41,19 @@ public sealed partial class DispatchStore
             await using var tx = await connection.BeginTransactionAsync(ct);
             var added = await Execute(connection,
                 """
-                INSERT INTO homes(home_id, response_minutes, key_safe, contacts, notes, created_at, updated_at)
-                VALUES (@home, @minutes, @keySafe, @contacts, @notes, @now, @now)
+                INSERT INTO homes(home_id, response_minutes, key_safe, notes, address, created_at, updated_at)
+                VALUES (@home, @minutes, @keySafe, @notes, @address, @now, @now)
                 ON CONFLICT(home_id) DO NOTHING
                 """,
-                ct, ("@home", home.HomeId), ("@minutes", home.ResponseMinutes), ("@keySafe", home.KeySafe), ("@contacts", home.Contacts),
-                ("@notes", home.Notes), ("@now", Text(now)));
+                ct, ("@home", home.HomeId), ("@minutes", home.ResponseMinutes), ("@keySafe", home.KeySafe), ("@notes", home.Notes),
+                ("@address", home.Address), ("@now", Text(now)));
             if (added != 1)
             {
                 return false;
             }
+
+            await WritePeopleAsync(connection, "home_key_holders", home.HomeId, home.KeyHolders ?? [], ct);
+            await WritePeopleAsync(connection, "home_contacts", home.HomeId, home.ContactRows, ct);
 
             await AuditAsync(connection, now, actor, "home_registered", null, null, home.HomeId, ResponseDetail(home), ct);
             await tx.CommitAsync(ct);
@@ -65,19 +72,30 @@ public sealed partial class DispatchStore
         try
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
+            // An anonymised home's record is not filled again: a new client gets a new home id.
             var before = await ReadHomeAsync(connection, home.HomeId, ct);
-            if (before is null)
+            if (before is null || before.AnonymisedAt is not null)
             {
                 return false;
             }
 
-            await Execute(connection,
+            var keyHolders = home.KeyHolders ?? [];
+            var contacts = home.ContactRows;
+            // Only while not anonymised: an anonymisation that committed while this waited for the row wins.
+            var updated = await Execute(connection,
                 """
-                UPDATE homes SET response_minutes = @minutes, key_safe = @keySafe, contacts = @contacts, notes = @notes, updated_at = @now
-                WHERE home_id = @home
+                UPDATE homes SET response_minutes = @minutes, key_safe = @keySafe, notes = @notes, address = @address, updated_at = @now
+                WHERE home_id = @home AND anonymised_at IS NULL
                 """,
-                ct, ("@home", home.HomeId), ("@minutes", home.ResponseMinutes), ("@keySafe", home.KeySafe), ("@contacts", home.Contacts),
-                ("@notes", home.Notes), ("@now", Text(now)));
+                ct, ("@home", home.HomeId), ("@minutes", home.ResponseMinutes), ("@keySafe", home.KeySafe), ("@notes", home.Notes),
+                ("@address", home.Address), ("@now", Text(now)));
+            if (updated == 0)
+            {
+                return false;
+            }
+
+            await WritePeopleAsync(connection, "home_key_holders", home.HomeId, keyHolders, ct);
+            await WritePeopleAsync(connection, "home_contacts", home.HomeId, contacts, ct);
             // The trail names what changed, not the client data itself.
             var changed = new List<string>();
             if (before.ResponseMinutes != home.ResponseMinutes)
@@ -85,12 +103,22 @@ public sealed partial class DispatchStore
                 changed.Add(string.Create(CultureInfo.InvariantCulture, $"response time {before.ResponseMinutes} → {home.ResponseMinutes} min"));
             }
 
+            if (before.Address != home.Address)
+            {
+                changed.Add("address");
+            }
+
             if (before.KeySafe != home.KeySafe)
             {
                 changed.Add("key safe");
             }
 
-            if (before.Contacts != home.Contacts)
+            if (!before.KeyHolders.SequenceEqual(keyHolders))
+            {
+                changed.Add("key holders");
+            }
+
+            if (!before.ContactPeople.SequenceEqual(contacts))
             {
                 changed.Add("contacts");
             }
@@ -141,14 +169,64 @@ public sealed partial class DispatchStore
 
     private static async Task<HomeRecord?> ReadHomeAsync(DbConnection connection, string homeId, CancellationToken ct)
     {
-        await using var cmd = Command(connection, $"SELECT {HomeColumns} FROM homes WHERE home_id = @home", ("@home", homeId));
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? ReadHome(reader) : null;
+        HomeRecord home;
+        await using (var cmd = Command(connection, $"SELECT {HomeColumns} FROM homes WHERE home_id = @home", ("@home", homeId)))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return null;
+            }
+
+            home = ReadHome(reader);
+        }
+
+        var keyHolders = await ReadPeopleAsync(connection, "home_key_holders", homeId, ct);
+        var contacts = await ReadPeopleAsync(connection, "home_contacts", homeId, ct);
+        return WithPeople(home, keyHolders.Select(p => p.Person).ToList(), contacts.Select(p => p.Person).ToList());
     }
 
+    /// <summary>The home from <see cref="HomeColumns"/>, its people still to add (<see cref="WithPeople"/>).</summary>
     private static HomeRecord ReadHome(DbDataReader reader) => new(
-        reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-        Parse(reader.GetString(5)), Parse(reader.GetString(6)), reader.GetString(7));
+        reader.GetString(0), reader.GetInt32(1), reader.GetString(2), "", reader.GetString(3),
+        Parse(reader.GetString(4)), Parse(reader.GetString(5)), reader.GetString(9))
+    {
+        Address = reader.GetString(6),
+        ClientLeftOn = reader.IsDBNull(7) ? null : DateOnly.ParseExact(reader.GetString(7), DayFormat, CultureInfo.InvariantCulture),
+        AnonymisedAt = reader.IsDBNull(8) ? null : Parse(reader.GetString(8)),
+    };
+
+    private static HomeRecord WithPeople(HomeRecord home, IReadOnlyList<HomePerson> keyHolders, IReadOnlyList<HomePerson> contacts) =>
+        home with { KeyHolders = keyHolders, ContactPeople = contacts, Contacts = string.Join("\n", contacts.Select(c => c.Line)) };
+
+    /// <summary>The rows of <paramref name="table"/> (key holders or contacts) of one home, or of all when null, in order.</summary>
+    private static async Task<List<(string HomeId, HomePerson Person)>> ReadPeopleAsync(
+        DbConnection connection, string table, string? homeId, CancellationToken ct)
+    {
+        await using var cmd = Command(connection,
+            $"SELECT home_id, name, phone, relation FROM {table} WHERE CAST(@home AS TEXT) IS NULL OR home_id = @home ORDER BY home_id, position",
+            ("@home", homeId));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<(string, HomePerson)>();
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add((reader.GetString(0), new HomePerson(reader.GetString(1), reader.GetString(2), reader.GetString(3))));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Replaces the home's rows of <paramref name="table"/> (key holders or contacts) with <paramref name="people"/>, numbered 1, 2, ...</summary>
+    private static async Task WritePeopleAsync(DbConnection connection, string table, string homeId, IReadOnlyList<HomePerson> people, CancellationToken ct)
+    {
+        await Execute(connection, $"DELETE FROM {table} WHERE home_id = @home", ct, ("@home", homeId));
+        for (var i = 0; i < people.Count; i++)
+        {
+            await Execute(connection,
+                $"INSERT INTO {table}(home_id, position, name, phone, relation) VALUES (@home, @position, @name, @phone, @relation)",
+                ct, ("@home", homeId), ("@position", i + 1), ("@name", people[i].Name), ("@phone", people[i].Phone), ("@relation", people[i].Relation));
+        }
+    }
 
     private static string ResponseDetail(HomeDetails home) =>
         string.Create(CultureInfo.InvariantCulture, $"response time {home.ResponseMinutes} min");

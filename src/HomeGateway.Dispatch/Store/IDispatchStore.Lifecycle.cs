@@ -230,21 +230,63 @@ public sealed record AuditRecord(long Id, DateTimeOffset At, string Actor, strin
 
 public sealed record AuditPage(IReadOnlyList<AuditRecord> Rows, bool HasMore);
 
-/// <summary>What a home is at dispatch: minimal data only (no names, health or addresses beyond what a responder needs).</summary>
+/// <summary>
+/// What a home is at dispatch, with its client record: only what a responder needs to get in and whom to call (no
+/// diagnoses, no social-security number). The record's people are in <see cref="KeyHolders"/> and
+/// <see cref="ContactPeople"/>.
+/// </summary>
 /// <param name="ResponseMinutes">The contracted response time: help should be there within this long after the alert.</param>
+/// <param name="KeySafe">The access instructions (key safe and its code, door code, dog, stairs); see <see cref="AccessInstructions"/>.</param>
+/// <param name="Contacts">The contacts as text, one per line ("name (relation) phone"): what callers that want one text read.</param>
+/// <param name="Notes">The care plan's notes a responder needs.</param>
 /// <param name="TimeZone">
 /// The home's IANA time zone: the one its most recently seen gateway sent; <see cref="HomeTimeZones.Unknown"/> when none did.
 /// </param>
 public sealed record HomeRecord(
     string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    string TimeZone = HomeTimeZones.Unknown);
+    string TimeZone = HomeTimeZones.Unknown)
+{
+    /// <summary>The street address, several lines with the postal code and town.</summary>
+    public string Address { get; init; } = "";
+
+    /// <summary>The same text as <see cref="KeySafe"/> under the name the client record gives it.</summary>
+    public string AccessInstructions => KeySafe;
+
+    /// <summary>Who holds a key, in the order the admin put them.</summary>
+    public IReadOnlyList<HomePerson> KeyHolders { get; init; } = [];
+
+    /// <summary>Whom to call (relatives, a neighbour), in order; <see cref="Contacts"/> is the same as text.</summary>
+    public IReadOnlyList<HomePerson> ContactPeople { get; init; } = [];
+
+    /// <summary>The day the client left the service (an admin marked it); null while the client is served.</summary>
+    public DateOnly? ClientLeftOn { get; init; }
+
+    /// <summary>When the client record was anonymised (the retention sweep, or an admin at once); null while it is kept.</summary>
+    public DateTimeOffset? AnonymisedAt { get; init; }
+}
 
 /// <summary>A home as a form registers or changes it.</summary>
+/// <param name="Contacts">
+/// Used only when <see cref="ContactPeople"/> is null (callers from before the record had rows): a non-empty text becomes
+/// one contact whose name is the text.
+/// </param>
 public sealed record HomeDetails(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes)
 {
     public const int DefaultResponseMinutes = 60;
     public const int MinResponseMinutes = 5;
     public const int MaxResponseMinutes = 1440;
+
+    public string Address { get; init; } = "";
+
+    /// <summary>The key holders; null: none.</summary>
+    public IReadOnlyList<HomePerson>? KeyHolders { get; init; }
+
+    /// <summary>The contacts; null: from <see cref="Contacts"/>.</summary>
+    public IReadOnlyList<HomePerson>? ContactPeople { get; init; }
+
+    /// <summary>The contacts as stored: <see cref="ContactPeople"/>, or the text as one contact.</summary>
+    internal IReadOnlyList<HomePerson> ContactRows =>
+        ContactPeople ?? (string.IsNullOrWhiteSpace(Contacts) ? [] : [new HomePerson(Contacts.Trim(), "", "")]);
 }
 
 /// <summary>An enrolment code as its history shows it: issued, expires, used — the code itself is never stored.</summary>

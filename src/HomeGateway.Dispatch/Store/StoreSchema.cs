@@ -390,11 +390,44 @@ internal static class StoreSchema
         -- One open request per alert: the cascade's next step cannot be asked twice, even by two nodes.
         CREATE UNIQUE INDEX alert_dispatches_one_open ON alert_dispatches(gateway_id, alert_id) WHERE ended_at IS NULL;
         """,
+
+        // 13: the client record (issue 17). key_safe keeps its name and now holds the access instructions (key safe and
+        // code, door code, dog, stairs). Key holders and contacts become rows the form edits one by one. The old free-text
+        // contacts move whole into one contact row with the text as its name: it stays where dispatchers look for whom
+        // to call, nothing is guessed by splitting it, and the admin splits it into rows with phone numbers; the column
+        // is dropped so no copy outlives the retention rule. client_left_on (a day) and anonymised_at carry that rule.
+        """
+        ALTER TABLE homes ADD COLUMN address TEXT NOT NULL DEFAULT '';
+        ALTER TABLE homes ADD COLUMN client_left_on TEXT;
+        ALTER TABLE homes ADD COLUMN anonymised_at TEXT;
+
+        CREATE TABLE home_key_holders(
+            home_id TEXT NOT NULL,
+            position INTEGER NOT NULL CHECK(position BETWEEN 1 AND 10),
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            relation TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY(home_id, position));
+
+        CREATE TABLE home_contacts(
+            home_id TEXT NOT NULL,
+            position INTEGER NOT NULL CHECK(position BETWEEN 1 AND 10),
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            relation TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY(home_id, position));
+
+        INSERT INTO home_contacts(home_id, position, name, phone, relation)
+            SELECT home_id, 1, TRIM(contacts), '', '' FROM homes WHERE TRIM(contacts) <> '';
+        ALTER TABLE homes DROP COLUMN contacts;
+        CREATE INDEX homes_client_left ON homes(client_left_on) WHERE anonymised_at IS NULL;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
 
-    public static async Task MigrateAsync(DbConnection connection, StoreDialect dialect, CancellationToken ct)
+    /// <param name="upTo">The version to stop at (tests: a database as an older release left it); the latest when null.</param>
+    public static async Task MigrateAsync(DbConnection connection, StoreDialect dialect, CancellationToken ct, int? upTo = null)
     {
         await dialect.BeforeMigrationAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -409,7 +442,7 @@ internal static class StoreSchema
                 $"The dispatch database ({dialect.Description}) has schema version {current}, newer than this program knows ({LatestVersion}); use a newer dispatch.");
         }
 
-        for (var version = current + 1; version <= LatestVersion; version++)
+        for (var version = current + 1; version <= (upTo ?? LatestVersion); version++)
         {
             await DispatchStore.Execute(connection, dialect.Ddl(Migrations[version - 1]), ct);
             await DispatchStore.Execute(connection, "INSERT INTO schema_version(version) VALUES (@v)", ct, ("@v", version));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HomeGateway.Dispatch.Acknowledgements;
+using HomeGateway.Dispatch.ClientRecords;
 using HomeGateway.Dispatch.Store;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -78,9 +79,10 @@ internal static partial class AlertApi
             return NotFoundOrAmbiguous(found with { Result = LifecycleResult.NotFound }, alertId, gateway);
         }
 
+        // The view's audit row says it came from the API; what of the client record the caller got follows from its role.
         await store.AppendAuditAsync(http.User.Identity!.Name!, "alert_viewed", view.Alert.GatewayId, alertId, view.Alert.HomeId, "from the API", ct);
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Json(AlertDetailJson.From(detail), Json);
+        return TypedResults.Json(AlertDetailJson.From(detail, ClientRecordAccess.For(http.User)), Json);
     }
 
     /// <summary><c>POST .../assign</c> <c>{"assignee": "anna"}</c>; <c>null</c> or <c>""</c> unassigns.</summary>

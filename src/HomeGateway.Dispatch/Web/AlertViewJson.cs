@@ -1,6 +1,7 @@
 using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Rules;
 using HomeGateway.Core.Events;
+using HomeGateway.Dispatch.ClientRecords;
 using HomeGateway.Dispatch.Store;
 
 namespace HomeGateway.Dispatch.Web;
@@ -82,16 +83,45 @@ public sealed record AlertDetailJson(
     AlertDetailJson.VisitJson? Visit,
     IReadOnlyList<AlertDetailJson.NoteJson> Notes)
 {
-    public static AlertDetailJson From(AlertDetail detail) => new(
+    /// <param name="view">How much of the client record the caller may see (<c>ClientRecordAccess.For</c>).</param>
+    public static AlertDetailJson From(AlertDetail detail, ClientRecordView view) => new(
         AlertViewJson.From(detail.View),
-        detail.Home is { } h ? new HomeJson(h.HomeId, h.ResponseMinutes, h.KeySafe, h.Contacts, h.Notes, h.TimeZone) : null,
+        detail.Home is { } h ? HomeJson.From(h, view) : null,
         detail.Steps.Select(s => new StepJson(s.Seq, AlertTypeNames.ToName(s.Kind), AlertTypeNames.ToName(s.Priority), s.At, s.Count, s.Summary, s.ReceivedAt)).ToList(),
         detail.Evidence.Select(e => new EvidenceJson(e.Seq, e.SensorId, SensorKindNames.ToName(e.Kind), e.State, e.At, e.Source, e.Value, e.BatteryPercent)).ToList(),
         detail.Visit is { } v ? new VisitJson(v.Open, v.At, v.SensorId) : null,
         detail.Notes.Select(n => new NoteJson(n.At, n.Author, n.Text)).ToList());
 
+    /// <summary>
+    /// The home and its client record as far as the caller may see it: a field the caller may not see is null (the
+    /// technician's view has only <c>address</c> and <c>accessInstructions</c>). <c>keySafe</c> (the access instructions)
+    /// and <c>contacts</c> (the contacts as text, one per line) are what this API said before the record had rows.
+    /// </summary>
     /// <param name="TimeZone">The home's IANA time zone (<c>"UTC"</c> when no gateway of it has said).</param>
-    public sealed record HomeJson(string HomeId, int ResponseMinutes, string KeySafe, string Contacts, string Notes, string TimeZone);
+    /// <param name="AnonymisedAt">When the client record was anonymised (the client left); null while it is kept.</param>
+    public sealed record HomeJson(
+        string HomeId, int ResponseMinutes, string? KeySafe, string? Contacts, string? Notes, string TimeZone,
+        string? Address, string? AccessInstructions, IReadOnlyList<PersonJson>? KeyHolders, IReadOnlyList<PersonJson>? ContactPeople,
+        DateTimeOffset? AnonymisedAt)
+    {
+        public static HomeJson From(HomeRecord h, ClientRecordView view)
+        {
+            var whole = view == ClientRecordView.Whole;
+            var access = view != ClientRecordView.None;
+            return new HomeJson(
+                h.HomeId, h.ResponseMinutes, access ? h.KeySafe : null, whole ? h.Contacts : null, whole ? h.Notes : null, h.TimeZone,
+                access ? h.Address : null, access ? h.AccessInstructions : null,
+                whole ? h.KeyHolders.Select(PersonJson.From).ToList() : null, whole ? h.ContactPeople.Select(PersonJson.From).ToList() : null,
+                h.AnonymisedAt);
+        }
+    }
+
+    /// <param name="Tel">The phone as a <c>tel:</c> link (spaces removed); null without a phone.</param>
+    public sealed record PersonJson(string Name, string Phone, string Relation, string? Tel)
+    {
+        public static PersonJson From(HomePerson p) =>
+            new(p.Name, p.Phone, p.Relation, p.Phone.Length == 0 ? null : ClientRecordRules.TelHref(p.Phone));
+    }
 
     public sealed record StepJson(long Seq, string Kind, string Priority, DateTimeOffset At, int Count, string Summary, DateTimeOffset ReceivedAt);
 

@@ -189,6 +189,39 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
         });
     }
 
+    [Theory]
+    [InlineData(1366, 768)]
+    [InlineData(390, 844)]
+    public async Task A_home_with_a_filled_client_record_and_its_alert_page_have_no_axe_violation_and_fit_the_screen(int width, int height)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await Stack.AddUserAsync(Admin, "admin");
+        var fall = await Stack.FallAsync(timeout.Token);
+        var gateway = await Stack.GatewayOfAsync(fall, timeout.Token);
+        await InBrowserAsync(async session =>
+        {
+            var page = await session.NewTabAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+                IsMobile = width < 500,
+                HasTouch = width < 1000,
+            });
+            await new LoginPage(page).LogInAsync(Admin, Stack.PasswordOf(Admin));
+            await ClientRecordBrowserTests.FillRecordAsync(page);
+            await ExpectUsableAsync(page, "a home with its client record and edit form");
+
+            // The form refused, its problems beside the fields.
+            await page.Locator("#edit-keyHolders-0-phone").FillAsync("call me");
+            await page.SubmitAsync(() => page.Locator("form#edit button[type=submit]").ClickAsync());
+            await Expect(page.Locator("#edit-keyHolders-0-phone-error")).ToBeVisibleAsync();
+            await ExpectUsableAsync(page, "a home's record form refused");
+
+            Assert.Equal(200, (await page.GotoAsync(AlertDetailPage.PathOf(gateway, fall)))!.Status);
+            await Expect(page.Locator("#client-record a.phone").First).ToBeVisibleAsync();
+            await ExpectUsableAsync(page, "an alert page with the client record");
+        });
+    }
+
     private static async Task<string> FirstHomeIdAsync(IPage page)
     {
         await page.GotoAsync("/homes");

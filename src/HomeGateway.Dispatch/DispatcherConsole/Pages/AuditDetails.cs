@@ -88,6 +88,14 @@ public static partial class AuditDetails
         (Snapshot(), (m, c) => c.Say("Detail_Snapshot", Integer(m.Groups[1].Value))),
         (AutoEscalated(), (m, c) => c.Say("Detail_AutoEscalated", Integer(m.Groups[1].Value))),
         (Reopened(), Reopening),
+        (Exactly("client record: whole"), (_, c) => c.Say("Detail_RecordWhole")),
+        (Exactly("client record: address and access"), (_, c) => c.Say("Detail_RecordAddressAndAccess")),
+        (Exactly("client record: none"), (_, c) => c.Say("Detail_RecordNone")),
+        (Exactly("at once"), (_, c) => c.Say("Detail_AtOnce")),
+        (ClientLeftOn(), (m, c) => Day(m.Groups[1].Value) is { } day
+            ? c.Say(m.Groups[2].Success ? "Detail_RetentionOver" : "Detail_ClientLeftOn", day)
+            : null),
+        (WasLeftOn(), (m, c) => Day(m.Groups[1].Value) is { } day ? c.Say("Detail_WasLeftOn", day) : null),
         (UserOnly(), (m, c) => c.Say("Detail_User", m.Groups[1].Value)),
         (UserAdded(), (m, c) => c.Say("Detail_UserAdded", m.Groups[1].Value, RoleWord(m.Groups[2].Value, c), LanguageWord(m.Groups[3].Value))),
         // Before RoleChanged: "fi → sv" would pass for two roles.
@@ -136,6 +144,8 @@ public static partial class AuditDetails
                 : item switch
                 {
                     "key safe" => context.Word("Detail_KeySafe"),
+                    "address" => context.Word("Detail_Address"),
+                    "key holders" => context.Word("Detail_KeyHolders"),
                     "contacts" => context.Word("Detail_Contacts"),
                     "notes" => context.Word("Detail_Notes"),
                     _ => null,
@@ -223,6 +233,12 @@ public static partial class AuditDetails
 
     [GeneratedRegex(@"^response time (\d+) min$")]
     private static partial Regex ResponseTime();
+
+    [GeneratedRegex(@"^client left on (\d{4}-\d{2}-\d{2})(; retention over)?$")]
+    private static partial Regex ClientLeftOn();
+
+    [GeneratedRegex(@"^was left on (\d{4}-\d{2}-\d{2})$")]
+    private static partial Regex WasLeftOn();
 
     [GeneratedRegex(@"^changed: (.+)$")]
     private static partial Regex Changed();

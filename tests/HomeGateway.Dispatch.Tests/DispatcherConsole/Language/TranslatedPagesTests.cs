@@ -55,7 +55,7 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
 
         Assert.Contains("<h1>Hälytys: kaatuminen, koti home-1</h1>", detail, StringComparison.Ordinal);
         Assert.Contains("Sopimuksen mukainen vasteaika", detail, StringComparison.Ordinal);
-        Assert.Contains("Avainsäilö", detail, StringComparison.Ordinal);
+        Assert.Contains("Sisäänpääsyohjeet", detail, StringComparison.Ordinal);
         Assert.Contains(">Kuittaa</button>", detail, StringComparison.Ordinal);
         Assert.Contains(">Virhehälytys</option>", detail, StringComparison.Ordinal);
         // Acknowledging returns to the alert's page, which says so.
@@ -84,7 +84,7 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
         Assert.Contains("<html lang=\"sv\">", detail, StringComparison.Ordinal);
         Assert.Contains("<h1>Larm: fall i hem home-1</h1>", detail, StringComparison.Ordinal);
         Assert.Contains("Avtalad responstid", detail, StringComparison.Ordinal);
-        Assert.Contains("Nyckelskåp", detail, StringComparison.Ordinal);
+        Assert.Contains("Instruktioner för att komma in", detail, StringComparison.Ordinal);
         Assert.Contains(">Hembesök – ingen skada</option>", detail, StringComparison.Ordinal);
         Assert.Contains(">Logga ut</button>", detail, StringComparison.Ordinal);
         // A dispatcher's navigation: no homes, no audit.
