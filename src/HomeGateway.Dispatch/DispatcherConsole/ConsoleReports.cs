@@ -60,15 +60,26 @@ internal static class ConsoleReports
         var weekText = query["week"].ToString();
         var monthText = query["month"].ToString();
         var weeksText = query["weeks"].ToString();
+        // A picker left empty keeps this week's or month's value: the page shows it, and it is used only with its period.
+        if (IsoWeek.TryParse(weekText, out var askedWeek))
+        {
+            week = askedWeek;
+        }
+
+        if (ReportMonth.TryParse(monthText, out var askedMonth))
+        {
+            month = askedMonth;
+        }
+
         if (!Date(query["from"], ref from) || !Date(query["to"], ref to))
         {
             problem = words?["BadDate"] ?? "Dates are written yyyy-MM-dd.";
         }
-        else if (weekText.Length > 0 && !IsoWeek.TryParse(weekText, out week))
+        else if (weekText.Length > 0 && week != askedWeek)
         {
             problem = words?["BadWeek"] ?? "A week is written like 2026-W10.";
         }
-        else if (monthText.Length > 0 && !ReportMonth.TryParse(monthText, out month))
+        else if (monthText.Length > 0 && month != askedMonth)
         {
             problem = words?["BadMonth"] ?? "A month is written like 2026-03.";
         }
