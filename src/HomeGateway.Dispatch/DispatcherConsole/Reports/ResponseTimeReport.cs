@@ -150,6 +150,8 @@ public sealed record ResponseSection(
 /// false alarms; the times and the contract counts are over the others.
 /// </summary>
 /// <param name="Name">What the group is (a team's name; else the key).</param>
+/// <param name="ResponseMinutes">The contracted time of the group's first alert: the home's own in a per-home group (the
+/// only place it is shown; other groups mix homes).</param>
 public sealed record ResponseGroup(
     string Key, string Name, int Alerts, int FalseAlarms, Figures Acknowledge, Figures Arrival, Figures Resolve, int Within, int Breaches,
     int Pending, int ResponseMinutes)
