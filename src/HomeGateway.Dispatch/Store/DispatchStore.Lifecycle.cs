@@ -294,14 +294,29 @@ public sealed partial class DispatchStore
 
     public async Task<IReadOnlyList<ResponseTimeRow>> ListResponseTimesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
     {
+        // The request that answers for the alert (c): the one that arrived first; else one accepted and still standing
+        // (open, done, or ended by the resolution) before one accepted and then withdrawn or declined; the earliest
+        // acceptance among equals. A request never accepted (withdrawn, not accepted in time) answers for nothing.
+        // Times are fixed-width UTC text, so text order is time order on both databases.
         await using var connection = await OpenAsync(ct);
         await using var cmd = Command(connection,
             $"""
             SELECT a.gateway_id, a.alert_id, a.home_id, a.type, a.priority, a.raised_at, k.acknowledged_at, a.resolved_at, a.outcome,
-                   COALESCE(h.response_minutes, {HomeDetails.DefaultResponseMinutes}), {AlertHomeTimeZone}
+                   COALESCE(h.response_minutes, {HomeDetails.DefaultResponseMinutes}), {AlertHomeTimeZone},
+                   (SELECT MIN(f.asked_at) FROM alert_dispatches f WHERE f.gateway_id = a.gateway_id AND f.alert_id = a.alert_id),
+                   c.accepted_at, c.arrived_at, c.team_id, t.name
             FROM alerts a
             LEFT JOIN alert_acknowledgements k ON k.gateway_id = a.gateway_id AND k.alert_id = a.alert_id
             LEFT JOIN homes h ON h.home_id = a.home_id
+            LEFT JOIN alert_dispatches c ON c.id = (
+                SELECT d.id FROM alert_dispatches d
+                WHERE d.gateway_id = a.gateway_id AND d.alert_id = a.alert_id AND (d.arrived_at IS NOT NULL OR d.accepted_at IS NOT NULL)
+                ORDER BY CASE WHEN d.arrived_at IS NOT NULL THEN 0
+                              WHEN d.ended_reason IS NULL OR d.ended_reason IN ('done', 'alert_resolved') THEN 1
+                              ELSE 2 END,
+                         d.arrived_at, d.accepted_at, d.id
+                LIMIT 1)
+            LEFT JOIN teams t ON t.team_id = c.team_id
             WHERE a.raised_at >= @from AND a.raised_at < @to
             ORDER BY a.raised_at, a.gateway_id, a.alert_id
             """,
@@ -310,10 +325,18 @@ public sealed partial class DispatchStore
         var rows = new List<ResponseTimeRow>();
         while (await reader.ReadAsync(ct))
         {
+            DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : Parse(reader.GetString(i));
+            string? Name(int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
             rows.Add(new ResponseTimeRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), (AlertType)reader.GetInt32(3),
-                (AlertPriority)reader.GetInt32(4), Parse(reader.GetString(5)), reader.IsDBNull(6) ? null : Parse(reader.GetString(6)),
-                reader.IsDBNull(7) ? null : Parse(reader.GetString(7)), reader.IsDBNull(8) ? null : (ResolutionOutcome)reader.GetInt32(8),
-                reader.GetInt32(9), reader.GetString(10)));
+                (AlertPriority)reader.GetInt32(4), Parse(reader.GetString(5)), At(6), At(7),
+                reader.IsDBNull(8) ? null : (ResolutionOutcome)reader.GetInt32(8), reader.GetInt32(9), reader.GetString(10))
+            {
+                FirstAskedAt = At(11),
+                AcceptedAt = At(12),
+                ArrivedAt = At(13),
+                TeamId = Name(14),
+                TeamName = Name(15),
+            });
         }
 
         return rows;

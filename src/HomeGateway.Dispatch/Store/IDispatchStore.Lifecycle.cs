@@ -292,7 +292,12 @@ public sealed record HomeDetails(string HomeId, int ResponseMinutes, string KeyS
 /// <summary>An enrolment code as its history shows it: issued, expires, used — the code itself is never stored.</summary>
 public sealed record EnrolmentCodeHistory(string GatewayId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? UsedAt);
 
-/// <summary>An alert's times for the response-time report; <c>TimeZone</c> is its home's (see <see cref="HomeRecord"/>).</summary>
+/// <summary>
+/// An alert's times for the response-time report; <c>TimeZone</c> is its home's (see <see cref="HomeRecord"/>). The
+/// responder side comes from <c>alert_dispatches</c>: <see cref="FirstAskedAt"/> is the first request to anyone;
+/// <see cref="ArrivedAt"/> the earliest arrival at the home; <see cref="AcceptedAt"/> and <see cref="TeamId"/> belong to
+/// the request that arrived first, else to the accepted one (one still standing before one withdrawn); null when none.
+/// </summary>
 public sealed record ResponseTimeRow(
     string GatewayId,
     string AlertId,
@@ -304,4 +309,16 @@ public sealed record ResponseTimeRow(
     DateTimeOffset? ResolvedAt,
     ResolutionOutcome? Outcome,
     int ResponseMinutes,
-    string TimeZone = HomeTimeZones.Unknown);
+    string TimeZone = HomeTimeZones.Unknown)
+{
+    public DateTimeOffset? FirstAskedAt { get; init; }
+
+    public DateTimeOffset? AcceptedAt { get; init; }
+
+    public DateTimeOffset? ArrivedAt { get; init; }
+
+    /// <summary>Null when the request went to one person rather than a team, or nobody accepted.</summary>
+    public string? TeamId { get; init; }
+
+    public string? TeamName { get; init; }
+}

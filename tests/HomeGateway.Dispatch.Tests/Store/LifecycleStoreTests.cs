@@ -296,6 +296,62 @@ public abstract class LifecycleStoreTests(StoreProvider provider) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Response_time_rows_carry_the_earliest_arrival_and_the_team_that_answered_for_the_alert()
+    {
+        await store.UpdateHomeAsync(new HomeDetails("home-1", 30, "", "", ""), "ada");
+        await AlertDispatchRows.AddTeamAsync(store, "night", "Night patrol");
+        await AlertDispatchRows.AddTeamAsync(store, "day", "Day team");
+        await Store(1, Records.Alert("fall-1"));
+        await Store(2, Records.Alert("fall-2", minutes: 60));
+        await Store(3, Records.Alert("fall-3", minutes: 120));
+        await Store(4, Records.Alert("fall-4", minutes: 180));
+        var t = Records.T0;
+        // fall-1: the day team never accepts (withdrawn), accepts once and is withdrawn before arriving; the night patrol
+        // arrives at +20; a single responder arrives later at +25. The night patrol answered for it.
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(2), "day", endedAt: t.AddMinutes(4), endedReason: "withdrawn");
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(4), "day", acceptedAt: t.AddMinutes(5), endedAt: t.AddMinutes(8), endedReason: "withdrawn");
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(8), "night", acceptedAt: t.AddMinutes(9), arrivedAt: t.AddMinutes(20));
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(10), userName: "olli", acceptedAt: t.AddMinutes(11), arrivedAt: t.AddMinutes(25));
+        // fall-2: accepted by the night patrol, then withdrawn; the day team accepted after and is on its way (no arrival).
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-2", t.AddMinutes(61), "night", acceptedAt: t.AddMinutes(62), endedAt: t.AddMinutes(63), endedReason: "withdrawn");
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-2", t.AddMinutes(63), "day", acceptedAt: t.AddMinutes(64));
+        // fall-3: asked, never accepted. fall-4: nobody was asked.
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-3", t.AddMinutes(121), "day", endedAt: t.AddMinutes(126), endedReason: "not_accepted");
+        // Another gateway's alert of the same id does not leak in.
+        await AlertDispatchRows.AddAsync(store, "gw-other", "fall-4", t.AddMinutes(181), "day", acceptedAt: t.AddMinutes(182), arrivedAt: t.AddMinutes(183));
+
+        var rows = (await store.ListResponseTimesAsync(t.AddDays(-1), t.AddDays(1))).ToDictionary(r => r.AlertId);
+
+        var first = rows["fall-1"];
+        Assert.Equal((t.AddMinutes(2), t.AddMinutes(9), t.AddMinutes(20)), (first.FirstAskedAt, first.AcceptedAt, first.ArrivedAt));
+        Assert.Equal(("night", "Night patrol"), (first.TeamId, first.TeamName));
+        var second = rows["fall-2"];
+        Assert.Equal((t.AddMinutes(61), t.AddMinutes(64), (DateTimeOffset?)null), (second.FirstAskedAt, second.AcceptedAt, second.ArrivedAt));
+        Assert.Equal(("day", "Day team"), (second.TeamId, second.TeamName));
+        var third = rows["fall-3"];
+        Assert.Equal((t.AddMinutes(121), (DateTimeOffset?)null, (DateTimeOffset?)null), (third.FirstAskedAt, third.AcceptedAt, third.ArrivedAt));
+        Assert.Null(third.TeamId);
+        var fourth = rows["fall-4"];
+        Assert.Equal(((DateTimeOffset?)null, (DateTimeOffset?)null, (string?)null), (fourth.FirstAskedAt, fourth.ArrivedAt, fourth.TeamId));
+    }
+
+    [Fact]
+    public async Task A_single_responder_who_arrived_first_answers_for_the_alert_without_a_team()
+    {
+        await AlertDispatchRows.AddTeamAsync(store, "night", "Night patrol");
+        await Store(1, Records.Alert("fall-1"));
+        var t = Records.T0;
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(1), userName: "olli", acceptedAt: t.AddMinutes(2), arrivedAt: t.AddMinutes(12), endedAt: t.AddMinutes(30), endedReason: "done");
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(3), "night", acceptedAt: t.AddMinutes(4), arrivedAt: t.AddMinutes(15));
+
+        var row = Assert.Single(await store.ListResponseTimesAsync(t.AddDays(-1), t.AddDays(1)));
+
+        Assert.Equal((t.AddMinutes(2), t.AddMinutes(12)), (row.AcceptedAt, row.ArrivedAt));
+        Assert.Null(row.TeamId);
+        Assert.Null(row.TeamName);
+    }
+
+    [Fact]
     public async Task The_enrolment_history_of_a_home_lists_codes_of_its_gateways_only()
     {
         await store.AddGatewayAsync("gw-2", "home-2");

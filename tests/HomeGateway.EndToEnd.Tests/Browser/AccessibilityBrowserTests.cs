@@ -1,6 +1,9 @@
+using System.Globalization;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
 using HomeGateway.Core.Alerts;
+using HomeGateway.Dispatch.Store;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -118,6 +121,104 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium) : Consol
                 await ExpectUsableAsync(careManager, "care manager: " + path);
             }
 
+            Assert.Empty(refused);
+        });
+    }
+
+    public static readonly TheoryData<int, int, string> ReportScreens = new()
+    {
+        { 1366, 768, "light" },
+        { 390, 844, "light" },
+        { 390, 844, "dark" },
+    };
+
+    /// <summary>
+    /// The response-time report with real figures in it — arrivals within and past the contract, a team, a false alarm,
+    /// a technical alert, a trend over weeks — has no axe violation and fits a desktop and a 390 px phone, charts included.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ReportScreens))]
+    public async Task The_report_with_its_charts_has_no_axe_violation_and_fits_the_screen(int width, int height, string theme)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await Stack.AddUserAsync(CareManager, "care_manager");
+        await Stack.RegisterOtherHomeAsync(30);
+        await Stack.SetOtherHomeZoneAsync("Europe/Helsinki");
+        var store = (DispatchStore)Stack.DispatchServices.GetRequiredService<IDispatchStore>();
+        var now = DateTimeOffset.UtcNow;
+        await using (var connection = await store.Dialect.OpenAsync(timeout.Token))
+        {
+            await DispatchStore.Execute(connection, "INSERT INTO teams(team_id, name, created_at, updated_at) VALUES ('night', 'Yöpartio', @at, @at)",
+                timeout.Token, ("@at", DispatchStore.Text(now)));
+        }
+
+        // (alert, type, hours ago, minutes to arrival or none, outcome)
+        (string Id, AlertType Type, int HoursAgo, int? Arrival, ResolutionOutcome Outcome)[] alerts =
+        [
+            ("fig-fall-1", AlertType.Fall, 5, 12, ResolutionOutcome.VisitedNoInjury),
+            ("fig-fall-2", AlertType.Fall, 4, 50, ResolutionOutcome.VisitedInjury),
+            ("fig-help-1", AlertType.Help, 3, 25, ResolutionOutcome.VisitedNoInjury),
+            ("fig-help-2", AlertType.Help, 2, null, ResolutionOutcome.FalseAlarm),
+            ("fig-fall-3", AlertType.Fall, 30, 70, ResolutionOutcome.AmbulanceCalled),
+            ("fig-fall-4", AlertType.Fall, 24 * 9, 20, ResolutionOutcome.VisitedNoInjury),
+            ("fig-battery", AlertType.BatteryLow, 6, null, ResolutionOutcome.TechnicalFault),
+        ];
+        foreach (var (id, type, hoursAgo, arrival, outcome) in alerts)
+        {
+            var raised = now.AddHours(-hoursAgo);
+            await Stack.RaiseOtherAsync(id, type, type == AlertType.BatteryLow ? AlertPriority.Low : AlertPriority.Critical, at: raised, ct: timeout.Token);
+            if (arrival is { } minutes)
+            {
+                await using var connection = await store.Dialect.OpenAsync(timeout.Token);
+                await DispatchStore.Execute(connection,
+                    """
+                    INSERT INTO alert_dispatches(gateway_id, alert_id, team_id, asked_at, asked_by, accept_deadline, accepted_at, accepted_by, arrived_at)
+                    VALUES (@g, @a, 'night', @asked, 'anna', @deadline, @accepted, 'olli', @arrived)
+                    """,
+                    timeout.Token, ("@g", ConsoleStack.OtherGateway), ("@a", id), ("@asked", DispatchStore.Text(raised.AddMinutes(2))),
+                    ("@deadline", DispatchStore.Text(raised.AddMinutes(7))), ("@accepted", DispatchStore.Text(raised.AddMinutes(3))),
+                    ("@arrived", DispatchStore.Text(raised.AddMinutes(minutes))));
+            }
+
+            await store.AcknowledgeAsync(ConsoleStack.OtherGateway, id, ConsoleStack.Dispatcher, "dispatcher", timeout.Token);
+            await store.ResolveAsync(ConsoleStack.OtherGateway, id, outcome, null, ConsoleStack.Dispatcher, timeout.Token);
+        }
+
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var path = string.Create(CultureInfo.InvariantCulture, $"/reports/response-times?period=dates&from={today.AddDays(-13):yyyy-MM-dd}&to={today.AddDays(1):yyyy-MM-dd}&weeks=6");
+        await InBrowserAsync(async session =>
+        {
+            var page = await session.NewTabAsync(new BrowserNewContextOptions
+            {
+                ViewportSize = new ViewportSize { Width = width, Height = height },
+                IsMobile = width < 500,
+                HasTouch = width < 1000,
+                ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
+            });
+            var refused = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+                {
+                    refused.Add(message.Text);
+                }
+            };
+            var login = new LoginPage(page);
+            await login.OpenAsync();
+            await login.SubmitAsync(CareManager, Stack.PasswordOf(CareManager));
+
+            Assert.Equal(200, (await page.GotoAsync(path))!.Status);
+            await Expect(page.Locator("svg#arrival-chart rect.bar[data-count=\"1\"]").First).ToBeVisibleAsync();
+            await Expect(page.Locator("svg#trend-chart circle.median-point").First).ToBeVisibleAsync();
+            await Expect(page.Locator("table#breaches tr[data-alert-id=\"fig-fall-2\"]")).ToBeVisibleAsync();
+            await Expect(page.Locator("table#care-teams tr[data-key=\"night\"]")).ToContainTextAsync("Yöpartio");
+            // The chart scales to the screen: never wider than the page's main column.
+            var chartWidth = await page.Locator("svg#arrival-chart").EvaluateAsync<double>("(e) => e.getBoundingClientRect().width");
+            Assert.InRange(chartWidth, 200, width);
+            await Screenshots.TakeAsync(page, $"report-{(width < 500 ? "phone" : "desktop")}-{theme}");
+            await ExpectUsableAsync(page, "report with charts");
+            await page.Locator("#how-counted summary").ClickAsync();
+            await ExpectUsableAsync(page, "report with charts, how counted open");
             Assert.Empty(refused);
         });
     }

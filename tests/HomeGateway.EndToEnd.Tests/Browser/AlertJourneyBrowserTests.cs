@@ -57,15 +57,20 @@ public sealed class AlertJourneyBrowserTests(ChromiumFixture chromium) : Console
             var report = new ReportPage(detail.Page);
             await report.OpenAsync();
             var row = report.AlertRow(fall);
-            await Expect(row).ToHaveAttributeAsync("data-breach", "false");
+            // Nobody recorded arriving at the home (no responder in this journey), so a care outcome without an arrival is
+            // a breach of the contract (see "Response-time figures" in the dispatch README).
+            await Expect(row).ToHaveAttributeAsync("data-breach", "true");
+            await Expect(row).ToHaveAttributeAsync("data-verdict", "no_arrival");
             await Expect(row.Locator("td[data-outcome=\"visited_no_injury\"]")).ToBeVisibleAsync();
-            // Acknowledged and resolved: every time and duration is filled in ("—" stands for a missing one).
-            await Expect(row).Not.ToContainTextAsync("—");
+            // Raised, acknowledged and resolved: those three times are filled in, the last two with their durations.
+            await Expect(row.Locator("time")).ToHaveCountAsync(3);
+            await Expect(row.Locator(".after")).ToHaveCountAsync(2);
             await Expect(report.HomeRow(homeId)).ToBeVisibleAsync();
 
             var csv = CsvRow(await report.DownloadCsvAsync(), fall);
             Assert.Equal("visited_no_injury", csv["outcome"]);
-            Assert.Equal("no", csv["breach"]);
+            Assert.Equal("yes", csv["breach"]);
+            Assert.Equal("no_arrival", csv["verdict"]);
             Assert.Equal(homeId, csv["home_id"]);
             AssertSeconds(resolved.GetProperty("timeToAcknowledgeSeconds").GetDouble(), csv["time_to_acknowledge_seconds"]);
             AssertSeconds(resolved.GetProperty("timeToResolveSeconds").GetDouble(), csv["time_to_resolve_seconds"]);

@@ -58,6 +58,9 @@ internal sealed class ConsoleStack : IAsyncDisposable
 
     public IServiceProvider Gateway => gateway!.Services;
 
+    /// <summary>Dispatch's services (its store), for a test that must lay down data no page or gateway makes yet.</summary>
+    public IServiceProvider DispatchServices => dispatch!.Services;
+
     private string Pins => Path.Combine(work, "pins");
 
     private string DispatchData => Path.Combine(work, "dispatch");

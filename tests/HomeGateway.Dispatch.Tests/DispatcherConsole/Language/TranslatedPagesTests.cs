@@ -140,8 +140,8 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
         Assert.Matches("<table id=\"alerts\"[ >]", report);
         Assert.Matches("<table id=\"homes\"[ >]", report);
         Assert.Matches("<a id=\"csv\" href=\"/reports/response-times.csv", report);
-        // Resolved hours after the raise, past the home's 30 minutes: a breach, on the row as data.
-        Assert.Contains("<tr data-alert-id=\"fall-1\" data-gateway-id=\"gw-1\" data-breach=\"true\"", report, StringComparison.Ordinal);
+        // Resolved as a false alarm: left out of the contract figures (not a breach), on the row as data.
+        Assert.Contains("<tr data-alert-id=\"fall-1\" data-gateway-id=\"gw-1\" data-breach=\"false\" data-category=\"care\" data-verdict=\"false_alarm_excluded\"", report, StringComparison.Ordinal);
         Assert.Matches("<td data-outcome=\"false_alarm\"[^>]*>Virhehälytys</td>", report);
         Assert.Contains("<tr data-home-id=\"home-1\"", report, StringComparison.Ordinal);
         Assert.Matches("<table id=\"audit\"[ >]", audit);
