@@ -90,6 +90,8 @@ public sealed class ClientRecordConsoleTests : IAsyncLifetime
         Assert.Equal("Matti Virtanen (son) 050-765 4321", home.GetProperty("contacts").GetString());
         Assert.Equal(JsonValueKind.Null, home.GetProperty("anonymisedAt").ValueKind);
         Assert.Equal(HttpStatusCode.Forbidden, (await tom.Web.GetAsync("/api/alerts/fall-1")).StatusCode);
+        // Nor does a technician open the alert page: the record reaches him only as address and access, on the home page.
+        Assert.Equal(HttpStatusCode.Forbidden, (await tom.Web.GetAsync(FallPath)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await carol.Web.GetAsync("/api/alerts/fall-1")).StatusCode);
         Assert.Single(await Audit("alert_viewed"), a => a.Actor == "token:municipality" && a.Detail == "from the API");
     }
@@ -222,6 +224,8 @@ public sealed class ClientRecordConsoleTests : IAsyncLifetime
         var badDay = await ada.PostFormAsync(HomePath + "/client-left", ("leftOn", "yesterday"));
         var left = await ada.PostFormAsync(HomePath + "/client-left", ("leftOn", "2026-03-01"));
         var banner = await ada.PageAsync(HomePath);
+        using var dora = await LifecycleSession.LogInAsync(server, "dora", "dispatcher");
+        var dispatcherBanner = await dora.PageAsync(HomePath);
         var undone = await ada.PostFormAsync(HomePath + "/client-left/undo");
         var afterUndo = await ada.PageAsync(HomePath);
         var unconfirmed = await ada.PostFormAsync(HomePath + "/anonymise", ("confirm", "home-2"));
@@ -235,6 +239,8 @@ public sealed class ClientRecordConsoleTests : IAsyncLifetime
         // Left on 1 March 2026, 30 days of retention (the default): deleted on 31 March.
         Assert.Contains("The client left the service on 01/03/2026. The client record will be deleted on 31/03/2026.", banner, StringComparison.Ordinal);
         Assert.Contains("id=\"client-left-undo-form\"", banner, StringComparison.Ordinal);
+        Assert.Contains("The client record will be deleted on 31/03/2026.", dispatcherBanner, StringComparison.Ordinal);
+
         Assert.Equal(HttpStatusCode.Redirect, undone.StatusCode);
         Assert.DoesNotContain("id=\"client-left\"", afterUndo, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
