@@ -13,7 +13,7 @@ namespace HomeGateway.Dispatch.Cli;
 /// </summary>
 public static partial class DispatchCommandLine
 {
-    private static void AddResponderCommands(RootCommand root, IConfiguration settings, Option<string?> data, TextWriter stdout, TextWriter stderr)
+    private static Command AddResponderCommands(RootCommand root, IConfiguration settings, Option<string?> data, TextWriter stdout, TextWriter stderr)
     {
         var addId = new Argument<string>("TEAM") { Description = "The team's id: letters, digits, '-', '_' or '.'." };
         var addName = new Argument<string>("NAME") { Description = "The team's name as people read it (\"Night patrol north\")." };
@@ -158,7 +158,8 @@ public static partial class DispatchCommandLine
             return Ok;
         }));
 
-        root.Subcommands.Add(new Command("homes", "Homes.") { new Command("cascade", "Whom to ask, in order, when help must go to the home.") { show, set } });
+        // Under "homes" with the client record's commands (HomesCommand).
+        return new Command("cascade", "Whom to ask, in order, when help must go to the home.") { show, set };
     }
 
     private static async Task<int> SayAsync(TextWriter stderr, TeamChangeResult result, string team, string done, string user = "")

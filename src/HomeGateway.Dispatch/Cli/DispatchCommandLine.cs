@@ -302,7 +302,7 @@ public static partial class DispatchCommandLine
             return Ok;
         }));
         root.Subcommands.Add(new Command("tokens", "API tokens for integrations.") { tokensCreate, tokensAdd, tokensList, tokensRevoke, tokensRotate });
-        AddResponderCommands(root, settings, data, stdout, stderr);
+        var cascade = AddResponderCommands(root, settings, data, stdout, stderr);
 
         var gatewayId = new Argument<string>("GATEWAY_ID") { Description = "The gateway's id (its certificate's subject; what it says in Hello)." };
         var home = new Option<string?>("--home") { Description = "The home the gateway serves (required the first time a gateway id is enrolled)." };
@@ -362,7 +362,7 @@ public static partial class DispatchCommandLine
             return Ok;
         }));
         root.Subcommands.Add(new Command("gateways", "Gateway enrolment (certificates from dispatch's CA) and revocation.") { enroll, revoke });
-        root.Subcommands.Add(HomesCommand(settings, data, stderr));
+        root.Subcommands.Add(HomesCommand(settings, data, stderr, cascade));
         return root;
     }
 
@@ -370,7 +370,7 @@ public static partial class DispatchCommandLine
     /// <c>homes client-left HOME [--on DATE]</c> and <c>homes anonymise HOME --confirm</c>: the retention rule from the
     /// command line, audited as the console's buttons are (actor: the command line and the operating-system user).
     /// </summary>
-    private static Command HomesCommand(IConfiguration settings, Option<string?> data, TextWriter stderr)
+    private static Command HomesCommand(IConfiguration settings, Option<string?> data, TextWriter stderr, Command cascade)
     {
         var leftHome = new Argument<string>("HOME") { Description = "The home id." };
         var on = new Option<string?>("--on") { Description = "The day the client left (yyyy-mm-dd; default today, UTC)." };
@@ -414,7 +414,7 @@ public static partial class DispatchCommandLine
             var change = await store.AnonymiseHomeAsync(homeId, CommandLineActor(), ct);
             return await RetentionAnswerAsync(stderr, homeId, change, $"Home '{homeId}': the client record is anonymised.", "");
         }));
-        return new Command("homes", "Homes: the client record's retention.") { clientLeft, anonymise };
+        return new Command("homes", "Homes: each home's cascade and the client record's retention.") { cascade, clientLeft, anonymise };
     }
 
     private static async Task<int> RetentionAnswerAsync(TextWriter stderr, string homeId, ClientRecordChange change, string done, string unchanged)
