@@ -84,6 +84,13 @@ public sealed class ResponderConsoleTests : IAsyncLifetime
     [Fact]
     public async Task A_dispatcher_asks_the_team_the_responder_goes_through_every_step_and_the_dispatcher_resolves_with_the_proposal()
     {
+        // The client record the responder will need: a key holder to call.
+        await server.Store.UpdateHomeAsync(
+            new HomeDetails("home-1", 30, "left of the front door", "", "hard of hearing")
+            {
+                KeyHolders = [new HomePerson("Liisa", "040 123 4567", "daughter")],
+            },
+            "setup");
         await dan.PageAsync(FallPath);
         var asked = await dan.PostAsync(FallPath + "/responders/ask", ("whom", "team:night"), ("minutes", "10"));
         Assert.Equal(HttpStatusCode.Redirect, asked.StatusCode);

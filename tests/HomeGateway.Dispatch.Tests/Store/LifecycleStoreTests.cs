@@ -307,11 +307,12 @@ public abstract class LifecycleStoreTests(StoreProvider provider) : IAsyncLifeti
         await Store(4, Records.Alert("fall-4", minutes: 180));
         var t = Records.T0;
         // fall-1: the day team never accepts (withdrawn), accepts once and is withdrawn before arriving; the night patrol
-        // arrives at +20; a single responder arrives later at +25. The night patrol answered for it.
+        // arrives at +20 and reports done; a single responder asked after them arrives at +25. The night patrol answered for
+        // it. (One request is open at a time: each ends before the next is asked.)
         await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(2), "day", endedAt: t.AddMinutes(4), endedReason: "withdrawn");
         await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(4), "day", acceptedAt: t.AddMinutes(5), endedAt: t.AddMinutes(8), endedReason: "withdrawn");
-        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(8), "night", acceptedAt: t.AddMinutes(9), arrivedAt: t.AddMinutes(20));
-        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(10), userName: "olli", acceptedAt: t.AddMinutes(11), arrivedAt: t.AddMinutes(25));
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(8), "night", acceptedAt: t.AddMinutes(9), arrivedAt: t.AddMinutes(20), endedAt: t.AddMinutes(22), endedReason: "done");
+        await AlertDispatchRows.AddAsync(store, Gateway, "fall-1", t.AddMinutes(22), userName: "olli", acceptedAt: t.AddMinutes(23), arrivedAt: t.AddMinutes(25));
         // fall-2: accepted by the night patrol, then withdrawn; the day team accepted after and is on its way (no arrival).
         await AlertDispatchRows.AddAsync(store, Gateway, "fall-2", t.AddMinutes(61), "night", acceptedAt: t.AddMinutes(62), endedAt: t.AddMinutes(63), endedReason: "withdrawn");
         await AlertDispatchRows.AddAsync(store, Gateway, "fall-2", t.AddMinutes(63), "day", acceptedAt: t.AddMinutes(64));

@@ -87,8 +87,8 @@ public sealed partial class TranslatedPagesTests : IAsyncLifetime
         Assert.Contains("Instruktioner för att komma in", detail, StringComparison.Ordinal);
         Assert.Contains(">Hembesök – ingen skada</option>", detail, StringComparison.Ordinal);
         Assert.Contains(">Logga ut</button>", detail, StringComparison.Ordinal);
-        // A dispatcher's navigation: no homes, no audit.
-        Assert.DoesNotContain("<a href=\"/homes\">", detail, StringComparison.Ordinal);
+        // A dispatcher's navigation: the homes (read-only), no audit.
+        Assert.Contains("<a href=\"/homes\">Hem</a>", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("<a href=\"/audit\">", detail, StringComparison.Ordinal);
         Assert.Contains("<a href=\"/reports/response-times\">Responstider</a>", detail, StringComparison.Ordinal);
         Assert.Contains("<h1>Responstider</h1>", report, StringComparison.Ordinal);
