@@ -98,6 +98,10 @@ public sealed class DemoRun(ProductBinaries binaries, string workDirectory, Text
     {
         output.WriteLine($"  Dispatcher console  {deployment.WebUrl}");
         output.WriteLine($"                      log in as '{LocalDeployment.ConsoleUser}' with password {deployment.ConsolePassword}");
+        output.WriteLine($"  Responder's phone   {deployment.WebUrl}responder");
+        output.WriteLine($"                      log in as '{LocalDeployment.ResponderUser}' (night patrol, Finnish) with password {deployment.ResponderPassword};");
+        output.WriteLine("                      on this machine use the browser's phone view (F12, device toolbar, e.g. 390x844). On an alert's");
+        output.WriteLine("                      page the dispatcher starts the home's cascade; the request appears on the phone within seconds.");
         output.WriteLine($"  Integration API     curl -H 'Authorization: Bearer {deployment.ApiToken}' {deployment.WebUrl}api/alerts");
         output.WriteLine($"  Live alert stream   curl -N -H 'Authorization: Bearer {deployment.ApiToken}' {deployment.WebUrl}api/alerts/stream");
         output.WriteLine($"  gRPC DispatchApi    {deployment.ApiUrl} (same token as 'authorization: Bearer' metadata; trust {Path.Combine(deployment.DispatchData, "ca", "ca.crt")})");

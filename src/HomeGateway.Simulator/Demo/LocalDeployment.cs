@@ -22,6 +22,12 @@ public sealed class LocalDeployment : IAsyncDisposable
     public const string GatewayId = "kotka-0042";
     public const string ConsoleUser = "demo";
 
+    /// <summary>The night patrol's responder (Finnish console), who answers on the phone page <c>/responder</c>.</summary>
+    public const string ResponderUser = "ronja";
+
+    /// <summary>The demo home's cascade: the home-care night patrol, asked first (10 minutes to accept).</summary>
+    public const string ResponderTeam = "yopartio";
+
     /// <summary>The simulated home's status LED and buzzer (GPIO outputs; their levels appear in the pin directory).</summary>
     public const int StatusLedPin = 23;
     public const int BuzzerPin = 24;
@@ -71,6 +77,8 @@ public sealed class LocalDeployment : IAsyncDisposable
 
     public string ConsolePassword { get; private set; } = "";
 
+    public string ResponderPassword { get; private set; } = "";
+
     public string ApiToken { get; private set; } = "";
 
     public string SimulatorMqttUser => "simulator";
@@ -118,6 +126,12 @@ public sealed class LocalDeployment : IAsyncDisposable
         ApiToken = await SecretAsync(binaries.Dispatch, ["tokens", "add", "demo-integration", .. data], cancellationToken).ConfigureAwait(false);
         // Creates dispatch's CA too (on first use), so the code carries its fingerprint.
         EnrolmentCode = await SecretAsync(binaries.Dispatch, ["gateways", "enroll", GatewayId, "--home", HomeId, .. data], cancellationToken).ConfigureAwait(false);
+
+        // Help must arrive, not only be acknowledged: a night patrol with one responder, first in the home's cascade.
+        ResponderPassword = await SecretAsync(binaries.Dispatch, ["users", "add", ResponderUser, "--role", "responder", "--language", "fi", .. data], cancellationToken).ConfigureAwait(false);
+        await CommandAsync(binaries.Dispatch, ["teams", "add", ResponderTeam, "Kotihoidon yöpartio", .. data], cancellationToken).ConfigureAwait(false);
+        await CommandAsync(binaries.Dispatch, ["teams", "members", "add", ResponderTeam, ResponderUser, .. data], cancellationToken).ConfigureAwait(false);
+        await CommandAsync(binaries.Dispatch, ["homes", "cascade", "set", HomeId, "--step", $"team:{ResponderTeam}:10", .. data], cancellationToken).ConfigureAwait(false);
 
         // The simulator plays every device of the demo home (the home file's sensor topics) and, for the benchmarks, also
         // watches the alerts and stands in for Node-RED's own topic: read everything, write only those.
@@ -270,6 +284,15 @@ public sealed class LocalDeployment : IAsyncDisposable
         }
 
         return secret;
+    }
+
+    private static async Task CommandAsync(string executable, string[] args, CancellationToken cancellationToken)
+    {
+        var (exitCode, _, error) = await ChildProcess.RunAsync(executable, args, cancellationToken).ConfigureAwait(false);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"`{Path.GetFileName(executable)} {string.Join(' ', args)}` failed ({exitCode}): {error.Trim()}");
+        }
     }
 
     private static int FreePort(int preferred)

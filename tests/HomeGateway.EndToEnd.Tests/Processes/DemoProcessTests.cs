@@ -26,6 +26,15 @@ public class DemoProcessTests
             Assert.Contains("Connected to dispatch https://127.0.0.1:", File.ReadAllText(Path.Combine(work, "gateway.log")), StringComparison.Ordinal);
             Assert.Matches(@"log in as 'demo' with password \S{20,}", output);
             Assert.Matches(@"curl -H 'Authorization: Bearer \S{20,}' http://127\.0\.0\.1:\d+/api/alerts", output);
+
+            // A responder to try the phone page with: printed, and first in the demo home's cascade.
+            Assert.Matches(@"Responder's phone   http://127\.0\.0\.1:\d+/responder", output);
+            Assert.Matches(@"log in as 'ronja' \(night patrol, Finnish\) with password \S{20,};", output);
+            var cascade = await ChildProcess.RunAsync(Built.Binaries.Dispatch,
+                ["homes", "cascade", "show", LocalDeployment.HomeId, "--data", Path.Combine(work, "dispatch")], CancellationToken.None);
+            var teams = await ChildProcess.RunAsync(Built.Binaries.Dispatch, ["teams", "list", "--data", Path.Combine(work, "dispatch")], CancellationToken.None);
+            Assert.Contains("yopartio", cascade.Output, StringComparison.Ordinal);
+            Assert.Contains("ronja", teams.Output, StringComparison.Ordinal);
         }
         finally
         {
