@@ -198,6 +198,17 @@ public sealed partial class DispatchStore
               AND EXISTS (SELECT 1 FROM alerts a WHERE a.gateway_id = alert_dispatches.gateway_id AND a.alert_id = alert_dispatches.alert_id AND a.home_id = @home)
             """,
             ct, ("@removed", ClientRecordRules.RemovedMarker), ("@home", homeId));
+        // A reason a person typed when escalating is free text too, in the alert and in its audit row: the row stays (who
+        // escalated which alert, when), its text goes. The gateway's and dispatch's own escalations carry fixed wording.
+        await Execute(connection,
+            """
+            UPDATE alerts SET escalation_reason = @removed
+            WHERE home_id = @home AND escalation_reason IS NOT NULL AND escalation_reason <> '' AND escalated_by NOT IN (@gateway, @dispatch)
+            """,
+            ct, ("@removed", ClientRecordRules.RemovedMarker), ("@home", homeId), ("@gateway", GatewayActor), ("@dispatch", Acknowledgements.CriticalEscalation.Actor));
+        await Execute(connection,
+            "UPDATE audit_log SET detail = @removed WHERE home_id = @home AND action = 'escalated' AND actor NOT IN (@gateway, @dispatch)",
+            ct, ("@removed", ClientRecordRules.RemovedMarker), ("@home", homeId), ("@gateway", GatewayActor), ("@dispatch", Acknowledgements.CriticalEscalation.Actor));
         await AuditAsync(connection, now, actor, "client_record_anonymised", null, null, homeId, detail, ct);
         await tx.CommitAsync(ct);
         return true;

@@ -107,6 +107,7 @@ public abstract class ClientRecordStoreTests(StoreProvider provider) : IAsyncLif
         {
             await store.AcknowledgeAsync(gateway, alert, "anna", "dispatcher");
             await store.AddNoteAsync(gateway, alert, "Liisa has the key", "anna");
+            await store.EscalateAsync(gateway, alert, "Matti does not answer", "anna", onlyIfUnacknowledged: false);
             await store.ResolveAsync(gateway, alert, ResolutionOutcome.VisitedNoInjury, "helped Matti up", "anna");
         }
 
@@ -127,6 +128,7 @@ public abstract class ClientRecordStoreTests(StoreProvider provider) : IAsyncLif
         var detail = (await store.GetAlertDetailAsync(Gateway, "fall-1", TimeSpan.FromMinutes(30)))!;
         Assert.Equal([ClientRecordRules.RemovedMarker], detail.Notes.Select(n => n.Text));
         Assert.Equal(ClientRecordRules.RemovedMarker, detail.View.Resolution!.Note);
+        Assert.Equal(("anna", ClientRecordRules.RemovedMarker), (detail.View.Escalation!.By, detail.View.Escalation.Reason));
         // The figures stay: the alert's type, times, who acknowledged and resolved it and how it ended.
         Assert.Equal(before.Alert, detail.View.Alert);
         Assert.Equal((before.Resolution!.ResolvedAt, before.Resolution.ResolvedBy, before.Resolution.Outcome),
@@ -139,10 +141,15 @@ public abstract class ClientRecordStoreTests(StoreProvider provider) : IAsyncLif
         var other = (await store.GetAlertDetailAsync("gw-2", "fall-2", TimeSpan.FromMinutes(30)))!;
         Assert.Equal(["Liisa has the key"], other.Notes.Select(n => n.Text));
         Assert.Equal("helped Matti up", other.View.Resolution!.Note);
+        Assert.Equal("Matti does not answer", other.View.Escalation!.Reason);
 
-        // The trail stays whole, gains one row, and holds no record text.
+        // The trail stays whole (a typed escalation reason of the home's alerts loses its text), gains one row, and holds
+        // no record text.
         var audit = (await store.ListAuditPageAsync(new AuditQuery(null, null, null, null, 1, 500))).Rows;
-        Assert.All(auditBefore, row => Assert.Contains(row, audit));
+        var escalatedHere = auditBefore.Single(r => r is { Action: "escalated", HomeId: "home-1" });
+        Assert.All(auditBefore.Where(r => r != escalatedHere), row => Assert.Contains(row, audit));
+        Assert.Contains(escalatedHere with { Detail = ClientRecordRules.RemovedMarker }, audit);
+        Assert.Contains(audit, r => r is { Action: "escalated", HomeId: "home-2", Detail: "Matti does not answer" });
         var row = Assert.Single(audit, r => r.Action == "client_record_anonymised");
         Assert.Equal(("dispatch", "home-1", "client left on 2026-01-30; retention over"), (row.Actor, row.HomeId, row.Detail));
         Assert.All(audit, r => Assert.DoesNotContain("Kotikatu", r.Detail, StringComparison.Ordinal));
