@@ -55,14 +55,9 @@ internal static class ConsoleAdministration
     private static async Task<IResult> AddUserAsync(
         HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ILoggerFactory loggers, IStringLocalizer<UsersPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var fields = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -103,14 +98,9 @@ internal static class ConsoleAdministration
         string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions, ILoggerFactory loggers,
         IStringLocalizer<UsersPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var admin = http.User.Identity?.Name ?? "";
@@ -136,14 +126,9 @@ internal static class ConsoleAdministration
         string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions, ILoggerFactory loggers,
         IStringLocalizer<UsersPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var fields = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -186,14 +171,9 @@ internal static class ConsoleAdministration
     private static async Task<IResult> SetDisabledAsync(
         string name, bool disabled, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ConsoleSessions sessions, IStringLocalizer<UsersPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var admin = http.User.Identity?.Name ?? "";
@@ -236,14 +216,9 @@ internal static class ConsoleAdministration
     private static async Task<IResult> CreateTokenAsync(
         HttpContext http, IAntiforgery antiforgery, IDispatchStore store, TimeProvider time, ILoggerFactory loggers, IStringLocalizer<TokensPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var form = await http.Request.ReadFormAsync(http.RequestAborted);
@@ -275,14 +250,9 @@ internal static class ConsoleAdministration
         string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ApiTokenWatch watch, TimeProvider time, ILoggerFactory loggers,
         IStringLocalizer<TokensPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var admin = http.User.Identity?.Name ?? "";
@@ -301,14 +271,9 @@ internal static class ConsoleAdministration
         string name, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ApiTokenWatch watch, TimeProvider time, ILoggerFactory loggers,
         IStringLocalizer<TokensPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayAdminister(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayAdminister(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var secret = Secrets.NewApiToken();

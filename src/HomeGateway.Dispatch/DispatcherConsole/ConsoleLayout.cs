@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using HomeGateway.Dispatch.Acknowledgements;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 
 namespace HomeGateway.Dispatch.DispatcherConsole;
@@ -49,6 +50,16 @@ internal static class ConsoleLayout
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
     }
+
+    /// <summary>
+    /// The two checks every console post makes before it reads the form, in this order: the form is this session's page's
+    /// (else 400: expired or forged, nothing changes), and the user's role may do this (<paramref name="allowed"/>; else 403
+    /// with <paramref name="forbidden"/>). Null when the post may go on.
+    /// </summary>
+    public static async Task<IResult?> RefusedPostAsync(HttpContext http, IAntiforgery antiforgery, bool allowed, string forbidden) =>
+        !await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery) ? FormExpired(http)
+        : !allowed ? Forbidden(forbidden)
+        : null;
 
     public static IResult Forbidden(string message) => ConsoleEndpoints.Refused(message, StatusCodes.Status403Forbidden);
 

@@ -52,14 +52,9 @@ internal static class ConsoleResponders
         string gatewayId, string alertId, string action, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ResponderDispatch responders,
         IStringLocalizer<ResponderRequests> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, ResponderDispatch.MaySend(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!ResponderDispatch.MaySend(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var ct = http.RequestAborted;
@@ -141,14 +136,9 @@ internal static class ConsoleResponders
         long requestId, string step, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ResponderDispatch responders,
         IStringLocalizer<ResponderPage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, ResponderDispatch.IsResponder(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!ResponderDispatch.IsResponder(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         if (!Steps.TryGetValue(step, out var responderStep))

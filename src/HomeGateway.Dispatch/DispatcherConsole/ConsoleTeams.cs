@@ -132,14 +132,9 @@ internal static class ConsoleTeams
     private static async Task<IResult> SetCascadeAsync(
         string homeId, HttpContext http, IAntiforgery antiforgery, IDispatchStore store, ResponderDispatch responders, IStringLocalizer<HomeCascadePage> words)
     {
-        if (!await ConsoleEndpoints.IsFromOurFormAsync(http, antiforgery))
+        if (await RefusedPostAsync(http, antiforgery, MayEditCascade(http.User), words["Forbidden"]) is { } refused)
         {
-            return FormExpired(http);
-        }
-
-        if (!MayEditCascade(http.User))
-        {
-            return Forbidden(words["Forbidden"]);
+            return refused;
         }
 
         var ct = http.RequestAborted;
