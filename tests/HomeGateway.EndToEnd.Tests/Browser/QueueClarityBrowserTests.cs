@@ -157,7 +157,7 @@ public sealed partial class QueueClarityBrowserTests(ChromiumFixture chromium) :
     private static readonly string[] SharedWithFinnish = ["min", "HomeGateway"];
 
     private static readonly string[] SharedWithSwedish =
-        ["min", "HomeGateway", "gateway", "gatewayn", "sensor", "Sensor", "Status", "normal", "fall", "gas", "Gas", "Fall", "sabotage"];
+        ["min", "HomeGateway", "gateway", "gatewayn", "sensor", "Sensor", "Status", "normal", "fall", "gas", "Gas", "Fall", "sabotage", "team", "Team"];
 
     // Words of letters only: ids (bedroom_fall, kotka-0042) and numbers are data, not words.
     [GeneratedRegex(@"(?<![\p{L}\d_-])\p{L}+(?![\p{L}\d_-])")]
