@@ -34,7 +34,7 @@ public static partial class HomeConfigValidator
         var addresses = I2cChips.Addresses(i2c.Chip);
         if (!addresses.Contains(i2c.Address))
         {
-            problem($"{at}.i2c.address", $"a {i2c.Chip} answers on {string.Join(" or ", addresses.Count > 2 ? [I2cChips.Hex(addresses[0]) + "–" + I2cChips.Hex(addresses[^1])] : addresses.Select(I2cChips.Hex))}, not {I2cChips.Hex(i2c.Address)} (check with: i2cdetect -y {i2c.Bus})");
+            problem($"{at}.i2c.address", $"chip {i2c.Chip} answers on {string.Join(" or ", addresses.Count > 2 ? [I2cChips.Hex(addresses[0]) + "–" + I2cChips.Hex(addresses[^1])] : addresses.Select(I2cChips.Hex))}, not {I2cChips.Hex(i2c.Address)} (check with: i2cdetect -y {i2c.Bus})");
         }
         else if (seen.TryGetValue((i2c.Bus, i2c.Address), out var other))
         {
@@ -48,20 +48,20 @@ public static partial class HomeConfigValidator
         var kind = I2cChips.KindOf(i2c.Chip);
         if (sensor.Kind != SensorKind.Unknown && sensor.Kind != kind)
         {
-            problem($"{at}.i2c.chip", $"a {i2c.Chip} measures {SensorKindNames.ToName(kind)}; sensor '{sensor.Id}' has kind {SensorKindNames.ToName(sensor.Kind)}");
+            problem($"{at}.i2c.chip", $"chip {i2c.Chip} measures {SensorKindNames.ToName(kind)}; sensor '{sensor.Id}' has kind {SensorKindNames.ToName(sensor.Kind)}");
         }
 
         var slowest = kind == SensorKind.Power ? I2cSlowestPower : I2cSlowestTemperature;
         if (i2c.Every < I2cFastest || i2c.Every > slowest)
         {
-            problem($"{at}.i2c.every", $"must be between {Durations.Describe(I2cFastest)} and {Durations.Describe(slowest)} for a {i2c.Chip}");
+            problem($"{at}.i2c.every", $"must be between {Durations.Describe(I2cFastest)} and {Durations.Describe(slowest)} for chip {i2c.Chip}");
         }
 
         if (i2c.Chip != I2cChips.Ina219)
         {
             if (i2c.Battery is not null)
             {
-                problem($"{at}.i2c", $"sensor '{sensor.Id}': shunt and the battery settings are for an ina219, not a {i2c.Chip}");
+                problem($"{at}.i2c", $"sensor '{sensor.Id}': shunt and the battery settings are for chip ina219, not {i2c.Chip}");
             }
 
             return;

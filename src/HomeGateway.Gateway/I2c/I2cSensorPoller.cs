@@ -50,8 +50,14 @@ public sealed class I2cSensorPoller(
         var events = new List<SensorEvent>(2);
         try
         {
-            _chip ??= I2cChip.Open(_config, openDevice(new I2cConnectionSettings(_config.Bus, _config.Address)));
+            _chip ??= Open();
             var now = time.GetUtcNow();
+            if (Failing)
+            {
+                // The first reading after an outage is journalled whatever it is: dispatch saw the sensor go offline.
+                _thinning.Reset();
+            }
+
             var reading = _chip switch
             {
                 Bme280Chip bme => Temperature(bme.ReadCelsius(), now),
@@ -65,7 +71,6 @@ public sealed class I2cSensorPoller(
                 events.Add(Event(SensorKind.Availability, SensorStates.Online, now));
                 _failingSince = null;
                 _failures = 0;
-                _thinning.Reset();
             }
 
             board.Record(reading.Event);
@@ -84,6 +89,22 @@ public sealed class I2cSensorPoller(
             _chip?.Dispose();
             _chip = null;
             return (Failed(ex, events), _retry);
+        }
+    }
+
+    private I2cChip Open()
+    {
+        var device = openDevice(new I2cConnectionSettings(_config.Bus, _config.Address));
+        try
+        {
+            return I2cChip.Open(_config, device);
+        }
+        catch
+        {
+            // The binding talks to the chip as it is made: a chip that does not answer must not leave /dev/i2c-N open,
+            // or every retry leaks a file handle.
+            device.Dispose();
+            throw;
         }
     }
 
