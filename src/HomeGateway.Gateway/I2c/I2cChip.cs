@@ -91,7 +91,8 @@ public sealed class Ina219Chip : I2cChip
 
     /// <summary>
     /// The shunt register is a signed 16-bit number (10 µV a step), but the 4.2.0 binding scales it as unsigned: a
-    /// discharging battery (negative) reads as 0.33–0.66 V. Folded back here; at most ±0.32 V is possible at any gain.
+    /// discharging battery (negative) reads as 0.33–0.66 V (−0.085 V came back as 0.57036 V). Folded back here; at most
+    /// ±0.32 V is possible at any gain, so a value above it can only be a negative one.
     /// </summary>
     internal static double ShuntVolts(double asRead) => asRead > 0.32768 ? asRead - 0.65536 : asRead;
 
