@@ -5,6 +5,7 @@ using HomeGateway.Gateway.Configuration;
 using HomeGateway.Gateway.Feedback;
 using HomeGateway.Gateway.Gpio;
 using HomeGateway.Gateway.HomeAssistant;
+using HomeGateway.Gateway.I2c;
 using HomeGateway.Gateway.Mqtt;
 using HomeGateway.Gateway.Pipeline;
 using HomeGateway.Gateway.Status;
@@ -56,6 +57,7 @@ public static class GatewayHostExtensions
 
         services.AddMqttInputs();
         services.AddGpioInputs();
+        services.AddI2cInputs();
 
         services.AddSingleton<DispatchUplink>();
         services.AddHostedService(sp => sp.GetRequiredService<DispatchUplink>());

@@ -35,6 +35,7 @@ public sealed record SensorConfig(string Id, SensorKind Kind)
 {
     public GpioInputConfig? Gpio { get; init; }
     public MqttInputConfig? Mqtt { get; init; }
+    public I2cInputConfig? I2c { get; init; }
 
     /// <summary>
     /// What the dispatcher calls the sensor ("Eteisen ovi"): shown instead of the id. Optional; at most

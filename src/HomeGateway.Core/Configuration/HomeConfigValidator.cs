@@ -43,6 +43,7 @@ public static partial class HomeConfigValidator
         var seenIds = new HashSet<string>(StringComparer.Ordinal);
         var seenPins = new Dictionary<int, string>();
         var seenTopics = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seenI2c = new Dictionary<(int Bus, int Address), string>();
         for (var i = 0; i < home.Sensors.Count; i++)
         {
             var sensor = home.Sensors[i];
@@ -71,9 +72,9 @@ public static partial class HomeConfigValidator
                 Problem($"{at}.location", $"the location of sensor '{sensor.Id}' {locationProblem}");
             }
 
-            if ((sensor.Gpio is null) == (sensor.Mqtt is null))
+            if ((sensor.Gpio is null ? 0 : 1) + (sensor.Mqtt is null ? 0 : 1) + (sensor.I2c is null ? 0 : 1) != 1)
             {
-                Problem(at, $"sensor '{sensor.Id}' needs exactly one input: either gpio or mqtt");
+                Problem(at, $"sensor '{sensor.Id}' needs exactly one input: gpio, mqtt or i2c");
             }
 
             if (sensor.Gpio is { } gpio)
@@ -100,6 +101,11 @@ public static partial class HomeConfigValidator
             if (sensor.Mqtt is { } mqtt)
             {
                 ValidateMqtt(sensor.Id, mqtt, at, seenTopics, Problem);
+            }
+
+            if (sensor.I2c is { } i2c)
+            {
+                ValidateI2c(sensor, i2c, at, seenI2c, Problem);
             }
         }
 

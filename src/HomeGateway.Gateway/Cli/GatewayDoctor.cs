@@ -36,6 +36,9 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
     /// <summary>Where the files of the gpiochips and the board model are; the tests point it at a fake /dev.</summary>
     internal IGpioHardware Hardware { get; init; } = new LinuxGpioHardware();
 
+    /// <summary>Where <c>/dev/i2c-N</c> are; the tests point it at a directory of their own.</summary>
+    internal string DeviceDirectory { get; init; } = "/dev";
+
     /// <summary>The clock-sync sources; the tests point them at files of their own.</summary>
     internal string TimesyncFlagFile { get; init; } = "/run/systemd/timesync/synchronized";
     internal string Timedatectl { get; init; } = "timedatectl";
@@ -52,6 +55,7 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
         await CheckClockAsync(cancellationToken).ConfigureAwait(false);
         CheckDisk();
         CheckJournal();
+        CheckI2c();
         CheckPower();
         return results;
     }
@@ -459,6 +463,52 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
         {
             Report("journal", DoctorLevel.Fail, $"the journal {path} cannot be read: {ex.Message}",
                 ex.SqliteErrorCode == 14 ? "run doctor with sudo (the journal belongs to the service user)" : "restart the service: it sets an unreadable journal aside and starts a new one");
+        }
+    }
+
+    /// <summary>Each I2C bus in the home file has its device, and each I2C chip answered the running service.</summary>
+    private void CheckI2c()
+    {
+        var wired = home?.Sensors.Where(s => s.I2c is not null).ToList() ?? [];
+        foreach (var bus in wired.Select(s => s.I2c!.Bus).Distinct())
+        {
+            var device = Path.Combine(DeviceDirectory, $"i2c-{bus}");
+            if (File.Exists(device))
+            {
+                Report("i2c", DoctorLevel.Ok, $"{device} is there");
+            }
+            else
+            {
+                Report("i2c", DoctorLevel.Fail, $"{device} does not exist: I2C bus {bus} is not enabled",
+                    "add dtparam=i2c_arm=on to /boot/firmware/config.txt (or: sudo raspi-config nonint do_i2c 0) and reboot; see hardware/README.md \"I2C sensors\"");
+            }
+        }
+
+        foreach (var sensor in wired)
+        {
+            var i2c = sensor.I2c!;
+            var chip = $"{sensor.Id} ({i2c.Chip} at {I2cChips.Hex(i2c.Address)} on bus {i2c.Bus})";
+            var state = status?.Sensors.FirstOrDefault(s => s.Id == sensor.Id);
+            if (state is null)
+            {
+                Report("i2c", DoctorLevel.Warn, $"{chip}: {(status is null ? "not checked while the service is not running" : "not in the service's status yet")}",
+                    $"start the service, then: homegateway sensors; the bus: i2cdetect -y {i2c.Bus}");
+            }
+            else if (state.Availability == SensorStates.Offline)
+            {
+                Report("i2c", DoctorLevel.Fail, $"{chip} does not answer: {state.LastRejection ?? "no reading"}",
+                    $"check its wiring (3V3, GND, SDA pin 3, SCL pin 5) and that i2cdetect -y {i2c.Bus} shows {i2c.Address:x2}; the service tries again by itself");
+            }
+            else if (state.State is null)
+            {
+                Report("i2c", DoctorLevel.Warn, $"{chip}: no reading yet", $"wait one interval ({Durations.Describe(i2c.Every)}), then: homegateway sensors");
+            }
+            else
+            {
+                var value = state.Value is { } v ? " " + v.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "";
+                var battery = state.BatteryPercent is { } b ? $", battery {b} %" : "";
+                Report("i2c", DoctorLevel.Ok, $"{chip}: {state.State}{value}{battery} ({(state.StateAt is { } at ? StatusFile.Ago(time.GetUtcNow() - at) + " ago" : "")})");
+            }
         }
     }
 

@@ -63,10 +63,13 @@ public static class SensorsCommand
 
     /// <summary>Why a technician should look at this sensor, or null.</summary>
     internal static string? NeedsAttention(SensorStatus s) =>
-        s.Availability == "offline" ? "offline"
+        s.Availability == "offline" ? (s.LastRejection is { } why && why.StartsWith("I2C:", StringComparison.Ordinal) ? $"offline: {why}" : "offline")
         : s.LastSeen is null ? "never heard from since start"
         : s.Tamper == "detected" ? "tampered"
         : s.BatteryLow == true || s.BatteryPercent is < 15 ? "battery low"
+        // An I2C chip's reason starts "I2C:" and is one outage, not a refused message (I2c/I2cSensorPoller.cs).
+        : s.Rejected > 0 && s.LastRejection?.StartsWith("I2C:", StringComparison.Ordinal) == true
+            ? (s.LastRejectedAt > s.StateAt || s.StateAt is null ? s.LastRejection : null)
         : s.Rejected > 0 ? $"{s.Rejected} message(s) refused, the last: {s.LastRejection}"
         : null;
 

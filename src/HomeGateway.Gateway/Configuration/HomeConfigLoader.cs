@@ -326,11 +326,11 @@ public static partial class HomeConfigLoader
         {
             if (node is not YamlMappingNode mapping)
             {
-                Add(at, "each sensor must be a mapping with id, kind and gpio or mqtt", node);
+                Add(at, "each sensor must be a mapping with id, kind and gpio, mqtt or i2c", node);
                 return null;
             }
 
-            var map = Mapping(mapping, at, ["id", "kind", "name", "location", "gpio", "mqtt"]);
+            var map = Mapping(mapping, at, ["id", "kind", "name", "location", "gpio", "mqtt", "i2c"]);
             var id = RequiredString(map, "id", $"{at}.id");
             var kindName = RequiredString(map, "kind", $"{at}.kind");
             var kind = SensorKind.Unknown;
@@ -383,12 +383,15 @@ public static partial class HomeConfigLoader
                 }
             }
 
+            var i2c = map.TryGetValue("i2c", out var i2cNode) ? ReadI2c(i2cNode, $"{at}.i2c") : null;
+
             return id is null || kindName is null
                 ? null
                 : new SensorConfig(id, kind)
                 {
                     Gpio = gpio,
                     Mqtt = mqtt,
+                    I2c = i2c,
                     // Trimmed here, so a stray space inside quotes is not an error; the validator checks the rest.
                     Name = OptionalString(map, "name", $"{at}.name")?.Trim(),
                     Location = OptionalString(map, "location", $"{at}.location")?.Trim(),
