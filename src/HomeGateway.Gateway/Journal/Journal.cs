@@ -53,13 +53,21 @@ public sealed partial class Journal : IDisposable
     private bool overBudgetWithAlertsOnly;
 
     // The SD card's life (issue 18): dispatch's acknowledgement and a rules' state that decided no alert promise nothing
-    // to anyone, so neither gets a commit (an fsync, a few pages of WAL) of its own; both wait here and ride in the
-    // next commit that has to happen anyway (the next sensor event or alert step), or in Flush/Dispose. Lost in a crash,
-    // they cost what a crash between two commits always cost: dispatch's welcome restates what it has stored, and the
-    // rules decide again the events after the saved state (RestoreAsync). Pruning follows what is on disk only, so
-    // a record is never gone while the mark that lets it go is not.
+    // to anyone, so neither gets a commit (an fsync, a few pages of WAL) of its own; both wait here and ride in a
+    // commit that has to happen anyway (a sensor event's) at most once per MarkInterval, in every commit of alert steps
+    // (they are committed with the state that decided them), and in Flush/Dispose. Lost in a crash, they cost what a
+    // crash between two commits always cost: dispatch's welcome restates what it has stored, and the rules decide again
+    // the events after the saved state (RestoreAsync), at most MarkInterval's worth. Pruning follows what is on disk
+    // only, so a record is never gone while the mark that lets it go is not.
     private long persistedAckedSeq;
     private (byte[] State, long ThroughSeq)? pendingRuleState;
+    private DateTimeOffset marksWrittenAt;
+
+    /// <summary>
+    /// How often at most a sensor event's commit also carries dispatch's ack and the rules' state: each costs a page of
+    /// WAL per commit (4 KiB at the default page size), and a busy home commits an event every few seconds.
+    /// </summary>
+    public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
 
     private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
     {
@@ -259,8 +267,14 @@ public sealed partial class Journal : IDisposable
             var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
             var nowMs = now.ToDateTimeOffset().ToUnixTimeMilliseconds();
             using var transaction = connection.BeginTransaction();
-            ruleState ??= pendingRuleState;
-            WritePendingAck(transaction);
+            var nowAt = now.ToDateTimeOffset();
+            var withMarks = ruleState is not null || nowAt - marksWrittenAt >= MarkInterval;
+            if (withMarks)
+            {
+                ruleState ??= pendingRuleState;
+                WritePendingAck(transaction);
+                marksWrittenAt = nowAt;
+            }
             if (ruleState is { } saved)
             {
                 SaveRuleState(transaction, saved, nowMs);
@@ -301,9 +315,9 @@ public sealed partial class Journal : IDisposable
             if (ruleState is { } committed)
             {
                 ruleThroughSeq = committed.ThroughSeq;
+                pendingRuleState = null;
             }
 
-            pendingRuleState = null;
             LastSeq = seq;
             pendingRows += records.Count;
             KeepWithinBudget();
@@ -373,28 +387,35 @@ public sealed partial class Journal : IDisposable
     {
         lock (gate)
         {
-            if (pendingRuleState is null && AckedSeq == persistedAckedSeq)
-            {
-                return;
-            }
-
-            using var transaction = connection.BeginTransaction();
-            WritePendingAck(transaction);
-            if (pendingRuleState is { } saved)
-            {
-                SaveRuleState(transaction, saved, time.GetUtcNow().ToUnixTimeMilliseconds());
-            }
-
-            PruneDecidedAndAcknowledged(transaction, Math.Min(persistedAckedSeq, pendingRuleState?.ThroughSeq ?? ruleThroughSeq));
-            transaction.Commit();
-            Commits++;
-            if (pendingRuleState is { } committed)
-            {
-                ruleThroughSeq = committed.ThroughSeq;
-            }
-
-            pendingRuleState = null;
+            FlushMarks();
         }
+    }
+
+    // Under the lock: Flush, and the budget before it looks for decided telemetry (only what the state on disk decided may go).
+    private void FlushMarks()
+    {
+        if (pendingRuleState is null && AckedSeq == persistedAckedSeq)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        WritePendingAck(transaction);
+        if (pendingRuleState is { } saved)
+        {
+            SaveRuleState(transaction, saved, time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+
+        PruneDecidedAndAcknowledged(transaction, Math.Min(persistedAckedSeq, pendingRuleState?.ThroughSeq ?? ruleThroughSeq));
+        transaction.Commit();
+        Commits++;
+        marksWrittenAt = time.GetUtcNow();
+        if (pendingRuleState is { } committed)
+        {
+            ruleThroughSeq = committed.ThroughSeq;
+        }
+
+        pendingRuleState = null;
     }
 
     private void WritePendingAck(SqliteTransaction transaction)
