@@ -146,4 +146,40 @@ public class JournalDeferredMarksTests : IDisposable
         Assert.Equal(1, reopened.AckedSeq);
         Assert.Equal([2], reopened.LoadRuleState()!.Value.State);
     }
+
+    [Fact]
+    public void A_new_journal_has_small_pages_and_one_made_with_the_default_keeps_its_own()
+    {
+        using (var journal = Open())
+        {
+            journal.Append(Door("open"));
+        }
+
+        Assert.Equal(HomeGateway.Gateway.Journal.Journal.PageSize, PageSizeOf(dir.File("journal.db")));
+
+        // A journal written before the change (SQLite's default 4 KiB pages) opens and works as it is.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("old.db")};Pooling=False"))
+        {
+            old.Open();
+            using var command = old.CreateCommand();
+            command.CommandText = "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t (x);";
+            command.ExecuteNonQuery();
+        }
+
+        using (var journal = Open("old.db"))
+        {
+            Assert.Equal(1, journal.Append(Door("open")));
+        }
+
+        Assert.Equal(4096, PageSizeOf(dir.File("old.db")));
+    }
+
+    private static long PageSizeOf(string path)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size;";
+        return (long)command.ExecuteScalar()!;
+    }
 }
