@@ -15,8 +15,8 @@ namespace HomeGateway.Gateway.Status;
 /// so a live gateway's file is never older than readers' staleness rule while a quiet home's costs a write per
 /// heartbeat instead of one per 5 s. It goes to the runtime directory (<c>/run/homegateway</c> under systemd: RAM, no
 /// SD-card wear) so the technician's commands can read it without talking to the service; outside systemd it is in
-/// the data directory, where make bench (storageWrites, --status-dir data) measured ~9 MB an hour of writes at one
-/// rewrite per 5 s.
+/// the data directory, where make bench (storageWrites, --status-dir data) measured a quiet gateway writing 9.3 MB an
+/// hour with a rewrite every 5 s, 4.1 MB with this rule.
 /// </summary>
 public sealed class StatusFileWriter(
     IOptions<GatewayOptions> options,
