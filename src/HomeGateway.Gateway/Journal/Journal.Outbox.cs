@@ -95,6 +95,15 @@ public sealed partial class Journal
             return;
         }
 
+        // Only what the state on disk has decided may be dropped, and pruning follows the marks on disk: write them first.
+        FlushMarks();
+        used = UsedBytes();
+        if (used <= maxBytes)
+        {
+            overBudgetWithAlertsOnly = false;
+            return;
+        }
+
         var excess = used - (maxBytes - (maxBytes / 10));
         var runs = FindTelemetryToDrop(excess);
         if (runs.Count > 0)

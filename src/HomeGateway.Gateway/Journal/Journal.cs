@@ -52,6 +52,23 @@ public sealed partial class Journal : IDisposable
     // Set while alert steps alone hold the journal over its budget, so the error is logged once per episode.
     private bool overBudgetWithAlertsOnly;
 
+    // The SD card's life (issue 18): dispatch's acknowledgement and a rules' state that decided no alert promise nothing
+    // to anyone, so neither gets a commit (an fsync, a few pages of WAL) of its own; both wait here and ride in a
+    // commit that has to happen anyway (a sensor event's) at most once per MarkInterval, in every commit of alert steps
+    // (they are committed with the state that decided them), and in Flush/Dispose. Lost in a crash, they cost what a
+    // crash between two commits always cost: dispatch's welcome restates what it has stored, and the rules decide again
+    // the events after the saved state (RestoreAsync), at most MarkInterval's worth. Pruning follows what is on disk
+    // only, so a record is never gone while the mark that lets it go is not.
+    private long persistedAckedSeq;
+    private (byte[] State, long ThroughSeq)? pendingRuleState;
+    private DateTimeOffset marksWrittenAt;
+
+    /// <summary>
+    /// How often at most a sensor event's commit also carries dispatch's ack and the rules' state: each costs a page of
+    /// WAL per commit (4 KiB at the default page size), and a busy home commits an event every few seconds.
+    /// </summary>
+    public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
+
     private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
     {
         this.connection = connection;
@@ -65,6 +82,7 @@ public sealed partial class Journal : IDisposable
         // Pruning removes acknowledged records, so the highest sequence ever used may only survive as the acked mark.
         LastSeq = Math.Max(Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM journal;"), ackedSeq);
         AckedSeq = ackedSeq;
+        persistedAckedSeq = ackedSeq;
         ruleThroughSeq = Scalar(connection, "SELECT COALESCE(MAX(through_seq), 0) FROM rule_state;");
         pendingRows = Scalar(connection, $"SELECT COUNT(*) FROM journal WHERE seq > {AckedSeq};");
         undroppableThroughSeq = AckedSeq;
@@ -211,11 +229,16 @@ public sealed partial class Journal : IDisposable
         }
     }
 
-    /// <summary>The rules' state as last saved, and the last sensor event it had seen; null on a new journal.</summary>
+    /// <summary>The rules' state as last saved (or waiting for the next commit), and the last sensor event it had seen; null on a new journal.</summary>
     public (byte[] State, long ThroughSeq)? LoadRuleState()
     {
         lock (gate)
         {
+            if (pendingRuleState is { } pending)
+            {
+                return pending;
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT state, through_seq FROM rule_state WHERE id = 1;";
             using var reader = command.ExecuteReader();
@@ -234,25 +257,31 @@ public sealed partial class Journal : IDisposable
         TaskCompletionSource signal;
         lock (gate)
         {
+            if (records.Count == 0)
+            {
+                // A state that decided nothing: no commit of its own; it rides in the next one (see pendingRuleState).
+                pendingRuleState = ruleState;
+                return records;
+            }
+
             var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
             var nowMs = now.ToDateTimeOffset().ToUnixTimeMilliseconds();
             using var transaction = connection.BeginTransaction();
+            var nowAt = now.ToDateTimeOffset();
+            var withMarks = ruleState is not null || nowAt - marksWrittenAt >= MarkInterval;
+            if (withMarks)
+            {
+                ruleState ??= pendingRuleState;
+                WritePendingAck(transaction);
+                marksWrittenAt = nowAt;
+            }
             if (ruleState is { } saved)
             {
-                using var save = connection.CreateCommand();
-                save.Transaction = transaction;
-                save.CommandText = """
-                    INSERT INTO rule_state (id, through_seq, saved_at_ms, state) VALUES (1, $seq, $at, $state)
-                    ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = excluded.state;
-                    """;
-                save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
-                save.Parameters.AddWithValue("$at", nowMs);
-                save.Parameters.Add("$state", SqliteType.Blob).Value = saved.State;
-                save.ExecuteNonQuery();
-
-                // What dispatch has stored and the rules have now seen is needed by nobody: pruned in the same commit.
-                PruneDecidedAndAcknowledged(transaction, Math.Min(AckedSeq, saved.ThroughSeq));
+                SaveRuleState(transaction, saved, nowMs);
             }
+
+            // What dispatch has stored and the rules have seen (both as committed now) is needed by nobody: pruned in the same commit.
+            PruneDecidedAndAcknowledged(transaction, Math.Min(persistedAckedSeq, ruleState?.ThroughSeq ?? ruleThroughSeq));
 
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
@@ -286,11 +315,7 @@ public sealed partial class Journal : IDisposable
             if (ruleState is { } committed)
             {
                 ruleThroughSeq = committed.ThroughSeq;
-            }
-
-            if (records.Count == 0)
-            {
-                return records;
+                pendingRuleState = null;
             }
 
             LastSeq = seq;
@@ -339,30 +364,75 @@ public sealed partial class Journal : IDisposable
                 return;
             }
 
-            using var transaction = connection.BeginTransaction();
             using (var count = connection.CreateCommand())
             {
-                count.Transaction = transaction;
                 count.CommandText = "SELECT COUNT(*) FROM journal WHERE seq > $from AND seq <= $through;";
                 count.Parameters.AddWithValue("$from", AckedSeq);
                 count.Parameters.AddWithValue("$through", acked);
                 pendingRows -= Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             }
 
-            using (var command = connection.CreateCommand())
-            {
-                command.Transaction = transaction;
-                command.CommandText = "UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;";
-                command.Parameters.AddWithValue("$seq", acked);
-                command.ExecuteNonQuery();
-            }
-
-            PruneDecidedAndAcknowledged(transaction, Math.Min(acked, ruleThroughSeq));
-            transaction.Commit();
-            Commits++;
+            // Held for the next commit (see persistedAckedSeq): an ack is dispatch's promise, not one the gateway gives.
             AckedSeq = acked;
             undroppableThroughSeq = Math.Max(undroppableThroughSeq, acked);
         }
+    }
+
+    /// <summary>
+    /// Commits what waits for the next commit (dispatch's acknowledgement, the rules' state of events that decided no
+    /// alert) and prunes what that lets go; nothing when nothing waits. Called at shutdown; a crash without it costs
+    /// nothing that was promised.
+    /// </summary>
+    public void Flush()
+    {
+        lock (gate)
+        {
+            FlushMarks();
+        }
+    }
+
+    // Under the lock: Flush, and the budget before it looks for decided telemetry (only what the state on disk decided may go).
+    private void FlushMarks()
+    {
+        if (pendingRuleState is null && AckedSeq == persistedAckedSeq)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        WritePendingAck(transaction);
+        if (pendingRuleState is { } saved)
+        {
+            SaveRuleState(transaction, saved, time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+
+        PruneDecidedAndAcknowledged(transaction, Math.Min(persistedAckedSeq, pendingRuleState?.ThroughSeq ?? ruleThroughSeq));
+        transaction.Commit();
+        Commits++;
+        marksWrittenAt = time.GetUtcNow();
+        if (pendingRuleState is { } committed)
+        {
+            ruleThroughSeq = committed.ThroughSeq;
+        }
+
+        pendingRuleState = null;
+    }
+
+    private void WritePendingAck(SqliteTransaction transaction)
+    {
+        if (AckedSeq == persistedAckedSeq)
+        {
+            return;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;";
+        command.Parameters.AddWithValue("$seq", AckedSeq);
+        command.ExecuteNonQuery();
+
+        // Counted as on disk from here: a transaction that then fails throws out of the commit, and its caller stops.
+        persistedAckedSeq = AckedSeq;
     }
 
     /// <summary>Completes when a record past <paramref name="afterSeq"/> is committed.</summary>
@@ -386,8 +456,31 @@ public sealed partial class Journal : IDisposable
     {
         lock (gate)
         {
+            try
+            {
+                Flush();
+            }
+            catch (SqliteException)
+            {
+                // Nothing waiting for the next commit was promised to anyone (see persistedAckedSeq).
+            }
+
             connection.Dispose();
         }
+    }
+
+    private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
+    {
+        using var save = connection.CreateCommand();
+        save.Transaction = transaction;
+        save.CommandText = """
+            INSERT INTO rule_state (id, through_seq, saved_at_ms, state) VALUES (1, $seq, $at, $state)
+            ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = excluded.state;
+            """;
+        save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
+        save.Parameters.AddWithValue("$at", nowMs);
+        save.Parameters.Add("$state", SqliteType.Blob).Value = saved.State;
+        save.ExecuteNonQuery();
     }
 
     private void PruneDecidedAndAcknowledged(SqliteTransaction transaction, long throughSeq)

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using HomeGateway.Benchmarks.Suite.Footprint;
+using HomeGateway.Benchmarks.Suite.NodeRed;
+using HomeGateway.Simulator.Demo;
+using HomeGateway.Simulator.Scenarios;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace HomeGateway.Benchmarks.Suite.StorageWrites;
+
+/// <summary>
+/// Issue 18: the SD card's life. The gateway as shipped, deployed as the footprint scenario deploys it (example home,
+/// embedded broker, streaming to a real dispatch, started the way systemd starts it), its data directory on a real disk
+/// and its status file on tmpfs (systemd's RuntimeDirectory is /run, RAM). Its <c>/proc/[pid]/io</c> is read around a
+/// paced replay of the example home's busy hour (<see cref="HourOfSensors"/>: each event alone, as a home sends them,
+/// so each is its own commit) and around a quiet stretch with no event, and projected to a day.
+/// </summary>
+public sealed class StorageWritesScenario : IBenchScenario
+{
+    public string Name => "storageWrites";
+
+    public int Order => 10;
+
+    public string Title => "Gateway storage writes: bytes per sensor event, per idle hour, projected MB/day for the busy home";
+
+    public string Parameters => "--events N (the busy hour: 1179)  --pace-ms N (50)  --idle-seconds N (300)  --busy-hours N (16)  --status-dir tmpfs|data (tmpfs)";
+
+    public async Task RunAsync(BenchContext context, BenchReport report, CancellationToken cancellationToken)
+    {
+        var hour = HourOfSensors.Messages(LocalDeployment.HomeId);
+        var events = Math.Min(context.Options.Int("events", hour.Count, 300), hour.Count);
+        var pace = TimeSpan.FromMilliseconds(context.Options.Int("pace-ms", 50, 20));
+        var idle = TimeSpan.FromSeconds(context.Options.Int("idle-seconds", 300, 30));
+        var busyHours = context.Options.Int("busy-hours", 16, 16);
+        var statusOnDisk = (context.Options.Text("status-dir") ?? "tmpfs") switch
+        {
+            "tmpfs" => false,
+            "data" => true,
+            var other => throw new ArgumentException($"--status-dir is tmpfs or data, not '{other}'"),
+        };
+        var build = ShippedGateway.Find(context);
+        var work = context.WorkDirectory(Name);
+        // tmpfs, as /run is on the Pi: systemd's RuntimeDirectory (the status file) and the simulated GPIO pins.
+        var scratch = Directory.Exists("/dev/shm") ? Path.Combine("/dev/shm", $"homegateway-bench-{Environment.ProcessId}") : null;
+        var runtime = statusOnDisk ? null : scratch;
+        report.Parameters["storageWrites.events"] = events.ToString(CultureInfo.InvariantCulture);
+        report.Parameters["storageWrites.paceMs"] = pace.TotalMilliseconds.ToString(CultureInfo.InvariantCulture);
+        report.Parameters["storageWrites.idleSeconds"] = idle.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        report.Parameters["storageWrites.busyHours"] = busyHours.ToString(CultureInfo.InvariantCulture);
+        report.Parameters["storageWrites.dataFilesystem"] = Filesystem.Describe(work);
+        report.Parameters["storageWrites.statusFilesystem"] = runtime is null ? "the data directory's" : Filesystem.Describe("/dev/shm");
+
+        var socketPath = Path.Combine(Path.GetTempPath(), $"homegateway-bench-io-{Environment.ProcessId}.sock");
+        File.Delete(socketPath);
+        using var notify = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Unspecified);
+        notify.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        var pidFile = Path.Combine(work, "shim", "gateway.pid");
+        var shim = GatewayShim.WriteSystemd(Path.Combine(work, "shim"), context.RepositoryRoot, build.Executable, socketPath, pidFile);
+        var home = await File.ReadAllTextAsync(Path.Combine(context.RepositoryRoot, "deploy", "examples", "home.yaml"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(shim, context.Binaries.Dispatch),
+                Path.Combine(work, "deployment"), home, (0, 0, 0), cancellationToken).ConfigureAwait(false);
+            // The simulated GPIO pins are files the gateway rewrites (the status LED blinks): on the Pi they are the GPIO
+            // chip, not storage, so they go to tmpfs here (the later --Gateway:… setting wins over LocalDeployment's).
+            var pins = deployment.PinDirectory;
+            if (scratch is not null)
+            {
+                pins = Path.Combine(scratch, "pins");
+                Directory.CreateDirectory(pins);
+                deployment.GatewaySettings.Add("--Gateway:Gpio:SimulatedPinDirectory=" + pins);
+            }
+
+            if (runtime is not null)
+            {
+                deployment.GatewaySettings.Add("--Gateway:RuntimeDirectory=" + runtime);
+            }
+
+            PinFiles.Write(pins, 22, high: true);
+            PinFiles.Write(pins, 6, high: true);
+            await deployment.StartDispatchAsync(cancellationToken).ConfigureAwait(false);
+            await deployment.EnrolGatewayAsync(cancellationToken).ConfigureAwait(false);
+            await deployment.StartGatewayAsync(cancellationToken).ConfigureAwait(false);
+            var pid = int.Parse((await File.ReadAllTextAsync(pidFile, cancellationToken).ConfigureAwait(false)).Trim(), CultureInfo.InvariantCulture);
+            var log = Path.Combine(deployment.WorkDirectory, "gateway.log");
+
+            // Start-up (journal open, quick check, first status file) is not what a day is made of: settle first.
+            await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            var beforeReplay = ProcessIo.Read(pid);
+            var logBeforeReplay = new FileInfo(log).Length;
+            var clock = Stopwatch.StartNew();
+            await ReplayAsync(deployment, hour.Take(events), pace, cancellationToken).ConfigureAwait(false);
+            // Dispatch's acks of the last events and the rules' state of them land within a moment.
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            var replayTime = clock.Elapsed;
+            var replay = ProcessIo.Read(pid) - beforeReplay;
+            var replayLog = new FileInfo(log).Length - logBeforeReplay;
+            context.Say(string.Create(CultureInfo.InvariantCulture,
+                $"replay: {events} events in {replayTime.TotalSeconds:0} s: write_bytes {replay.DeviceBytes:N0}, wchar {replay.Wchar:N0} ({replay.WriteSyscalls} write calls), log {replayLog:N0} bytes"));
+
+            var beforeIdle = ProcessIo.Read(pid);
+            var logBeforeIdle = new FileInfo(log).Length;
+            clock.Restart();
+            await Task.Delay(idle, cancellationToken).ConfigureAwait(false);
+            var idleTime = clock.Elapsed;
+            var quiet = ProcessIo.Read(pid) - beforeIdle;
+            var quietLog = new FileInfo(log).Length - logBeforeIdle;
+            context.Say(string.Create(CultureInfo.InvariantCulture,
+                $"idle: {idleTime.TotalSeconds:0} s: write_bytes {quiet.DeviceBytes:N0}, wchar {quiet.Wchar:N0} ({quiet.WriteSyscalls} write calls), log {quietLog:N0} bytes"));
+
+            var device = new StorageProjection(events, replay.DeviceBytes, replayTime, quiet.DeviceBytes, idleTime, hour.Count, busyHours).Validate();
+            var logs = new StorageProjection(events, replayLog, replayTime, quietLog, idleTime, hour.Count, busyHours).Validate();
+            var written = new StorageProjection(events, replay.Wchar, replayTime, quiet.Wchar, idleTime, hour.Count, busyHours).Validate();
+            var how = string.Create(CultureInfo.InvariantCulture,
+                $"{build.Description}; data directory on {report.Parameters["storageWrites.dataFilesystem"]}, status file on {report.Parameters["storageWrites.statusFilesystem"]}; "
+                + $"{events} events of the example home's busy hour (tests/…/Footprint/HourOfSensors.cs) one at a time at QoS 1, {pace.TotalMilliseconds:0} ms after each PUBACK, then {idleTime.TotalSeconds:0} s with none");
+            report.Add(new Figure("storageWrites.bytesPerEvent", "Gateway storage writes per sensor event (write_bytes)", device.BytesPerEvent, "bytes")
+            {
+                Note = "/proc/pid/io write_bytes − cancelled_write_bytes over the replay, less the idle rate × its duration, ÷ events; " + how,
+            });
+            report.Add(new Figure("storageWrites.idleHour", "Gateway storage writes per idle hour (write_bytes)", device.IdleBytesPerHour / 1e6, "MB")
+            {
+                Note = "write_bytes over the quiet stretch × 3600 s ÷ its length: what time alone writes (checkpoints, saves on a timer)",
+            });
+            report.Add(new Figure("storageWrites.busyHour", "Gateway storage writes in the busy hour (write_bytes)", device.BusyHourBytes / 1e6, "MB")
+            {
+                Note = string.Create(CultureInfo.InvariantCulture, $"{hour.Count} events × bytes per event + an idle hour"),
+            });
+            report.Add(new Figure("storageWrites.perDay", "Gateway storage writes per day, busy home (write_bytes)", device.MegabytesPerDay, "MB")
+            {
+                Goal = "≤ 50 MB/day (issue 18)",
+                GoalMet = device.MegabytesPerDay <= 50,
+                Note = string.Create(CultureInfo.InvariantCulture, $"{busyHours} busy hours + {24 - busyHours} idle hours; the journal's own writes only (logs below)"),
+            });
+            report.Add(new Figure("storageWrites.logBytesPerEvent", "Gateway log bytes per sensor event (stdout → journald)", logs.BytesPerEvent, "bytes")
+            {
+                Note = "growth of the gateway's captured stdout (journald's format, as under systemd); journald adds its own overhead and writes them only with Storage=persistent",
+            });
+            report.Add(new Figure("storageWrites.logPerDay", "Gateway log volume per day, busy home", logs.MegabytesPerDay, "MB"));
+            report.Add(new Figure("storageWrites.wcharPerEvent", "Gateway bytes passed to write(2) per sensor event (wchar)", written.BytesPerEvent, "bytes")
+            {
+                Note = "every write call: files, the stdout pipe, MQTT and gRPC sockets; an upper bound, not wear",
+            });
+            report.Add(new Figure("storageWrites.wcharIdleHour", "Gateway bytes passed to write(2) per idle hour (wchar)", written.IdleBytesPerHour / 1e6, "MB"));
+        }
+        finally
+        {
+            File.Delete(socketPath);
+            if (scratch is not null && Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>One message at a time, each waiting for its PUBACK (the event is journalled), then <paramref name="pace"/>.</summary>
+    private static async Task ReplayAsync(LocalDeployment deployment, IEnumerable<(string Topic, byte[] Payload)> messages, TimeSpan pace, CancellationToken cancellationToken)
+    {
+        var link = deployment.HomeLink;
+        using var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(new MqttClientOptionsBuilder()
+            .WithTcpServer(link.MqttHost, link.MqttPort)
+            .WithClientId("bench-storage")
+            .WithCredentials(link.MqttUser, link.MqttPassword)
+            .WithCleanStart()
+            .Build(), cancellationToken).ConfigureAwait(false);
+        foreach (var (topic, payload) in messages)
+        {
+            await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(pace, cancellationToken).ConfigureAwait(false);
+        }
+
+        await client.DisconnectAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>Which filesystem a path is on (the longest mount point above it in /proc/mounts): write_bytes is 0 on tmpfs.</summary>
+public static class Filesystem
+{
+    public static string Describe(string path) => Describe(path, File.Exists("/proc/mounts") ? File.ReadAllText("/proc/mounts") : "");
+
+    public static string Describe(string path, string mounts)
+    {
+        var full = Path.GetFullPath(path);
+        var best = ("", "unknown", "unknown");
+        foreach (var line in mounts.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length < 3)
+            {
+                continue;
+            }
+
+            var mountPoint = fields[1].Replace("\\040", " ", StringComparison.Ordinal);
+            var under = mountPoint == "/" || full == mountPoint || full.StartsWith(mountPoint + "/", StringComparison.Ordinal);
+            if (under && mountPoint.Length >= best.Item1.Length)
+            {
+                best = (mountPoint, fields[2], fields[0]);
+            }
+        }
+
+        return $"{best.Item2} ({best.Item3} on {best.Item1})";
+    }
+}
