@@ -218,6 +218,7 @@ public sealed class StatusFileWriter(
     internal static string DescribeInput(SensorConfig sensor) =>
         sensor.Gpio is { } gpio ? $"gpio:{gpio.Pin}"
         : sensor.Mqtt is { } mqtt ? $"mqtt:{mqtt.Topic} ({mqtt.Profile})"
+        : sensor.I2c is { } i2c ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"i2c:{i2c.Bus}/0x{i2c.Address:x2} ({i2c.Chip})")
         : "none";
 }
 
