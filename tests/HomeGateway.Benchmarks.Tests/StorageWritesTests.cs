@@ -82,12 +82,12 @@ public class StorageWritesTests
         const string mounts = """
             /dev/vda / ext4 rw,relatime 0 0
             tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0
-            /dev/sda1 /work/data xfs rw 0 0
+            /dev/sda1 /srv/data xfs rw 0 0
             """;
 
-        Assert.StartsWith("ext4 (/dev/vda on /)", Filesystem.Describe("/work/repo/artifacts", mounts), StringComparison.Ordinal);
+        Assert.StartsWith("ext4 (/dev/vda on /)", Filesystem.Describe("/srv/homegateway/artifacts", mounts), StringComparison.Ordinal);
         Assert.StartsWith("tmpfs", Filesystem.Describe("/dev/shm/homegateway", mounts), StringComparison.Ordinal);
-        Assert.StartsWith("xfs", Filesystem.Describe("/work/data/journal", mounts), StringComparison.Ordinal);
-        Assert.StartsWith("ext4", Filesystem.Describe("/work/database", mounts), StringComparison.Ordinal);
+        Assert.StartsWith("xfs", Filesystem.Describe("/srv/data/journal", mounts), StringComparison.Ordinal);
+        Assert.StartsWith("ext4", Filesystem.Describe("/srv/database", mounts), StringComparison.Ordinal);
     }
 }
