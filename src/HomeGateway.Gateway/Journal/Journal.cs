@@ -269,11 +269,11 @@ public sealed partial class Journal : IDisposable
             using var transaction = connection.BeginTransaction();
             var nowAt = now.ToDateTimeOffset();
             var withMarks = ruleState is not null || nowAt - marksWrittenAt >= MarkInterval;
+            var ackOnDisk = persistedAckedSeq;
             if (withMarks)
             {
                 ruleState ??= pendingRuleState;
-                WritePendingAck(transaction);
-                marksWrittenAt = nowAt;
+                ackOnDisk = WritePendingAck(transaction);
             }
             if (ruleState is { } saved)
             {
@@ -281,7 +281,7 @@ public sealed partial class Journal : IDisposable
             }
 
             // What dispatch has stored and the rules have seen (both as committed now) is needed by nobody: pruned in the same commit.
-            PruneDecidedAndAcknowledged(transaction, Math.Min(persistedAckedSeq, ruleState?.ThroughSeq ?? ruleThroughSeq));
+            PruneDecidedAndAcknowledged(transaction, Math.Min(ackOnDisk, ruleState?.ThroughSeq ?? ruleThroughSeq));
 
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
@@ -312,6 +312,13 @@ public sealed partial class Journal : IDisposable
 
             transaction.Commit();
             Commits++;
+            // Only now on disk: a commit that failed (a full card) left the marks waiting, and pruning on the old ones.
+            persistedAckedSeq = ackOnDisk;
+            if (withMarks)
+            {
+                marksWrittenAt = nowAt;
+            }
+
             if (ruleState is { } committed)
             {
                 ruleThroughSeq = committed.ThroughSeq;
@@ -400,15 +407,16 @@ public sealed partial class Journal : IDisposable
         }
 
         using var transaction = connection.BeginTransaction();
-        WritePendingAck(transaction);
+        var ackOnDisk = WritePendingAck(transaction);
         if (pendingRuleState is { } saved)
         {
             SaveRuleState(transaction, saved, time.GetUtcNow().ToUnixTimeMilliseconds());
         }
 
-        PruneDecidedAndAcknowledged(transaction, Math.Min(persistedAckedSeq, pendingRuleState?.ThroughSeq ?? ruleThroughSeq));
+        PruneDecidedAndAcknowledged(transaction, Math.Min(ackOnDisk, pendingRuleState?.ThroughSeq ?? ruleThroughSeq));
         transaction.Commit();
         Commits++;
+        persistedAckedSeq = ackOnDisk;
         marksWrittenAt = time.GetUtcNow();
         if (pendingRuleState is { } committed)
         {
@@ -418,11 +426,12 @@ public sealed partial class Journal : IDisposable
         pendingRuleState = null;
     }
 
-    private void WritePendingAck(SqliteTransaction transaction)
+    /// <summary>Writes dispatch's acknowledgement into <paramref name="transaction"/> if it moved; the mark as it will be on disk once that commits.</summary>
+    private long WritePendingAck(SqliteTransaction transaction)
     {
         if (AckedSeq == persistedAckedSeq)
         {
-            return;
+            return persistedAckedSeq;
         }
 
         using var command = connection.CreateCommand();
@@ -430,9 +439,7 @@ public sealed partial class Journal : IDisposable
         command.CommandText = "UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;";
         command.Parameters.AddWithValue("$seq", AckedSeq);
         command.ExecuteNonQuery();
-
-        // Counted as on disk from here: a transaction that then fails throws out of the commit, and its caller stops.
-        persistedAckedSeq = AckedSeq;
+        return AckedSeq;
     }
 
     /// <summary>Completes when a record past <paramref name="afterSeq"/> is committed.</summary>
