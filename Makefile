@@ -24,26 +24,37 @@ build:
 run: build
 	$(DOTNET) $(SIM_DLL) demo --gateway $(GATEWAY_DLL) --dispatch $(DISPATCH_DLL) --work artifacts/demo
 
-# The device build: self-contained, trimmed linux-arm64 `homegateway` (Pi 3/4/5, Zero 2 W on 64-bit Pi OS) in
-# artifacts/publish/linux-arm64/. The csproj turns on SelfContained/PublishTrimmed for a runtime identifier only (passing
-# -p:PublishTrimmed on the command line would reach Core too and fail its build on trim warnings). publish-arm: 32-bit Pi OS.
+# The device build: `homegateway` compiled ahead of time (NativeAOT) into one native executable for linux-arm64 (Pi 3/4/5,
+# Zero 2 W on 64-bit Pi OS) in artifacts/publish/linux-arm64/, beside the native SQLite it loads; cross-compiled here with
+# Debian's clang and lld (tests/install-test-deps --publish installs them). The symbols (homegateway.dbg) go to
+# artifacts/symbols/<rid>/: kept for crash dumps, never copied to a device. src/HomeGateway.Gateway/README.md says more.
+# publish-arm: 32-bit Pi OS, which .NET's NativeAOT does not support: trimmed and ReadyToRun-compiled instead.
 PUBLISH := artifacts/publish
+SYMBOLS := artifacts/symbols
+define publish_device
+	tests/install-test-deps --publish
+	rm -rf $(PUBLISH)/$(1)
+	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r $(1) -o $(PUBLISH)/$(1) -nologo -v minimal
+	@mkdir -p $(SYMBOLS)/$(1); if ls $(PUBLISH)/$(1)/*.dbg >/dev/null 2>&1; then mv -f $(PUBLISH)/$(1)/*.dbg $(SYMBOLS)/$(1)/; fi
+	@rm -f $(PUBLISH)/$(1)/*.pdb
+endef
 publish-arm64:
-	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r linux-arm64 --self-contained -o $(PUBLISH)/linux-arm64 -nologo -v minimal
+	$(call publish_device,linux-arm64)
 
 publish-arm:
 	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r linux-arm --self-contained -o $(PUBLISH)/linux-arm -nologo -v minimal
 
-# The same device build for this machine (linux-x64 here): what `make bench` measures for the gateway's size and start-up.
+# The same device build for this machine (linux-x64 here): what `make bench` measures and the process tests run.
 HOST_RID := linux-$(shell uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
 publish-host:
-	$(DOTNET) publish src/HomeGateway.Gateway -c Release -r $(HOST_RID) --self-contained -o $(PUBLISH)/$(HOST_RID) -nologo -v minimal
+	$(call publish_device,$(HOST_RID))
 
 # Every test, in-process and across real processes. Fails when a test fails or is skipped.
 # Tests that need the Raspberry Pi rig (Category=Hardware, see hardware/README.md) run with `make test-hardware`.
-# publish-arm64 first: a test starts that build under qemu (Device/ArmBuildTests).
+# Both device builds first: the arm64 one runs under qemu (Device/ArmBuildTests), the host one is the gateway of the
+# process tests (the demo, kill -9, delivery).
 # The fuzz targets (Category=Fuzz) run here too, bounded (a few thousand seeded inputs each); their counts are printed at the end.
-test: build publish-arm64
+test: build publish-arm64 publish-host
 	tests/install-test-deps
 	@mkdir -p artifacts/test; rm -f artifacts/test/fuzz.txt
 	HOMEGATEWAY_FUZZ_REPORT=$(CURDIR)/artifacts/test/fuzz.txt \

@@ -49,5 +49,5 @@ public sealed class BatteryLowRule(BatteryLowRuleConfig config) : Rule
     public override object SaveState() => alerts.Open;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>
-        alerts.Restore(state.Deserialize<Dictionary<string, AlertEvent>>(RuleStateJson.Options), id => context.Home.FindSensor(id) is not null);
+        alerts.Restore(RuleStateJson.Read<Dictionary<string, AlertEvent>>(state), id => context.Home.FindSensor(id) is not null);
 }

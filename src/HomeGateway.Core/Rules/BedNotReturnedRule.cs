@@ -27,7 +27,7 @@ public sealed class BedNotReturnedRule(BedNotReturnedRuleConfig config, IReadOnl
     /// <param name="Since">When it reported that state (the evidence of an alert).</param>
     /// <param name="Counts">The bed emptied at night after being occupied: an alert may follow.</param>
     /// <param name="Due">When the alert is raised; null when no timer runs (held by a visit, or morning).</param>
-    private sealed record Bed(bool Occupied, DateTimeOffset Since, long Seq, bool Counts, DateTimeOffset? Due, AlertEvent? Alert);
+    internal sealed record Bed(bool Occupied, DateTimeOffset Since, long Seq, bool Counts, DateTimeOffset? Due, AlertEvent? Alert);
 
     private Dictionary<string, Bed> states = new(StringComparer.Ordinal);
 
@@ -106,7 +106,7 @@ public sealed class BedNotReturnedRule(BedNotReturnedRuleConfig config, IReadOnl
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<Dictionary<string, Bed>>(RuleStateJson.Options)!;
+        var saved = RuleStateJson.Read<Dictionary<string, Bed>>(state)!;
         // A bed no longer watched (the home file changed) is forgotten.
         states = new Dictionary<string, Bed>(saved.Where(b => beds.Contains(b.Key)), StringComparer.Ordinal);
     }

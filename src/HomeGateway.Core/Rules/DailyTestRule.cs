@@ -23,7 +23,7 @@ public sealed class DailyTestRule(DailyTestRuleConfig config) : Rule
     /// <summary>The state of the <c>gateway</c> event that asks for a test alarm now.</summary>
     public const string TestRequestedState = "test_requested";
 
-    private sealed record State(DateTimeOffset Next);
+    internal sealed record State(DateTimeOffset Next);
 
     // Null until the engine first advances: the first test is timed from its start, which only the context knows.
     private DateTimeOffset? next;
@@ -65,7 +65,7 @@ public sealed class DailyTestRule(DailyTestRuleConfig config) : Rule
     public override object? SaveState() => next is { } n ? new State(n) : null;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>
-        next = state.Deserialize<State>(RuleStateJson.Options)?.Next;
+        next = RuleStateJson.Read<State>(state)?.Next;
 
     private void Arm(RuleContext context) => next ??= context.Clock.Next(config.At, context.StartedAt);
 }

@@ -15,7 +15,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     // TimedFrom: when the current wait began (the opening, or the end of a carer visit); Due: when it ends (null
     // while a visit holds the timer).
     // Closed: dispatch resolved the alert while the door stayed open: no repeats, no clear; the next opening counts.
-    private sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert, bool Closed = false);
+    internal sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert, bool Closed = false);
 
     private Dictionary<string, OpenDoor> openDoors = new(StringComparer.Ordinal);
 
@@ -95,7 +95,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<Dictionary<string, OpenDoor>>(RuleStateJson.Options)!;
+        var saved = RuleStateJson.Read<Dictionary<string, OpenDoor>>(state)!;
         // A door that is no longer watched (the home file changed) is forgotten; a running timer follows the
         // limit in force now, so a technician who shortens it sees the effect on a door that is open now.
         openDoors = new Dictionary<string, OpenDoor>(

@@ -12,9 +12,9 @@ namespace HomeGateway.Core.Rules;
 /// </summary>
 public sealed class FallRule(FallRuleConfig config) : Rule
 {
-    private sealed record Suspicion(DateTimeOffset Due, SensorEvent Evidence, long Seq);
+    internal sealed record Suspicion(DateTimeOffset Due, SensorEvent Evidence, long Seq);
 
-    private sealed record State(Dictionary<string, LatchedAlert> Open, Dictionary<string, Suspicion> Suspected);
+    internal sealed record State(Dictionary<string, LatchedAlert> Open, Dictionary<string, Suspicion> Suspected);
 
     private Dictionary<string, LatchedAlert> open = new(StringComparer.Ordinal);
     private Dictionary<string, Suspicion> suspected = new(StringComparer.Ordinal);
@@ -71,7 +71,7 @@ public sealed class FallRule(FallRuleConfig config) : Rule
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<State>(RuleStateJson.Options)!;
+        var saved = RuleStateJson.Read<State>(state)!;
         open = new Dictionary<string, LatchedAlert>(saved.Open, StringComparer.Ordinal);
         suspected = new Dictionary<string, Suspicion>(saved.Suspected, StringComparer.Ordinal);
     }

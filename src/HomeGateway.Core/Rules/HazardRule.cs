@@ -77,5 +77,5 @@ public sealed class HazardRule : Rule
     public override object SaveState() => alerts.Open;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>
-        alerts.Restore(state.Deserialize<Dictionary<string, AlertEvent>>(RuleStateJson.Options), sensors.Contains);
+        alerts.Restore(RuleStateJson.Read<Dictionary<string, AlertEvent>>(state), sensors.Contains);
 }

@@ -41,5 +41,5 @@ public sealed class HelpRule(HelpRuleConfig config) : Rule
     public override object SaveState() => open;
 
     public override void RestoreState(JsonElement state, RuleContext context) =>
-        open = new Dictionary<string, LatchedAlert>(state.Deserialize<Dictionary<string, LatchedAlert>>(RuleStateJson.Options)!, StringComparer.Ordinal);
+        open = new Dictionary<string, LatchedAlert>(RuleStateJson.Read<Dictionary<string, LatchedAlert>>(state)!, StringComparer.Ordinal);
 }

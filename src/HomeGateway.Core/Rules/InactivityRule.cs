@@ -36,7 +36,7 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
     /// <param name="SilentSince">The last sign of life, the engine's start or a check-out.</param>
     /// <param name="Seq">The journal sequence of that sign of life, if it was one.</param>
     /// <param name="Closed">Dispatch resolved the alert during this silence: no clear follows; the next sign of life starts a new silence.</param>
-    private sealed record State(DateTimeOffset SilentSince, long? Seq, AlertEvent? Alert, bool Closed = false);
+    internal sealed record State(DateTimeOffset SilentSince, long? Seq, AlertEvent? Alert, bool Closed = false);
 
     // Null until the rule first sees the engine's context: the start time comes only from there.
     private State? state;
@@ -134,7 +134,7 @@ public sealed class InactivityRule(InactivityRuleConfig config, IReadOnlySet<str
     {
         // The watched sensors may have changed; the silence is about the home, so it carries over as it is.
         paused = context.VisitInProgress;
-        var restored = saved.ValueKind == JsonValueKind.Null ? null : saved.Deserialize<State>(RuleStateJson.Options);
+        var restored = saved.ValueKind == JsonValueKind.Null ? null : RuleStateJson.Read<State>(saved);
         state = null;
         Begin(context);
         if (restored is not null)

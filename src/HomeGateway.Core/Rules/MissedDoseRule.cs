@@ -29,15 +29,15 @@ public sealed class MissedDoseRule(MissedDoseRuleConfig config, HomeTime clock, 
 {
     private static readonly TimeSpan DeviceRepeatWindow = TimeSpan.FromHours(24);
 
-    private enum Outcome
+    internal enum Outcome
     {
         Taken = 1,
         Missed = 2,
     }
 
-    private sealed record Slot(DateTimeOffset DoseAt, Outcome Outcome);
+    internal sealed record Slot(DateTimeOffset DoseAt, Outcome Outcome);
 
-    private sealed record State(DateTimeOffset? JudgedUntil, List<Slot> Settled, Dictionary<string, AlertEvent> Missed,
+    internal sealed record State(DateTimeOffset? JudgedUntil, List<Slot> Settled, Dictionary<string, AlertEvent> Missed,
         Dictionary<string, LatchedAlert> Errors, Dictionary<string, LatchedAlert> Refills);
 
     // Every window ending at or before this instant has been judged; null until the engine first advances.
@@ -167,7 +167,7 @@ public sealed class MissedDoseRule(MissedDoseRuleConfig config, HomeTime clock, 
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<State>(RuleStateJson.Options)!;
+        var saved = RuleStateJson.Read<State>(state)!;
         judgedUntil = saved.JudgedUntil;
         settled = saved.Settled ?? [];
         missed = Watched(saved.Missed);

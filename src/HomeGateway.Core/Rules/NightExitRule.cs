@@ -30,10 +30,10 @@ public sealed class NightExitRule(NightExitRuleConfig config, string door, IRead
     public static readonly IReadOnlyList<SensorKind> PresenceKinds = [SensorKind.Presence, SensorKind.Motion];
 
     /// <summary>One night exit: the opening that started it, whether the door has closed since, and its alert.</summary>
-    private sealed record Exit(DateTimeOffset OpenedAt, long Seq, bool DoorClosed, AlertEvent? Alert);
+    internal sealed record Exit(DateTimeOffset OpenedAt, long Seq, bool DoorClosed, AlertEvent? Alert);
 
     /// <summary>The saved state names its door: an exit through a door that is no longer the entrance is dropped.</summary>
-    private sealed record State(string Door, Exit? Exit, DateTimeOffset? VisitEndedAt);
+    internal sealed record State(string Door, Exit? Exit, DateTimeOffset? VisitEndedAt);
 
     private Exit? exit;
     private DateTimeOffset? visitEndedAt;
@@ -141,7 +141,7 @@ public sealed class NightExitRule(NightExitRuleConfig config, string door, IRead
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<State>(RuleStateJson.Options)!;
+        var saved = RuleStateJson.Read<State>(state)!;
         exit = saved.Door == door ? saved.Exit : null;
         visitEndedAt = saved.VisitEndedAt;
     }

@@ -13,7 +13,7 @@ namespace HomeGateway.Core.Rules;
 public sealed class PowerFailureRule(PowerFailureRuleConfig config, IReadOnlySet<string> upsSensors) : Rule
 {
     // Due is null once the alert is raised: it stays open until power is back.
-    private sealed record Outage(DateTimeOffset LostAt, long Seq, DateTimeOffset? Due, AlertEvent? Alert);
+    internal sealed record Outage(DateTimeOffset LostAt, long Seq, DateTimeOffset? Due, AlertEvent? Alert);
 
     private Dictionary<string, Outage> outages = new(StringComparer.Ordinal);
 
@@ -70,7 +70,7 @@ public sealed class PowerFailureRule(PowerFailureRuleConfig config, IReadOnlySet
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<Dictionary<string, Outage>>(RuleStateJson.Options)!;
+        var saved = RuleStateJson.Read<Dictionary<string, Outage>>(state)!;
         // A waiting outage follows the delay in force now, as the door rule does.
         outages = new Dictionary<string, Outage>(
             saved.Where(o => upsSensors.Contains(o.Key))

@@ -28,10 +28,10 @@ public sealed partial class RulesEngine
     private Dictionary<string, OpenAlert> open = new(StringComparer.Ordinal);
     private DateTimeOffset? visitEndsAt;
 
-    private sealed record Escalation(AlertEvent Last, DateTimeOffset Due, int Count);
+    internal sealed record Escalation(AlertEvent Last, DateTimeOffset Due, int Count);
 
     // Open: added in version 1 without a version change (a state saved before has none: nothing is known open).
-    private sealed record EngineState(int Version, DateTimeOffset StartedAt, DateTimeOffset? VisitEndsAt,
+    internal sealed record EngineState(int Version, DateTimeOffset StartedAt, DateTimeOffset? VisitEndsAt,
         Dictionary<string, Escalation> Escalations, Dictionary<string, JsonElement> Rules, Dictionary<string, OpenAlert>? Open = null);
 
     /// <summary>Open alerts kept at most: a latched alert (a help press) stays open until dispatch resolves it.</summary>
@@ -167,12 +167,12 @@ public sealed partial class RulesEngine
         {
             if (rule.SaveState() is { } state)
             {
-                ruleStates[rule.Key] = JsonSerializer.SerializeToElement(state, state.GetType(), RuleStateJson.Options);
+                ruleStates[rule.Key] = RuleStateJson.Write(state);
             }
         }
 
         var engine = new EngineState(StateVersion, context.StartedAt, visitEndsAt, escalations, ruleStates, open);
-        return JsonSerializer.SerializeToUtf8Bytes(engine, RuleStateJson.Options);
+        return JsonSerializer.SerializeToUtf8Bytes(engine, RuleStateJson.Info<EngineState>());
     }
 
     /// <summary>
@@ -181,7 +181,7 @@ public sealed partial class RulesEngine
     /// </summary>
     public void RestoreState(ReadOnlySpan<byte> saved)
     {
-        var state = JsonSerializer.Deserialize<EngineState>(saved, RuleStateJson.Options)
+        var state = JsonSerializer.Deserialize(saved, RuleStateJson.Info<EngineState>())
             ?? throw new InvalidDataException("saved rule state is empty");
         if (state.Version != StateVersion)
         {

@@ -21,7 +21,7 @@ public sealed class SensorOfflineRule : Rule
 {
     // Closed: dispatch resolved the alert while the sensor stays silent: no repeat, no clear; the next silence after it
     // is heard from again counts, and so does its next "offline" report.
-    private sealed record Supervised(DateTimeOffset LastHeard, AlertEvent? Alert, bool Closed = false);
+    internal sealed record Supervised(DateTimeOffset LastHeard, AlertEvent? Alert, bool Closed = false);
 
     private readonly Dictionary<string, (SensorKind Kind, TimeSpan After)> watched;
     private Dictionary<string, Supervised> sensors = new(StringComparer.Ordinal);
@@ -150,7 +150,7 @@ public sealed class SensorOfflineRule : Rule
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<Dictionary<string, Supervised>>(RuleStateJson.Options) ?? [];
+        var saved = RuleStateJson.Read<Dictionary<string, Supervised>>(state) ?? [];
         // Sensors removed from the home file are forgotten; sensors added since are timed from this start.
         sensors = new Dictionary<string, Supervised>(saved.Where(p => watched.ContainsKey(p.Key)), StringComparer.Ordinal);
         foreach (var id in watched.Keys)

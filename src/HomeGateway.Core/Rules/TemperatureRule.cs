@@ -16,7 +16,7 @@ namespace HomeGateway.Core.Rules;
 /// </summary>
 public sealed class TemperatureRule(TemperatureRuleConfig config, IReadOnlySet<string> sensors) : Rule
 {
-    private sealed record OutOfRange(DateTimeOffset Since, long Seq, double Last, double Coldest, DateTimeOffset? Due, AlertEvent? Alert);
+    internal sealed record OutOfRange(DateTimeOffset Since, long Seq, double Last, double Coldest, DateTimeOffset? Due, AlertEvent? Alert);
 
     private Dictionary<string, OutOfRange> outOfRange = new(StringComparer.Ordinal);
 
@@ -96,7 +96,7 @@ public sealed class TemperatureRule(TemperatureRuleConfig config, IReadOnlySet<s
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = state.Deserialize<Dictionary<string, OutOfRange>>(RuleStateJson.Options) ?? [];
+        var saved = RuleStateJson.Read<Dictionary<string, OutOfRange>>(state) ?? [];
         outOfRange = new Dictionary<string, OutOfRange>(saved.Where(p => sensors.Contains(p.Key)), StringComparer.Ordinal);
     }
 

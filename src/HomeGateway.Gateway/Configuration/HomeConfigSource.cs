@@ -250,7 +250,7 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
     private static IEnumerable<SensorConfig> Inputs(HomeConfig home) => home.Sensors.Select(s => s with { Name = null, Location = null });
 
     private static string RulesText(HomeConfig home) =>
-        System.Text.Json.JsonSerializer.Serialize(home.Rules, Core.Rules.RuleStateJson.Options);
+        System.Text.Json.JsonSerializer.Serialize(home.Rules, RulesConfigJsonContext.Default.RulesConfig);
 }
 
 /// <summary>Why the plan in force is not the home file on disk.</summary>
@@ -291,3 +291,7 @@ internal static partial class HomeConfigLog
     [LoggerMessage(2505, LogLevel.Warning, "The last good copy {LastGood} cannot be used: {Problem}")]
     public static partial void LastGoodUnusable(ILogger logger, string lastGood, string problem);
 }
+
+/// <summary>The care plan's rules as JSON, only to compare two home files by value (source-generated for NativeAOT).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(RulesConfig))]
+internal sealed partial class RulesConfigJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using HomeGateway.Contracts.Api;
 
 namespace HomeGateway.Gateway.Uplink;
@@ -16,7 +17,6 @@ namespace HomeGateway.Gateway.Uplink;
 /// </summary>
 public static class DispatchEnrolment
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>Enrols this gateway; a clear <see cref="EnrolmentFailedException"/> on every refusal.</summary>
     public static async Task<EnrolmentResult> EnrolAsync(Uri dispatch, string code, string dataDirectory, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ public static class DispatchEnrolment
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(new Uri(dispatch, "/enroll"), new { token, csr }, Json, cancellationToken).ConfigureAwait(false);
+            response = await http.PostAsJsonAsync(new Uri(dispatch, "/enroll"), new EnrolmentRequest(token, csr), EnrolmentJsonContext.Default.EnrolmentRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (refusal is not null)
         {
@@ -141,7 +141,7 @@ public static class DispatchEnrolment
     {
         try
         {
-            return JsonSerializer.Deserialize<EnrolmentAnswer>(body, Json) is { GatewayId.Length: > 0, Certificate.Length: > 0, CaCertificate.Length: > 0 } answer
+            return JsonSerializer.Deserialize(body, EnrolmentJsonContext.Default.EnrolmentAnswer) is { GatewayId.Length: > 0, Certificate.Length: > 0, CaCertificate.Length: > 0 } answer
                 ? answer
                 : throw new EnrolmentFailedException("dispatch's answer lacks the certificate; nothing was stored");
         }
@@ -174,10 +174,18 @@ public static class DispatchEnrolment
     private static void WriteFile(string path, string pem, bool secret) =>
         AtomicFile.Write(path, pem + "\n", secret ? AtomicFile.Private : AtomicFile.Public, durable: true);
 
-    private sealed record EnrolmentAnswer(string GatewayId, string HomeId, string Certificate, string CaCertificate);
+    internal sealed record EnrolmentRequest(string Token, string Csr);
+
+    internal sealed record EnrolmentAnswer(string GatewayId, string HomeId, string Certificate, string CaCertificate);
 }
 
 public sealed record EnrolmentResult(string GatewayId, string HomeId, string Serial, DateTime NotAfter, string CaFingerprint);
 
 /// <summary>Enrolment did not happen; the message says why in words a technician can act on.</summary>
 public sealed class EnrolmentFailedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The enrolment exchange's JSON (camelCase, as dispatch's /enroll reads and writes it), source-generated for NativeAOT.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(DispatchEnrolment.EnrolmentRequest))]
+[JsonSerializable(typeof(DispatchEnrolment.EnrolmentAnswer))]
+internal sealed partial class EnrolmentJsonContext : JsonSerializerContext;

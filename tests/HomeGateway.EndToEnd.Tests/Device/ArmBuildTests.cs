@@ -3,10 +3,11 @@ using System.Diagnostics;
 namespace HomeGateway.EndToEnd.Tests.Device;
 
 /// <summary>
-/// Guards the build for the Pi: the self-contained, trimmed linux-arm64 <c>homegateway</c> starts on an arm64 CPU
-/// (emulated by qemu-user with the arm64 C and C++ libraries of Debian's cross packages) and answers <c>--version</c>
-/// and <c>doctor --simulated</c> in plain words with exit 0. `make test` publishes it first (make publish-arm64); run
-/// alone, the test publishes it once. qemu missing is a failure, never a skip: tests/install-test-deps installs it.
+/// Guards the build for the Pi: the NativeAOT linux-arm64 <c>homegateway</c> starts on an arm64 CPU (emulated by
+/// qemu-user with the arm64 C libraries of Debian's cross packages), answers <c>--version</c> and <c>doctor --simulated</c>
+/// in plain words with exit 0, and replays timelines exactly as the JIT build does. `make test` publishes it first
+/// (make publish-arm64); run alone, the test publishes it once. qemu missing is a failure, never a skip:
+/// tests/install-test-deps installs it.
 /// </summary>
 public sealed class ArmBuildTests
 {
@@ -61,14 +62,76 @@ public sealed class ArmBuildTests
         }
     }
 
+    public static TheoryData<string> Scenarios()
+    {
+        var data = new TheoryData<string>();
+        foreach (var directory in Directory.GetDirectories(ScenarioFolder).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(directory));
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// The care plan decides the same on the Pi as on the build machine: every replay scenario of the gateway's tests (the
+    /// rules, time zones across DST, the JSON the CLI prints) gives the JIT build's output byte for byte.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public async Task The_arm64_build_replays_a_timeline_byte_for_byte_as_the_jit_build_does(string scenario)
+    {
+        var events = Path.Combine(ScenarioFolder, scenario, "events.jsonl");
+        var until = File.ReadLines(events).Select(l => l.Trim()).First(l => l.StartsWith("# until:", StringComparison.Ordinal))[8..].Trim();
+        string[] args = ["replay", "--config", Path.Combine(ScenarioFolder, "home.yaml"), "--events", events, "--until", until];
+
+        var jit = await RunAsync("dotnet", [Built.JitGateway, .. args]);
+        var aot = await RunUnderQemuAsync(await Published.Value, args);
+
+        Assert.True(jit.Exit == 0, $"JIT build: exit {jit.Exit}: {jit.Error}");
+        Assert.True(aot.Exit == 0, $"arm64 build: exit {aot.Exit}: {aot.Error}");
+        Assert.Contains("\"action\":\"raised\"", jit.Output, StringComparison.Ordinal);
+        Assert.Equal(jit.Output, aot.Output);
+        Assert.Equal(jit.Error, aot.Error);
+    }
+
+    /// <summary>A wrong timeline is refused with the same FILE:LINE words and exit code by both builds.</summary>
+    [Fact]
+    public async Task The_arm64_build_refuses_a_bad_timeline_with_the_same_words_as_the_jit_build()
+    {
+        var work = Built.NewWorkDirectory("arm64-replay");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var events = Path.Combine(work, "events.jsonl");
+            await File.WriteAllTextAsync(events, """
+                {"at":"2026-06-01T10:00:00+03:00","sensor":"bed","state":"occupied"}
+                {"at":"yesterday","sensor":"bed","state":"empty"}
+                """);
+            string[] args = ["replay", "--config", Path.Combine(ScenarioFolder, "home.yaml"), "--events", events];
+
+            var jit = await RunAsync("dotnet", [Built.JitGateway, .. args]);
+            var aot = await RunUnderQemuAsync(await Published.Value, args);
+
+            Assert.NotEqual(0, jit.Exit);
+            Assert.Contains(events + ":2:", jit.Error, StringComparison.Ordinal);
+            Assert.Equal((jit.Exit, jit.Output, jit.Error), (aot.Exit, aot.Output, aot.Error));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    // The gateway tests' scenarios (timeline, home file, expected alerts), read from the source tree.
+    private static string ScenarioFolder => Path.Combine(Built.RepoRoot, "tests", "HomeGateway.Gateway.Tests", "Scenarios");
+
     private static async Task<string> PublishOnceAsync()
     {
         var executable = Path.Combine(Built.RepoRoot, "artifacts", "publish", "linux-arm64", "homegateway");
         if (!File.Exists(executable))
         {
-            var (exit, output, error) = await RunAsync("dotnet",
-                ["publish", Path.Combine(Built.RepoRoot, "src", "HomeGateway.Gateway"), "-c", "Release", "-r", "linux-arm64", "--self-contained",
-                 "-o", Path.GetDirectoryName(executable)!, "-nologo", "-v", "minimal"]);
+            var (exit, output, error) = await RunAsync("make", ["-C", Built.RepoRoot, "publish-arm64"]);
             Assert.True(exit == 0, $"make publish-arm64 failed: {output}{error}");
         }
 
