@@ -21,10 +21,10 @@ public class EnginePropertyTests
         public override string ToString() => Restart ? $"+{DelaySeconds}s restart" : $"+{DelaySeconds}s {SensorId}={State}";
     }
 
-    private static readonly DateTimeOffset Start = new(2026, 3, 28, 20, 0, 0, TimeSpan.FromHours(2));
+    internal static readonly DateTimeOffset Start = new(2026, 3, 28, 20, 0, 0, TimeSpan.FromHours(2));
 
     // What each sensor of the test home can say.
-    private static readonly (string Sensor, SensorKind Kind, string[] States)[] Vocabulary =
+    internal static readonly (string Sensor, SensorKind Kind, string[] States)[] Vocabulary =
     [
         ("front_door", SensorKind.Door, [SensorStates.Open, SensorStates.Closed]),
         ("back_door", SensorKind.Door, [SensorStates.Open, SensorStates.Closed]),
@@ -181,7 +181,7 @@ public class EnginePropertyTests
     }
 
     /// <summary>"sensor:aspect" steps are events of another kind for the same sensor; "word:number" carries a value.</summary>
-    private static SensorEvent ToEvent(HomeConfig home, Step step, DateTimeOffset now)
+    internal static SensorEvent ToEvent(HomeConfig home, Step step, DateTimeOffset now)
     {
         var parts = step.SensorId.Split(':');
         var sensor = home.FindSensor(parts[0])!;
