@@ -10,6 +10,9 @@ internal static class Built
     // This test assembly lives in artifacts/bin/HomeGateway.EndToEnd.Tests/<configuration>/.
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Name;
 
+    // Before Binaries: static initializers run in the order they are written.
+    public static string HostRid { get; } = "linux-" + System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant();
+
     /// <summary>
     /// The product as shipped: the gateway is the NativeAOT device build for this machine (`make publish-host`, which
     /// `make test` runs first), so every process test (the demo, kill -9, delivery, provisioning) runs what a Pi runs.
@@ -20,8 +23,6 @@ internal static class Built
 
     /// <summary>The JIT build of the gateway (what the in-process tests load), to compare the device build against.</summary>
     public static string JitGateway { get; } = Binary("HomeGateway.Gateway", "homegateway.dll");
-
-    public static string HostRid { get; } = "linux-" + System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant();
 
     public static string Simulator { get; } = Binary("HomeGateway.Simulator", "homegateway-sim.dll");
 
