@@ -69,13 +69,14 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
 
-    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
+    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull)
     {
         this.connection = connection;
         this.time = time;
         this.logger = logger;
         this.maxBytes = maxBytes;
         Recovery = recovery;
+        CheckedInFullAtOpen = checkedInFull;
         pageSize = Scalar(connection, "PRAGMA page_size;");
         var ackedSeq = Scalar(connection, "SELECT acked_seq FROM uplink_state WHERE id = 1;");
 
@@ -117,6 +118,9 @@ public sealed partial class Journal : IDisposable
     /// <summary>Set when the file found at open was unreadable and was set aside for a fresh one; null otherwise.</summary>
     public JournalRecovery? Recovery { get; }
 
+    /// <summary>Whether SQLite's full quick check ran at open (false: the last stop was a clean close, see OpenChecked).</summary>
+    internal bool CheckedInFullAtOpen { get; }
+
     /// <summary>Opens (creating or migrating) the journal with the default budget and no home to report a set-aside file to.</summary>
     public static Journal Open(string path, TimeProvider time) => Open(path, time, null, null, null);
 
@@ -139,10 +143,11 @@ public sealed partial class Journal : IDisposable
         PrivateFiles.PrepareDatabase(path, logger);
 
         JournalRecovery? recovery = null;
-        SqliteConnection connection;
+        Journal journal;
+        var started = time.GetTimestamp();
         try
         {
-            connection = OpenChecked(path);
+            journal = OpenJournal(path, time, logger, maxBytes, null);
         }
         catch (UnreadableJournalException ex)
         {
@@ -151,16 +156,39 @@ public sealed partial class Journal : IDisposable
             recovery = new JournalRecovery(movedTo, ex.Message, time.GetUtcNow());
             JournalLog.SetAside(logger, path, movedTo, ex.Message);
             PrivateFiles.PrepareDatabase(path, logger);
-            connection = OpenChecked(path);
+            journal = OpenJournal(path, time, logger, maxBytes, recovery);
         }
 
-        var journal = new Journal(connection, time, logger, maxBytes, recovery);
+        JournalLog.Opened(logger, path, journal.CheckedInFullAtOpen
+            ? "SQLite's full quick check ran (a new file, or the last stop was not a clean close)"
+            : "closed cleanly last time: the full check is left to the background check", (long)time.GetElapsedTime(started).TotalMilliseconds);
         if (recovery is not null && homeId is { Length: > 0 })
         {
             journal.Append([recovery.ToAlertStep(homeId)]);
         }
 
+        journal.StartBackgroundCheck();
         return journal;
+    }
+
+    /// <summary>Opens and reads the outbox's marks; a corruption met while reading them makes the file unreadable too.</summary>
+    private static Journal OpenJournal(string path, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
+    {
+        var (connection, checkedInFull) = OpenChecked(path);
+        try
+        {
+            return new Journal(connection, time, logger, maxBytes, recovery, checkedInFull);
+        }
+        catch (SqliteException ex) when (IsCorruption(ex))
+        {
+            connection.Dispose();
+            throw new UnreadableJournalException(ex.Message.Split('\n')[0].Trim());
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
@@ -461,19 +489,42 @@ public sealed partial class Journal : IDisposable
 
     public void Dispose()
     {
+        StopBackgroundCheck();
         lock (gate)
         {
             try
             {
                 Flush();
+                CloseCleanly();
             }
             catch (SqliteException)
             {
-                // Nothing waiting for the next commit was promised to anyone (see persistedAckedSeq).
+                // Nothing waiting for the next commit was promised to anyone (see persistedAckedSeq); without the clean
+                // mark the next start runs the full check.
             }
 
             connection.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The last commit of a clean stop: the mark that lets the next start skip the full check, then a checkpoint of
+    /// everything into the main file. Not written when the background check found the file damaged, so the next start
+    /// checks it in full and sets it aside. A crash after the mark's commit leaves it in a WAL with frames, which the
+    /// next start treats as a crash (see OpenChecked): the mark counts only once SQLite's close has removed the WAL.
+    /// </summary>
+    private void CloseCleanly()
+    {
+        if (LastCheck is { Damage: not null })
+        {
+            return;
+        }
+
+        using var mark = connection.CreateCommand();
+        mark.CommandText = $"INSERT INTO meta (key, value) VALUES ('{ClosedCleanlyKey}', $at) ON CONFLICT (key) DO UPDATE SET value = excluded.value;";
+        mark.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        mark.ExecuteNonQuery();
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
     private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
