@@ -64,10 +64,16 @@ public sealed partial class Journal
     internal const string ClosedCleanlyKey = "closed_cleanly_at";
 
     /// <summary>
+    /// Beside the clean mark: the outbox's depth as the closing service counted it, so the next start need not count
+    /// every waiting row (a read of the whole file when dispatch was away long enough to fill the budget).
+    /// </summary>
+    internal const string PendingAtCloseKey = "pending_rows_at_close";
+
+    /// <summary>
     /// Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside. Returns whether
     /// SQLite's full quick check ran (it is skipped after a clean close, see below).
     /// </summary>
-    private static (SqliteConnection Connection, bool CheckedInFull) OpenChecked(string path)
+    private static (SqliteConnection Connection, bool CheckedInFull, long? PendingRows) OpenChecked(string path)
     {
         // A WAL left with frames in it means the last process did not close the file: SQLite's last close checkpoints
         // everything into the main file and deletes the WAL. Looked at before opening, which creates an empty one.
@@ -98,7 +104,8 @@ public sealed partial class Journal
             // is found by the background check within CheckInterval (FirstCheckAfterCleanStart after such a start).
             // The cheap checks stay: the header and schema are read, the file must be as long as its pages, and the
             // constructor's reads walk the outbox's rows (any corruption SQLite meets there sets the file aside too).
-            var checkedInFull = walLeft || ReadClosedCleanly(connection) is null;
+            var checkedInFull = walLeft || ReadMeta(connection, ClosedCleanlyKey) is null;
+            long? pendingRows = null;
             if (checkedInFull)
             {
                 var problems = QuickCheck(connection);
@@ -115,10 +122,12 @@ public sealed partial class Journal
                 {
                     throw new UnreadableJournalException($"the file is {length} bytes but its pages make {pages} (truncated or extended after a clean close)");
                 }
+
+                pendingRows = long.TryParse(ReadMeta(connection, PendingAtCloseKey), NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? rows : null;
             }
 
             Migrate(connection);
-            return (connection, checkedInFull);
+            return (connection, checkedInFull, pendingRows);
         }
         catch (SqliteException ex) when (IsCorruption(ex))
         {
@@ -149,8 +158,8 @@ public sealed partial class Journal
         return problems;
     }
 
-    /// <summary>The clean-close mark, or null (none, or no meta table yet: a new or very old file).</summary>
-    private static string? ReadClosedCleanly(SqliteConnection connection)
+    /// <summary>A value of <c>meta</c>, or null (none, or no meta table yet: a new or very old file).</summary>
+    private static string? ReadMeta(SqliteConnection connection, string key)
     {
         if (Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta';") == 0)
         {
@@ -158,7 +167,8 @@ public sealed partial class Journal
         }
 
         using var read = connection.CreateCommand();
-        read.CommandText = $"SELECT value FROM meta WHERE key = '{ClosedCleanlyKey}';";
+        read.CommandText = "SELECT value FROM meta WHERE key = $key;";
+        read.Parameters.AddWithValue("$key", key);
         return read.ExecuteScalar() as string;
     }
 
@@ -206,7 +216,7 @@ public sealed partial class Journal
         Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;", transaction);
 
         // From this commit on the file is being written: a crash before the next clean close must find no mark.
-        Execute(connection, $"DELETE FROM meta WHERE key = '{ClosedCleanlyKey}';", transaction);
+        Execute(connection, $"DELETE FROM meta WHERE key IN ('{ClosedCleanlyKey}', '{PendingAtCloseKey}');", transaction);
         transaction.Commit();
     }
 

@@ -69,7 +69,7 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
 
-    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull)
+    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull, long? pendingAtClose)
     {
         this.connection = connection;
         this.time = time;
@@ -85,7 +85,9 @@ public sealed partial class Journal : IDisposable
         AckedSeq = ackedSeq;
         persistedAckedSeq = ackedSeq;
         ruleThroughSeq = Scalar(connection, "SELECT COALESCE(MAX(through_seq), 0) FROM rule_state;");
-        pendingRows = Scalar(connection, $"SELECT COUNT(*) FROM journal WHERE seq > {AckedSeq};");
+        // Counting reads every waiting row: after a crash the full check has just read them all anyway; after a clean
+        // close the closing service's count is in the file (the ack it counted against was flushed in the same stop).
+        pendingRows = pendingAtClose ?? Scalar(connection, $"SELECT COUNT(*) FROM journal WHERE seq > {AckedSeq};");
         undroppableThroughSeq = AckedSeq;
     }
 
@@ -174,10 +176,10 @@ public sealed partial class Journal : IDisposable
     /// <summary>Opens and reads the outbox's marks; a corruption met while reading them makes the file unreadable too.</summary>
     private static Journal OpenJournal(string path, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
     {
-        var (connection, checkedInFull) = OpenChecked(path);
+        var (connection, checkedInFull, pendingAtClose) = OpenChecked(path);
         try
         {
-            return new Journal(connection, time, logger, maxBytes, recovery, checkedInFull);
+            return new Journal(connection, time, logger, maxBytes, recovery, checkedInFull, pendingAtClose);
         }
         catch (SqliteException ex) when (IsCorruption(ex))
         {
@@ -520,9 +522,14 @@ public sealed partial class Journal : IDisposable
             return;
         }
 
+        // Flush wrote the ack, so the depth counted against it is the one on disk.
         using var mark = connection.CreateCommand();
-        mark.CommandText = $"INSERT INTO meta (key, value) VALUES ('{ClosedCleanlyKey}', $at) ON CONFLICT (key) DO UPDATE SET value = excluded.value;";
+        mark.CommandText = $"""
+            INSERT INTO meta (key, value) VALUES ('{ClosedCleanlyKey}', $at), ('{PendingAtCloseKey}', $pending)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            """;
         mark.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        mark.Parameters.AddWithValue("$pending", pendingRows.ToString(System.Globalization.CultureInfo.InvariantCulture));
         mark.ExecuteNonQuery();
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }

@@ -107,6 +107,10 @@ public sealed class JournalStartCheckTests : IDisposable
         Assert.False(journal.CheckedInFullAtOpen);
         Assert.Null(journal.Recovery);
         Assert.Equal(201, journal.LastSeq);
+
+        // The depth the closing service counted (the one event after dispatch's ack), not counted again.
+        Assert.Equal(1, journal.OutboxDepth);
+        Assert.Equal(1, journal.Outbox.PendingSensorEvents);
         Assert.Contains("closed cleanly", logs.WithEventId(2987).Last().Message, StringComparison.Ordinal);
     }
 
@@ -121,6 +125,7 @@ public sealed class JournalStartCheckTests : IDisposable
         Assert.True(journal.CheckedInFullAtOpen);
         Assert.Null(journal.Recovery);
         Assert.Equal(201, journal.LastSeq);
+        Assert.Equal(1, journal.OutboxDepth);
         Assert.Contains("full quick check ran", logs.WithEventId(2987).Last().Message, StringComparison.Ordinal);
     }
 
