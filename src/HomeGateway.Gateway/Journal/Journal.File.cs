@@ -64,8 +64,9 @@ public sealed partial class Journal
     internal const string ClosedCleanlyKey = "closed_cleanly_at";
 
     /// <summary>
-    /// Beside the clean mark: the outbox's depth as the closing service counted it, so the next start need not count
-    /// every waiting row (a read of the whole file when dispatch was away long enough to fill the budget).
+    /// Beside the clean mark: the rows waiting for dispatch as the closing service counted them ("sensor-events
+    /// alert-steps gap-records"), so the next start need not count every waiting row (a read of the whole file when
+    /// dispatch was away long enough to fill the budget).
     /// </summary>
     internal const string PendingAtCloseKey = "pending_rows_at_close";
 
@@ -73,7 +74,7 @@ public sealed partial class Journal
     /// Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside. Returns whether
     /// SQLite's full quick check ran (it is skipped after a clean close, see below).
     /// </summary>
-    private static (SqliteConnection Connection, bool CheckedInFull, long? PendingRows) OpenChecked(string path)
+    private static (SqliteConnection Connection, bool CheckedInFull, long[]? PendingByKind) OpenChecked(string path)
     {
         // A WAL left with frames in it means the last process did not close the file: SQLite's last close checkpoints
         // everything into the main file and deletes the WAL. Looked at before opening, which creates an empty one.
@@ -105,7 +106,7 @@ public sealed partial class Journal
             // The cheap checks stay: the header and schema are read, the file must be as long as its pages, and the
             // constructor's reads walk the outbox's rows (any corruption SQLite meets there sets the file aside too).
             var checkedInFull = walLeft || ReadMeta(connection, ClosedCleanlyKey) is null;
-            long? pendingRows = null;
+            long[]? pendingRows = null;
             if (checkedInFull)
             {
                 var problems = QuickCheck(connection);
@@ -123,7 +124,7 @@ public sealed partial class Journal
                     throw new UnreadableJournalException($"the file is {length} bytes but its pages make {pages} (truncated or extended after a clean close)");
                 }
 
-                pendingRows = long.TryParse(ReadMeta(connection, PendingAtCloseKey), NumberStyles.None, CultureInfo.InvariantCulture, out var rows) ? rows : null;
+                pendingRows = ParseCounts(ReadMeta(connection, PendingAtCloseKey));
             }
 
             Migrate(connection);
@@ -156,6 +157,27 @@ public sealed partial class Journal
         }
 
         return problems;
+    }
+
+    /// <summary>The pending counts as <see cref="Dispose"/> wrote them, indexed by kind; null when absent or not in that form.</summary>
+    private static long[]? ParseCounts(string? value)
+    {
+        var parts = value?.Split(' ');
+        if (parts is not { Length: 3 })
+        {
+            return null;
+        }
+
+        var counts = new long[4];
+        for (var i = 0; i < 3; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i + 1]))
+            {
+                return null;
+            }
+        }
+
+        return counts;
     }
 
     /// <summary>A value of <c>meta</c>, or null (none, or no meta table yet: a new or very old file).</summary>

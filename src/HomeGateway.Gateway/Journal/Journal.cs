@@ -40,8 +40,11 @@ public sealed partial class Journal : IDisposable
     private readonly long pageSize;
     private TaskCompletionSource appended = NewSignal();
 
-    // Rows past the acknowledged sequence (alert steps, sensor events, gap records): kept here, not counted per read.
-    private long pendingRows;
+    // Rows past the acknowledged sequence, per RecordKind (index 1 sensor events, 2 alert steps, 3 gap records): kept here,
+    // not counted per read — a count reads every waiting row, the whole file when dispatch was away long enough.
+    private readonly long[] pendingByKind = new long[4];
+
+    private long pendingRows => pendingByKind[1] + pendingByKind[2] + pendingByKind[3];
 
     // The last sensor event the rules' saved state has seen: nothing after it may be pruned or dropped.
     private long ruleThroughSeq;
@@ -69,7 +72,7 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
 
-    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull, long? pendingAtClose)
+    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull, long[]? pendingAtClose)
     {
         this.connection = connection;
         this.time = time;
@@ -86,8 +89,15 @@ public sealed partial class Journal : IDisposable
         persistedAckedSeq = ackedSeq;
         ruleThroughSeq = Scalar(connection, "SELECT COALESCE(MAX(through_seq), 0) FROM rule_state;");
         // Counting reads every waiting row: after a crash the full check has just read them all anyway; after a clean
-        // close the closing service's count is in the file (the ack it counted against was flushed in the same stop).
-        pendingRows = pendingAtClose ?? Scalar(connection, $"SELECT COUNT(*) FROM journal WHERE seq > {AckedSeq};");
+        // close the closing service's counts are in the file (the ack it counted against was flushed in the same stop).
+        if (pendingAtClose is { Length: 4 })
+        {
+            pendingAtClose.CopyTo(pendingByKind, 0);
+        }
+        else
+        {
+            CountPending(AckedSeq, long.MaxValue, +1);
+        }
         undroppableThroughSeq = AckedSeq;
     }
 
@@ -356,7 +366,10 @@ public sealed partial class Journal : IDisposable
             }
 
             LastSeq = seq;
-            pendingRows += records.Count;
+            foreach (var record in records)
+            {
+                pendingByKind[(int)KindOf(record)]++;
+            }
             KeepWithinBudget();
             signal = appended;
             appended = NewSignal();
@@ -401,13 +414,7 @@ public sealed partial class Journal : IDisposable
                 return;
             }
 
-            using (var count = connection.CreateCommand())
-            {
-                count.CommandText = "SELECT COUNT(*) FROM journal WHERE seq > $from AND seq <= $through;";
-                count.Parameters.AddWithValue("$from", AckedSeq);
-                count.Parameters.AddWithValue("$through", acked);
-                pendingRows -= Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            }
+            CountPending(AckedSeq, acked, -1);
 
             // Held for the next commit (see persistedAckedSeq): an ack is dispatch's promise, not one the gateway gives.
             AckedSeq = acked;
@@ -472,6 +479,24 @@ public sealed partial class Journal : IDisposable
         return AckedSeq;
     }
 
+    /// <summary>Adds (<paramref name="sign"/> +1) or takes away (-1) the rows in <c>(afterSeq, throughSeq]</c> from the pending counts.</summary>
+    private void CountPending(long afterSeq, long throughSeq, int sign)
+    {
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT kind, COUNT(*) FROM journal WHERE seq > $from AND seq <= $through GROUP BY kind;";
+        count.Parameters.AddWithValue("$from", afterSeq);
+        count.Parameters.AddWithValue("$through", throughSeq);
+        using var reader = count.ExecuteReader();
+        while (reader.Read())
+        {
+            var kind = reader.GetInt32(0);
+            if (kind is >= 1 and <= 3)
+            {
+                pendingByKind[kind] += sign * reader.GetInt64(1);
+            }
+        }
+    }
+
     /// <summary>Completes when a record past <paramref name="afterSeq"/> is committed.</summary>
     public Task WaitForRecordsAfterAsync(long afterSeq, CancellationToken cancellationToken)
     {
@@ -529,7 +554,7 @@ public sealed partial class Journal : IDisposable
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
             """;
         mark.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
-        mark.Parameters.AddWithValue("$pending", pendingRows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        mark.Parameters.AddWithValue("$pending", string.Join(' ', pendingByKind.Skip(1).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         mark.ExecuteNonQuery();
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
