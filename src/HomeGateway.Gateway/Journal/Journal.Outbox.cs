@@ -32,7 +32,7 @@ public sealed partial class Journal
                 var dropped = reader.GetInt64(1);
                 var droppedAndAcked = reader.GetInt64(2);
                 return new OutboxSnapshot(
-                    Depth: pendingRows,
+                    Depth: PendingRows,
                     PendingAlertSteps: pendingByKind[(int)RecordKind.AlertEvent],
                     PendingSensorEvents: pendingByKind[(int)RecordKind.SensorEvent],
                     PendingGapRecords: pendingByKind[(int)RecordKind.TelemetryGap],
@@ -114,7 +114,7 @@ public sealed partial class Journal
             if (!overBudgetWithAlertsOnly)
             {
                 overBudgetWithAlertsOnly = true;
-                JournalLog.OverBudgetWithAlertsOnly(logger, used, maxBytes, pendingRows);
+                JournalLog.OverBudgetWithAlertsOnly(logger, used, maxBytes, PendingRows);
             }
         }
         else

@@ -44,7 +44,7 @@ public sealed partial class Journal : IDisposable
     // not counted per read — a count reads every waiting row, the whole file when dispatch was away long enough.
     private readonly long[] pendingByKind = new long[4];
 
-    private long pendingRows => pendingByKind[1] + pendingByKind[2] + pendingByKind[3];
+    private long PendingRows => pendingByKind[1] + pendingByKind[2] + pendingByKind[3];
 
     // The last sensor event the rules' saved state has seen: nothing after it may be pruned or dropped.
     private long ruleThroughSeq;
@@ -116,7 +116,7 @@ public sealed partial class Journal : IDisposable
         {
             lock (gate)
             {
-                return pendingRows;
+                return PendingRows;
             }
         }
     }
