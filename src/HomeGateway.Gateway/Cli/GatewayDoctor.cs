@@ -441,6 +441,13 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
             return;
         }
 
+        // The service's own running check (once a day, off the event path) may have found what this one is about to.
+        if (status?.Uplink.JournalDamage is { } damage)
+        {
+            Report("journal", DoctorLevel.Fail, $"the service's running check found the journal {path} damaged: {damage}",
+                "restart the service: it sets a damaged journal aside and starts a new one (sudo systemctl restart homegateway)");
+        }
+
         try
         {
             // Read-only: the service keeps writing while the check runs; SQLite's locking keeps the two apart.

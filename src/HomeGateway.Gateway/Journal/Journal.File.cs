@@ -57,9 +57,28 @@ public sealed partial class Journal
         ALTER TABLE journal ADD COLUMN publisher TEXT;
         """;
 
-    /// <summary>Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside.</summary>
-    private static SqliteConnection OpenChecked(string path)
+    /// <summary>
+    /// The key in <c>meta</c> that says the last service closed the file cleanly (its value: when). Written at
+    /// <see cref="Dispose"/> after the last commit, deleted in the first commit of every open (see <see cref="OpenChecked"/>).
+    /// </summary>
+    internal const string ClosedCleanlyKey = "closed_cleanly_at";
+
+    /// <summary>
+    /// Beside the clean mark: the rows waiting for dispatch as the closing service counted them ("sensor-events
+    /// alert-steps gap-records"), so the next start need not count every waiting row (a read of the whole file when
+    /// dispatch was away long enough to fill the budget).
+    /// </summary>
+    internal const string PendingAtCloseKey = "pending_rows_at_close";
+
+    /// <summary>
+    /// Opens, checks and migrates; throws <see cref="UnreadableJournalException"/> for a file to set aside. Returns whether
+    /// SQLite's full quick check ran (it is skipped after a clean close, see below).
+    /// </summary>
+    private static (SqliteConnection Connection, bool CheckedInFull, long[]? PendingByKind) OpenChecked(string path)
     {
+        // A WAL left with frames in it means the last process did not close the file: SQLite's last close checkpoints
+        // everything into the main file and deletes the WAL. Looked at before opening, which creates an empty one.
+        var walLeft = new FileInfo(path + "-wal") is { Exists: true, Length: > 0 };
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -79,28 +98,39 @@ public sealed partial class Journal
             Execute(connection, "PRAGMA synchronous=FULL;");
             Execute(connection, "PRAGMA busy_timeout=5000;");
 
-            // quick_check reads every page once (seconds on a Pi for a full budget): a start is rare, a silent
-            // corruption found at 3 a.m. by an append is worse.
-            using (var check = connection.CreateCommand())
+            // quick_check reads every page (seconds on a Pi's SD card for a full budget), so it runs at open only when the
+            // file may have been left half-written: after a crash, a power cut or a kill (no clean mark, or a WAL with
+            // frames in it). A clean close (Dispose: every commit checkpointed into the file, the mark written, the WAL
+            // gone) leaves nothing half-written; what can still go bad on the card while the gateway is off or running
+            // is found by the background check within CheckInterval (FirstCheckAfterCleanStart after such a start).
+            // The cheap checks stay: the header and schema are read, the file must be as long as its pages, and the
+            // constructor's reads walk the outbox's rows (any corruption SQLite meets there sets the file aside too).
+            var checkedInFull = walLeft || ReadMeta(connection, ClosedCleanlyKey) is null;
+            long[]? pendingRows = null;
+            if (checkedInFull)
             {
-                check.CommandText = "PRAGMA quick_check(5);";
-                using var reader = check.ExecuteReader();
-                var problems = new List<string>();
-                while (reader.Read())
-                {
-                    problems.Add(reader.GetString(0));
-                }
-
+                var problems = QuickCheck(connection);
                 if (problems is not ["ok"])
                 {
                     throw new UnreadableJournalException("SQLite's quick check failed: " + string.Join("; ", problems));
                 }
             }
+            else
+            {
+                var pages = Scalar(connection, "PRAGMA page_count;") * Scalar(connection, "PRAGMA page_size;");
+                var length = new FileInfo(path).Length;
+                if (length != pages)
+                {
+                    throw new UnreadableJournalException($"the file is {length} bytes but its pages make {pages} (truncated or extended after a clean close)");
+                }
+
+                pendingRows = ParseCounts(ReadMeta(connection, PendingAtCloseKey));
+            }
 
             Migrate(connection);
-            return connection;
+            return (connection, checkedInFull, pendingRows);
         }
-        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) is SqliteCorrupt or SqliteNotADatabase)
+        catch (SqliteException ex) when (IsCorruption(ex))
         {
             connection.Dispose();
             throw new UnreadableJournalException(ex.Message.Split('\n')[0].Trim());
@@ -110,6 +140,58 @@ public sealed partial class Journal
             connection.Dispose();
             throw;
         }
+    }
+
+    private static bool IsCorruption(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is SqliteCorrupt or SqliteNotADatabase;
+
+    /// <summary>SQLite's quick check: "ok", or up to five problems.</summary>
+    private static List<string> QuickCheck(SqliteConnection connection)
+    {
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA quick_check(5);";
+        using var reader = check.ExecuteReader();
+        var problems = new List<string>();
+        while (reader.Read())
+        {
+            problems.Add(reader.GetString(0));
+        }
+
+        return problems;
+    }
+
+    /// <summary>The pending counts as <see cref="Dispose"/> wrote them, indexed by kind; null when absent or not in that form.</summary>
+    private static long[]? ParseCounts(string? value)
+    {
+        var parts = value?.Split(' ');
+        if (parts is not { Length: 3 })
+        {
+            return null;
+        }
+
+        var counts = new long[4];
+        for (var i = 0; i < 3; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out counts[i + 1]))
+            {
+                return null;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>A value of <c>meta</c>, or null (none, or no meta table yet: a new or very old file).</summary>
+    private static string? ReadMeta(SqliteConnection connection, string key)
+    {
+        if (Scalar(connection, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta';") == 0)
+        {
+            return null;
+        }
+
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT value FROM meta WHERE key = $key;";
+        read.Parameters.AddWithValue("$key", key);
+        return read.ExecuteScalar() as string;
     }
 
     private static void Migrate(SqliteConnection connection)
@@ -154,6 +236,9 @@ public sealed partial class Journal
         }
 
         Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;", transaction);
+
+        // From this commit on the file is being written: a crash before the next clean close must find no mark.
+        Execute(connection, $"DELETE FROM meta WHERE key IN ('{ClosedCleanlyKey}', '{PendingAtCloseKey}');", transaction);
         transaction.Commit();
     }
 

@@ -11,7 +11,7 @@ public sealed partial class Journal
     // Fixed cost of one row beside its record bytes (cell header, key, columns): only for deciding how much to drop.
     private const int RowOverheadBytes = 24;
 
-    /// <summary>The outbox as it is now: depth, age, counts per state and disk use. A few indexed queries.</summary>
+    /// <summary>The outbox as it is now: depth, age, counts per state and disk use. Counts kept in memory and a few indexed queries.</summary>
     public OutboxSnapshot Outbox
     {
         get
@@ -21,9 +21,6 @@ public sealed partial class Journal
                 using var command = connection.CreateCommand();
                 command.CommandText = """
                     SELECT
-                        (SELECT COUNT(*) FROM journal WHERE seq > $acked AND kind = 2),
-                        (SELECT COUNT(*) FROM journal WHERE seq > $acked AND kind = 1),
-                        (SELECT COUNT(*) FROM journal WHERE seq > $acked AND kind = 3),
                         (SELECT recorded_at_ms FROM journal WHERE seq > $acked ORDER BY seq LIMIT 1),
                         (SELECT COALESCE(SUM(count), 0) FROM telemetry_gaps),
                         (SELECT COALESCE(SUM(MAX(0, MIN(through_seq, $acked) - from_seq + 1)), 0) FROM telemetry_gaps);
@@ -31,14 +28,14 @@ public sealed partial class Journal
                 command.Parameters.AddWithValue("$acked", AckedSeq);
                 using var reader = command.ExecuteReader();
                 reader.Read();
-                var oldest = reader.IsDBNull(3) ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3));
-                var dropped = reader.GetInt64(4);
-                var droppedAndAcked = reader.GetInt64(5);
+                var oldest = reader.IsDBNull(0) ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0));
+                var dropped = reader.GetInt64(1);
+                var droppedAndAcked = reader.GetInt64(2);
                 return new OutboxSnapshot(
-                    Depth: pendingRows,
-                    PendingAlertSteps: reader.GetInt64(0),
-                    PendingSensorEvents: reader.GetInt64(1),
-                    PendingGapRecords: reader.GetInt64(2),
+                    Depth: PendingRows,
+                    PendingAlertSteps: pendingByKind[(int)RecordKind.AlertEvent],
+                    PendingSensorEvents: pendingByKind[(int)RecordKind.SensorEvent],
+                    PendingGapRecords: pendingByKind[(int)RecordKind.TelemetryGap],
                     OldestPendingAt: oldest,
                     Acknowledged: AckedSeq - droppedAndAcked,
                     Dropped: dropped,
@@ -117,7 +114,7 @@ public sealed partial class Journal
             if (!overBudgetWithAlertsOnly)
             {
                 overBudgetWithAlertsOnly = true;
-                JournalLog.OverBudgetWithAlertsOnly(logger, used, maxBytes, pendingRows);
+                JournalLog.OverBudgetWithAlertsOnly(logger, used, maxBytes, PendingRows);
             }
         }
         else
@@ -253,7 +250,8 @@ public sealed partial class Journal
 
         transaction.Commit();
         Commits++;
-        pendingRows -= dropped - runs.Count;
+        pendingByKind[(int)RecordKind.SensorEvent] -= dropped;
+        pendingByKind[(int)RecordKind.TelemetryGap] += runs.Count;
         JournalLog.TelemetryDropped(logger, dropped, runs[0].From, runs[^1].Through, maxBytes);
     }
 

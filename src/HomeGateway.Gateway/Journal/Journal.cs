@@ -40,8 +40,11 @@ public sealed partial class Journal : IDisposable
     private readonly long pageSize;
     private TaskCompletionSource appended = NewSignal();
 
-    // Rows past the acknowledged sequence (alert steps, sensor events, gap records): kept here, not counted per read.
-    private long pendingRows;
+    // Rows past the acknowledged sequence, per RecordKind (index 1 sensor events, 2 alert steps, 3 gap records): kept here,
+    // not counted per read — a count reads every waiting row, the whole file when dispatch was away long enough.
+    private readonly long[] pendingByKind = new long[4];
+
+    private long PendingRows => pendingByKind[1] + pendingByKind[2] + pendingByKind[3];
 
     // The last sensor event the rules' saved state has seen: nothing after it may be pruned or dropped.
     private long ruleThroughSeq;
@@ -69,13 +72,14 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
 
-    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
+    private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull, long[]? pendingAtClose)
     {
         this.connection = connection;
         this.time = time;
         this.logger = logger;
         this.maxBytes = maxBytes;
         Recovery = recovery;
+        CheckedInFullAtOpen = checkedInFull;
         pageSize = Scalar(connection, "PRAGMA page_size;");
         var ackedSeq = Scalar(connection, "SELECT acked_seq FROM uplink_state WHERE id = 1;");
 
@@ -84,7 +88,16 @@ public sealed partial class Journal : IDisposable
         AckedSeq = ackedSeq;
         persistedAckedSeq = ackedSeq;
         ruleThroughSeq = Scalar(connection, "SELECT COALESCE(MAX(through_seq), 0) FROM rule_state;");
-        pendingRows = Scalar(connection, $"SELECT COUNT(*) FROM journal WHERE seq > {AckedSeq};");
+        // Counting reads every waiting row: after a crash the full check has just read them all anyway; after a clean
+        // close the closing service's counts are in the file (the ack it counted against was flushed in the same stop).
+        if (pendingAtClose is { Length: 4 })
+        {
+            pendingAtClose.CopyTo(pendingByKind, 0);
+        }
+        else
+        {
+            CountPending(AckedSeq, long.MaxValue, +1);
+        }
         undroppableThroughSeq = AckedSeq;
     }
 
@@ -103,7 +116,7 @@ public sealed partial class Journal : IDisposable
         {
             lock (gate)
             {
-                return pendingRows;
+                return PendingRows;
             }
         }
     }
@@ -116,6 +129,9 @@ public sealed partial class Journal : IDisposable
 
     /// <summary>Set when the file found at open was unreadable and was set aside for a fresh one; null otherwise.</summary>
     public JournalRecovery? Recovery { get; }
+
+    /// <summary>Whether SQLite's full quick check ran at open (false: the last stop was a clean close, see OpenChecked).</summary>
+    internal bool CheckedInFullAtOpen { get; }
 
     /// <summary>Opens (creating or migrating) the journal with the default budget and no home to report a set-aside file to.</summary>
     public static Journal Open(string path, TimeProvider time) => Open(path, time, null, null, null);
@@ -139,10 +155,11 @@ public sealed partial class Journal : IDisposable
         PrivateFiles.PrepareDatabase(path, logger);
 
         JournalRecovery? recovery = null;
-        SqliteConnection connection;
+        Journal journal;
+        var started = time.GetTimestamp();
         try
         {
-            connection = OpenChecked(path);
+            journal = OpenJournal(path, time, logger, maxBytes, null);
         }
         catch (UnreadableJournalException ex)
         {
@@ -151,16 +168,39 @@ public sealed partial class Journal : IDisposable
             recovery = new JournalRecovery(movedTo, ex.Message, time.GetUtcNow());
             JournalLog.SetAside(logger, path, movedTo, ex.Message);
             PrivateFiles.PrepareDatabase(path, logger);
-            connection = OpenChecked(path);
+            journal = OpenJournal(path, time, logger, maxBytes, recovery);
         }
 
-        var journal = new Journal(connection, time, logger, maxBytes, recovery);
+        JournalLog.Opened(logger, path, journal.CheckedInFullAtOpen
+            ? "SQLite's full quick check ran (a new file, or the last stop was not a clean close)"
+            : "closed cleanly last time: the full check is left to the background check", (long)time.GetElapsedTime(started).TotalMilliseconds);
         if (recovery is not null && homeId is { Length: > 0 })
         {
             journal.Append([recovery.ToAlertStep(homeId)]);
         }
 
+        journal.StartBackgroundCheck();
         return journal;
+    }
+
+    /// <summary>Opens and reads the outbox's marks; a corruption met while reading them makes the file unreadable too.</summary>
+    private static Journal OpenJournal(string path, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
+    {
+        var (connection, checkedInFull, pendingAtClose) = OpenChecked(path);
+        try
+        {
+            return new Journal(connection, time, logger, maxBytes, recovery, checkedInFull, pendingAtClose);
+        }
+        catch (SqliteException ex) when (IsCorruption(ex))
+        {
+            connection.Dispose();
+            throw new UnreadableJournalException(ex.Message.Split('\n')[0].Trim());
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
@@ -326,7 +366,10 @@ public sealed partial class Journal : IDisposable
             }
 
             LastSeq = seq;
-            pendingRows += records.Count;
+            foreach (var record in records)
+            {
+                pendingByKind[(int)KindOf(record)]++;
+            }
             KeepWithinBudget();
             signal = appended;
             appended = NewSignal();
@@ -371,13 +414,7 @@ public sealed partial class Journal : IDisposable
                 return;
             }
 
-            using (var count = connection.CreateCommand())
-            {
-                count.CommandText = "SELECT COUNT(*) FROM journal WHERE seq > $from AND seq <= $through;";
-                count.Parameters.AddWithValue("$from", AckedSeq);
-                count.Parameters.AddWithValue("$through", acked);
-                pendingRows -= Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-            }
+            CountPending(AckedSeq, acked, -1);
 
             // Held for the next commit (see persistedAckedSeq): an ack is dispatch's promise, not one the gateway gives.
             AckedSeq = acked;
@@ -442,6 +479,24 @@ public sealed partial class Journal : IDisposable
         return AckedSeq;
     }
 
+    /// <summary>Adds (<paramref name="sign"/> +1) or takes away (-1) the rows in <c>(afterSeq, throughSeq]</c> from the pending counts.</summary>
+    private void CountPending(long afterSeq, long throughSeq, int sign)
+    {
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT kind, COUNT(*) FROM journal WHERE seq > $from AND seq <= $through GROUP BY kind;";
+        count.Parameters.AddWithValue("$from", afterSeq);
+        count.Parameters.AddWithValue("$through", throughSeq);
+        using var reader = count.ExecuteReader();
+        while (reader.Read())
+        {
+            var kind = reader.GetInt32(0);
+            if (kind is >= 1 and <= 3)
+            {
+                pendingByKind[kind] += sign * reader.GetInt64(1);
+            }
+        }
+    }
+
     /// <summary>Completes when a record past <paramref name="afterSeq"/> is committed.</summary>
     public Task WaitForRecordsAfterAsync(long afterSeq, CancellationToken cancellationToken)
     {
@@ -461,19 +516,47 @@ public sealed partial class Journal : IDisposable
 
     public void Dispose()
     {
+        StopBackgroundCheck();
         lock (gate)
         {
             try
             {
                 Flush();
+                CloseCleanly();
             }
             catch (SqliteException)
             {
-                // Nothing waiting for the next commit was promised to anyone (see persistedAckedSeq).
+                // Nothing waiting for the next commit was promised to anyone (see persistedAckedSeq); without the clean
+                // mark the next start runs the full check.
             }
 
             connection.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The last commit of a clean stop: the mark that lets the next start skip the full check, then a checkpoint of
+    /// everything into the main file. Not written when the background check found the file damaged, so the next start
+    /// checks it in full and sets it aside. A crash after the mark's commit leaves it in a WAL with frames, which the
+    /// next start treats as a crash (see OpenChecked): the mark counts only once SQLite's close has removed the WAL.
+    /// </summary>
+    private void CloseCleanly()
+    {
+        if (LastCheck is { Damage: not null })
+        {
+            return;
+        }
+
+        // Flush wrote the ack, so the depth counted against it is the one on disk.
+        using var mark = connection.CreateCommand();
+        mark.CommandText = $"""
+            INSERT INTO meta (key, value) VALUES ('{ClosedCleanlyKey}', $at), ('{PendingAtCloseKey}', $pending)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            """;
+        mark.Parameters.AddWithValue("$at", time.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        mark.Parameters.AddWithValue("$pending", string.Join(' ', pendingByKind.Skip(1).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        mark.ExecuteNonQuery();
+        Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
     private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)

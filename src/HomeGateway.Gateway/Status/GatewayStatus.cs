@@ -121,6 +121,9 @@ public sealed record UplinkStatus
 
     /// <summary>Set when the journal file was unreadable at start and moved aside: where it went and why.</summary>
     public string? JournalSetAside { get; init; }
+
+    /// <summary>Set when the running check found the journal damaged: what SQLite said, and when (a restart sets the file aside).</summary>
+    public string? JournalDamage { get; init; }
 }
 
 /// <summary>The MQTT side: which broker, and in client mode whether the gateway is connected to it.</summary>

@@ -125,6 +125,7 @@ public sealed class StatusFileWriter(
                 JournalBytes = outbox.UsedBytes,
                 JournalMaxBytes = outbox.MaxBytes,
                 JournalSetAside = journal.Recovery is { } r ? $"{r.MovedTo} ({r.Reason}, {r.At:O})" : null,
+                JournalDamage = journal.LastCheck is { Damage: { } damage } check ? $"{damage} (found {check.At:O})" : null,
             },
             UnknownTopicMessages = mqttStats.TotalUnknownTopicMessages,
             Sensors = sensors,
