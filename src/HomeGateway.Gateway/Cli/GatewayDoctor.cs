@@ -39,6 +39,12 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
     /// <summary>Where <c>/dev/i2c-N</c> are; the tests point it at a directory of their own.</summary>
     internal string DeviceDirectory { get; init; } = "/dev";
 
+    /// <summary>The group database, for whether the service user may open <c>/dev/i2c-N</c>; the tests point it at a file of their own.</summary>
+    internal string GroupFile { get; init; } = "/etc/group";
+
+    /// <summary>The user the unit runs the service as (deploy/systemd/homegateway.service, User=).</summary>
+    internal const string ServiceUser = "homegateway";
+
     /// <summary>The clock-sync sources; the tests point them at files of their own.</summary>
     internal string TimesyncFlagFile { get; init; } = "/run/systemd/timesync/synchronized";
     internal string Timedatectl { get; init; } = "timedatectl";
@@ -482,7 +488,14 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
             var device = Path.Combine(DeviceDirectory, $"i2c-{bus}");
             if (File.Exists(device))
             {
-                Report("i2c", DoctorLevel.Ok, $"{device} is there");
+                if (I2cAccessProblem(device) is { } problem)
+                {
+                    Report("i2c", DoctorLevel.Fail, $"{device} is there but the service cannot open it: {problem}", I2cPermissionFix);
+                }
+                else
+                {
+                    Report("i2c", DoctorLevel.Ok, $"{device} is there");
+                }
             }
             else
             {
@@ -501,6 +514,12 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
                 Report("i2c", DoctorLevel.Warn, $"{chip}: {(status is null ? "not checked while the service is not running" : "not in the service's status yet")}",
                     $"start the service, then: homegateway sensors; the bus: i2cdetect -y {i2c.Bus}");
             }
+            else if (state.Availability == SensorStates.Offline
+                && state.LastRejection?.Contains(I2c.I2cSensorPoller.PermissionDenied, StringComparison.Ordinal) == true)
+            {
+                // The service's own word: /dev/i2c-N exists but the running service may not open it.
+                Report("i2c", DoctorLevel.Fail, $"{chip} cannot be read: the service may not open /dev/i2c-{i2c.Bus} ({state.LastRejection})", I2cPermissionFix);
+            }
             else if (state.Availability == SensorStates.Offline)
             {
                 Report("i2c", DoctorLevel.Fail, $"{chip} does not answer: {state.LastRejection ?? "no reading"}",
@@ -517,6 +536,60 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
                 Report("i2c", DoctorLevel.Ok, $"{chip}: {state.State}{value}{battery} ({(state.StateAt is { } at ? StatusFile.Ago(time.GetUtcNow() - at) + " ago" : "")})");
             }
         }
+    }
+
+    private const string I2cPermissionFix =
+        $"add the service user to the i2c group: deploy/provision again, or sudo usermod -aG i2c {ServiceUser} and sudo systemctl restart homegateway; see hardware/README.md \"I2C sensors\"";
+
+    /// <summary>
+    /// Why the service user could not open the bus device, or null. The service opens it as <see cref="ServiceUser"/>
+    /// with the group i2c (Pi OS and provision's udev rule give /dev/i2c-* to root:i2c 0660); doctor itself often runs
+    /// as root, so trying to open the device here would prove nothing. Unknown (no such user here: a laptop) is no problem.
+    /// </summary>
+    private string? I2cAccessProblem(string device)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return null;
+        }
+
+        var mode = File.GetUnixFileMode(device);
+        if (mode.HasFlag(UnixFileMode.OtherRead | UnixFileMode.OtherWrite))
+        {
+            return null;
+        }
+
+        string[] groups;
+        try
+        {
+            groups = File.ReadAllLines(GroupFile);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // group:password:gid:member,member — the service user's own group (useradd --user-group) tells it exists here.
+        var entries = groups.Select(line => line.Split(':')).Where(f => f.Length >= 4).ToList();
+        if (!entries.Any(f => f[0] == ServiceUser))
+        {
+            return null;
+        }
+
+        var i2cGroup = entries.FirstOrDefault(f => f[0] == "i2c");
+        if (i2cGroup is null)
+        {
+            return "this machine has no group i2c";
+        }
+
+        if (!i2cGroup[3].Split(',').Contains(ServiceUser))
+        {
+            return $"{ServiceUser} is not in the group i2c";
+        }
+
+        return mode.HasFlag(UnixFileMode.GroupRead | UnixFileMode.GroupWrite)
+            ? null
+            : $"its mode {Convert.ToString((int)mode, 8)} does not let the group read and write it (reboot once for the i2c udev rule)";
     }
 
     private void CheckPower()

@@ -246,8 +246,10 @@ public sealed class HomeConfigSource : IHostedService, IDisposable
         && a.Schedule.Night == b.Schedule.Night && a.Schedule.Day == b.Schedule.Day && a.Schedule.Doses.SequenceEqual(b.Schedule.Doses)
         && RulesText(a) == RulesText(b);
 
-    // A new name or location takes effect at once (dispatch is told); only the inputs themselves need a restart.
-    private static IEnumerable<SensorConfig> Inputs(HomeConfig home) => home.Sensors.Select(s => s with { Name = null, Location = null });
+    // A new name or location takes effect at once (dispatch is told), and the I2C input follows the file by itself
+    // (I2cSensorInput opens, closes and reopens its chips on Changed); only the GPIO and MQTT inputs need a restart.
+    private static IEnumerable<SensorConfig> Inputs(HomeConfig home) =>
+        home.Sensors.Where(s => s.I2c is null).Select(s => s with { Name = null, Location = null });
 
     private static string RulesText(HomeConfig home) =>
         System.Text.Json.JsonSerializer.Serialize(home.Rules, RulesConfigJsonContext.Default.RulesConfig);
@@ -267,7 +269,7 @@ internal static partial class HomeConfigLog
     [LoggerMessage(3000, LogLevel.Information, "Home file {Path} re-read: the new care plan for {HomeId} is in force")]
     public static partial void Reloaded(ILogger logger, string path, string homeId);
 
-    [LoggerMessage(3002, LogLevel.Warning, "Home file {Path}: sensors changed; rules use the new file now, the sensor inputs after a restart (systemctl restart homegateway)")]
+    [LoggerMessage(3002, LogLevel.Warning, "Home file {Path}: GPIO or MQTT sensors changed; rules use the new file now, those inputs after a restart (systemctl restart homegateway)")]
     public static partial void InputsNeedRestart(ILogger logger, string path);
 
     [LoggerMessage(3003, LogLevel.Information, "SIGHUP: re-reading the home file")]

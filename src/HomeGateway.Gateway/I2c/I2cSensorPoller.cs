@@ -163,11 +163,21 @@ public sealed class I2cSensorPoller(
 
     private SensorEvent Event(SensorKind kind, string state, DateTimeOffset at) => new(homeId, sensor.Id, kind, state, at, Source);
 
+    /// <summary>
+    /// The reason a chip is offline when the service may not open <c>/dev/i2c-N</c>; doctor recognises it by these words
+    /// (the status file carries the reason), so keep them.
+    /// </summary>
+    internal const string PermissionDenied = "permission denied opening the bus: add the service user to the i2c group";
+
     /// <summary>What the technician reads: the driver's words, without a stack.</summary>
     private static string Describe(Exception ex) => ex switch
     {
         IOException { Message: { Length: > 0 } m } when m.Contains("chip with id", StringComparison.Ordinal) => $"another chip answers ({m})",
-        UnauthorizedAccessException => "permission denied: is the service user in group i2c, and the unit's DeviceAllow set?",
+        UnauthorizedAccessException => PermissionDenied,
+        // The Linux driver opens /dev/i2c-N at the first transfer and words a refused open "Error 13. Can not open I2C
+        // device file …" (EACCES: not in the group; EPERM, error 1: the unit's DeviceAllow).
+        IOException { Message: { } m } when m.StartsWith("Error 13.", StringComparison.Ordinal) || m.StartsWith("Error 1.", StringComparison.Ordinal)
+            => $"{PermissionDenied} ({m})",
         _ when ex.Message.Length > 0 => ex.Message,
         _ => ex.GetType().Name,
     };

@@ -6,7 +6,7 @@ namespace HomeGateway.EndToEnd.Tests.Provisioning;
 
 /// <summary>
 /// Invariant: <c>deploy/provision</c> puts a gateway into service over real SSH — the build, the service user in the
-/// gpio group, the checked home file, the unit, an enrolment with a real dispatch, the service enabled — and a second
+/// gpio and i2c groups (each created where missing, with its udev rule, since the unit names both), the checked home file, the unit, an enrolment with a real dispatch, the service enabled — and a second
 /// run changes nothing: no file rewritten, no system action repeated, every step saying "nothing changed".
 /// A private sshd on loopback; <c>--root</c> keeps every remote path inside a temp directory and records the system
 /// actions instead of doing them.
@@ -16,8 +16,10 @@ public sealed class ProvisionTests : IAsyncLifetime
     private static readonly string[] FirstRunActions =
     [
         "groupadd --system gpio",
+        "groupadd --system i2c",
         "useradd --system --user-group --home-dir /var/lib/homegateway --no-create-home --shell /usr/sbin/nologin homegateway",
         "usermod -aG gpio homegateway",
+        "usermod -aG i2c homegateway",
         "chown root:homegateway {root}/etc/homegateway/home.yaml",
         "chown root:homegateway {root}/etc/homegateway/gateway.env",
         "chown root:root {root}/etc/systemd/system/homegateway.service",
@@ -75,6 +77,10 @@ public sealed class ProvisionTests : IAsyncLifetime
         }
 
         Assert.Equal(FirstRunActions.Select(a => a.Replace("{root}", Root, StringComparison.Ordinal)), RecordedActions());
+        Assert.Equal(
+            "SUBSYSTEM==\"i2c-dev\", KERNEL==\"i2c-[0-9]*\", GROUP=\"i2c\", MODE=\"0660\"\n",
+            await File.ReadAllTextAsync(Path.Combine(Root, "etc", "udev", "rules.d", "60-homegateway-i2c.rules")));
+        Assert.Contains("added homegateway to the group i2c", first.Output, StringComparison.Ordinal);
         Assert.Contains("--- homegateway doctor", first.Output, StringComparison.Ordinal);
 
         var before = Snapshot();

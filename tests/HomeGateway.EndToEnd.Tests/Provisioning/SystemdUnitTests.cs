@@ -5,7 +5,7 @@ namespace HomeGateway.EndToEnd.Tests.Provisioning;
 /// <summary>
 /// Invariant: the unit provision installs is one systemd accepts as written (`systemd-analyze verify`, no warning), and
 /// keeps the settings the gateway depends on: sd_notify readiness, the watchdog, restart, its directories, and
-/// hardening that still leaves the GPIO chip reachable.
+/// hardening that still leaves the GPIO chip and the I2C bus reachable.
 /// </summary>
 public sealed class SystemdUnitTests
 {
@@ -57,11 +57,12 @@ public sealed class SystemdUnitTests
     [InlineData("RuntimeDirectory=homegateway")]
     [InlineData("ConfigurationDirectory=homegateway")]
     [InlineData("User=homegateway")]
-    [InlineData("SupplementaryGroups=gpio")]
+    [InlineData("SupplementaryGroups=gpio i2c")]
     [InlineData("ProtectSystem=strict")]
     [InlineData("NoNewPrivileges=yes")]
     [InlineData("RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6")]
     [InlineData("DeviceAllow=char-gpiochip rw")]
+    [InlineData("DeviceAllow=char-i2c rw")]
     [InlineData("MemoryMax=256M")]
     [InlineData("MemorySwapMax=0")]
     [InlineData("TasksMax=256")]
