@@ -72,4 +72,35 @@ public class Arm64Tests
     {
         Assert.Equal(counts, FirstAlertProbe.IsHelpAlert(line));
     }
+
+    // qemu-user's mappings as /proc/<pid>/smaps lists them (shortened to the lines that matter): its malloc heap, its
+    // translated-code cache (anonymous, rwx), the guest's executable (a file) and a guest anonymous mapping.
+    private const string QemuSmaps = """
+        55557f4d8000-55559171e000 rw-p 00000000 00:00 0                          [heap]
+        Size:             298264 kB
+        Rss:              297216 kB
+        7f27e4000000-7f27ebfff000 rwxp 00000000 00:00 0 
+        Size:             131068 kB
+        Rss:               26624 kB
+        5500a72000-550176f000 r--p 00a62000 fe:00 5350260                        /publish/linux-arm64/homegateway
+        Size:              13300 kB
+        Rss:                8628 kB
+        55017f2000-5501f7a000 rw-p 00000000 00:00 0 
+        Size:               7712 kB
+        Rss:                7392 kB
+        7ffd1c9e0000-7ffd1ca01000 rw-p 00000000 00:00 0                          [stack]
+        Rss:                  36 kB
+        """;
+
+    [Fact]
+    public void Qemus_own_memory_is_its_heap_and_its_code_cache_not_the_guests_mappings()
+    {
+        Assert.Equal((297216L + 26624) * 1024, QemuOwnMemory.Parse(QemuSmaps));
+    }
+
+    [Fact]
+    public void An_empty_smaps_is_an_error_not_zero_overhead()
+    {
+        Assert.Throws<FormatException>(() => QemuOwnMemory.Parse(""));
+    }
 }

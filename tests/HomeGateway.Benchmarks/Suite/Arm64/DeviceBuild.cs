@@ -33,7 +33,7 @@ public sealed record DeviceBuild(string Name, string Folder, string Executable, 
                 $"{Qemu} or {Sysroot} is missing: run tests/install-test-deps (qemu-user-static, libc6-arm64-cross, libstdc++6-arm64-cross)");
         }
 
-        return new DeviceBuild("arm64 NativeAOT under qemu", folder, Path.Combine(folder, "homegateway"), [qemu, "-L", Sysroot]);
+        return new DeviceBuild("linux-arm64 NativeAOT, under qemu", folder, Path.Combine(folder, "homegateway"), [qemu, "-L", Sysroot]);
     }
 
     public static DeviceBuild Host(string repositoryRoot)
@@ -41,7 +41,7 @@ public sealed record DeviceBuild(string Name, string Folder, string Executable, 
         // linux-x64 here; make publish-host publishes for whatever this machine is.
         var rid = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier;
         var folder = PublishFolder(repositoryRoot, rid, "make publish-host");
-        return new DeviceBuild($"{rid} NativeAOT native", folder, Path.Combine(folder, "homegateway"), []);
+        return new DeviceBuild($"{rid} NativeAOT, native", folder, Path.Combine(folder, "homegateway"), []);
     }
 
     private static string PublishFolder(string repositoryRoot, string rid, string make)

@@ -13,7 +13,8 @@ namespace HomeGateway.Benchmarks.Suite.Arm64;
 /// no MQTT, no dispatch, a fresh data directory. The button is already held down when the process is spawned, so the
 /// gateway's first reading of the pin is a press; the reaction is the log line of the help alert, which the pipeline
 /// writes after the alert is journalled (fsync). Start-up = spawn → that line on the gateway's stdout.
-/// Memory is read from /proc of the spawned process 1 s later (for arm64: qemu's process, the emulator included).
+/// Memory is read from /proc of the spawned process 1 s later (for arm64: qemu's process, the emulator included, and
+/// how much of it is qemu's own, <see cref="QemuOwnMemory"/>).
 /// </summary>
 public sealed partial class FirstAlertProbe(DeviceBuild build, string repositoryRoot)
 {
@@ -22,7 +23,7 @@ public sealed partial class FirstAlertProbe(DeviceBuild build, string repository
     /// <summary>Guards against a hung emulator; not a measure.</summary>
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(120);
 
-    public async Task<(double StartupMs, ProcMemory Memory)> RunAsync(string work, CancellationToken cancellationToken)
+    public async Task<(double StartupMs, ProcMemory Memory, long QemuOwnBytes)> RunAsync(string work, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(work);
         var data = Path.Combine(work, "data");
@@ -67,7 +68,9 @@ public sealed partial class FirstAlertProbe(DeviceBuild build, string repository
 
             var startup = Stopwatch.GetElapsedTime(spawnedAt).TotalMilliseconds;
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            return (startup, ProcMemory.Read(gateway.Id));
+            var memory = ProcMemory.Read(gateway.Id);
+            // Under an emulator, how much of that is the emulator's own (0 for a native process: nothing to take off).
+            return (startup, memory, build.Launcher.Count > 0 ? QemuOwnMemory.Read(gateway.Id) : 0);
         }
         finally
         {
