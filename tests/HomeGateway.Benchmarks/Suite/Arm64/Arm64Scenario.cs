@@ -26,6 +26,15 @@ public sealed class Arm64Scenario : IBenchScenario
         var versionRuns = context.Options.Int("version-runs", 10, 3);
         var arm = DeviceBuild.Arm64(context.RepositoryRoot);
         var host = DeviceBuild.Host(context.RepositoryRoot);
+        foreach (var build in new[] { arm, host })
+        {
+            // make bench republishes only the host build: an arm64 publish from an older commit would be measured silently.
+            if (File.GetLastWriteTimeUtc(build.Executable) < File.GetLastWriteTimeUtc(context.Binaries.Gateway))
+            {
+                context.Say($"{Path.GetRelativePath(context.RepositoryRoot, build.Executable)} is older than the Release build: if src/ changed since, run `make publish-arm64 publish-host` first");
+            }
+        }
+
         report.Parameters["arm64.starts"] = starts.ToString(CultureInfo.InvariantCulture);
         report.Parameters["arm64.versionRuns"] = versionRuns.ToString(CultureInfo.InvariantCulture);
         var (_, qemuVersion, _) = await ChildProcess.RunAsync(arm.Launcher[0], ["--version"], cancellationToken).ConfigureAwait(false);
