@@ -128,7 +128,7 @@ public sealed class Arm64Scenario : IBenchScenario
         {
             Peer = host.Name, PeerValue = native.RssMiB,
             Note = string.Create(CultureInfo.InvariantCulture,
-                $"arm64.rss ({arm.RssMiB:0.0} MiB) less {qemuOwn / 1024.0 / 1024.0:0.0} MiB resident in qemu's [heap] (its bookkeeping, large because it describes every page of the GC's address-space reservation) and its rwx translated-code cache, from /proc/<pid>/smaps; ")
+                $"arm64.rss ({arm.RssMiB:0.0} MiB) less {qemuOwn / 1024.0 / 1024.0:0.0} MiB resident in qemu's [heap] (its bookkeeping, which grows by ~290 MiB as the guest reserves ~50 GB of address space at start) and its rwx translated-code cache, from /proc/<pid>/smaps; ")
                 + "what remains still holds qemu's own binary and stacks and guest pages as qemu maps them: an estimate, not a Pi's figure",
         });
     }

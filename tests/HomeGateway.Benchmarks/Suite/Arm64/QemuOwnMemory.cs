@@ -4,8 +4,8 @@ namespace HomeGateway.Benchmarks.Suite.Arm64;
 
 /// <summary>
 /// The part of a qemu-user process's resident memory that is qemu's own rather than the guest program's, as far as
-/// /proc/&lt;pid&gt;/smaps can tell: qemu's malloc heap (<c>[heap]</c>: its bookkeeping, including a descriptor for every
-/// guest page the guest has reserved, which the .NET GC's large address-space reservation makes big) and its
+/// /proc/&lt;pid&gt;/smaps can tell: qemu's malloc heap (<c>[heap]</c>: its bookkeeping, which grows by some 290 MiB as the
+/// guest reserves its ~50 GB of address space at start, the .NET GC's up-front reservation) and its
 /// translated-code cache (anonymous mappings both writable and executable; a NativeAOT guest never has one, it has no
 /// JIT). What is left is an estimate of the guest's own resident memory, never a Pi's figure.
 /// </summary>
