@@ -88,7 +88,7 @@ test-hardware: build
 # bench-micro: the BenchmarkDotNet micro-benchmarks (MICRO_ARGS, e.g. "--filter '*Rules*' --job short").
 BENCH_ARGS ?=
 MICRO_ARGS ?= --filter '*'
-bench: build publish-host
+bench: build publish-host publish-arm64
 	tests/install-test-deps --bench
 	$(DOTNET) artifacts/bin/HomeGateway.Benchmarks/$(CFG)/HomeGateway.Benchmarks.dll $(BENCH_ARGS)
 
