@@ -44,13 +44,13 @@ public sealed class Bme280Chip : I2cChip
     {
         _bme.SetPowerMode(Bmx280PowerMode.Forced);
         Thread.Sleep(_bme.GetMeasurementDuration());
-        if (!_bme.TryReadTemperature(out var temperature) || !double.IsFinite(temperature.DegreesCelsius))
+        if (!_bme.TryReadTemperature(out var temperature) || !double.IsFinite(Units.Celsius(temperature)))
         {
             throw new IOException("the BME280 returned no temperature");
         }
 
         // A BME280 works from -40 to 85 °C; a value outside is a garbled read, not a temperature.
-        var celsius = temperature.DegreesCelsius;
+        var celsius = Units.Celsius(temperature);
         return celsius is >= -40 and <= 85 ? celsius : throw new IOException($"the BME280 returned {celsius:0.0} °C, outside its range");
     }
 
@@ -84,8 +84,8 @@ public sealed class Ina219Chip : I2cChip
 
     public BatteryReading Read()
     {
-        var volts = _ina.ReadBusVoltage().Volts;
-        var shuntVolts = ShuntVolts(_ina.ReadShuntVoltage().Volts);
+        var volts = Units.Volts(_ina.ReadBusVoltage());
+        var shuntVolts = ShuntVolts(Units.Volts(_ina.ReadShuntVoltage()));
         return new BatteryReading(volts, shuntVolts / _battery.ShuntOhms * 1000);
     }
 
@@ -101,4 +101,29 @@ public sealed class Ina219Chip : I2cChip
         _ina.Dispose();
         _device.Dispose();
     }
+}
+
+/// <summary>
+/// A driver's quantity as the number the gateway works in, without UnitsNet's converter: its default conversion table is
+/// filled by reflection, which the NativeAOT build trims away (the IL2075 the csproj vets). The drivers hand back °C and V;
+/// the other units are here so that a driver changing its unit still reads right rather than failing on the device.
+/// </summary>
+internal static class Units
+{
+    public static double Celsius(UnitsNet.Temperature t) => t.Unit switch
+    {
+        UnitsNet.Units.TemperatureUnit.DegreeCelsius => t.Value,
+        UnitsNet.Units.TemperatureUnit.Kelvin => t.Value - 273.15,
+        UnitsNet.Units.TemperatureUnit.MillidegreeCelsius => t.Value / 1000,
+        UnitsNet.Units.TemperatureUnit.DegreeFahrenheit => (t.Value - 32) * 5 / 9,
+        _ => throw new IOException($"the driver returned a temperature in {t.Unit}, which the gateway does not read"),
+    };
+
+    public static double Volts(UnitsNet.ElectricPotential v) => v.Unit switch
+    {
+        UnitsNet.Units.ElectricPotentialUnit.Volt => v.Value,
+        UnitsNet.Units.ElectricPotentialUnit.Millivolt => v.Value / 1000,
+        UnitsNet.Units.ElectricPotentialUnit.Microvolt => v.Value / 1_000_000,
+        _ => throw new IOException($"the driver returned a voltage in {v.Unit}, which the gateway does not read"),
+    };
 }
