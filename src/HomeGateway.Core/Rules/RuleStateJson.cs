@@ -16,7 +16,12 @@ public static class RuleStateJson
 
     internal static T? Read<T>(JsonElement state) => state.Deserialize(Info<T>());
 
-    internal static JsonElement Write(object state) => JsonSerializer.SerializeToElement(state, Options.GetTypeInfo(state.GetType()));
+    /// <summary>The state, after making sure the context can write its type (so an unlisted type fails here, by name).</summary>
+    internal static object Known(object state)
+    {
+        _ = Options.GetTypeInfo(state.GetType());
+        return state;
+    }
 
     internal static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 }
@@ -25,6 +30,7 @@ public static class RuleStateJson
 // saved by an earlier build restores. Several rules name their state "State": each gets its own name here.
 [JsonSourceGenerationOptions(JsonSerializerDefaults.General, IncludeFields = false, WriteIndented = false)]
 [JsonSerializable(typeof(RulesEngine.EngineState), TypeInfoPropertyName = "EngineState")]
+[JsonSerializable(typeof(RulesEngine.SavedEngineState), TypeInfoPropertyName = "SavedEngineState")]
 [JsonSerializable(typeof(Dictionary<string, AlertEvent>), TypeInfoPropertyName = "OpenConditions")]
 [JsonSerializable(typeof(Dictionary<string, LatchedAlert>), TypeInfoPropertyName = "LatchedAlerts")]
 [JsonSerializable(typeof(Dictionary<string, BedNotReturnedRule.Bed>), TypeInfoPropertyName = "Beds")]

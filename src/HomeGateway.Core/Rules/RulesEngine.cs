@@ -30,7 +30,14 @@ public sealed partial class RulesEngine
 
     internal sealed record Escalation(AlertEvent Last, DateTimeOffset Due, int Count);
 
-    // Open: added in version 1 without a version change (a state saved before has none: nothing is known open).
+    // What SaveState writes: each rule's state object goes straight into the document by its run-time type (an `object`
+    // value is written through the type the context has for it), never through an intermediate JsonElement; perf on the
+    // bench's busy home found the element round trip (serialise, parse, write again) a third of the save's cost.
+    internal sealed record SavedEngineState(int Version, DateTimeOffset StartedAt, DateTimeOffset? VisitEndsAt,
+        Dictionary<string, Escalation> Escalations, Dictionary<string, object> Rules, Dictionary<string, OpenAlert> Open);
+
+    // What RestoreState reads (the same JSON). Open: added in version 1 without a version change (a state saved before has
+    // none: nothing is known open).
     internal sealed record EngineState(int Version, DateTimeOffset StartedAt, DateTimeOffset? VisitEndsAt,
         Dictionary<string, Escalation> Escalations, Dictionary<string, JsonElement> Rules, Dictionary<string, OpenAlert>? Open = null);
 
@@ -162,17 +169,17 @@ public sealed partial class RulesEngine
     /// <summary>Everything needed to carry on after a restart, as JSON bytes.</summary>
     public byte[] SaveState()
     {
-        var ruleStates = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var ruleStates = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var rule in rules)
         {
             if (rule.SaveState() is { } state)
             {
-                ruleStates[rule.Key] = RuleStateJson.Write(state);
+                ruleStates[rule.Key] = RuleStateJson.Known(state);
             }
         }
 
-        var engine = new EngineState(StateVersion, context.StartedAt, visitEndsAt, escalations, ruleStates, open);
-        return JsonSerializer.SerializeToUtf8Bytes(engine, RuleStateJson.Info<EngineState>());
+        var engine = new SavedEngineState(StateVersion, context.StartedAt, visitEndsAt, escalations, ruleStates, open);
+        return JsonSerializer.SerializeToUtf8Bytes(engine, RuleStateJson.Info<SavedEngineState>());
     }
 
     /// <summary>
