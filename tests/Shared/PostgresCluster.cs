@@ -71,7 +71,10 @@ public sealed class PostgresCluster
     {
         var bin = FindBinaries();
         var asPostgresUser = Environment.UserName == "root";
+        await SweepLeftoversAsync(bin, asPostgresUser);
         var directory = Directory.CreateTempSubdirectory("hg-pg-").FullName;
+        // Who made it: a later run stops and deletes a cluster whose test host is gone (killed before ProcessExit ran).
+        await File.WriteAllTextAsync(Path.Combine(directory, OwnerFile), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var cluster = new PostgresCluster(bin, directory, FreePort(), asPostgresUser);
         if (asPostgresUser)
         {
@@ -87,6 +90,48 @@ public sealed class PostgresCluster
         await cluster.RunServerToolAsync("pg_ctl", ["-D", data, "-l", Path.Combine(directory, "server.log"), "-o", settings, "-w", "-t", "60", "start"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         return cluster;
+    }
+
+    private const string OwnerFile = "owner.pid";
+
+    /// <summary>
+    /// A test host killed mid-run (a CI timeout, a developer's Ctrl-C twice) leaves its cluster running and ~2 GB in the temp
+    /// directory; enough of them once filled the disk. Every start stops and deletes the clusters whose owner is gone and
+    /// that are older than a few minutes (a directory being set up right now has no owner file yet, and is young).
+    /// </summary>
+    private static async Task SweepLeftoversAsync(string bin, bool asPostgresUser)
+    {
+        foreach (var leftover in Directory.EnumerateDirectories(Path.GetTempPath(), "hg-pg-*"))
+        {
+            try
+            {
+                var owner = Path.Combine(leftover, OwnerFile);
+                if (Directory.GetLastWriteTimeUtc(leftover) > DateTime.UtcNow.AddMinutes(-10)
+                    || (File.Exists(owner) && int.TryParse(await File.ReadAllTextAsync(owner), out var pid) && Directory.Exists($"/proc/{pid}")))
+                {
+                    continue;
+                }
+
+                var data = Path.Combine(leftover, "data");
+                if (File.Exists(Path.Combine(data, "postmaster.pid")))
+                {
+                    try
+                    {
+                        await new PostgresCluster(bin, leftover, 0, asPostgresUser).RunServerToolAsync("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+                    }
+                    catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+                    {
+                        // Its postmaster is gone already (a stale pid file): only the files are left.
+                    }
+                }
+
+                Directory.Delete(leftover, recursive: true);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                // Best effort: a leftover that cannot be cleaned costs disk, not this run.
+            }
+        }
     }
 
     private void Stop()

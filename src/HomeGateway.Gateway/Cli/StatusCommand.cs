@@ -74,6 +74,12 @@ public static class StatusCommand
             output.WriteLine($"journal: {uplink.DroppedTelemetry} sensor event(s) dropped under the disk budget (no alert was dropped)");
         }
 
+        if (uplink.JournalDamage is { } damage)
+        {
+            // The running check found bad pages: the next start checks in full and sets the file aside (Journal/README.md).
+            output.WriteLine($"journal: DAMAGED: {damage}; restart the service (sudo systemctl restart homegateway) to set it aside");
+        }
+
         if (uplink.JournalSetAside is { } aside)
         {
             output.WriteLine($"journal: was unreadable at start and was set aside: {aside}");

@@ -205,6 +205,18 @@ public sealed class TechnicianCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_names_a_journal_the_running_check_found_damaged()
+    {
+        WriteStatus(writtenAgo: TimeSpan.FromSeconds(3), journalDamage: "*** in database main *** Page 40: btreeInitPage() returns error code 11 (found 2026-12-06T03:00:00Z)");
+
+        var (exit, output, _) = await Run("status", "--status", dir.File("status.json"));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("journal: DAMAGED: *** in database main *** Page 40", output, StringComparison.Ordinal);
+        Assert.Contains("restart the service", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Status_exits_1_when_the_file_is_stale_or_missing()
     {
         WriteStatus(writtenAgo: TimeSpan.FromMinutes(10));
@@ -259,7 +271,7 @@ public sealed class TechnicianCommandsTests : IDisposable
     private CoreEvents.SensorEvent Door(string state) =>
         new("kotka-0042", "front_door", CoreEvents.SensorKind.Door, state, clock.GetUtcNow(), "gpio:17");
 
-    private void WriteStatus(TimeSpan writtenAgo)
+    private void WriteStatus(TimeSpan writtenAgo, string? journalDamage = null)
     {
         var status = new GatewayStatus
         {
@@ -268,7 +280,7 @@ public sealed class TechnicianCommandsTests : IDisposable
             HomeId = "kotka-0042",
             GatewayId = "kotka-0042",
             Software = "homegateway 0.1.0",
-            Uplink = new UplinkStatus { State = "connected", OutboxDepth = 4, OldestPendingAt = clock.GetUtcNow().AddMinutes(-1) },
+            Uplink = new UplinkStatus { State = "connected", OutboxDepth = 4, OldestPendingAt = clock.GetUtcNow().AddMinutes(-1), JournalDamage = journalDamage },
             Sensors =
             [
                 new SensorStatus { Id = "front_door", Kind = "door", Input = "gpio:17", State = "closed", LastSeen = clock.GetUtcNow() },
