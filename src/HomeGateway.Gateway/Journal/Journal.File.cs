@@ -85,7 +85,7 @@ public sealed partial class Journal
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
         }.ToString());
-        try
+        return ClosingOnFailure(connection, () =>
         {
             connection.Open();
 
@@ -129,6 +129,18 @@ public sealed partial class Journal
 
             Migrate(connection);
             return (connection, checkedInFull, pendingRows);
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="use"/> on a freshly opened connection; if it throws, the connection is closed, and a corruption
+    /// SQLite met becomes <see cref="UnreadableJournalException"/> (a file to set aside).
+    /// </summary>
+    private static T ClosingOnFailure<T>(SqliteConnection connection, Func<T> use)
+    {
+        try
+        {
+            return use();
         }
         catch (SqliteException ex) when (IsCorruption(ex))
         {

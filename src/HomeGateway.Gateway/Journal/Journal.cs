@@ -187,20 +187,7 @@ public sealed partial class Journal : IDisposable
     private static Journal OpenJournal(string path, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery)
     {
         var (connection, checkedInFull, pendingAtClose) = OpenChecked(path);
-        try
-        {
-            return new Journal(connection, time, logger, maxBytes, recovery, checkedInFull, pendingAtClose);
-        }
-        catch (SqliteException ex) when (IsCorruption(ex))
-        {
-            connection.Dispose();
-            throw new UnreadableJournalException(ex.Message.Split('\n')[0].Trim());
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        return ClosingOnFailure(connection, () => new Journal(connection, time, logger, maxBytes, recovery, checkedInFull, pendingAtClose));
     }
 
     /// <summary>Commits one sensor event; returns its sequence number.</summary>
