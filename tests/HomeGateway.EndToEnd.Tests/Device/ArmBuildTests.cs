@@ -123,6 +123,59 @@ public sealed class ArmBuildTests
         }
     }
 
+    /// <summary>
+    /// The service itself on arm64: a help button held down on simulated pins is journalled (the arm64 SQLite library, the
+    /// source-generated rule state) and raised; after a stop the journal reads back intact, with the alert in it.
+    /// </summary>
+    [Fact]
+    public async Task The_arm64_service_journals_a_help_press_and_its_journal_reads_back_under_qemu()
+    {
+        var work = Built.NewWorkDirectory("arm64-service");
+        var data = Path.Combine(work, "data");
+        var pins = Path.Combine(work, "pins");
+        Directory.CreateDirectory(data);
+        Directory.CreateDirectory(pins);
+        try
+        {
+            var home = Path.Combine(work, "home.yaml");
+            await File.WriteAllTextAsync(home, """
+                home: { id: qemu-home, timezone: Europe/Helsinki }
+                sensors:
+                  - { id: help, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up } }
+                rules:
+                  help: {}
+                """);
+            // Held down (active low) before the start: the pin's first reading is the press.
+            HomeGateway.Simulator.Scenarios.PinFiles.Write(pins, 27, high: false);
+            var settings = Path.Combine(work, "settings.json");
+            await File.WriteAllTextAsync(settings, $$"""{ "Gateway": { "DataDirectory": "{{data}}", "RuntimeDirectory": "{{data}}", "Mqtt": { "Enabled": false } } }""");
+            var executable = await Published.Value;
+            var qemu = QemuPath();
+
+            await using (var service = HomeGateway.Simulator.Demo.ChildProcess.Start("arm64-gateway", qemu,
+                ["-L", Sysroot, executable, "run", "--Gateway:HomeFile=" + home, "--Gateway:DataDirectory=" + data,
+                 "--Gateway:RuntimeDirectory=" + data, "--Gateway:Mqtt:Enabled=false", "--Gateway:Gpio:Driver=simulated",
+                 "--Gateway:Gpio:SimulatedPinDirectory=" + pins], Path.Combine(work, "gateway.log")))
+            {
+                await service.WaitForLineAsync(l => l.Contains(": raised help ", StringComparison.Ordinal), Guard);
+                await service.StopAsync(TimeSpan.FromSeconds(30));
+            }
+
+            var doctor = await RunUnderQemuAsync(executable, ["doctor", "--simulated", "--config", home, "--settings", settings]);
+            var events = await RunUnderQemuAsync(executable, ["events", "tail", "--data", data]);
+
+            Assert.Contains("OK    journal   the journal", doctor.Output, StringComparison.Ordinal);
+            Assert.Contains("is intact", doctor.Output, StringComparison.Ordinal);
+            Assert.True(events.Exit == 0, $"exit {events.Exit}: {events.Output}{events.Error}");
+            Assert.Contains("help", events.Output, StringComparison.Ordinal);
+            Assert.Contains("raised", events.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     // The gateway tests' scenarios (timeline, home file, expected alerts), read from the source tree.
     private static string ScenarioFolder => Path.Combine(Built.RepoRoot, "tests", "HomeGateway.Gateway.Tests", "Scenarios");
 
@@ -138,12 +191,15 @@ public sealed class ArmBuildTests
         return executable;
     }
 
-    private static Task<(int Exit, string Output, string Error)> RunUnderQemuAsync(string executable, string[] args)
+    private static Task<(int Exit, string Output, string Error)> RunUnderQemuAsync(string executable, string[] args) =>
+        RunAsync(QemuPath(), ["-L", Sysroot, executable, .. args]);
+
+    private static string QemuPath()
     {
         var qemu = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, Qemu)).FirstOrDefault(File.Exists);
         Assert.True(qemu is not null && Directory.Exists(Sysroot),
             $"{Qemu} or {Sysroot} is missing: run tests/install-test-deps (it installs qemu-user-static, libc6-arm64-cross and libstdc++6-arm64-cross)");
-        return RunAsync(qemu, ["-L", Sysroot, executable, .. args]);
+        return qemu;
     }
 
     private static async Task<(int Exit, string Output, string Error)> RunAsync(string file, string[] args)
