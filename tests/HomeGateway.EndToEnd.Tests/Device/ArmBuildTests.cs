@@ -36,16 +36,7 @@ public sealed class ArmBuildTests
         Directory.CreateDirectory(Path.Combine(work, "data"));
         try
         {
-            var home = Path.Combine(work, "home.yaml");
-            await File.WriteAllTextAsync(home, """
-                home: { id: qemu-home, timezone: Europe/Helsinki }
-                sensors:
-                  - { id: help, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up } }
-                rules:
-                  help: {}
-                """);
-            var settings = Path.Combine(work, "settings.json");
-            await File.WriteAllTextAsync(settings, $$"""{ "Gateway": { "DataDirectory": "{{Path.Combine(work, "data")}}", "Mqtt": { "Enabled": false } } }""");
+            var (home, settings) = await WriteHelpButtonHomeAsync(work, Path.Combine(work, "data"));
 
             var (exit, output, error) = await RunUnderQemuAsync(await Published.Value, ["doctor", "--simulated", "--config", home, "--settings", settings]);
 
@@ -137,18 +128,9 @@ public sealed class ArmBuildTests
         Directory.CreateDirectory(pins);
         try
         {
-            var home = Path.Combine(work, "home.yaml");
-            await File.WriteAllTextAsync(home, """
-                home: { id: qemu-home, timezone: Europe/Helsinki }
-                sensors:
-                  - { id: help, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up } }
-                rules:
-                  help: {}
-                """);
+            var (home, settings) = await WriteHelpButtonHomeAsync(work, data);
             // Held down (active low) before the start: the pin's first reading is the press.
             HomeGateway.Simulator.Scenarios.PinFiles.Write(pins, 27, high: false);
-            var settings = Path.Combine(work, "settings.json");
-            await File.WriteAllTextAsync(settings, $$"""{ "Gateway": { "DataDirectory": "{{data}}", "RuntimeDirectory": "{{data}}", "Mqtt": { "Enabled": false } } }""");
             var executable = await Published.Value;
             var qemu = QemuPath();
 
@@ -174,6 +156,22 @@ public sealed class ArmBuildTests
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>A home with one GPIO help button (pin 27, active low) and the settings that point at its data directory.</summary>
+    private static async Task<(string Home, string Settings)> WriteHelpButtonHomeAsync(string work, string data)
+    {
+        var home = Path.Combine(work, "home.yaml");
+        await File.WriteAllTextAsync(home, """
+            home: { id: qemu-home, timezone: Europe/Helsinki }
+            sensors:
+              - { id: help, kind: help_button, gpio: { pin: 27, activeLow: true, pull: up } }
+            rules:
+              help: {}
+            """);
+        var settings = Path.Combine(work, "settings.json");
+        await File.WriteAllTextAsync(settings, $$"""{ "Gateway": { "DataDirectory": "{{data}}", "RuntimeDirectory": "{{data}}", "Mqtt": { "Enabled": false } } }""");
+        return (home, settings);
     }
 
     // The gateway tests' scenarios (timeline, home file, expected alerts), read from the source tree.
