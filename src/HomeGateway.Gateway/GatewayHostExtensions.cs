@@ -52,6 +52,7 @@ public static class GatewayHostExtensions
         services.AddSingleton<SensorEventInbox>();
         services.AddSingleton<AcknowledgementInbox>();
         services.AddSingleton<ISensorEventSink>(sp => sp.GetRequiredService<SensorEventInbox>());
+        services.AddSingleton(sp => new RepeatedReports(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Journal.RepeatInterval));
         services.AddSingleton<AlertPipeline>();
         services.AddHostedService(sp => sp.GetRequiredService<AlertPipeline>());
 

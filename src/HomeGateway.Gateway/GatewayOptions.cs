@@ -52,6 +52,13 @@ public sealed class JournalOptions
     /// even past this budget.
     /// </summary>
     public long MaxBytes { get; set; } = DefaultMaxBytes;
+
+    /// <summary>
+    /// How long a journalled report stands for unchanged repeats of it (a radar's "detected" every 5 s, a detector's
+    /// "clear" check-in): they are decided by the rules but not journalled again until this has passed. Zero journals
+    /// every report. At most an hour (<see cref="Pipeline.RepeatedReports"/>).
+    /// </summary>
+    public TimeSpan RepeatInterval { get; set; } = Pipeline.RepeatedReports.DefaultInterval;
 }
 
 /// <summary>Home Assistant MQTT discovery of the gateway's alert and status entities, on the home's broker. Off by default.</summary>

@@ -49,6 +49,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add("Gateway:Dispatch:HeartbeatSeconds must be between 5 and 300");
         }
 
+        if (options.Journal.RepeatInterval < TimeSpan.Zero || options.Journal.RepeatInterval > Pipeline.RepeatedReports.MaxInterval)
+        {
+            problems.Add($"Gateway:Journal:RepeatInterval {options.Journal.RepeatInterval} is outside 00:00:00 (journal every report) .. {Pipeline.RepeatedReports.MaxInterval}; the default is {Pipeline.RepeatedReports.DefaultInterval}");
+        }
+
         if (options.Journal.MaxBytes < JournalOptions.MinMaxBytes)
         {
             problems.Add($"Gateway:Journal:MaxBytes {options.Journal.MaxBytes} is below the minimum of {JournalOptions.MinMaxBytes} (1 MiB); the default is {JournalOptions.DefaultMaxBytes} (256 MiB)");

@@ -29,7 +29,8 @@ public sealed partial class AlertPipeline(
     ILogger<AlertPipeline> logger,
     HomeConfigSource? homeSource = null,
     Uplink.AcknowledgementInbox? acknowledgements = null,
-    Watchdog.AlertPathHeartbeats? heartbeats = null) : BackgroundService
+    Watchdog.AlertPathHeartbeats? heartbeats = null,
+    RepeatedReports? repeatedReports = null) : BackgroundService
 {
     private readonly Uplink.AcknowledgementInbox? acknowledgements = acknowledgements;
 
@@ -41,6 +42,9 @@ public sealed partial class AlertPipeline(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
 
     private RulesEngine engine = engine;
+
+    // The journal serialises a held state when it commits it: the engine in force then (a reload carries the state over).
+    private Func<byte[]>? saveEngineState;
 
     // The last sensor event the engine has seen; saved with its state.
     private long appliedSeq;
@@ -185,10 +189,25 @@ public sealed partial class AlertPipeline(
             receipts[i] = batch[i].Receipt;
         }
 
+        // A report that repeats its sensor's last journalled one unchanged is not journalled again (RepeatedReports).
+        var now = time.GetUtcNow();
+        var predictedFirstSeq = journal.LastSeq + 1;
+        var standIns = repeatedReports?.Classify(events, receipts, predictedFirstSeq, now) ?? new long?[events.Length];
+        var journalled = new List<CoreEvents.SensorEvent>(events.Length);
+        var journalledReceipts = new List<MessageReceipt?>(events.Length);
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (standIns[i] is null)
+            {
+                journalled.Add(events[i]);
+                journalledReceipts.Add(receipts[i]);
+            }
+        }
+
         IReadOnlyList<long> seqs;
         try
         {
-            seqs = journal.Append(events, receipts);
+            seqs = journalled.Count > 0 ? journal.Append(journalled, journalledReceipts) : [];
         }
         catch (Exception ex)
         {
@@ -200,21 +219,46 @@ public sealed partial class AlertPipeline(
             throw;
         }
 
+        if (seqs.Count > 0 && seqs[0] != predictedFirstSeq)
+        {
+            // Classify numbered this batch's records before the commit: only the pipeline appends while it runs.
+            throw new InvalidOperationException($"The journal numbered the batch from {seqs[0]}, expected {predictedFirstSeq}: something else appended.");
+        }
+
+        repeatedReports?.Committed(events, standIns, seqs, now);
         var alerts = new List<CoreAlerts.AlertEvent>();
-        for (var i = 0; i < events.Length; i++)
+        var seqOf = new long[events.Length];
+        for (int i = 0, j = 0; i < events.Length; i++)
         {
-            batch[i].Journalled?.TrySetResult(seqs[i]);
-            PipelineLog.EventJournalled(logger, seqs[i], events[i].SensorId, events[i].State, events[i].Source);
+            if (standIns[i] is { } original)
+            {
+                seqOf[i] = original;
+                PipelineLog.RepeatNotJournalled(logger, events[i].SensorId, events[i].State, original);
+                continue;
+            }
+
+            seqOf[i] = seqs[j++];
+            batch[i].Journalled?.TrySetResult(seqOf[i]);
+            PipelineLog.EventJournalled(logger, seqOf[i], events[i].SensorId, events[i].State, events[i].Source);
         }
 
-        ReleaseRedeliveriesOf(seqs);
+        ReleaseRedeliveriesOf(seqOf);
 
         for (var i = 0; i < events.Length; i++)
         {
-            alerts.AddRange(engine.Observe(events[i], seqs[i], time.GetUtcNow()));
+            alerts.AddRange(engine.Observe(events[i], seqOf[i], time.GetUtcNow()));
         }
 
-        await DecideAsync(alerts, seqs[^1], cancellationToken).ConfigureAwait(false);
+        await DecideAsync(alerts, seqs.Count > 0 ? seqs[^1] : appliedSeq, cancellationToken).ConfigureAwait(false);
+
+        // A stand-in is acknowledged once what the rules decided from it is durable (its alert steps, if any, just committed).
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (standIns[i] is { } original)
+            {
+                batch[i].Journalled?.TrySetResult(original);
+            }
+        }
     }
 
     /// <summary>
@@ -380,6 +424,13 @@ public sealed partial class AlertPipeline(
         }
 
         appliedSeq = Math.Max(appliedSeq, throughSeq);
+        if (alerts.Length == 0)
+        {
+            // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
+            journal.HoldRuleState(saveEngineState ??= () => engine.SaveState(), appliedSeq);
+            return;
+        }
+
         var records = journal.Append(alerts, engine.SaveState(), appliedSeq);
         for (var i = 0; i < alerts.Length; i++)
         {
@@ -483,6 +534,9 @@ internal static partial class PipelineLog
 
     [LoggerMessage(1009, LogLevel.Information, "Redelivered message {PacketId} from {Publisher} recognised ({Where}): not journalled or decided again")]
     public static partial void RedeliveryRecognised(ILogger logger, string publisher, int packetId, string where);
+
+    [LoggerMessage(1010, LogLevel.Debug, "{SensorId} {State} repeats record {Seq} unchanged: decided, not journalled again")]
+    public static partial void RepeatNotJournalled(ILogger logger, string sensorId, string state, long seq);
 
     [LoggerMessage(1006, LogLevel.Information, "Care plan for {HomeId} switched without a restart; rules: {Rules}")]
     public static partial void CarePlanSwitched(ILogger logger, string homeId, string rules);

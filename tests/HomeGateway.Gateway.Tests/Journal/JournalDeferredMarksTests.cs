@@ -43,6 +43,50 @@ public class JournalDeferredMarksTests : IDisposable
     }
 
     [Fact]
+    public void A_held_state_is_serialised_only_when_a_commit_writes_it_and_as_of_the_latest_hold()
+    {
+        // Invariant: a state that decided nothing costs no serialisation until it is written, and the latest is written.
+        using var journal = Open();
+        journal.Append([], [1], 0);
+        var serialised = 0;
+        byte current = 10;
+        for (var i = 1; i <= 3; i++)
+        {
+            Assert.Equal(i, journal.Append(Door(i % 2 == 0 ? "closed" : "open")));
+            current++;
+            journal.HoldRuleState(() => { serialised++; return [current]; }, i);
+        }
+
+        // Three holds, no commit with marks yet (all within MarkInterval of the first): nothing serialised.
+        Assert.Equal(0, serialised);
+        using (var cut = PowerCut())
+        {
+            var (state, through) = cut.LoadRuleState()!.Value;
+            Assert.Equal("1 through 0", $"{string.Join(",", state)} through {through}");
+        }
+
+        clock.Advance(HomeGateway.Gateway.Journal.Journal.MarkInterval);
+        Assert.Equal(4, journal.Append(Door("closed")));
+        Assert.Equal(1, serialised);
+        using (var cut = PowerCut())
+        {
+            var (state, through) = cut.LoadRuleState()!.Value;
+            Assert.Equal("13 through 3", $"{string.Join(",", state)} through {through}");
+        }
+
+        // Held again, then flushed at a stop: serialised once more.
+        current = 20;
+        journal.HoldRuleState(() => { serialised++; return [current]; }, 4);
+        journal.Flush();
+        Assert.Equal(2, serialised);
+        using (var cut = PowerCut())
+        {
+            var (state, through) = cut.LoadRuleState()!.Value;
+            Assert.Equal("20 through 4", $"{string.Join(",", state)} through {through}");
+        }
+    }
+
+    [Fact]
     public void An_acknowledgement_waits_for_the_next_commit_and_nothing_is_pruned_before_its_mark_is_on_disk()
     {
         using var journal = Open();
