@@ -59,6 +59,17 @@ public sealed class JournalOptions
     /// every report. At most an hour (<see cref="Pipeline.RepeatedReports"/>).
     /// </summary>
     public TimeSpan RepeatInterval { get; set; } = Pipeline.RepeatedReports.DefaultInterval;
+
+    /// <summary>
+    /// How often at most a sensor event's commit also writes dispatch's acknowledgement and the rules' state when they
+    /// decided no alert (each a page on the card). A power cut loses at most this much of them, which costs a resend
+    /// and a second decision, never an alert (Journal README). 1 s .. 10 min; the default is 30 s.
+    /// </summary>
+    public TimeSpan MarkInterval { get; set; } = Journal.Journal.MarkInterval;
+
+    public static readonly TimeSpan MinMarkInterval = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxMarkInterval = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>Home Assistant MQTT discovery of the gateway's alert and status entities, on the home's broker. Off by default.</summary>

@@ -54,6 +54,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add($"Gateway:Journal:RepeatInterval {options.Journal.RepeatInterval} is outside 00:00:00 (journal every report) .. {Pipeline.RepeatedReports.MaxInterval}; the default is {Pipeline.RepeatedReports.DefaultInterval}");
         }
 
+        if (options.Journal.MarkInterval < JournalOptions.MinMarkInterval || options.Journal.MarkInterval > JournalOptions.MaxMarkInterval)
+        {
+            problems.Add($"Gateway:Journal:MarkInterval {options.Journal.MarkInterval} is outside {JournalOptions.MinMarkInterval} .. {JournalOptions.MaxMarkInterval}; the default is {Journal.Journal.MarkInterval}");
+        }
+
         if (options.Journal.MaxBytes < JournalOptions.MinMaxBytes)
         {
             problems.Add($"Gateway:Journal:MaxBytes {options.Journal.MaxBytes} is below the minimum of {JournalOptions.MinMaxBytes} (1 MiB); the default is {JournalOptions.DefaultMaxBytes} (256 MiB)");

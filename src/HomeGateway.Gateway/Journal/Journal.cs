@@ -98,6 +98,9 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public static readonly TimeSpan MarkInterval = TimeSpan.FromSeconds(30);
 
+    // MarkInterval unless Gateway:Journal:MarkInterval says otherwise.
+    private TimeSpan markInterval = MarkInterval;
+
     private Journal(SqliteConnection connection, TimeProvider time, ILogger logger, long maxBytes, JournalRecovery? recovery, bool checkedInFull, long[]? pendingAtClose)
     {
         this.connection = connection;
@@ -200,6 +203,7 @@ public sealed partial class Journal : IDisposable
         JournalLog.Opened(logger, path, journal.CheckedInFullAtOpen
             ? "SQLite's full quick check ran (a new file, or the last stop was not a clean close)"
             : "closed cleanly last time: the full check is left to the background check", (long)time.GetElapsedTime(started).TotalMilliseconds);
+        journal.markInterval = options?.MarkInterval ?? MarkInterval;
         if (recovery is not null && homeId is { Length: > 0 })
         {
             journal.Append([recovery.ToAlertStep(homeId)]);
@@ -339,7 +343,7 @@ public sealed partial class Journal : IDisposable
             var nowMs = now.ToDateTimeOffset().ToUnixTimeMilliseconds();
             using var transaction = connection.BeginTransaction();
             var nowAt = now.ToDateTimeOffset();
-            var withMarks = ruleState is not null || nowAt - marksWrittenAt >= MarkInterval;
+            var withMarks = ruleState is not null || nowAt - marksWrittenAt >= markInterval;
             var ackOnDisk = persistedAckedSeq;
             if (withMarks)
             {

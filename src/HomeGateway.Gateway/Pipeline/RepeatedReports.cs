@@ -12,8 +12,8 @@ namespace HomeGateway.Gateway.Pipeline;
 /// the record it repeats, whose content it is (the time of arrival is what is not kept).
 /// <para>
 /// "Unchanged" is the state, value, battery (percentage and flag), detail, source and publisher; the link quality and the
-/// time may differ. Never a stand-in: a help button, fall, tamper, medication, visit or mains-power report, a smoke, leak,
-/// gas or CO report of anything but "clear", and an event that shares its message with others (a Tasmota message
+/// time may differ. Never a stand-in: a help button, medication, visit or mains-power report; a fall, tamper, smoke, leak,
+/// gas or CO report of anything but "clear"; and an event that shares its message with others (a Tasmota message
 /// carrying several sensors: its receipt is kept with the last of them).
 /// </para>
 /// Used by the pipeline's loop only: not thread-safe.
@@ -111,7 +111,9 @@ public sealed class RepeatedReports
         {
             SensorKind.Door or SensorKind.Motion or SensorKind.Presence or SensorKind.Bed or SensorKind.Chair
                 or SensorKind.Temperature or SensorKind.Availability => true,
-            SensorKind.Smoke or SensorKind.WaterLeak or SensorKind.Gas or SensorKind.CarbonMonoxide => e.State == SensorStates.Clear,
+            // An alarm kind only in its resting state: a radar's "no fall" with every presence report, a detector's check-in.
+            SensorKind.Fall or SensorKind.Smoke or SensorKind.WaterLeak or SensorKind.Gas or SensorKind.CarbonMonoxide or SensorKind.Tamper
+                => e.State == SensorStates.Clear,
             _ => false,
         };
     }

@@ -33,11 +33,13 @@ public sealed class RepeatedReportsTests : IAsyncDisposable
             new SensorConfig("radar", SensorKind.Presence) { Mqtt = new MqttInputConfig("z/radar", MqttProfiles.Zigbee2Mqtt) },
             new SensorConfig("thermo", SensorKind.Temperature) { Mqtt = new MqttInputConfig("z/thermo", MqttProfiles.Zigbee2Mqtt) },
             new SensorConfig("smoke", SensorKind.Smoke) { Mqtt = new MqttInputConfig("z/smoke", MqttProfiles.Zigbee2Mqtt) },
+            new SensorConfig("fall_radar", SensorKind.Fall) { Mqtt = new MqttInputConfig("z/fall_radar", MqttProfiles.Zigbee2Mqtt) { Model = "tuya-mir-he200" } },
             new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) },
         ],
         new RulesConfig
         {
             Help = new HelpRuleConfig(),
+            Fall = new FallRuleConfig(),
             SensorOffline = new SensorOfflineRuleConfig { After = new Dictionary<SensorKind, TimeSpan> { [SensorKind.Presence] = TimeSpan.FromMinutes(10) } },
             Escalation = new EscalationConfig { MaxEscalations = 0 },
         });
@@ -108,7 +110,7 @@ public sealed class RepeatedReportsTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Alarm_reports_are_journalled_every_time_and_a_detector_only_stands_for_its_clear_check_ins()
+    public async Task Alarm_reports_are_journalled_every_time_and_a_detector_or_fall_radar_only_stands_for_its_clear_reports()
     {
         // Invariant: a press, a fall or a hazard is never an unrecorded repeat.
         await pipeline.StartAsync(CancellationToken.None);
@@ -120,10 +122,15 @@ public sealed class RepeatedReportsTests : IAsyncDisposable
 
         await Durably(Report("smoke", SensorKind.Smoke, SensorStates.Detected));
         await Durably(Report("smoke", SensorKind.Smoke, SensorStates.Detected));
+        foreach (var state in new[] { SensorStates.Clear, SensorStates.Clear, SensorStates.Fall, SensorStates.Fall, SensorStates.Clear, SensorStates.Clear })
+        {
+            await Durably(Report("fall_radar", SensorKind.Fall, state));
+        }
 
         var events = Events();
         Assert.Equal(3, events.Count(r => r.SensorEvent.SensorId == "button"));
         Assert.Equal(["clear", "detected", "detected"], events.Where(r => r.SensorEvent.SensorId == "smoke").Select(r => r.SensorEvent.State));
+        Assert.Equal(["clear", "fall", "fall", "clear"], events.Where(r => r.SensorEvent.SensorId == "fall_radar").Select(r => r.SensorEvent.State));
     }
 
     [Fact]
