@@ -265,6 +265,40 @@ public sealed partial class Journal : IDisposable
         Append(alerts.Select(a => new JournalRecord { AlertEvent = a.ToWire() }).ToList(), null);
 
     /// <summary>
+    /// Commits sensor events (each with its message's receipt, or null) and the alert steps the rules decided from them in
+    /// one durable transaction — the events first, numbered from <see cref="LastSeq"/> + 1 in order, then the steps — with
+    /// the rules' state after deciding them when <paramref name="ruleState"/> is given (it must be when there are steps).
+    /// </summary>
+    public IReadOnlyList<JournalRecord> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents, IReadOnlyList<MessageReceipt?> receipts,
+        IReadOnlyList<CoreAlerts.AlertEvent> alerts, byte[]? ruleState, long throughSeq)
+    {
+        if (receipts.Count != sensorEvents.Count)
+        {
+            throw new ArgumentException("One receipt (or null) per sensor event.", nameof(receipts));
+        }
+
+        if (alerts.Count > 0 && ruleState is null)
+        {
+            throw new ArgumentException("Alert steps are committed with the state that decided them.", nameof(ruleState));
+        }
+
+        var records = new List<JournalRecord>(sensorEvents.Count + alerts.Count);
+        var publishers = new string?[sensorEvents.Count];
+        for (var i = 0; i < sensorEvents.Count; i++)
+        {
+            records.Add(new JournalRecord { SensorEvent = sensorEvents[i].ToWire() });
+            publishers[i] = sensorEvents[i].Publisher;
+        }
+
+        foreach (var alert in alerts)
+        {
+            records.Add(new JournalRecord { AlertEvent = alert.ToWire() });
+        }
+
+        return records.Count == 0 ? records : Append(records, ruleState is null ? null : (ruleState, throughSeq), receipts, publishers);
+    }
+
+    /// <summary>
     /// Commits alert steps together with the rules' state after deciding them, in one durable transaction:
     /// after a crash the journal never holds alerts the saved state does not know about, or the reverse.
     /// </summary>
@@ -371,7 +405,7 @@ public sealed partial class Journal : IDisposable
             for (var i = 0; i < records.Count; i++)
             {
                 var record = records[i];
-                publisherParameter.Value = (object?)publishers?[i] ?? DBNull.Value;
+                publisherParameter.Value = (object?)(publishers is not null && i < publishers.Count ? publishers[i] : null) ?? DBNull.Value;
                 record.Seq = (ulong)++seq;
                 record.RecordedAt = now;
                 seqParameter.Value = seq;

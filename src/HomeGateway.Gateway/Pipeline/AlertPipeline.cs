@@ -13,10 +13,11 @@ using CoreEvents = HomeGateway.Core.Events;
 namespace HomeGateway.Gateway.Pipeline;
 
 /// <summary>
-/// The one loop that turns sensor events into alerts, in a fixed order per event:
-/// journal the event (with whatever else waits in the inbox, in one commit) → rules decide → journal the alert steps and the rules' state in one durable transaction →
-/// tell observers (local MQTT, LED) → the uplink sees them in the journal. Being the rules engine's only caller
-/// keeps the engine single-threaded; journalling first means an event the rules saw can never be lost by a crash.
+/// The one loop that turns sensor events into alerts, in a fixed order per batch (whatever waits in the inbox):
+/// rules decide each event → the events, the alert steps and the rules' state are journalled in one durable transaction →
+/// the inputs are told (PUBACK) and the observers (local MQTT, LED) → the uplink sees them in the journal. Being the rules
+/// engine's only caller keeps the engine single-threaded; committing before anyone is told means nothing the rules
+/// decided can be seen and then lost by a crash.
 /// At start the rules' saved state is restored and the events journalled after it (a crash between the event and
 /// its alerts) are decided again, so a restart neither loses nor repeats an alert.
 /// </summary>
@@ -161,10 +162,12 @@ public sealed partial class AlertPipeline(
     }
 
     /// <summary>
-    /// Group commit: the batch is journalled in one transaction (one fsync), then whoever waits for durability is
-    /// released, then the rules decide each event in order, and the alert steps with the rules' state are committed
-    /// together before any observer hears of them. A crash between the two commits leaves events the saved state has
-    /// not seen: <see cref="RestoreAsync"/> decides them at the next start.
+    /// Group commit: the rules decide the batch's events in order, numbered as the journal will number them, then the events,
+    /// the alert steps they decided and (with steps) the rules' state are committed in one transaction — one fsync — and
+    /// only then is anyone told: the inputs (a PUBACK), the observers (local MQTT, LED), the uplink. Nothing the rules
+    /// decided is seen outside the process before it is durable, and a crash before the commit leaves no trace of the
+    /// batch: an input that acknowledges sends it again. A report that repeats its sensor's last journalled one unchanged is
+    /// decided but not journalled (<see cref="RepeatedReports"/>).
     /// </summary>
     private async Task JournalAndDecideAsync(List<SensorEventInbox.Item> batch, CancellationToken cancellationToken)
     {
@@ -189,25 +192,42 @@ public sealed partial class AlertPipeline(
             receipts[i] = batch[i].Receipt;
         }
 
-        // A report that repeats its sensor's last journalled one unchanged is not journalled again (RepeatedReports).
+        // Only the pipeline appends while it runs, so the numbers the commit will give are known before it.
         var now = time.GetUtcNow();
-        var predictedFirstSeq = journal.LastSeq + 1;
-        var standIns = repeatedReports?.Classify(events, receipts, predictedFirstSeq, now) ?? new long?[events.Length];
+        var firstSeq = journal.LastSeq + 1;
+        var standIns = repeatedReports?.Classify(events, receipts, firstSeq, now) ?? new long?[events.Length];
         var journalled = new List<CoreEvents.SensorEvent>(events.Length);
         var journalledReceipts = new List<MessageReceipt?>(events.Length);
+        var seqOf = new long[events.Length];
         for (var i = 0; i < events.Length; i++)
         {
-            if (standIns[i] is null)
+            if (standIns[i] is { } original)
             {
-                journalled.Add(events[i]);
-                journalledReceipts.Add(receipts[i]);
+                seqOf[i] = original;
+                continue;
             }
+
+            seqOf[i] = firstSeq + journalled.Count;
+            journalled.Add(events[i]);
+            journalledReceipts.Add(receipts[i]);
         }
 
-        IReadOnlyList<long> seqs;
+        var decided = new List<CoreAlerts.AlertEvent>();
+        for (var i = 0; i < events.Length; i++)
+        {
+            decided.AddRange(engine.Observe(events[i], seqOf[i], time.GetUtcNow()));
+        }
+
+        var alerts = Bounded(decided);
+        if (journalled.Count > 0)
+        {
+            appliedSeq = Math.Max(appliedSeq, firstSeq + journalled.Count - 1);
+        }
+
+        IReadOnlyList<JournalRecord> records;
         try
         {
-            seqs = journalled.Count > 0 ? journal.Append(journalled, journalledReceipts) : [];
+            records = journal.Append(journalled, journalledReceipts, alerts, alerts.Length > 0 ? engine.SaveState() : null, appliedSeq);
         }
         catch (Exception ex)
         {
@@ -219,46 +239,34 @@ public sealed partial class AlertPipeline(
             throw;
         }
 
-        if (seqs.Count > 0 && seqs[0] != predictedFirstSeq)
+        if (journalled.Count > 0 && (long)records[0].Seq != firstSeq)
         {
-            // Classify numbered this batch's records before the commit: only the pipeline appends while it runs.
-            throw new InvalidOperationException($"The journal numbered the batch from {seqs[0]}, expected {predictedFirstSeq}: something else appended.");
+            throw new InvalidOperationException($"The journal numbered the batch from {records[0].Seq}, expected {firstSeq}: something else appended.");
         }
 
-        repeatedReports?.Committed(events, standIns, seqs, now);
-        var alerts = new List<CoreAlerts.AlertEvent>();
-        var seqOf = new long[events.Length];
-        for (int i = 0, j = 0; i < events.Length; i++)
+        repeatedReports?.Committed(events, standIns, seqOf, now);
+        for (var i = 0; i < events.Length; i++)
         {
+            batch[i].Journalled?.TrySetResult(seqOf[i]);
             if (standIns[i] is { } original)
             {
-                seqOf[i] = original;
                 PipelineLog.RepeatNotJournalled(logger, events[i].SensorId, events[i].State, original);
-                continue;
             }
-
-            seqOf[i] = seqs[j++];
-            batch[i].Journalled?.TrySetResult(seqOf[i]);
-            PipelineLog.EventJournalled(logger, seqOf[i], events[i].SensorId, events[i].State, events[i].Source);
+            else
+            {
+                PipelineLog.EventJournalled(logger, seqOf[i], events[i].SensorId, events[i].State, events[i].Source);
+            }
         }
 
         ReleaseRedeliveriesOf(seqOf);
-
-        for (var i = 0; i < events.Length; i++)
+        if (alerts.Length == 0)
         {
-            alerts.AddRange(engine.Observe(events[i], seqOf[i], time.GetUtcNow()));
+            // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
+            journal.HoldRuleState(saveEngineState ??= () => engine.SaveState(), appliedSeq);
+            return;
         }
 
-        await DecideAsync(alerts, seqs.Count > 0 ? seqs[^1] : appliedSeq, cancellationToken).ConfigureAwait(false);
-
-        // A stand-in is acknowledged once what the rules decided from it is durable (its alert steps, if any, just committed).
-        for (var i = 0; i < events.Length; i++)
-        {
-            if (standIns[i] is { } original)
-            {
-                batch[i].Journalled?.TrySetResult(original);
-            }
-        }
+        await TellObserversAsync(alerts, records, journalled.Count, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -410,9 +418,26 @@ public sealed partial class AlertPipeline(
 
     private async Task DecideAsync(IReadOnlyList<CoreAlerts.AlertEvent> decided, long throughSeq, CancellationToken cancellationToken)
     {
-        // Never journal what dispatch would refuse or cut: the step journalled is the step dispatch shows. A summary is
-        // cut and marked, an id (made from the home file's ids, so always within bounds today) made fit the same way
-        // every time, so all steps of one alert keep one id.
+        var alerts = Bounded(decided);
+        appliedSeq = Math.Max(appliedSeq, throughSeq);
+        if (alerts.Length == 0)
+        {
+            // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
+            journal.HoldRuleState(saveEngineState ??= () => engine.SaveState(), appliedSeq);
+            return;
+        }
+
+        var records = journal.Append(alerts, engine.SaveState(), appliedSeq);
+        await TellObserversAsync(alerts, records, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Never journal what dispatch would refuse or cut: the step journalled is the step dispatch shows. A summary is cut and
+    /// marked, an id (made from the home file's ids, so always within bounds today) made fit the same way every time, so all
+    /// steps of one alert keep one id.
+    /// </summary>
+    private CoreAlerts.AlertEvent[] Bounded(IReadOnlyList<CoreAlerts.AlertEvent> decided)
+    {
         var alerts = new CoreAlerts.AlertEvent[decided.Count];
         for (var i = 0; i < alerts.Length; i++)
         {
@@ -423,19 +448,16 @@ public sealed partial class AlertPipeline(
             }
         }
 
-        appliedSeq = Math.Max(appliedSeq, throughSeq);
-        if (alerts.Length == 0)
-        {
-            // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
-            journal.HoldRuleState(saveEngineState ??= () => engine.SaveState(), appliedSeq);
-            return;
-        }
+        return alerts;
+    }
 
-        var records = journal.Append(alerts, engine.SaveState(), appliedSeq);
+    /// <summary>The committed alert steps (<paramref name="records"/> from <paramref name="first"/> on), to the log and the observers.</summary>
+    private async Task TellObserversAsync(CoreAlerts.AlertEvent[] alerts, IReadOnlyList<JournalRecord> records, int first, CancellationToken cancellationToken)
+    {
         for (var i = 0; i < alerts.Length; i++)
         {
             var alert = alerts[i];
-            var seq = (long)records[i].Seq;
+            var seq = (long)records[first + i].Seq;
             PipelineLog.AlertCommitted(logger, seq, AlertTypeNames.ToName(alert.Kind), AlertTypeNames.ToName(alert.Type),
                 AlertTypeNames.ToName(alert.Priority), alert.SensorId, alert.AlertId);
             foreach (var observer in observers)

@@ -83,10 +83,12 @@ public sealed class RepeatedReports
         return standIns;
     }
 
-    /// <summary>The batch committed: its journalled events are what later repeats are compared with.</summary>
+    /// <summary>
+    /// The batch committed: its journalled events are what later repeats are compared with. <paramref name="seqs"/> is each
+    /// event's number (a stand-in's: the record it repeats).
+    /// </summary>
     public void Committed(IReadOnlyList<SensorEvent> events, long?[] standIns, IReadOnlyList<long> seqs, DateTimeOffset now)
     {
-        var journalled = 0;
         for (var i = 0; i < events.Count; i++)
         {
             if (standIns[i] is not null)
@@ -96,7 +98,7 @@ public sealed class RepeatedReports
             }
 
             var e = events[i];
-            last[(e.SensorId, e.Kind)] = new Journalled(e, seqs[journalled++], now);
+            last[(e.SensorId, e.Kind)] = new Journalled(e, seqs[i], now);
         }
     }
 

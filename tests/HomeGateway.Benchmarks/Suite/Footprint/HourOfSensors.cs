@@ -14,7 +14,11 @@ public static class HourOfSensors
     /// <summary>Raised alerts the hour causes: a fall, smoke, a water leak.</summary>
     public const int Alerts = 3;
 
-    public static IReadOnlyList<(string Topic, byte[] Payload)> Messages(string homeId)
+    public static IReadOnlyList<(string Topic, byte[] Payload)> Messages(string homeId) =>
+        [.. Timeline(homeId).Select(m => (m.Topic, m.Payload))];
+
+    /// <summary>The same messages with the second of the hour each is sent at, in order.</summary>
+    public static IReadOnlyList<(double Second, string Topic, byte[] Payload)> Timeline(string homeId)
     {
         var timeline = new List<(double Second, string Topic, string Payload)>();
         void Spread(string topic, int perHour, Func<int, string> payload)
@@ -43,6 +47,6 @@ public static class HourOfSensors
         timeline.Add((1860, Z("kitchen_smoke"), """{"smoke":false,"battery":100,"linkquality":76}"""));
         timeline.Add((2700, Z("bathroom_leak"), """{"water_leak":true,"battery":97,"linkquality":64}"""));
         timeline.Add((2760, Z("bathroom_leak"), """{"water_leak":false,"battery":97,"linkquality":64}"""));
-        return [.. timeline.OrderBy(m => m.Second).Select(m => (m.Topic, Encoding.UTF8.GetBytes(m.Payload)))];
+        return [.. timeline.OrderBy(m => m.Second).Select(m => (m.Second, m.Topic, Encoding.UTF8.GetBytes(m.Payload)))];
     }
 }
