@@ -219,6 +219,8 @@ public sealed partial class Journal
             var count = run.Through - run.From + 1;
             deleteFrom.Value = run.From;
             deleteThrough.Value = run.Through;
+            // Dropped unsent, but received: a redelivery of one of these messages is still recognised.
+            MoveReceiptsOut(transaction, run.From, run.Through);
             delete.ExecuteNonQuery();
 
             // The gap takes the run's last number: a resend that starts anywhere inside the run still carries it.

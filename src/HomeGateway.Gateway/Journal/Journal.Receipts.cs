@@ -3,8 +3,10 @@ using Microsoft.Data.Sqlite;
 namespace HomeGateway.Gateway.Journal;
 
 /// <summary>
-/// Message receipts: one row per publisher and packet identifier (the latest message under it), written in the same commit
-/// as the events the message yielded. Bounded by what MQTT bounds (65,535 packet identifiers per publisher) and by age.
+/// Message receipts: the receipt of a message rides in the journal row of the last event it yielded (written in the same
+/// commit, so it is durable exactly when the events are), and moves to <c>message_receipts</c> — one row per publisher and
+/// packet identifier, the latest message under it — when that row is pruned or dropped. Bounded by what MQTT bounds
+/// (65,535 packet identifiers per publisher) and by age.
 /// </summary>
 public sealed partial class Journal
 {
@@ -15,79 +17,102 @@ public sealed partial class Journal
     /// </summary>
     internal static readonly TimeSpan ReceiptRetention = TimeSpan.FromDays(31);
 
+    /// <summary>
+    /// How far back among the records still in the journal a redelivery is looked for (newest first) before the moved
+    /// receipts: a sender resends what was in flight when its link dropped, so the original is among the last records
+    /// unless the sender stayed away while this many others were journalled and none was pruned (dispatch unreachable too);
+    /// then the copy is journalled again — delivered twice, never lost. Bounds the read a redelivery costs (~3 MB).
+    /// </summary>
+    internal const long RecentReceiptRows = 10_000;
+
     private static readonly TimeSpan ReceiptPruneEvery = TimeSpan.FromHours(1);
     private long receiptsPrunedAtMs;
 
     /// <summary>
-    /// The sequence number of the first event journalled for this message when an earlier arrival of it (same publisher,
+    /// The sequence number of the event journalled for this message when an earlier arrival of it (same publisher,
     /// packet identifier and content) is in the journal; null when none is.
     /// </summary>
     public long? FindJournalled(MessageReceipt receipt)
     {
         lock (gate)
         {
+            using var recent = connection.CreateCommand();
+            recent.CommandText = """
+                SELECT receipt_fingerprint, seq FROM journal
+                WHERE seq > $from AND receipt_publisher = $publisher AND receipt_packet_id = $packet
+                ORDER BY seq DESC LIMIT 1;
+                """;
+            recent.Parameters.AddWithValue("$from", LastSeq - RecentReceiptRows);
+            recent.Parameters.AddWithValue("$publisher", receipt.Publisher);
+            recent.Parameters.AddWithValue("$packet", (int)receipt.PacketId);
+            using (var reader = recent.ExecuteReader())
+            {
+                if (reader.Read())
+                {
+                    // The latest message under this identifier decides: an older one with the same content is not this one.
+                    return ((byte[])reader.GetValue(0)).AsSpan().SequenceEqual(receipt.Fingerprint) ? reader.GetInt64(1) : null;
+                }
+            }
+
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT fingerprint, seq FROM message_receipts WHERE publisher = $publisher AND packet_id = $packet;";
             command.Parameters.AddWithValue("$publisher", receipt.Publisher);
             command.Parameters.AddWithValue("$packet", (int)receipt.PacketId);
-            using var reader = command.ExecuteReader();
-            return reader.Read() && ((byte[])reader.GetValue(0)).AsSpan().SequenceEqual(receipt.Fingerprint) ? reader.GetInt64(1) : null;
+            using var moved = command.ExecuteReader();
+            return moved.Read() && ((byte[])moved.GetValue(0)).AsSpan().SequenceEqual(receipt.Fingerprint) ? moved.GetInt64(1) : null;
         }
     }
 
-    /// <summary>Receipts kept (for the status and tests).</summary>
+    /// <summary>Receipts kept, in journal rows and moved (for tests).</summary>
     public long ReceiptCount
     {
         get
         {
             lock (gate)
             {
-                return Scalar(connection, "SELECT COUNT(*) FROM message_receipts;");
+                return Scalar(connection, "SELECT (SELECT COUNT(*) FROM message_receipts) + (SELECT COUNT(*) FROM journal WHERE receipt_packet_id IS NOT NULL);");
             }
         }
     }
 
     /// <summary>
-    /// Writes the receipt of each message once, with the commit that makes its last event durable (the seq of that event),
-    /// inside the caller's transaction. A message's events may be spread over commits (other devices' events interleave,
-    /// a batch ends): until all are in, a redelivery must not be taken for a copy.
+    /// The receipt to keep with this event's row: the message's, once this is the last of its events to be committed. A
+    /// message's events may be spread over commits (other devices' events interleave, a batch ends): until all are in, a
+    /// redelivery must not be taken for a copy. Under the lock, in the commit that writes the row.
     /// </summary>
-    private void KeepReceipts(SqliteTransaction transaction, IReadOnlyList<MessageReceipt?> receipts, long firstSeq, long nowMs)
+    private static MessageReceipt? ReceiptCompletedBy(MessageReceipt? receipt) =>
+        receipt is not null && ++receipt.EventsCommitted >= receipt.EventCount ? receipt : null;
+
+    /// <summary>The receipts of the rows <paramref name="fromSeq"/>..<paramref name="throughSeq"/>, about to be deleted, into <c>message_receipts</c> (in order: the latest per identifier wins).</summary>
+    private void MoveReceiptsOut(SqliteTransaction transaction, long fromSeq, long throughSeq)
     {
-        using var upsert = connection.CreateCommand();
-        upsert.Transaction = transaction;
-        upsert.CommandText = """
-            INSERT INTO message_receipts (publisher, packet_id, fingerprint, seq, received_at_ms) VALUES ($publisher, $packet, $fingerprint, $seq, $at)
+        using var move = connection.CreateCommand();
+        move.Transaction = transaction;
+        move.CommandText = """
+            INSERT INTO message_receipts (publisher, packet_id, fingerprint, seq, received_at_ms)
+            SELECT receipt_publisher, receipt_packet_id, receipt_fingerprint, seq, recorded_at_ms FROM journal
+            WHERE seq >= $from AND seq <= $through AND receipt_packet_id IS NOT NULL ORDER BY seq
             ON CONFLICT (publisher, packet_id) DO UPDATE SET fingerprint = excluded.fingerprint, seq = excluded.seq, received_at_ms = excluded.received_at_ms;
             """;
-        var publisher = upsert.Parameters.Add("$publisher", SqliteType.Text);
-        var packet = upsert.Parameters.Add("$packet", SqliteType.Integer);
-        var fingerprint = upsert.Parameters.Add("$fingerprint", SqliteType.Blob);
-        var seq = upsert.Parameters.Add("$seq", SqliteType.Integer);
-        upsert.Parameters.AddWithValue("$at", nowMs);
-        for (var i = 0; i < receipts.Count; i++)
-        {
-            // The events of one message share one receipt instance: one row, when the last of them is committed.
-            if (receipts[i] is not { } receipt || ++receipt.EventsCommitted < receipt.EventCount)
-            {
-                continue;
-            }
+        move.Parameters.AddWithValue("$from", fromSeq);
+        move.Parameters.AddWithValue("$through", throughSeq);
+        move.ExecuteNonQuery();
+    }
 
-            publisher.Value = receipt.Publisher;
-            packet.Value = (int)receipt.PacketId;
-            fingerprint.Value = receipt.Fingerprint;
-            seq.Value = firstSeq + i;
-            upsert.ExecuteNonQuery();
+    /// <summary>Moved receipts older than <see cref="ReceiptRetention"/>, at most once an hour, in a commit that writes marks anyway.</summary>
+    private void PruneOldReceipts(SqliteTransaction transaction)
+    {
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (nowMs - receiptsPrunedAtMs < (long)ReceiptPruneEvery.TotalMilliseconds)
+        {
+            return;
         }
 
-        if (nowMs - receiptsPrunedAtMs >= (long)ReceiptPruneEvery.TotalMilliseconds)
-        {
-            receiptsPrunedAtMs = nowMs;
-            using var prune = connection.CreateCommand();
-            prune.Transaction = transaction;
-            prune.CommandText = "DELETE FROM message_receipts WHERE received_at_ms < $before;";
-            prune.Parameters.AddWithValue("$before", nowMs - (long)ReceiptRetention.TotalMilliseconds);
-            prune.ExecuteNonQuery();
-        }
+        receiptsPrunedAtMs = nowMs;
+        using var prune = connection.CreateCommand();
+        prune.Transaction = transaction;
+        prune.CommandText = "DELETE FROM message_receipts WHERE received_at_ms < $before;";
+        prune.Parameters.AddWithValue("$before", nowMs - (long)ReceiptRetention.TotalMilliseconds);
+        prune.ExecuteNonQuery();
     }
 }

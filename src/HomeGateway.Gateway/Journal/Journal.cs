@@ -23,7 +23,7 @@ namespace HomeGateway.Gateway.Journal;
 public sealed partial class Journal : IDisposable
 {
     // Frozen: persisted in the file. JournalFormatTests holds these values.
-    internal const int SchemaVersion = 4;
+    internal const int SchemaVersion = 5;
 
     internal enum RecordKind
     {
@@ -394,29 +394,34 @@ public sealed partial class Journal : IDisposable
 
             using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO journal (seq, kind, recorded_at_ms, record, publisher) VALUES ($seq, $kind, $at, $record, $publisher);";
+            insert.CommandText = """
+                INSERT INTO journal (seq, kind, recorded_at_ms, record, publisher, receipt_publisher, receipt_packet_id, receipt_fingerprint)
+                VALUES ($seq, $kind, $at, $record, $publisher, $receiptPublisher, $receiptPacket, $receiptFingerprint);
+                """;
             var publisherParameter = insert.Parameters.Add("$publisher", SqliteType.Text);
             var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
             var kindParameter = insert.Parameters.Add("$kind", SqliteType.Integer);
             var atParameter = insert.Parameters.Add("$at", SqliteType.Integer);
             var recordParameter = insert.Parameters.Add("$record", SqliteType.Blob);
+            var receiptPublisher = insert.Parameters.Add("$receiptPublisher", SqliteType.Text);
+            var receiptPacket = insert.Parameters.Add("$receiptPacket", SqliteType.Integer);
+            var receiptFingerprint = insert.Parameters.Add("$receiptFingerprint", SqliteType.Blob);
             atParameter.Value = nowMs;
             var seq = LastSeq;
             for (var i = 0; i < records.Count; i++)
             {
                 var record = records[i];
                 publisherParameter.Value = (object?)(publishers is not null && i < publishers.Count ? publishers[i] : null) ?? DBNull.Value;
+                var receipt = receipts is not null && i < receipts.Count ? ReceiptCompletedBy(receipts[i]) : null;
+                receiptPublisher.Value = (object?)receipt?.Publisher ?? DBNull.Value;
+                receiptPacket.Value = receipt is null ? DBNull.Value : (int)receipt.PacketId;
+                receiptFingerprint.Value = (object?)receipt?.Fingerprint ?? DBNull.Value;
                 record.Seq = (ulong)++seq;
                 record.RecordedAt = now;
                 seqParameter.Value = seq;
                 kindParameter.Value = (int)KindOf(record);
                 recordParameter.Value = record.ToByteArray();
                 insert.ExecuteNonQuery();
-            }
-
-            if (receipts is not null)
-            {
-                KeepReceipts(transaction, receipts, LastSeq + 1, nowMs);
             }
 
             transaction.Commit();
@@ -648,7 +653,9 @@ public sealed partial class Journal : IDisposable
         prune.Transaction = transaction;
         prune.CommandText = "DELETE FROM journal WHERE seq <= $through;";
         prune.Parameters.AddWithValue("$through", throughSeq);
+        MoveReceiptsOut(transaction, 0, throughSeq);
         prune.ExecuteNonQuery();
+        PruneOldReceipts(transaction);
     }
 
     private static RecordKind KindOf(JournalRecord record) => record.BodyCase switch

@@ -19,7 +19,7 @@ public sealed class JournalFormatTests : IDisposable
     [Fact]
     public void Schema_version_and_record_kinds_are_frozen()
     {
-        Assert.Equal(4, HomeGateway.Gateway.Journal.Journal.SchemaVersion);
+        Assert.Equal(5, HomeGateway.Gateway.Journal.Journal.SchemaVersion);
         Assert.Equal(
             ["1 SensorEvent", "2 AlertEvent", "3 TelemetryGap"],
             Enum.GetValues<HomeGateway.Gateway.Journal.Journal.RecordKind>().Select(k => $"{(int)k} {k}"));
@@ -42,7 +42,7 @@ public sealed class JournalFormatTests : IDisposable
 
         Assert.Equal(
         [
-            "table journal: CREATE TABLE journal ( seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, recorded_at_ms INTEGER NOT NULL, record BLOB NOT NULL, publisher TEXT)",
+            "table journal: CREATE TABLE journal ( seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, recorded_at_ms INTEGER NOT NULL, record BLOB NOT NULL, publisher TEXT, receipt_publisher TEXT, receipt_packet_id INTEGER, receipt_fingerprint BLOB)",
             "table message_receipts: CREATE TABLE message_receipts ( publisher TEXT NOT NULL, packet_id INTEGER NOT NULL, fingerprint BLOB NOT NULL, seq INTEGER NOT NULL, received_at_ms INTEGER NOT NULL, PRIMARY KEY (publisher, packet_id))",
             "table meta: CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "table rule_state: CREATE TABLE rule_state ( id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL, saved_at_ms INTEGER NOT NULL, state BLOB NOT NULL)",
@@ -52,7 +52,7 @@ public sealed class JournalFormatTests : IDisposable
 
         reader.Close();
         command.CommandText = "SELECT value FROM meta WHERE key = 'schema_version';";
-        Assert.Equal("4", command.ExecuteScalar());
+        Assert.Equal("5", command.ExecuteScalar());
     }
 
     [Fact]

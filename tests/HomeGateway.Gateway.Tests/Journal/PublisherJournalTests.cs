@@ -50,7 +50,7 @@ public sealed class PublisherJournalTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "ALTER TABLE journal DROP COLUMN publisher; UPDATE meta SET value = '3' WHERE key = 'schema_version';";
+            command.CommandText = "ALTER TABLE journal DROP COLUMN publisher; ALTER TABLE journal DROP COLUMN receipt_publisher; ALTER TABLE journal DROP COLUMN receipt_packet_id; ALTER TABLE journal DROP COLUMN receipt_fingerprint; UPDATE meta SET value = '3' WHERE key = 'schema_version';";
             command.ExecuteNonQuery();
         }
 

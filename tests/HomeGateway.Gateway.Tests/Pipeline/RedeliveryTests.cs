@@ -140,7 +140,41 @@ public sealed class RedeliveryTests : IAsyncDisposable
         journal.Append([Press()], [Receipt(5, "{\"a\":2}", dup: false)]);
         Assert.Null(journal.FindJournalled(Receipt(5, "{\"a\":1}", dup: true)));
         Assert.Equal(3, journal.FindJournalled(Receipt(5, "{\"a\":2}", dup: true)));
+        // While their rows are in the journal each keeps its message's receipt; the latest under an identifier decides.
+        Assert.Equal(2, journal.ReceiptCount);
+
+        // Dispatch stored them and the rules saw them: the rows are pruned and their receipts move, the latest per identifier.
+        journal.Acknowledge(3);
+        journal.Append([], [1], 3);
+        journal.Flush();
+        Assert.Empty(journal.ReadAfter(0, 10));
         Assert.Equal(1, journal.ReceiptCount);
+        Assert.Null(journal.FindJournalled(Receipt(5, "{\"a\":1}", dup: true)));
+        Assert.Equal(3, journal.FindJournalled(Receipt(5, "{\"a\":2}", dup: true)));
+    }
+
+    [Fact]
+    public void Receipts_kept_by_a_version_4_journal_are_still_recognised_after_the_upgrade()
+    {
+        // Invariant: an upgrade never makes a journalled message look new.
+        journal.Append([Press()], [Receipt(9, "{\"b\":1}", dup: false)]);
+        journal.Acknowledge(1);
+        journal.Append([], [1], 1);
+        journal.Flush();
+        journal.Dispose();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={dir.File("journal.db")};Pooling=false"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "ALTER TABLE journal DROP COLUMN receipt_publisher; ALTER TABLE journal DROP COLUMN receipt_packet_id; "
+                + "ALTER TABLE journal DROP COLUMN receipt_fingerprint; UPDATE meta SET value = '4' WHERE key = 'schema_version';";
+            command.ExecuteNonQuery();
+        }
+
+        using var upgraded = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
+        Assert.Equal(1, upgraded.FindJournalled(Receipt(9, "{\"b\":1}", dup: true)));
+        Assert.Equal(2, upgraded.Append([Press()], [Receipt(10, "{\"b\":2}", dup: false)])[0]);
+        Assert.Equal(2, upgraded.FindJournalled(Receipt(10, "{\"b\":2}", dup: true)));
     }
 
     [Fact]
