@@ -63,7 +63,7 @@ public sealed class JournalOptions
     /// <summary>
     /// How often at most a sensor event's commit also writes dispatch's acknowledgement and the rules' state when they
     /// decided no alert (each a page on the card). A power cut loses at most this much of them, which costs a resend
-    /// and a second decision, never an alert (Journal README). 1 s .. 10 min; the default is 30 s.
+    /// and a second decision, never an alert (Journal README). 1 s .. 10 min; the default is 5 min.
     /// </summary>
     public TimeSpan MarkInterval { get; set; } = Journal.Journal.MarkInterval;
 

@@ -52,10 +52,10 @@ public sealed class JournalOptionsTests
     }
 
     [Fact]
-    public void The_default_intervals_are_five_minutes_for_repeats_and_thirty_seconds_for_marks()
+    public void The_default_intervals_are_five_minutes_for_repeats_and_for_marks()
     {
         var options = new GatewayOptions { HomeFile = "home.yaml", DataDirectory = "data" };
-        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30)), (options.Journal.RepeatInterval, options.Journal.MarkInterval));
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5)), (options.Journal.RepeatInterval, options.Journal.MarkInterval));
         options.Journal.RepeatInterval = TimeSpan.Zero;
         Assert.True(new GatewayOptionsValidator().Validate(null, options).Succeeded);
     }
