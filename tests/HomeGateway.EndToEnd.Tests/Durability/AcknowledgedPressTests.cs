@@ -196,7 +196,7 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
 
     private static List<(long Seq, int Number)> PressesAtDispatch(LocalDeployment deployment)
     {
-        using var connection = OpenDispatchStore(deployment);
+        using var connection = DeliveryLedger.OpenDispatchStore(deployment);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT seq, value FROM sensor_events WHERE gateway_id = $g AND sensor_id IN ('b1', 'b2', 'b3', 'b4') AND value IS NOT NULL ORDER BY seq";
         command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
@@ -212,24 +212,12 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
 
     private static long HelpStepsAtDispatch(LocalDeployment deployment)
     {
-        using var connection = OpenDispatchStore(deployment);
+        using var connection = DeliveryLedger.OpenDispatchStore(deployment);
         using var command = connection.CreateCommand();
         // Type 2 is help; kinds 1 and 2 are raised and repeated: one per press.
         command.CommandText = "SELECT COUNT(*) FROM alert_events WHERE gateway_id = $g AND type = 2 AND kind IN (1, 2)";
         command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
         return (long)command.ExecuteScalar()!;
-    }
-
-    private static SqliteConnection OpenDispatchStore(LocalDeployment deployment)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(deployment.DispatchData, "dispatch.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        return connection;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what, CancellationToken ct)

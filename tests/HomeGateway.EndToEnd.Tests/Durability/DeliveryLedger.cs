@@ -212,13 +212,7 @@ internal static class DeliveryLedger
     /// <summary>The "gateway offline" alerts dispatch's supervision raised for the gateway: (status, summary) each.</summary>
     public static List<(string Status, string Summary)> OfflineAlerts(LocalDeployment deployment)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(deployment.DispatchData, "dispatch.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
+        using var connection = OpenDispatchStore(deployment);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT status, summary FROM alerts WHERE gateway_id = $g AND origin = 'dispatch' ORDER BY raised_at";
         command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
@@ -230,6 +224,19 @@ internal static class DeliveryLedger
         }
 
         return found;
+    }
+
+    /// <summary>Dispatch's SQLite store, read-only and unpooled: the tests read it while dispatch writes.</summary>
+    public static SqliteConnection OpenDispatchStore(LocalDeployment deployment)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(deployment.DispatchData, "dispatch.db"),
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        return connection;
     }
 
     public static string Logs(LocalDeployment deployment)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using HomeGateway.Simulator.Demo;
-using Microsoft.Data.Sqlite;
 using MQTTnet;
 using MQTTnet.Protocol;
 
@@ -90,13 +89,7 @@ public class RepeatedReportTests
 
     private static List<string> SensorEventsAtDispatch(LocalDeployment deployment)
     {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(deployment.DispatchData, "dispatch.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
+        using var connection = DeliveryLedger.OpenDispatchStore(deployment);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT sensor_id, state, value FROM sensor_events WHERE gateway_id = $g ORDER BY seq";
         command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);

@@ -53,9 +53,9 @@ public sealed class FootprintScenario : IBenchScenario
         var home = await File.ReadAllTextAsync(Path.Combine(context.RepositoryRoot, "deploy", "examples", "home.yaml"), cancellationToken).ConfigureAwait(false);
         await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(shim, context.Binaries.Dispatch),
             Path.Combine(work, "deployment"), home, (0, 0, 0), cancellationToken).ConfigureAwait(false);
-        // The example home's keyswitch (22, active low) rests off and its UPS line (6) reports mains present.
+        // The example home's keyswitch (22, active low) rests off and its UPS line (6, active high) reports mains present.
         PinFiles.Write(deployment.PinDirectory, 22, high: true);
-        PinFiles.Write(deployment.PinDirectory, 6, high: true);
+        PinFiles.Write(deployment.PinDirectory, 6, high: false); // the X728 drives it high when mains is lost (activeLow: false)
         await deployment.StartDispatchAsync(cancellationToken).ConfigureAwait(false);
         await deployment.EnrolGatewayAsync(cancellationToken).ConfigureAwait(false);
 

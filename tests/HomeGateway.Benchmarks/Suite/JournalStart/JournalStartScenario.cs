@@ -53,7 +53,7 @@ public sealed partial class JournalStartScenario : IBenchScenario
         await using var deployment = await LocalDeployment.CreateAsync(new ProductBinaries(shim, context.Binaries.Dispatch),
             Path.Combine(work, "deployment"), home, (0, 0, 0), cancellationToken).ConfigureAwait(false);
         PinFiles.Write(deployment.PinDirectory, 22, high: true);
-        PinFiles.Write(deployment.PinDirectory, 6, high: true);
+        PinFiles.Write(deployment.PinDirectory, 6, high: false); // the X728 drives it high when mains is lost (activeLow: false)
         await deployment.StartDispatchAsync(cancellationToken).ConfigureAwait(false);
         await deployment.EnrolGatewayAsync(cancellationToken).ConfigureAwait(false);
         await deployment.StopDispatchAsync().ConfigureAwait(false);
