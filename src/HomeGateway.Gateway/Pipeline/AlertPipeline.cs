@@ -18,8 +18,8 @@ namespace HomeGateway.Gateway.Pipeline;
 /// the inputs are told (PUBACK) and the observers (local MQTT, LED) → the uplink sees them in the journal. Being the rules
 /// engine's only caller keeps the engine single-threaded; committing before anyone is told means nothing the rules
 /// decided can be seen and then lost by a crash.
-/// At start the rules' saved state is restored and the events journalled after it (a crash between the event and
-/// its alerts) are decided again, so a restart neither loses nor repeats an alert.
+/// At start the rules' saved state is restored and the events journalled after it (the state of events that decided no
+/// alert is written at most every mark interval) are decided again, so a restart neither loses nor repeats an alert.
 /// </summary>
 public sealed partial class AlertPipeline(
     SensorEventInbox inbox,
