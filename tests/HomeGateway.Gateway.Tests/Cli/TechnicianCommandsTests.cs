@@ -157,6 +157,9 @@ public sealed class TechnicianCommandsTests : IDisposable
     [Fact]
     public async Task Doctor_warns_of_a_certificate_near_its_end_and_fails_when_dispatch_does_not_answer()
     {
+        // The certificate must be valid by the wall clock too (loading checks the chain), and its days left are counted on
+        // the doctor's clock: both clocks read now, or the test breaks once the fixed date is 8.5 days behind the wall clock.
+        clock.SetUtcNow(DateTimeOffset.UtcNow);
         WriteCredentials(notAfter: clock.GetUtcNow().AddDays(9.5));
         using var closed = new TcpListener(IPAddress.Loopback, 0);
         closed.Start();
