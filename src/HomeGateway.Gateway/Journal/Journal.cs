@@ -239,20 +239,7 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public IReadOnlyList<long> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents, IReadOnlyList<MessageReceipt?>? receipts)
     {
-        if (receipts is not null && receipts.Count != sensorEvents.Count)
-        {
-            throw new ArgumentException("One receipt (or null) per sensor event.", nameof(receipts));
-        }
-
-        var records = new List<JournalRecord>(sensorEvents.Count);
-        var publishers = new string?[sensorEvents.Count];
-        for (var i = 0; i < sensorEvents.Count; i++)
-        {
-            records.Add(new JournalRecord { SensorEvent = sensorEvents[i].ToWire() });
-            publishers[i] = sensorEvents[i].Publisher;
-        }
-
-        var committed = Append(records, null, receipts, publishers);
+        var committed = Append(sensorEvents, receipts ?? new MessageReceipt?[sensorEvents.Count], [], null, 0);
         var seqs = new long[committed.Count];
         for (var i = 0; i < seqs.Length; i++)
         {
