@@ -19,7 +19,7 @@ namespace HomeGateway.Dispatch.DispatcherConsole;
 /// </summary>
 internal static class ConsoleReports
 {
-    /// <summary>The default range: the last seven days, today (UTC) included.</summary>
+    /// <summary>The default range: the last seven days, today included (<see cref="LocalDateRange.Today"/>).</summary>
     public const int DefaultDays = 7;
 
     public const int MaxDays = 366;
@@ -37,13 +37,12 @@ internal static class ConsoleReports
     /// <summary>
     /// The report's query, or the problem with it (in the words of <paramref name="words"/>, English without). The dates
     /// come from the chosen period: <c>period=week</c> and <c>week=2026-W10</c> (an ISO week, Monday to Sunday),
-    /// <c>period=month</c> and <c>month=2026-03</c>, else <c>from</c> and <c>to</c> (default: the last seven days, today
-    /// in UTC included). <c>falseAlarms=include</c> judges false alarms like other alerts; <c>weeks</c> is the trend's
+    /// <c>period=month</c> and <c>month=2026-03</c>, else <c>from</c> and <c>to</c> (default: the last seven days ending
+    /// with <paramref name="today"/>, the homes' latest local date, <see cref="LocalDateRange.Today"/>). <c>falseAlarms=include</c> judges false alarms like other alerts; <c>weeks</c> is the trend's
     /// length, ending with the week of the last date.
     /// </summary>
-    internal static ReportQuery Query(HttpRequest request, DateTimeOffset now, IStringLocalizer<ReportPage>? words = null)
+    internal static ReportQuery Query(HttpRequest request, DateOnly today, IStringLocalizer<ReportPage>? words = null)
     {
-        var today = DateOnly.FromDateTime(now.UtcDateTime);
         var query = request.Query;
         var period = query["period"].ToString() switch
         {
@@ -121,11 +120,11 @@ internal static class ConsoleReports
         return true;
     }
 
-    private static async Task<ReportFigures> ReportAsync(IDispatchStore store, ReportQuery query, DateTimeOffset now, CancellationToken ct)
+    private static async Task<ReportFigures> ReportAsync(
+        IDispatchStore store, ReportQuery query, IReadOnlyDictionary<string, string> zones, DateTimeOffset now, CancellationToken ct)
     {
         // One read covers the range and the trend (the weeks ending with the range's last date), each then kept by its
         // home's local dates.
-        var zones = await store.ListHomeTimeZonesAsync(ct);
         var lastWeek = IsoWeek.Of(query.To);
         var (trendFrom, trendTo) = WeeklyTrend.Dates(lastWeek, query.TrendWeeks);
         var first = trendFrom < query.From ? trendFrom : query.From;
@@ -147,14 +146,15 @@ internal static class ConsoleReports
         }
 
         var now = time.GetUtcNow();
-        var query = Query(http.Request, now, words);
+        var zones = await store.ListHomeTimeZonesAsync(http.RequestAborted);
+        var query = Query(http.Request, LocalDateRange.Today(now, zones), words);
         NoStore(http);
         if (query.Problem is not null)
         {
             return ConsoleEndpoints.Component<ReportPage>(new { Query = query, Now = now }, StatusCodes.Status400BadRequest);
         }
 
-        var figures = await ReportAsync(store, query, now, http.RequestAborted);
+        var figures = await ReportAsync(store, query, zones, now, http.RequestAborted);
         await store.AppendAuditAsync(http.User.Identity!.Name!, "report_viewed", null, null, null, RangeText(query.From, query.To), http.RequestAborted);
         return ConsoleEndpoints.Component<ReportPage>(new
         {
@@ -170,13 +170,14 @@ internal static class ConsoleReports
         }
 
         var now = time.GetUtcNow();
-        var query = Query(http.Request, now, words);
+        var zones = await store.ListHomeTimeZonesAsync(http.RequestAborted);
+        var query = Query(http.Request, LocalDateRange.Today(now, zones), words);
         if (query.Problem is not null)
         {
             return ConsoleEndpoints.Refused(query.Problem, StatusCodes.Status400BadRequest, "/reports/response-times");
         }
 
-        var figures = await ReportAsync(store, query, now, http.RequestAborted);
+        var figures = await ReportAsync(store, query, zones, now, http.RequestAborted);
         await store.AppendAuditAsync(http.User.Identity!.Name!, "report_exported", null, null, null, RangeText(query.From, query.To), http.RequestAborted);
         NoStore(http);
         http.Response.Headers.ContentDisposition = string.Create(CultureInfo.InvariantCulture,

@@ -194,6 +194,15 @@ public static class LocalDateRange
         (new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) - Widening,
             new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero) + Widening);
 
+    /// <summary>
+    /// Today as the report's default range ends it: the latest local date of any home's zone (<paramref name="zones"/>:
+    /// home → IANA id), UTC's when no home has one. Just after midnight in Helsinki it is already the new day there, still
+    /// the old one in UTC, and tonight's alerts belong to the new day.
+    /// </summary>
+    public static DateOnly Today(DateTimeOffset now, IReadOnlyDictionary<string, string> zones) =>
+        zones.Values.Distinct(StringComparer.Ordinal).Select(zone => ConsoleTime.LocalDate(now, zone))
+            .DefaultIfEmpty(ConsoleTime.LocalDate(now, ConsoleTime.Utc)).Max();
+
     /// <summary>The rows raised on a date in [<paramref name="from"/>, <paramref name="to"/>] of their home's zone (<paramref name="zones"/>: home → IANA id; UTC for a home not in it).</summary>
     public static IReadOnlyList<ResponseTimeRow> Filter(
         IEnumerable<ResponseTimeRow> rows, IReadOnlyDictionary<string, string> zones, DateOnly from, DateOnly to) =>

@@ -89,7 +89,7 @@ public sealed class ReportPeriodsTests
     [InlineData("", "2026-04-04", "2026-04-10")]
     public void The_query_takes_its_dates_from_the_chosen_period(string query, string from, string to)
     {
-        var parsed = ConsoleReports.Query(Request(query), DateTimeOffset.Parse("2026-04-10T12:00:00Z", CultureInfo.InvariantCulture));
+        var parsed = ConsoleReports.Query(Request(query), new DateOnly(2026, 4, 10));
 
         Assert.Null(parsed.Problem);
         Assert.Equal((DateOnly.Parse(from, CultureInfo.InvariantCulture), DateOnly.Parse(to, CultureInfo.InvariantCulture)), (parsed.From, parsed.To));
@@ -103,19 +103,40 @@ public sealed class ReportPeriodsTests
     [InlineData("from=2026-03-05&to=2026-03-01")]
     public void A_bad_period_is_refused_with_a_reason(string query)
     {
-        Assert.NotNull(ConsoleReports.Query(Request(query), DateTimeOffset.Parse("2026-04-10T12:00:00Z", CultureInfo.InvariantCulture)).Problem);
+        Assert.NotNull(ConsoleReports.Query(Request(query), new DateOnly(2026, 4, 10)).Problem);
     }
 
     [Fact]
     public void False_alarms_are_left_out_unless_the_box_is_ticked_and_the_csv_link_asks_for_the_same()
     {
-        var now = DateTimeOffset.Parse("2026-04-10T12:00:00Z", CultureInfo.InvariantCulture);
+        var now = new DateOnly(2026, 4, 10);
         var plain = ConsoleReports.Query(Request("period=week&week=2026-W14"), now);
         var ticked = ConsoleReports.Query(Request("period=week&week=2026-W14&falseAlarms=include&weeks=12"), now);
 
         Assert.False(plain.IncludeFalseAlarms);
         Assert.True(ticked.IncludeFalseAlarms);
         Assert.Equal("period=week&from=2026-03-30&to=2026-04-05&week=2026-W14&month=2026-04&weeks=12&falseAlarms=include", ticked.QueryString);
+    }
+
+    [Theory]
+    [InlineData("2026-12-06T22:08:00Z", "2026-12-07")] // 00:08 in Helsinki: the new day there
+    [InlineData("2026-12-06T21:59:00Z", "2026-12-06")]
+    public void Today_is_the_latest_local_date_of_the_homes_zones(string now, string today)
+    {
+        var at = DateTimeOffset.Parse(now, CultureInfo.InvariantCulture);
+        var zones = new Dictionary<string, string> { ["home-a"] = "Europe/Helsinki", ["home-b"] = "UTC", ["home-c"] = "Europe/Helsinki" };
+
+        Assert.Equal(DateOnly.Parse(today, CultureInfo.InvariantCulture), LocalDateRange.Today(at, zones));
+        var parsed = ConsoleReports.Query(Request(""), LocalDateRange.Today(at, zones));
+        Assert.Equal(DateOnly.Parse(today, CultureInfo.InvariantCulture), parsed.To);
+    }
+
+    [Fact]
+    public void Today_without_homes_is_the_utc_date()
+    {
+        var at = DateTimeOffset.Parse("2026-12-06T22:08:00Z", CultureInfo.InvariantCulture);
+
+        Assert.Equal(new DateOnly(2026, 12, 6), LocalDateRange.Today(at, new Dictionary<string, string>()));
     }
 
     private static HttpRequest Request(string query) => new DefaultHttpContext { Request = { QueryString = new QueryString("?" + query) } }.Request;
