@@ -15,6 +15,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> watchers = [];
 
+    // The last lines, so a process that dies at start can say why in the failure itself: the log file may be gone by the
+    // time anyone reads it (tests delete their work directories).
+    private readonly Queue<string> lastLines = new();
+    private const int LastLineCount = 15;
+
     private ChildProcess(Process process, StreamWriter log)
     {
         this.process = process;
@@ -26,6 +31,18 @@ public sealed partial class ChildProcess : IAsyncDisposable
     public bool HasExited => process.HasExited;
 
     public string Name { get; private init; } = "";
+
+    /// <summary>The last lines it wrote (at most 15), oldest first.</summary>
+    public string Tail
+    {
+        get
+        {
+            lock (gate)
+            {
+                return string.Join('\n', lastLines);
+            }
+        }
+    }
 
     /// <summary>Starts <paramref name="executable"/> (a .dll runs under the dotnet host) with <paramref name="args"/>.</summary>
     public static ChildProcess Start(string name, string executable, IEnumerable<string> args, string logFile)
@@ -138,6 +155,12 @@ public sealed partial class ChildProcess : IAsyncDisposable
         lock (gate)
         {
             log.WriteLine(line);
+            if (lastLines.Count == LastLineCount)
+            {
+                lastLines.Dequeue();
+            }
+
+            lastLines.Enqueue(line);
             foreach (var watcher in watchers.Where(w => !w.Found.Task.IsCompleted && w.Match(line)).ToList())
             {
                 watcher.Found.TrySetResult(line);

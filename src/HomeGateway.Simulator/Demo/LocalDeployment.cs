@@ -262,12 +262,14 @@ public sealed class LocalDeployment : IAsyncDisposable
         {
             if (child.HasExited)
             {
-                throw new InvalidOperationException($"{child.Name} exited during start-up; see its log in the work directory");
+                // Give the output time to drain, then say why in the failure: the work directory may be deleted after.
+                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                throw new InvalidOperationException($"{child.Name} exited during start-up; its last lines:\n{child.Tail}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{child.Name} was not ready within 60 s; see its log in the work directory");
+                throw new TimeoutException($"{child.Name} was not ready within 60 s; its last lines:\n{child.Tail}");
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
@@ -311,10 +313,35 @@ public sealed class LocalDeployment : IAsyncDisposable
             }
         }
 
+        // Any free port below Linux's ephemeral range (32768–60999): a port the kernel handed out for a listener a moment ago
+        // it may hand out again for any outgoing connection before the child binds it, and the child then dies at start.
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(UnassignedPorts.From, UnassignedPorts.To);
+            if (IsListening(port))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
+
         using var any = new TcpListener(IPAddress.Loopback, 0);
         any.Start();
         return ((IPEndPoint)any.LocalEndpoint).Port;
     }
+
+    /// <summary>Where <see cref="FreePort"/> looks first: above the registered services most machines run, below the ephemeral range.</summary>
+    private static readonly (int From, int To) UnassignedPorts = (20000, 32700);
 
     private static bool IsListening(int port)
     {
