@@ -118,8 +118,15 @@ public static partial class PrivateFiles
             return;
         }
 
-        entry.UnixFileMode = mode & ~NotOwner;
-        tightened.Add(entry.Name);
+        try
+        {
+            entry.UnixFileMode = mode & ~NotOwner;
+            tightened.Add(entry.Name);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Gone since the listing (a running dispatch's temporary file, renamed or deleted): nothing left to tighten.
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "umask")]

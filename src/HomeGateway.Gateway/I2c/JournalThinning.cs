@@ -25,9 +25,8 @@ public sealed class JournalThinning(TemperatureRuleConfig? temperatureRule)
     public bool ShouldJournal(double celsius, DateTimeOffset at)
     {
         var journal = _lastAt is not { } last
-            || Math.Abs(celsius - _lastCelsius) >= TemperatureStep
             || at - last >= Heartbeat
-            || CrossesLimit(_lastCelsius, celsius);
+            || !IsWithinStep(temperatureRule, _lastCelsius, celsius);
         if (journal)
         {
             _lastAt = at;
@@ -56,7 +55,15 @@ public sealed class JournalThinning(TemperatureRuleConfig? temperatureRule)
     /// <summary>Forget the last journalled reading: after an outage the first reading back is journalled whatever it is.</summary>
     public void Reset() => _lastAt = null;
 
-    private bool CrossesLimit(double before, double now)
+    /// <summary>
+    /// True when <paramref name="reading"/> is less than <see cref="TemperatureStep"/> from the <paramref name="journalled"/>
+    /// one and on the same side of each limit of the temperature rule (min, max, highBelow): what a journalled reading may
+    /// stand for, here and for a thermometer over MQTT (<see cref="Pipeline.RepeatedReports"/>).
+    /// </summary>
+    public static bool IsWithinStep(TemperatureRuleConfig? temperatureRule, double journalled, double reading) =>
+        Math.Abs(reading - journalled) < TemperatureStep && !CrossesLimit(temperatureRule, journalled, reading);
+
+    private static bool CrossesLimit(TemperatureRuleConfig? temperatureRule, double before, double now)
     {
         if (temperatureRule is null)
         {

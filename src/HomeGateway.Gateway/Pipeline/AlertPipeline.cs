@@ -83,69 +83,85 @@ public sealed partial class AlertPipeline(
         Task<bool>? waitForEvent = null;
         Task<bool>? waitForReload = null;
         Task<bool>? waitForAcknowledgement = null;
+        // The timers outlive the loop's turns: a busy home turns the loop hundreds of times a second, and a timer made and
+        // cancelled on each turn woke the runtime's timer thread as often (make bench nodeRed, CPU). The deadline's timer
+        // is replaced only when the engine's next deadline moves; the watchdog's wake-up is renewed when it fires.
+        var deadline = new DeadlineWake(time, stoppingToken);
+        Task? heartbeatWake = null;
+        var waits = new List<Task>(5);
 
         var batch = new List<SensorEventInbox.Item>(MaxBatch);
         heartbeats?.Pipeline.Beat();
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            waitForEvent ??= inbox.Reader.WaitToReadAsync(stoppingToken).AsTask();
-            waitForReload ??= reloads.Reader.WaitToReadAsync(stoppingToken).AsTask();
-            waitForAcknowledgement ??= WaitForAcknowledgementAsync(stoppingToken);
-            using (var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
-                var waits = new List<Task> { waitForEvent, waitForReload, waitForAcknowledgement };
-                if (engine.NextDeadline is { } due)
+                waitForEvent ??= inbox.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                waitForReload ??= reloads.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                waitForAcknowledgement ??= WaitForAcknowledgementAsync(stoppingToken);
+                waits.Clear();
+                waits.Add(waitForEvent);
+                waits.Add(waitForReload);
+                waits.Add(waitForAcknowledgement);
+                if (deadline.Until(engine.NextDeadline) is { } wake)
                 {
-                    var delay = due - time.GetUtcNow();
-                    waits.Add(delay > TimeSpan.Zero ? Task.Delay(delay, time, timerCancel.Token) : Task.CompletedTask);
+                    waits.Add(wake);
                 }
 
                 if (heartbeats is not null)
                 {
                     // A quiet home sends nothing for hours: wake anyway, so the watchdog sees the loop still turns.
-                    waits.Add(Task.Delay(Watchdog.AlertPathHeartbeats.PipelineWake, time, timerCancel.Token));
+                    heartbeatWake ??= Task.Delay(Watchdog.AlertPathHeartbeats.PipelineWake, time, stoppingToken);
+                    waits.Add(heartbeatWake);
                 }
 
                 await Task.WhenAny(waits).ConfigureAwait(false);
-                await timerCancel.CancelAsync().ConfigureAwait(false);
-            }
-
-            if (waitForReload.IsCompleted)
-            {
-                waitForReload = null;
-                while (reloads.Reader.TryRead(out var home))
+                if (heartbeatWake is { IsCompleted: true })
                 {
-                    await SwitchCarePlanAsync(home, stoppingToken).ConfigureAwait(false);
-                }
-            }
-
-            if (waitForAcknowledgement.IsCompleted)
-            {
-                waitForAcknowledgement = null;
-                await ApplyAcknowledgementsAsync(stoppingToken).ConfigureAwait(false);
-            }
-
-            if (waitForEvent.IsCompleted)
-            {
-                if (waitForEvent.IsCanceled || !await waitForEvent.ConfigureAwait(false))
-                {
-                    break;
+                    heartbeatWake = null;
                 }
 
-                waitForEvent = null;
-                while (TakeBatch(batch))
+                if (waitForReload.IsCompleted)
                 {
-                    await JournalAndDecideAsync(batch, stoppingToken).ConfigureAwait(false);
+                    waitForReload = null;
+                    while (reloads.Reader.TryRead(out var home))
+                    {
+                        await SwitchCarePlanAsync(home, stoppingToken).ConfigureAwait(false);
+                    }
                 }
-            }
 
-            var timed = engine.Advance(time.GetUtcNow());
-            if (timed.Count > 0)
-            {
-                await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
-            }
+                if (waitForAcknowledgement.IsCompleted)
+                {
+                    waitForAcknowledgement = null;
+                    await ApplyAcknowledgementsAsync(stoppingToken).ConfigureAwait(false);
+                }
 
-            heartbeats?.Pipeline.Beat();
+                if (waitForEvent.IsCompleted)
+                {
+                    if (waitForEvent.IsCanceled || !await waitForEvent.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    waitForEvent = null;
+                    while (TakeBatch(batch))
+                    {
+                        await JournalAndDecideAsync(batch, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+
+                var timed = engine.Advance(time.GetUtcNow());
+                if (timed.Count > 0)
+                {
+                    await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
+                }
+
+                heartbeats?.Pipeline.Beat();
+            }
+        }
+        finally
+        {
+            deadline.Dispose();
         }
     }
 
@@ -195,7 +211,7 @@ public sealed partial class AlertPipeline(
         // Only the pipeline appends while it runs, so the numbers the commit will give are known before it.
         var now = time.GetUtcNow();
         var firstSeq = journal.LastSeq + 1;
-        var standIns = repeatedReports?.Classify(events, receipts, firstSeq, now) ?? new long?[events.Length];
+        var standIns = repeatedReports?.Classify(events, receipts, firstSeq, now, engine.Context.Home.Rules.Temperature) ?? new long?[events.Length];
         var journalled = new List<CoreEvents.SensorEvent>(events.Length);
         var journalledReceipts = new List<MessageReceipt?>(events.Length);
         var seqOf = new long[events.Length];

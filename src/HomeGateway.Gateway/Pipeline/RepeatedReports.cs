@@ -1,4 +1,6 @@
+using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Events;
+using HomeGateway.Gateway.I2c;
 using HomeGateway.Gateway.Journal;
 
 namespace HomeGateway.Gateway.Pipeline;
@@ -12,7 +14,11 @@ namespace HomeGateway.Gateway.Pipeline;
 /// the record it repeats, whose content it is (the time of arrival is what is not kept).
 /// <para>
 /// "Unchanged" is the state, value, battery (percentage and flag), detail, source and publisher; the link quality and the
-/// time may differ. Never a stand-in: a help button, medication, visit or mains-power report; a fall, tamper, smoke, leak,
+/// time may differ. A thermometer's value counts as unchanged within <see cref="JournalThinning.TemperatureStep"/> of the
+/// journalled one and on the same side of every limit of the temperature rule, as a wired thermometer's readings are
+/// thinned (<see cref="JournalThinning"/>): a Zigbee thermometer restating 21.3, 21.4, 21.3 °C every 30 s would otherwise
+/// be a quarter of a busy home's commits. The rules still see every reading; the journal, and so dispatch, keeps one
+/// that differs from it by less than half a degree. Never a stand-in: a help button, medication, visit or mains-power report; a fall, tamper, smoke, leak,
 /// gas or CO report of anything but "clear"; and an event that shares its message with others (a Tasmota message
 /// carrying several sensors: its receipt is kept with the last of them).
 /// </para>
@@ -46,7 +52,10 @@ public sealed class RepeatedReports
     /// journalled), or null (journal it). <paramref name="firstSeq"/> is the number the batch's first journalled event will
     /// get: an event may repeat one journalled earlier in the same batch.
     /// </summary>
-    public long?[] Classify(IReadOnlyList<SensorEvent> events, IReadOnlyList<MessageReceipt?> receipts, long firstSeq, DateTimeOffset now)
+    /// <paramref name="temperatureRule"/> is the care plan's (its limits are journalled when crossed).
+    public long?[] Classify(
+        IReadOnlyList<SensorEvent> events, IReadOnlyList<MessageReceipt?> receipts, long firstSeq, DateTimeOffset now,
+        TemperatureRuleConfig? temperatureRule = null)
     {
         var standIns = new long?[events.Count];
         if (Interval <= TimeSpan.Zero)
@@ -64,13 +73,13 @@ public sealed class RepeatedReports
             {
                 if (inBatch is not null && inBatch.TryGetValue(key, out var earlier))
                 {
-                    if (Unchanged(earlier.Event, e))
+                    if (Unchanged(earlier.Event, e, temperatureRule))
                     {
                         standIns[i] = earlier.Seq;
                         continue;
                     }
                 }
-                else if (last.TryGetValue(key, out var journalled) && now - journalled.At < Interval && Unchanged(journalled.Event, e))
+                else if (last.TryGetValue(key, out var journalled) && now - journalled.At < Interval && Unchanged(journalled.Event, e, temperatureRule))
                 {
                     standIns[i] = journalled.Seq;
                     continue;
@@ -120,9 +129,11 @@ public sealed class RepeatedReports
         };
     }
 
-    private static bool Unchanged(SensorEvent journalled, SensorEvent e) =>
+    private static bool Unchanged(SensorEvent journalled, SensorEvent e, TemperatureRuleConfig? temperatureRule) =>
         journalled.State == e.State
-        && journalled.Value == e.Value
+        && (journalled.Value == e.Value
+            || (e.Kind == SensorKind.Temperature && journalled.Value is { } before && e.Value is { } reading
+                && double.IsFinite(before) && double.IsFinite(reading) && JournalThinning.IsWithinStep(temperatureRule, before, reading)))
         && journalled.BatteryPercent == e.BatteryPercent
         && journalled.BatteryLow == e.BatteryLow
         && journalled.Detail == e.Detail

@@ -50,8 +50,10 @@ public sealed partial class ConsoleSession : IDisposable
     public static async Task<string> AddUserAsync(DispatchServer server, string name, string role, string? language = null)
     {
         var stdout = new StringWriter();
+        var stderr = new StringWriter();
         string[] args = ["users", "add", name, "--role", role, .. language is null ? Array.Empty<string>() : ["--language", language]];
-        Assert.Equal(0, await DispatchCommandLine.InvokeAsync(args, server.Settings, stdout, new StringWriter()));
+        var exitCode = await DispatchCommandLine.InvokeAsync(args, server.Settings, stdout, stderr);
+        Assert.True(exitCode == 0, $"`users add {name}` exited with {exitCode}: {stderr}");
         return stdout.ToString().Trim();
     }
 

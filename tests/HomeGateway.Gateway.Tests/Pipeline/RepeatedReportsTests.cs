@@ -42,6 +42,7 @@ public sealed class RepeatedReportsTests : IAsyncDisposable
             Fall = new FallRuleConfig(),
             SensorOffline = new SensorOfflineRuleConfig { After = new Dictionary<SensorKind, TimeSpan> { [SensorKind.Presence] = TimeSpan.FromMinutes(10) } },
             Escalation = new EscalationConfig { MaxEscalations = 0 },
+            Temperature = new TemperatureRuleConfig { Min = 16, Max = 30, HighBelow = 12 },
         });
         journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
         pipeline = new AlertPipeline(inbox, journal, new RulesEngine(home, clock.GetUtcNow()), [], clock,
@@ -107,6 +108,29 @@ public sealed class RepeatedReportsTests : IAsyncDisposable
         Assert.Equal(6, await Durably(Report("radar", SensorKind.Presence, SensorStates.Detected)));
 
         Assert.Equal([21.0, 21.5, 21.5], Events().Where(r => r.SensorEvent.SensorId == "thermo").Select(r => r.SensorEvent.Value));
+    }
+
+    [Fact]
+    public async Task A_thermometer_is_journalled_when_it_moves_half_a_degree_or_crosses_a_limit_of_the_temperature_rule()
+    {
+        // Invariant: the journal keeps every reading the temperature rule turns on (the limits min 16 and highBelow 12) and
+        // stands in for no reading with one half a degree or more away from it.
+        await pipeline.StartAsync(CancellationToken.None);
+        double[] readings = [21.0, 21.3, 20.7, 21.5, 16.3, 16.0, 15.9, 16.1, 12.3, 11.9];
+        long[] expected = [1, 1, 1, 2, 3, 3, 4, 5, 6, 7];
+        for (var i = 0; i < readings.Length; i++)
+        {
+            Assert.Equal(expected[i], await Durably(Report("thermo", SensorKind.Temperature, SensorStates.Measured, readings[i])));
+            clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        // Drifting slowly still gets a record once the interval has passed since the last one.
+        // (The silent radar's offline alert may be journalled in between: the number is the record's, whatever it is.)
+        clock.Advance(Interval);
+        var drifted = await Durably(Report("thermo", SensorKind.Temperature, SensorStates.Measured, 12.0));
+        var thermo = Events().Where(r => r.SensorEvent.SensorId == "thermo").ToList();
+        Assert.Equal([21.0, 21.5, 16.3, 15.9, 16.1, 12.3, 11.9, 12.0], thermo.Select(r => r.SensorEvent.Value));
+        Assert.Equal((ulong)drifted, thermo[^1].Seq);
     }
 
     [Fact]

@@ -1,0 +1,57 @@
+namespace HomeGateway.Gateway.Pipeline;
+
+/// <summary>
+/// The pipeline's timer for the rules engine's next deadline, kept across the loop's turns while that deadline stays the
+/// same: a timer made and cancelled on every turn cost a wake-up of the runtime's timer thread per sensor event.
+/// </summary>
+internal sealed class DeadlineWake(TimeProvider time, CancellationToken stopping) : IDisposable
+{
+    private DateTimeOffset? due;
+    private Task? wake;
+    private CancellationTokenSource? cancel;
+
+    /// <summary>
+    /// A task that completes at <paramref name="next"/> (at once when that has passed); null when there is no deadline.
+    /// The same task while the deadline is unchanged and not reached; a fired one is not handed out again.
+    /// </summary>
+    public Task? Until(DateTimeOffset? next)
+    {
+        if (next == due && wake is { IsCompleted: false })
+        {
+            return wake;
+        }
+
+        Cancel();
+        due = next;
+        if (next is not { } at)
+        {
+            wake = null;
+            return null;
+        }
+
+        var delay = at - time.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+        {
+            wake = Task.CompletedTask;
+            return wake;
+        }
+
+        cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        wake = Task.Delay(delay, time, cancel.Token);
+        return wake;
+    }
+
+    public void Dispose() => Cancel();
+
+    private void Cancel()
+    {
+        if (cancel is null)
+        {
+            return;
+        }
+
+        cancel.Cancel();
+        cancel.Dispose();
+        cancel = null;
+    }
+}
