@@ -19,7 +19,7 @@ public sealed class NodeRedScenario : IBenchScenario
 
     public string Title => "Side by side with Node-RED: door left open + night exit on one mosquitto";
 
-    public string Parameters => "--doors N (80)  --alerts N (1000)  --limit-seconds N (3)  --starts N (5)  --node-red-version V (4)";
+    public string Parameters => "--doors N (80)  --alerts N (1000)  --limit-seconds N (3)  --starts N (5)  --node-red-version V (4)  --uplink on|off (on; off stops dispatch after enrolment, to show what streaming to it costs)";
 
     public async Task RunAsync(BenchContext context, BenchReport report, CancellationToken cancellationToken)
     {
@@ -27,6 +27,12 @@ public sealed class NodeRedScenario : IBenchScenario
         var wanted = context.Options.Int("alerts", 1000, 40);
         var limit = TimeSpan.FromSeconds(context.Options.Int("limit-seconds", 3, 2));
         var starts = context.Options.Int("starts", 5, 1);
+        var uplink = (context.Options.Text("uplink") ?? "on") switch
+        {
+            "on" => true,
+            "off" => false,
+            var other => throw new ArgumentException($"--uplink is on or off, not '{other}'"),
+        };
         var peer = await NodeRedPeer.InstallAsync(context, context.Options.Text("node-red-version") ?? NodeRedPeer.DefaultVersion, cancellationToken).ConfigureAwait(false);
         var gatewayBuild = ShippedGateway.Find(context);
         report.Software["Node-RED"] = peer.Version;
@@ -37,6 +43,7 @@ public sealed class NodeRedScenario : IBenchScenario
         report.Parameters["nodeRed.limitSeconds"] = limit.TotalSeconds.ToString(CultureInfo.InvariantCulture);
         report.Parameters["nodeRed.starts"] = starts.ToString(CultureInfo.InvariantCulture);
         report.Parameters["nodeRed.gatewayBuild"] = gatewayBuild.Description;
+        report.Parameters["nodeRed.uplink"] = uplink ? "on" : "off (dispatch stopped after enrolment: the gateway journals and retries its link, but streams nothing)";
 
         var work = context.WorkDirectory(Name);
         // Enough doors for the start-up probe (one new door per probe step, never closed during the probe).
@@ -54,6 +61,11 @@ public sealed class NodeRedScenario : IBenchScenario
         context.Say("starting dispatch and enrolling the gateway");
         await deployment.StartDispatchAsync(cancellationToken).ConfigureAwait(false);
         await deployment.EnrolGatewayAsync(cancellationToken).ConfigureAwait(false);
+        if (!uplink)
+        {
+            // Enrolled, then cut off: the gateway journals everything and retries its link, but streams nothing.
+            await deployment.StopDispatchAsync().ConfigureAwait(false);
+        }
         await using var traffic = await SensorTraffic.ConnectAsync(broker.Port, BenchMosquitto.BenchUser, broker.Passwords[BenchMosquitto.BenchUser], plan, cancellationToken).ConfigureAwait(false);
         var probe = new StartupProbe(traffic, plan);
 
