@@ -15,7 +15,19 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
     // TimedFrom: when the current wait began (the opening, or the end of a carer visit); Due: when it ends (null
     // while a visit holds the timer).
     // Closed: dispatch resolved the alert while the door stayed open: no repeats, no clear; the next opening counts.
-    internal sealed record OpenDoor(SensorEvent Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert, bool Closed = false);
+    // OpenedAt: all the rule needs of the opening. The whole opening event was saved before (2026-12): every alert step
+    // saves every open door, and the event was ~40 % of it; such a state is still read (SavedOpenDoor).
+    internal sealed record OpenDoor(DateTimeOffset OpenedAt, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert, bool Closed = false);
+
+    // What RestoreState reads: the state saved now (OpenedAt) or before (Opened, the opening event, of which only At is read).
+    internal sealed record SavedOpenDoor(
+        DateTimeOffset? OpenedAt, SavedOpening? Opened, long Seq, DateTimeOffset TimedFrom, DateTimeOffset? Due, AlertEvent? Alert, bool Closed = false)
+    {
+        public OpenDoor ToOpenDoor() =>
+            new(OpenedAt ?? Opened?.At ?? TimedFrom, Seq, TimedFrom, Due, Alert, Closed);
+    }
+
+    internal sealed record SavedOpening(DateTimeOffset At);
 
     private Dictionary<string, OpenDoor> openDoors = new(StringComparer.Ordinal);
 
@@ -31,7 +43,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
         if (e.State == SensorStates.Open)
         {
             // A repeated "open" report (devices resend state) does not restart the timer.
-            openDoors.TryAdd(e.SensorId, new OpenDoor(e, seq, e.At, context.VisitInProgress ? null : e.At + config.After, null));
+            openDoors.TryAdd(e.SensorId, new OpenDoor(e.At, seq, e.At, context.VisitInProgress ? null : e.At + config.After, null));
         }
         else if (e.State == SensorStates.Closed && openDoors.Remove(e.SensorId, out var door) && door is { Alert: { } alert, Closed: false })
         {
@@ -40,7 +52,7 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
                 Kind = AlertEventKind.Cleared,
                 At = context.Now,
                 EvidenceAt = e.At,
-                Summary = $"Door {e.SensorId} closed after {FormatDuration(e.At - door.Opened.At)}",
+                Summary = $"Door {e.SensorId} closed after {FormatDuration(e.At - door.OpenedAt)}",
                 EvidenceSeqs = [seq],
             });
         }
@@ -52,11 +64,11 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
         foreach (var (sensorId, door) in openDoors.Where(d => d.Value.Due is { } due && due <= now).OrderBy(d => d.Value.Due).ThenBy(d => d.Key, StringComparer.Ordinal).ToList())
         {
             var due = door.Due!.Value;
-            var openFor = FormatDuration(due - door.Opened.At);
+            var openFor = FormatDuration(due - door.OpenedAt);
             var step = door.Alert is null
                 ? new AlertEvent(
                     AlertIds.Create(AlertType.DoorLeftOpen, sensorId, due), AlertEventKind.Raised, AlertType.DoorLeftOpen,
-                    (AlertPriority)config.Priority, context.HomeId, sensorId, due, door.Opened.At, 1,
+                    (AlertPriority)config.Priority, context.HomeId, sensorId, due, door.OpenedAt, 1,
                     $"Door {sensorId} has been open for {openFor}")
                 { EvidenceSeqs = [door.Seq] }
                 : door.Alert.Repeated(due, door.Alert.EvidenceAt, door.Alert.EvidenceSeqs, $"Door {sensorId} still open, for {openFor}");
@@ -95,12 +107,13 @@ public sealed class DoorLeftOpenRule(DoorLeftOpenRuleConfig config, IReadOnlySet
 
     public override void RestoreState(JsonElement state, RuleContext context)
     {
-        var saved = RuleStateJson.Read<Dictionary<string, OpenDoor>>(state)!;
+        var saved = RuleStateJson.Read<Dictionary<string, SavedOpenDoor>>(state)!;
         // A door that is no longer watched (the home file changed) is forgotten; a running timer follows the
         // limit in force now, so a technician who shortens it sees the effect on a door that is open now.
         openDoors = new Dictionary<string, OpenDoor>(
             saved.Where(d => doors.Contains(d.Key))
-                .Select(d => KeyValuePair.Create(d.Key, d.Value is { Alert: null, Due: not null } ? d.Value with { Due = d.Value.TimedFrom + config.After } : d.Value)),
+                .Select(d => (d.Key, Door: d.Value.ToOpenDoor()))
+                .Select(d => KeyValuePair.Create(d.Key, d.Door is { Alert: null, Due: not null } ? d.Door with { Due = d.Door.TimedFrom + config.After } : d.Door)),
             StringComparer.Ordinal);
     }
 

@@ -36,6 +36,7 @@ public static class RuleStateJson
 [JsonSerializable(typeof(Dictionary<string, BedNotReturnedRule.Bed>), TypeInfoPropertyName = "Beds")]
 [JsonSerializable(typeof(DailyTestRule.State), TypeInfoPropertyName = "DailyTestState")]
 [JsonSerializable(typeof(Dictionary<string, DoorLeftOpenRule.OpenDoor>), TypeInfoPropertyName = "OpenDoors")]
+[JsonSerializable(typeof(Dictionary<string, DoorLeftOpenRule.SavedOpenDoor>), TypeInfoPropertyName = "SavedOpenDoors")]
 [JsonSerializable(typeof(FallRule.State), TypeInfoPropertyName = "FallState")]
 [JsonSerializable(typeof(InactivityRule.State), TypeInfoPropertyName = "InactivityState")]
 [JsonSerializable(typeof(MissedDoseRule.State), TypeInfoPropertyName = "MissedDoseState")]

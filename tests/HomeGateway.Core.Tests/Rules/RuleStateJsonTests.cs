@@ -67,4 +67,39 @@ public sealed class RuleStateJsonTests
         // Every rule that keeps state was seen holding some, so each state type went through both serializers.
         Assert.True(withState.Count >= 12, "rules with state seen: " + string.Join(", ", withState));
     }
+
+    [Fact]
+    public void An_open_door_saved_with_its_whole_opening_event_by_an_earlier_build_restores_from_the_events_time()
+    {
+        // Invariant: a journal's saved state from before the door rule kept only the opening's time still restores, and the
+        // door's alert then says how long it has been open since the real opening.
+        var home = EnginePropertyTests.TestHome();
+        var opened = EnginePropertyTests.Start.AddMinutes(1);
+        var engine = new RulesEngine(home, EnginePropertyTests.Start);
+        var opening = EnginePropertyTests.ToEvent(home, new EnginePropertyTests.Step(0, "front_door", Core.Events.SensorStates.Open, false), opened);
+        engine.Observe(opening, 7, opened);
+
+        // The shape earlier builds wrote: "Opened" the whole event, no "OpenedAt".
+        var saved = JsonNode.Parse(engine.SaveState())!;
+        var door = saved["Rules"]!["doorLeftOpen"]!["front_door"]!.AsObject();
+        Assert.Equal(opened, door["OpenedAt"]!.GetValue<DateTimeOffset>());
+        door.Remove("OpenedAt");
+        door["Opened"] = JsonSerializer.SerializeToNode(opening, Reflection);
+        // Timed from a minute later (a carer's visit ended then), so the opening's time and the timer's start differ.
+        door["TimedFrom"] = JsonValue.Create(opened.AddMinutes(1));
+        var earlier = JsonSerializer.SerializeToUtf8Bytes(saved);
+
+        var restarted = new RulesEngine(home, opened.AddMinutes(2));
+        restarted.RestoreState(earlier);
+        Assert.DoesNotContain(restarted.Advance(opened.AddMinutes(5)), a => a.Type == AlertType.DoorLeftOpen);
+        var raised = restarted.Advance(opened.AddMinutes(6)).Single(a => a.Type == AlertType.DoorLeftOpen);
+        Assert.Equal(opened, raised.EvidenceAt);
+        Assert.Equal([7L], raised.EvidenceSeqs);
+        Assert.Contains("open for 6 min 0 s", raised.Summary, StringComparison.Ordinal);
+
+        // Saved again, it is in the new shape: the opening's time only.
+        var resaved = JsonNode.Parse(restarted.SaveState())!["Rules"]!["doorLeftOpen"]!["front_door"]!.AsObject();
+        Assert.False(resaved.ContainsKey("Opened"));
+        Assert.Equal(opened, resaved["OpenedAt"]!.GetValue<DateTimeOffset>());
+    }
 }
