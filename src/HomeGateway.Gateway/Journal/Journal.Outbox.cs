@@ -75,7 +75,7 @@ public sealed partial class Journal
 
     /// <summary>Bytes of the file in use (pages holding data; freed pages are reused before the file grows).</summary>
     private long UsedBytes() =>
-        (Scalar(connection, "PRAGMA page_count;") - Scalar(connection, "PRAGMA freelist_count;")) * pageSize;
+        (StatementScalar("PRAGMA page_count;") - StatementScalar("PRAGMA freelist_count;")) * pageSize;
 
     /// <summary>
     /// Called under the lock after each append. Over budget: drops the oldest unacknowledged sensor events the rules have

@@ -86,14 +86,12 @@ public sealed partial class Journal
     /// <summary>The receipts of the rows <paramref name="fromSeq"/>..<paramref name="throughSeq"/>, about to be deleted, into <c>message_receipts</c> (in order: the latest per identifier wins).</summary>
     private void MoveReceiptsOut(SqliteTransaction transaction, long fromSeq, long throughSeq)
     {
-        using var move = connection.CreateCommand();
-        move.Transaction = transaction;
-        move.CommandText = """
+        var move = Statement("""
             INSERT INTO message_receipts (publisher, packet_id, fingerprint, seq, received_at_ms)
             SELECT receipt_publisher, receipt_packet_id, receipt_fingerprint, seq, recorded_at_ms FROM journal
             WHERE seq >= $from AND seq <= $through AND receipt_packet_id IS NOT NULL ORDER BY seq
             ON CONFLICT (publisher, packet_id) DO UPDATE SET fingerprint = excluded.fingerprint, seq = excluded.seq, received_at_ms = excluded.received_at_ms;
-            """;
+            """, transaction);
         move.Parameters.AddWithValue("$from", fromSeq);
         move.Parameters.AddWithValue("$through", throughSeq);
         move.ExecuteNonQuery();

@@ -381,12 +381,10 @@ public sealed partial class Journal : IDisposable
             // What dispatch has stored and the rules have seen (both as committed now) is needed by nobody: pruned in the same commit.
             PruneDecidedAndAcknowledged(transaction, Math.Min(ackOnDisk, ruleState?.ThroughSeq ?? ruleThroughSeq));
 
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
+            var insert = Statement("""
                 INSERT INTO journal (seq, kind, recorded_at_ms, record, publisher, receipt_publisher, receipt_packet_id, receipt_fingerprint)
                 VALUES ($seq, $kind, $at, $record, $publisher, $receiptPublisher, $receiptPacket, $receiptFingerprint);
-                """;
+                """, transaction);
             var publisherParameter = insert.Parameters.Add("$publisher", SqliteType.Text);
             var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
             var kindParameter = insert.Parameters.Add("$kind", SqliteType.Integer);
@@ -447,8 +445,7 @@ public sealed partial class Journal : IDisposable
     {
         lock (gate)
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT record FROM journal WHERE seq > $after ORDER BY seq LIMIT $max;";
+            var command = Statement("SELECT record FROM journal WHERE seq > $after ORDER BY seq LIMIT $max;");
             command.Parameters.AddWithValue("$after", afterSeq);
             command.Parameters.AddWithValue("$max", max);
             using var reader = command.ExecuteReader();
@@ -534,9 +531,7 @@ public sealed partial class Journal : IDisposable
             return persistedAckedSeq;
         }
 
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;";
+        var command = Statement("UPDATE uplink_state SET acked_seq = $seq WHERE id = 1;", transaction);
         command.Parameters.AddWithValue("$seq", AckedSeq);
         command.ExecuteNonQuery();
         return AckedSeq;
@@ -545,8 +540,7 @@ public sealed partial class Journal : IDisposable
     /// <summary>Adds (<paramref name="sign"/> +1) or takes away (-1) the rows in <c>(afterSeq, throughSeq]</c> from the pending counts.</summary>
     private void CountPending(long afterSeq, long throughSeq, int sign)
     {
-        using var count = connection.CreateCommand();
-        count.CommandText = "SELECT kind, COUNT(*) FROM journal WHERE seq > $from AND seq <= $through GROUP BY kind;";
+        var count = Statement("SELECT kind, COUNT(*) FROM journal WHERE seq > $from AND seq <= $through GROUP BY kind;");
         count.Parameters.AddWithValue("$from", afterSeq);
         count.Parameters.AddWithValue("$through", throughSeq);
         using var reader = count.ExecuteReader();
@@ -593,6 +587,7 @@ public sealed partial class Journal : IDisposable
                 // mark the next start runs the full check.
             }
 
+            DisposeStatements();
             connection.Dispose();
         }
     }
@@ -624,12 +619,10 @@ public sealed partial class Journal : IDisposable
 
     private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
     {
-        using var save = connection.CreateCommand();
-        save.Transaction = transaction;
-        save.CommandText = """
+        var save = Statement("""
             INSERT INTO rule_state (id, through_seq, saved_at_ms, state) VALUES (1, $seq, $at, $state)
             ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = excluded.state;
-            """;
+            """, transaction);
         save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
         save.Parameters.AddWithValue("$at", nowMs);
         save.Parameters.Add("$state", SqliteType.Blob).Value = saved.State;
@@ -638,9 +631,7 @@ public sealed partial class Journal : IDisposable
 
     private void PruneDecidedAndAcknowledged(SqliteTransaction transaction, long throughSeq)
     {
-        using var prune = connection.CreateCommand();
-        prune.Transaction = transaction;
-        prune.CommandText = "DELETE FROM journal WHERE seq <= $through;";
+        var prune = Statement("DELETE FROM journal WHERE seq <= $through;", transaction);
         prune.Parameters.AddWithValue("$through", throughSeq);
         MoveReceiptsOut(transaction, 0, throughSeq);
         prune.ExecuteNonQuery();
