@@ -38,7 +38,8 @@ internal static class ConsoleReports
     /// The report's query, or the problem with it (in the words of <paramref name="words"/>, English without). The dates
     /// come from the chosen period: <c>period=week</c> and <c>week=2026-W10</c> (an ISO week, Monday to Sunday),
     /// <c>period=month</c> and <c>month=2026-03</c>, else <c>from</c> and <c>to</c> (default: the last seven days ending
-    /// with <paramref name="today"/>, the homes' latest local date, <see cref="LocalDateRange.Today"/>). <c>falseAlarms=include</c> judges false alarms like other alerts; <c>weeks</c> is the trend's
+    /// with <paramref name="today"/>, the homes' latest local date, <see cref="LocalDateRange.Today"/>).
+    /// <c>falseAlarms=include</c> judges false alarms like other alerts; <c>weeks</c> is the trend's
     /// length, ending with the week of the last date.
     /// </summary>
     internal static ReportQuery Query(HttpRequest request, DateOnly today, IStringLocalizer<ReportPage>? words = null)
