@@ -36,6 +36,11 @@ internal sealed class DeadlineWake(TimeProvider time, CancellationToken stopping
             return wake;
         }
 
+        // Whole milliseconds, rounded up. The runtime's timers count milliseconds of a coarse clock (4 ms ticks on Linux)
+        // and fire up to a tick before the deadline; the loop then asked again with a fraction of a millisecond left, which
+        // a timer truncates to nothing, and spun — a thousand turns a second on the busy bench flow (make bench nodeRed).
+        // Rounded up, an early timer costs one more short wait, and an alert comes at most a tick late.
+        delay = TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds));
         cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         wake = Task.Delay(delay, time, cancel.Token);
         return wake;

@@ -62,4 +62,27 @@ public sealed class DeadlineWakeTests
         var again = wake.Until(due)!;
         Assert.True(again.IsCompletedSuccessfully);
     }
+
+    [Fact]
+    public async Task On_the_system_clock_a_deadline_wakes_the_loop_a_few_times_at_most_not_until_it_passes()
+    {
+        // The pipeline's loop as it runs: wait for the wake, look whether the deadline has passed, ask again. The runtime's
+        // timers may fire a little early; what is left then must be waited for, not turned into a spin of zero waits.
+        using var wake = new DeadlineWake(TimeProvider.System, CancellationToken.None);
+        var turnsBeforeDue = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            var due = DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(1.5 + i);
+            var turns = 0;
+            while (DateTimeOffset.UtcNow < due)
+            {
+                await wake.Until(due)!;
+                turns++;
+            }
+
+            turnsBeforeDue.Add(turns);
+        }
+
+        Assert.All(turnsBeforeDue, turns => Assert.InRange(turns, 1, 6));
+    }
 }
