@@ -45,6 +45,9 @@ public static class UplinkLimits
     /// <summary>AlertEvent.evidence_seqs: how many sensor events one step may name.</summary>
     public const int MaxEvidenceSeqs = 256;
 
+    /// <summary>RecordBatch.records: how many journal records one message may carry (dispatch stores at most this many in one transaction).</summary>
+    public const int MaxRecordsPerBatch = 256;
+
     /// <summary>AlertAcknowledged.by, AlertResolved.by and AlertResolved.outcome (dispatch to gateway).</summary>
     public const int MaxRoleLength = 64;
 

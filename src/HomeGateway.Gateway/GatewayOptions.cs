@@ -102,6 +102,13 @@ public sealed class DispatchLinkOptions
     public string? Url { get; set; }
 
     public int HeartbeatSeconds { get; set; } = 20;
+
+    /// <summary>
+    /// How long a record may wait on the gateway for others to go in the same uplink message (0–5000 ms; 0 sends each
+    /// as soon as it is journalled). An alert step of critical or high priority never waits: it goes at once, with every
+    /// record before it. Used only with a dispatch that takes record batches.
+    /// </summary>
+    public int BatchWindowMilliseconds { get; set; } = 250;
 }
 
 /// <summary>

@@ -49,6 +49,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add("Gateway:Dispatch:HeartbeatSeconds must be between 5 and 300");
         }
 
+        if (options.Dispatch.BatchWindowMilliseconds is < 0 or > 5000)
+        {
+            problems.Add($"Gateway:Dispatch:BatchWindowMilliseconds must be between 0 and 5000 (is {options.Dispatch.BatchWindowMilliseconds})");
+        }
+
         if (options.Journal.RepeatInterval < TimeSpan.Zero || options.Journal.RepeatInterval > Pipeline.RepeatedReports.MaxInterval)
         {
             problems.Add($"Gateway:Journal:RepeatInterval {options.Journal.RepeatInterval} is outside 00:00:00 (journal every report) .. {Pipeline.RepeatedReports.MaxInterval}; the default is {Pipeline.RepeatedReports.DefaultInterval}");

@@ -156,6 +156,7 @@ internal sealed class GatewayUplinkService(
                 HeartbeatSeconds = (uint)options.Value.HeartbeatSeconds,
                 ReportingSeconds = (uint)options.Value.Supervision.ReportingSeconds,
                 AcceptsHomeProfile = true,
+                AcceptsRecordBatches = true,
             },
         }, callToken);
         welcomed();
@@ -200,6 +201,29 @@ internal sealed class GatewayUplinkService(
                 await StoreBatchAsync(account.GatewayId, batch, WriteAsync, ct);
             }
 
+            // A record alone or in a RecordBatch: the same checks, the same batch.
+            async Task AddAsync(JournalRecord record)
+            {
+                IncomingRecord incoming;
+                try
+                {
+                    incoming = UplinkFrames.ToIncoming(record, account, time.GetUtcNow(), Bounded);
+                }
+                catch (RpcException) when (batch.Count > 0)
+                {
+                    // The records before the refused one are good: stored and acked first, so the gateway's
+                    // outbox moves up to the one record the refusal names.
+                    await StoreAsync();
+                    throw;
+                }
+
+                batch.Add(incoming);
+                if (batch.Count >= MaxBatch)
+                {
+                    await StoreAsync();
+                }
+            }
+
             var moving = requestStream.MoveNext(ct);
             while (true)
             {
@@ -218,23 +242,19 @@ internal sealed class GatewayUplinkService(
                 switch (message.BodyCase)
                 {
                     case GatewayMessage.BodyOneofCase.Record:
-                        IncomingRecord incoming;
-                        try
+                        await AddAsync(message.Record);
+                        break;
+
+                    case GatewayMessage.BodyOneofCase.RecordBatch:
+                        UplinkFrames.CheckBatch(message.RecordBatch);
+                        if (message.RecordBatch.Records.Count == 0)
                         {
-                            incoming = UplinkFrames.ToIncoming(message.Record, account, time.GetUtcNow(), Bounded);
-                        }
-                        catch (RpcException) when (batch.Count > 0)
-                        {
-                            // The records before the refused one are good: stored and acked first, so the gateway's
-                            // outbox moves up to the one record the refusal names.
-                            await StoreAsync();
-                            throw;
+                            await ContactOnceAsync(ct);
                         }
 
-                        batch.Add(incoming);
-                        if (batch.Count >= MaxBatch)
+                        foreach (var record in message.RecordBatch.Records)
                         {
-                            await StoreAsync();
+                            await AddAsync(record);
                         }
 
                         break;
@@ -251,7 +271,7 @@ internal sealed class GatewayUplinkService(
                         break;
 
                     default:
-                        throw UplinkFrames.Invalid($"Expected a record, a heartbeat or a home profile, not {Describe(message)}.");
+                        throw UplinkFrames.Invalid($"Expected a record, a record batch, a heartbeat or a home profile, not {Describe(message)}.");
                 }
 
                 moving = requestStream.MoveNext(ct);
@@ -453,6 +473,7 @@ internal sealed class GatewayUplinkService(
         GatewayMessage.BodyOneofCase.None => "a message without a body",
         GatewayMessage.BodyOneofCase.Hello => "a second Hello",
         GatewayMessage.BodyOneofCase.Record => "a JournalRecord",
+        GatewayMessage.BodyOneofCase.RecordBatch => "a RecordBatch",
         GatewayMessage.BodyOneofCase.Heartbeat => "a Heartbeat",
         GatewayMessage.BodyOneofCase.HomeProfile => "a HomeProfile",
         var other => other.ToString(),

@@ -47,6 +47,15 @@ internal static class UplinkFrames
         }
     }
 
+    /// <summary>A RecordBatch within the contract's count (each record is then checked as if it had come alone).</summary>
+    public static void CheckBatch(RecordBatch batch)
+    {
+        if (batch.Records.Count > UplinkLimits.MaxRecordsPerBatch)
+        {
+            throw Invalid($"RecordBatch: {batch.Records.Count} records, at most {UplinkLimits.MaxRecordsPerBatch}.");
+        }
+    }
+
     /// <summary>Hello's software version as dispatch stores it (bounded; informational only, never a reason to refuse).</summary>
     public static string? SoftwareVersion(Hello hello) =>
         hello.SoftwareVersion.Length == 0 ? null : UplinkLimits.BoundText(hello.SoftwareVersion, UplinkLimits.MaxSoftwareVersionLength);

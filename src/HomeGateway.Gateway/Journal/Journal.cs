@@ -40,6 +40,10 @@ public sealed partial class Journal : IDisposable
     private readonly long pageSize;
     private TaskCompletionSource appended = NewSignal();
 
+    // Completed (and replaced) when a commit holds an urgent record (IsUrgent): the uplink waits on it while it holds
+    // records back for a batch, rather than being woken by every append.
+    private TaskCompletionSource urgentAppended = NewSignal();
+
     // Rows past the acknowledged sequence, per RecordKind (index 1 sensor events, 2 alert steps, 3 gap records): kept here,
     // not counted per read — a count reads every waiting row, the whole file when dispatch was away long enough.
     private readonly long[] pendingByKind = new long[4];
@@ -117,6 +121,7 @@ public sealed partial class Journal : IDisposable
         // Pruning removes acknowledged records, so the highest sequence ever used may only survive as the acked mark.
         LastSeq = Math.Max(Scalar(connection, "SELECT COALESCE(MAX(seq), 0) FROM journal;"), ackedSeq);
         AckedSeq = ackedSeq;
+        LastUrgentSeq = LastSeq;
         persistedAckedSeq = ackedSeq;
         ruleThroughSeq = Scalar(connection, "SELECT COALESCE(MAX(through_seq), 0) FROM rule_state;");
         // Counting reads every waiting row: after a crash the full check has just read them all anyway; after a clean
@@ -139,6 +144,20 @@ public sealed partial class Journal : IDisposable
 
     /// <summary>Everything up to and including this sequence is stored at dispatch.</summary>
     public long AckedSeq { get; private set; }
+
+    /// <summary>
+    /// The highest sequence number of an urgent record (<see cref="IsUrgent"/>) committed since the journal was opened;
+    /// at open, the last sequence number (whatever waits from before a restart is not held back for company).
+    /// </summary>
+    public long LastUrgentSeq { get; private set; }
+
+    /// <summary>
+    /// Whether the uplink sends <paramref name="record"/> without waiting for others to share its message: an alert step
+    /// of critical or high priority (a fall, a help call, smoke, a night exit: someone may have to go now).
+    /// </summary>
+    public static bool IsUrgent(JournalRecord record) =>
+        record.BodyCase == JournalRecord.BodyOneofCase.AlertEvent
+        && record.AlertEvent.Priority is AlertPriority.Critical or AlertPriority.High;
 
     /// <summary>Records (alert steps, sensor events, gap records) not yet acknowledged by dispatch.</summary>
     public long OutboxDepth
@@ -353,6 +372,7 @@ public sealed partial class Journal : IDisposable
         }
 
         TaskCompletionSource signal;
+        TaskCompletionSource? urgentSignal = null;
         lock (gate)
         {
             if (records.Count == 0)
@@ -430,13 +450,23 @@ public sealed partial class Journal : IDisposable
             foreach (var record in records)
             {
                 pendingByKind[(int)KindOf(record)]++;
+                if (IsUrgent(record))
+                {
+                    LastUrgentSeq = (long)record.Seq;
+                    urgentSignal = urgentAppended;
+                }
             }
             KeepWithinBudget();
             signal = appended;
             appended = NewSignal();
+            if (urgentSignal is not null)
+            {
+                urgentAppended = NewSignal();
+            }
         }
 
         signal.TrySetResult();
+        urgentSignal?.TrySetResult();
         return records;
     }
 
@@ -566,6 +596,23 @@ public sealed partial class Journal : IDisposable
             }
 
             signal = appended.Task;
+        }
+
+        return signal.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Completes when an urgent record (<see cref="IsUrgent"/>) past <paramref name="afterSeq"/> is committed.</summary>
+    public Task WaitForUrgentAfterAsync(long afterSeq, CancellationToken cancellationToken)
+    {
+        Task signal;
+        lock (gate)
+        {
+            if (LastUrgentSeq > afterSeq)
+            {
+                return Task.CompletedTask;
+            }
+
+            signal = urgentAppended.Task;
         }
 
         return signal.WaitAsync(cancellationToken);

@@ -44,6 +44,63 @@ public abstract class GatewayUplinkTests(StoreProvider provider) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task A_record_batch_is_stored_as_its_records_with_one_ack_through_the_last_and_a_resent_batch_stores_nothing_twice()
+    {
+        var token = await server.AddGatewayAsync("gw-batch");
+        using (var stream = await server.ConnectAsync(token))
+        {
+            var welcome = await stream.HelloAsync("gw-batch");
+            Assert.True(welcome.AcceptsRecordBatches);
+
+            await stream.SendAsync(Batch(
+                Records.Wire(1, Records.Sensor()),
+                Records.Wire(2, Records.Alert("fall-b")),
+                Records.Wire(3, Records.Alert("fall-b", AlertEventKind.Repeated, count: 2, minutes: 1))));
+            var reply = await stream.ReadAsync();
+            Assert.Equal((DispatchMessage.BodyOneofCase.Ack, 3UL), (reply.BodyCase, reply.Ack.ThroughSeq));
+        }
+
+        // At-least-once on the wire: a batch the gateway was not sure about comes again, partly, with the next record.
+        using var again = await server.ConnectAsync(token);
+        Assert.Equal(3UL, (await again.HelloAsync("gw-batch")).StoredThroughSeq);
+        await again.SendAsync(Batch(
+            Records.Wire(3, Records.Alert("fall-b", AlertEventKind.Repeated, count: 2, minutes: 1)),
+            Records.Wire(4, Records.Sensor())));
+        Assert.Equal(4UL, (await again.ReadAsync()).Ack.ThroughSeq);
+
+        var row = Assert.Single(await server.Store.ListAlertsAsync(null));
+        Assert.Equal(("gw-batch", "fall-b", 2), (row.GatewayId, row.AlertId, row.Count));
+        Assert.Equal(4, (await server.Store.FindGatewayAsync("gw-batch"))!.StoredThroughSeq);
+    }
+
+    [Fact]
+    public async Task A_refused_record_in_a_batch_ends_the_stream_after_the_records_before_it_are_stored_and_acked()
+    {
+        var token = await server.AddGatewayAsync("gw-batch-bad");
+        using var stream = await server.ConnectAsync(token);
+        await stream.HelloAsync("gw-batch-bad");
+
+        await stream.SendAsync(Batch(
+            Records.Wire(1, Records.Alert("help-1", type: AlertType.Help)),
+            Records.Wire(2, Records.Sensor()),
+            WithAlert(3, a => a.AlertId = ""),
+            Records.Wire(4, Records.Alert("fall-4"))));
+
+        Assert.Equal(2UL, (await stream.ReadAsync()).Ack.ThroughSeq);
+        var refused = await stream.FailureAsync();
+        Assert.Equal(StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("JournalRecord 3: alert_event.alert_id is empty", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(["help-1"], (await server.Store.ListAlertsAsync(null)).Select(a => a.AlertId));
+    }
+
+    private static GatewayMessage Batch(params JournalRecord[] records)
+    {
+        var batch = new RecordBatch();
+        batch.Records.AddRange(records);
+        return new GatewayMessage { RecordBatch = batch };
+    }
+
+    [Fact]
     public async Task A_gap_holds_the_ack_back()
     {
         var token = await server.AddGatewayAsync("gw-gap");
@@ -122,6 +179,12 @@ public abstract class GatewayUplinkTests(StoreProvider provider) : IAsyncLifetim
         },
         { "empty gateway id", [Records.Hello("")], "gateway_id is empty" },
         { "second hello", [Records.Hello("gw-7"), Records.Hello("gw-7")], "second Hello" },
+        {
+            "batch over the limit",
+            [Records.Hello("gw-7"), Batch(Enumerable.Range(1, UplinkLimits.MaxRecordsPerBatch + 1).Select(seq => Records.Wire(seq, Records.Sensor())).ToArray())],
+            "RecordBatch: 257 records, at most 256"
+        },
+        { "bad record in a batch", [Records.Hello("gw-7"), Batch(WithAlert(1, a => a.Type = (WireAlertType)99))], "alert_event.type has unknown value 99" },
     };
 
     [Theory]
