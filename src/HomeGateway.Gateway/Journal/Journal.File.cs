@@ -66,6 +66,13 @@ public sealed partial class Journal
         ALTER TABLE journal ADD COLUMN receipt_fingerprint BLOB;
         """;
 
+    // 6: the rules' saved state in entries (RuleStateEntries), so that a commit writes only the parts that changed; the
+    // rule_state row keeps the sequence and time, and an empty state there means "see the entries" (a row of an older
+    // journal, whole, is read as it is until the next save replaces it).
+    private const string SchemaV6 = """
+        CREATE TABLE IF NOT EXISTS rule_state_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+        """;
+
     /// <summary>
     /// The key in <c>meta</c> that says the last service closed the file cleanly (its value: when). Written at
     /// <see cref="Dispose"/> after the last commit, deleted in the first commit of every open (see <see cref="OpenChecked"/>).
@@ -259,6 +266,11 @@ public sealed partial class Journal
         if (current < 5)
         {
             Execute(connection, SchemaV5, transaction);
+        }
+
+        if (current < 6)
+        {
+            Execute(connection, SchemaV6, transaction);
         }
 
         Execute(connection, $"INSERT INTO meta (key, value) VALUES ('schema_version', '{SchemaVersion}') ON CONFLICT (key) DO UPDATE SET value = excluded.value;", transaction);

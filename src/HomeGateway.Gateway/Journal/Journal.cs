@@ -23,7 +23,7 @@ namespace HomeGateway.Gateway.Journal;
 public sealed partial class Journal : IDisposable
 {
     // Frozen: persisted in the file. JournalFormatTests holds these values.
-    internal const int SchemaVersion = 5;
+    internal const int SchemaVersion = 6;
 
     internal enum RecordKind
     {
@@ -39,6 +39,7 @@ public sealed partial class Journal : IDisposable
     private readonly long maxBytes;
     private readonly long pageSize;
     private TaskCompletionSource appended = NewSignal();
+    private bool disposed;
 
     // Completed (and replaced) when a commit holds an urgent record (IsUrgent): the uplink waits on it while it holds
     // records back for a batch, rather than being woken by every append.
@@ -359,7 +360,13 @@ public sealed partial class Journal : IDisposable
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT state, through_seq FROM rule_state WHERE id = 1;";
             using var reader = command.ExecuteReader();
-            return reader.Read() ? ((byte[])reader.GetValue(0), reader.GetInt64(1)) : null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            var whole = (byte[])reader.GetValue(0);
+            return (whole.Length > 0 ? whole : RuleStateEntries.Join(StoredStateEntries()), reader.GetInt64(1));
         }
     }
 
@@ -444,6 +451,7 @@ public sealed partial class Journal : IDisposable
             {
                 ruleThroughSeq = committed.ThroughSeq;
                 pendingRuleState = null;
+                RuleStateCommitted();
             }
 
             LastSeq = seq;
@@ -548,6 +556,7 @@ public sealed partial class Journal : IDisposable
         if (pendingRuleState is { } committed)
         {
             ruleThroughSeq = committed.ThroughSeq;
+            RuleStateCommitted();
         }
 
         pendingRuleState = null;
@@ -623,6 +632,12 @@ public sealed partial class Journal : IDisposable
         StopBackgroundCheck();
         lock (gate)
         {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
             try
             {
                 Flush();
@@ -664,16 +679,75 @@ public sealed partial class Journal : IDisposable
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
+    // The rules' state entries as committed (RuleStateEntries); read from the file at the first save. A save compares with
+    // them and writes only the entries that changed; they are replaced only once the commit that wrote them succeeded.
+    private Dictionary<string, byte[]>? committedStateEntries;
+    private Dictionary<string, byte[]>? savedStateEntries;
+
     private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
     {
+        var entries = RuleStateEntries.Split(saved.State);
+        committedStateEntries ??= StoredStateEntries();
+        var upsert = Statement("""
+            INSERT INTO rule_state_entries (key, value) VALUES ($key, $value)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+            """, transaction);
+        var upsertKey = upsert.Parameters.Add("$key", SqliteType.Text);
+        var upsertValue = upsert.Parameters.Add("$value", SqliteType.Blob);
+        foreach (var (key, value) in entries)
+        {
+            if (!committedStateEntries.TryGetValue(key, out var before) || !before.AsSpan().SequenceEqual(value))
+            {
+                upsertKey.Value = key;
+                upsertValue.Value = value;
+                upsert.ExecuteNonQuery();
+            }
+        }
+
+        var delete = Statement("DELETE FROM rule_state_entries WHERE key = $key;", transaction);
+        var deleteKey = delete.Parameters.Add("$key", SqliteType.Text);
+        foreach (var key in committedStateEntries.Keys)
+        {
+            if (!entries.ContainsKey(key))
+            {
+                deleteKey.Value = key;
+                delete.ExecuteNonQuery();
+            }
+        }
+
+        // An empty state in the row: the entries are the state (a whole one from an older journal is replaced here).
         var save = Statement("""
-            INSERT INTO rule_state (id, through_seq, saved_at_ms, state) VALUES (1, $seq, $at, $state)
-            ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = excluded.state;
+            INSERT INTO rule_state (id, through_seq, saved_at_ms, state) VALUES (1, $seq, $at, x'')
+            ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, saved_at_ms = excluded.saved_at_ms, state = x'';
             """, transaction);
         save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
         save.Parameters.AddWithValue("$at", nowMs);
-        save.Parameters.Add("$state", SqliteType.Blob).Value = saved.State;
         save.ExecuteNonQuery();
+        savedStateEntries = entries;
+    }
+
+    // After the commit that SaveRuleState wrote into: its entries are now what the file holds.
+    private void RuleStateCommitted()
+    {
+        if (savedStateEntries is not null)
+        {
+            committedStateEntries = savedStateEntries;
+            savedStateEntries = null;
+        }
+    }
+
+    private Dictionary<string, byte[]> StoredStateEntries()
+    {
+        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key, value FROM rule_state_entries;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            entries[reader.GetString(0)] = (byte[])reader.GetValue(1);
+        }
+
+        return entries;
     }
 
     private void PruneDecidedAndAcknowledged(SqliteTransaction transaction, long throughSeq)

@@ -19,7 +19,7 @@ public sealed class JournalFormatTests : IDisposable
     [Fact]
     public void Schema_version_and_record_kinds_are_frozen()
     {
-        Assert.Equal(5, HomeGateway.Gateway.Journal.Journal.SchemaVersion);
+        Assert.Equal(6, HomeGateway.Gateway.Journal.Journal.SchemaVersion);
         Assert.Equal(
             ["1 SensorEvent", "2 AlertEvent", "3 TelemetryGap"],
             Enum.GetValues<HomeGateway.Gateway.Journal.Journal.RecordKind>().Select(k => $"{(int)k} {k}"));
@@ -46,13 +46,14 @@ public sealed class JournalFormatTests : IDisposable
             "table message_receipts: CREATE TABLE message_receipts ( publisher TEXT NOT NULL, packet_id INTEGER NOT NULL, fingerprint BLOB NOT NULL, seq INTEGER NOT NULL, received_at_ms INTEGER NOT NULL, PRIMARY KEY (publisher, packet_id))",
             "table meta: CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "table rule_state: CREATE TABLE rule_state ( id INTEGER PRIMARY KEY CHECK (id = 1), through_seq INTEGER NOT NULL, saved_at_ms INTEGER NOT NULL, state BLOB NOT NULL)",
+            "table rule_state_entries: CREATE TABLE rule_state_entries (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
             "table telemetry_gaps: CREATE TABLE telemetry_gaps ( from_seq INTEGER PRIMARY KEY, through_seq INTEGER NOT NULL, count INTEGER NOT NULL, dropped_at_ms INTEGER NOT NULL)",
             "table uplink_state: CREATE TABLE uplink_state (id INTEGER PRIMARY KEY CHECK (id = 1), acked_seq INTEGER NOT NULL)",
         ], layout);
 
         reader.Close();
         command.CommandText = "SELECT value FROM meta WHERE key = 'schema_version';";
-        Assert.Equal("5", command.ExecuteScalar());
+        Assert.Equal("6", command.ExecuteScalar());
     }
 
     [Fact]
