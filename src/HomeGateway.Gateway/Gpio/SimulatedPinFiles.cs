@@ -70,21 +70,4 @@ public static class SimulatedPinFiles
             return null;
         }
     }
-
-    /// <summary>The pin numbers that have a file in <paramref name="directory"/>.</summary>
-    public static IEnumerable<int> Pins(string directory)
-    {
-        if (!Directory.Exists(directory))
-        {
-            yield break;
-        }
-
-        foreach (var path in Directory.EnumerateFiles(directory))
-        {
-            if (int.TryParse(Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out var pin))
-            {
-                yield return pin;
-            }
-        }
-    }
 }
