@@ -594,34 +594,24 @@ public sealed partial class Journal : IDisposable
     }
 
     /// <summary>Completes when a record past <paramref name="afterSeq"/> is committed.</summary>
-    public Task WaitForRecordsAfterAsync(long afterSeq, CancellationToken cancellationToken)
-    {
-        Task signal;
-        lock (gate)
-        {
-            if (LastSeq > afterSeq)
-            {
-                return Task.CompletedTask;
-            }
-
-            signal = appended.Task;
-        }
-
-        return signal.WaitAsync(cancellationToken);
-    }
+    public Task WaitForRecordsAfterAsync(long afterSeq, CancellationToken cancellationToken) =>
+        WaitPast(afterSeq, urgentOnly: false, cancellationToken);
 
     /// <summary>Completes when an urgent record (<see cref="IsUrgent"/>) past <paramref name="afterSeq"/> is committed.</summary>
-    public Task WaitForUrgentAfterAsync(long afterSeq, CancellationToken cancellationToken)
+    public Task WaitForUrgentAfterAsync(long afterSeq, CancellationToken cancellationToken) =>
+        WaitPast(afterSeq, urgentOnly: true, cancellationToken);
+
+    private Task WaitPast(long afterSeq, bool urgentOnly, CancellationToken cancellationToken)
     {
         Task signal;
         lock (gate)
         {
-            if (LastUrgentSeq > afterSeq)
+            if ((urgentOnly ? LastUrgentSeq : LastSeq) > afterSeq)
             {
                 return Task.CompletedTask;
             }
 
-            signal = urgentAppended.Task;
+            signal = (urgentOnly ? urgentAppended : appended).Task;
         }
 
         return signal.WaitAsync(cancellationToken);

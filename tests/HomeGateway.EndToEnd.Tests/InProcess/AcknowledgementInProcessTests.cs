@@ -160,8 +160,13 @@ public sealed class AcknowledgementInProcessTests : IAsyncLifetime
     /// <summary>Presses the help button (simulated GPIO) and waits until dispatch has the alert; returns its id.</summary>
     private async Task<string> PressHelpAsync(HttpClient api, CancellationToken ct)
     {
+        // Held until the gateway has journalled the press (at least 300 ms): it polls the simulated pin bank every 50 ms on
+        // the thread pool, and on a loaded CI machine a 300 ms press was once missed altogether (no alert in 60 s).
+        var journal = gateway!.Services.GetRequiredService<HomeGateway.Gateway.Journal.Journal>();
+        var before = journal.LastSeq;
         PinFiles.Write(Pins, 27, high: false);
         await Task.Delay(300, ct);
+        await UntilAsync(() => journal.LastSeq > before, ct);
         PinFiles.Write(Pins, 27, high: true);
         while (true)
         {
@@ -170,7 +175,6 @@ public sealed class AcknowledgementInProcessTests : IAsyncLifetime
                 Assert.Equal("help", alert.GetProperty("type").GetString());
                 // The rules follow it for escalation until someone takes it (the saved state says so; the engine
                 // itself belongs to the pipeline's thread).
-                var journal = gateway!.Services.GetRequiredService<HomeGateway.Gateway.Journal.Journal>();
                 Assert.Contains(alert.GetProperty("alertId").GetString()!, Escalations(journal.LoadRuleState()!.Value.State));
                 return alert.GetProperty("alertId").GetString()!;
             }
