@@ -226,7 +226,7 @@ public sealed class DispatchUplink(
     /// Sends the journal from <paramref name="sentThrough"/> on, profiles when the home file changes, and heartbeats when
     /// idle. With <paramref name="batchWindow"/> (a dispatch that takes RecordBatch) records go several to a message: the
     /// first record not yet sent waits at most the window for others, unless an urgent one (<see cref="Journal.Journal.IsUrgent"/>)
-    /// comes, or a message's worth is waiting. Each message is one HTTP/2 frame, one TLS record and a wake-up at both ends,
+    /// comes; a backlog of a message's worth found when the uplink looks (after a reconnect) goes at once. Each message is one HTTP/2 frame, one TLS record and a wake-up at both ends,
     /// and dispatch acknowledges each; one per record was about a fifth of the gateway's CPU on a busy flow (make bench
     /// nodeRed). Without it, one record per message, each as soon as it is journalled.
     /// </summary>
