@@ -5,7 +5,7 @@ namespace HomeGateway.Gateway.Journal;
 
 /// <summary>
 /// The rules' saved state as the journal stores it: a JSON object cut into entries — each property down to
-/// <see cref="Depth"/> levels (the state's parts: each rule, each open alert, each of a rule's open doors) — so that a
+/// <see cref="Depth"/> levels (a rule's open doors, an open alert's fields, each escalation) — so that a
 /// commit writes only the entries that changed. Every alert step is committed with the whole state; written whole, a home
 /// with 80 open doors wrote ~46 KB (46 pages of 1 KiB, each an fsynced WAL frame) per step (make bench nodeRed), where
 /// one step changes one door and one open alert.
