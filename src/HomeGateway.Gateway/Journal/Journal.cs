@@ -670,39 +670,34 @@ public sealed partial class Journal : IDisposable
     }
 
     // The rules' state entries as committed (RuleStateEntries); read from the file at the first save. A save compares with
-    // them and writes only the entries that changed; they are replaced only once the commit that wrote them succeeded.
+    // them and writes only the entries that changed; they are updated only once the commit that wrote them succeeded.
     private Dictionary<string, byte[]>? committedStateEntries;
-    private Dictionary<string, byte[]>? savedStateEntries;
+    private RuleStateEntries.Changes? savedStateChanges;
+    private readonly RuleStateEntries.Comparer stateComparer = new();
 
     private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
     {
-        var entries = RuleStateEntries.Split(saved.State);
         committedStateEntries ??= StoredStateEntries();
+        var changes = stateComparer.Compare(saved.State, committedStateEntries);
         var upsert = Statement("""
             INSERT INTO rule_state_entries (key, value) VALUES ($key, $value)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
             """, transaction);
         var upsertKey = upsert.Parameters.Add("$key", SqliteType.Text);
         var upsertValue = upsert.Parameters.Add("$value", SqliteType.Blob);
-        foreach (var (key, value) in entries)
+        foreach (var (key, value) in changes.Written)
         {
-            if (!committedStateEntries.TryGetValue(key, out var before) || !before.AsSpan().SequenceEqual(value))
-            {
-                upsertKey.Value = key;
-                upsertValue.Value = value;
-                upsert.ExecuteNonQuery();
-            }
+            upsertKey.Value = key;
+            upsertValue.Value = value;
+            upsert.ExecuteNonQuery();
         }
 
         var delete = Statement("DELETE FROM rule_state_entries WHERE key = $key;", transaction);
         var deleteKey = delete.Parameters.Add("$key", SqliteType.Text);
-        foreach (var key in committedStateEntries.Keys)
+        foreach (var key in changes.Deleted)
         {
-            if (!entries.ContainsKey(key))
-            {
-                deleteKey.Value = key;
-                delete.ExecuteNonQuery();
-            }
+            deleteKey.Value = key;
+            delete.ExecuteNonQuery();
         }
 
         // An empty state in the row: the entries are the state (a whole one from an older journal is replaced here).
@@ -713,17 +708,26 @@ public sealed partial class Journal : IDisposable
         save.Parameters.AddWithValue("$seq", saved.ThroughSeq);
         save.Parameters.AddWithValue("$at", nowMs);
         save.ExecuteNonQuery();
-        savedStateEntries = entries;
+        savedStateChanges = changes;
     }
 
-    // After the commit that SaveRuleState wrote into: its entries are now what the file holds.
+    // After the commit that SaveRuleState wrote into: its changes are now what the file holds.
     private void RuleStateCommitted()
     {
-        if (savedStateEntries is not null)
+        if (savedStateChanges is { } changes && committedStateEntries is { } committed)
         {
-            committedStateEntries = savedStateEntries;
-            savedStateEntries = null;
+            foreach (var key in changes.Deleted)
+            {
+                committed.Remove(key);
+            }
+
+            foreach (var (key, value) in changes.Written)
+            {
+                committed[key] = value;
+            }
         }
+
+        savedStateChanges = null;
     }
 
     private Dictionary<string, byte[]> StoredStateEntries()

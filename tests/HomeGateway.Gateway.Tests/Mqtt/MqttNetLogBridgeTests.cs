@@ -1,4 +1,5 @@
 using HomeGateway.Gateway.Mqtt;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet.Diagnostics.Logger;
 
@@ -53,5 +54,34 @@ public sealed class MqttNetLogBridgeTests : IDisposable
         }
 
         Assert.Equal(3, logs.WithEventId(2153).Count());
+    }
+
+    [Fact]
+    public void A_line_for_a_level_that_is_off_is_not_formatted_and_one_that_is_on_is()
+    {
+        using var factory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Information));
+        var bridge = new MqttNetLogBridge(factory.CreateLogger("mqtt"));
+        var packet = new CountedFormatting();
+
+        // MQTTnet's per-packet lines (verbose, info) go to debug, which is off here.
+        bridge.Publish(MqttNetLogLevel.Verbose, "MqttChannelAdapter", "TX >>> {0}", [packet], null!);
+        bridge.Publish(MqttNetLogLevel.Info, "MqttClient", "Connected {0}", [packet], null!);
+        Assert.Equal(0, packet.Formatted);
+        Assert.Empty(logs.WithEventId(2150));
+
+        bridge.Publish(MqttNetLogLevel.Warning, "MqttClient", "Odd packet {0}", [packet], null!);
+        Assert.Equal(1, packet.Formatted);
+        Assert.Equal("MQTTnet [MqttClient] Odd packet packet", Assert.Single(logs.WithEventId(2152)).Message);
+    }
+
+    private sealed class CountedFormatting
+    {
+        public int Formatted { get; private set; }
+
+        public override string ToString()
+        {
+            Formatted++;
+            return "packet";
+        }
     }
 }
