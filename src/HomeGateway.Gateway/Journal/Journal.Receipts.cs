@@ -84,7 +84,7 @@ public sealed partial class Journal
         receipt is not null && ++receipt.EventsCommitted >= receipt.EventCount ? receipt : null;
 
     /// <summary>The receipts of the rows <paramref name="fromSeq"/>..<paramref name="throughSeq"/>, about to be deleted, into <c>message_receipts</c> (in order: the latest per identifier wins).</summary>
-    private void MoveReceiptsOut(SqliteTransaction transaction, long fromSeq, long throughSeq)
+    private void MoveReceiptsOut(WriteTransaction transaction, long fromSeq, long throughSeq)
     {
         var move = Statement("""
             INSERT INTO message_receipts (publisher, packet_id, fingerprint, seq, received_at_ms)
@@ -98,7 +98,7 @@ public sealed partial class Journal
     }
 
     /// <summary>Moved receipts older than <see cref="ReceiptRetention"/>, at most once an hour, in a commit that writes marks anyway.</summary>
-    private void PruneOldReceipts(SqliteTransaction transaction)
+    private void PruneOldReceipts(WriteTransaction transaction)
     {
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         if (nowMs - receiptsPrunedAtMs < (long)ReceiptPruneEvery.TotalMilliseconds)
@@ -107,9 +107,7 @@ public sealed partial class Journal
         }
 
         receiptsPrunedAtMs = nowMs;
-        using var prune = connection.CreateCommand();
-        prune.Transaction = transaction;
-        prune.CommandText = "DELETE FROM message_receipts WHERE received_at_ms < $before;";
+        var prune = Statement("DELETE FROM message_receipts WHERE received_at_ms < $before;", transaction);
         prune.Parameters.AddWithValue("$before", nowMs - (long)ReceiptRetention.TotalMilliseconds);
         prune.ExecuteNonQuery();
     }

@@ -391,7 +391,7 @@ public sealed partial class Journal : IDisposable
 
             var now = Timestamp.FromDateTimeOffset(time.GetUtcNow());
             var nowMs = now.ToDateTimeOffset().ToUnixTimeMilliseconds();
-            using var transaction = connection.BeginTransaction();
+            using var transaction = BeginWrite();
             var nowAt = now.ToDateTimeOffset();
             var withMarks = ruleState is not null || nowAt - marksWrittenAt >= markInterval;
             var ackOnDisk = persistedAckedSeq;
@@ -541,7 +541,7 @@ public sealed partial class Journal : IDisposable
             return;
         }
 
-        using var transaction = connection.BeginTransaction();
+        using var transaction = BeginWrite();
         var ackOnDisk = WritePendingAck(transaction);
         if (pendingRuleState is { } saved)
         {
@@ -563,7 +563,7 @@ public sealed partial class Journal : IDisposable
     }
 
     /// <summary>Writes dispatch's acknowledgement into <paramref name="transaction"/> if it moved; the mark as it will be on disk once that commits.</summary>
-    private long WritePendingAck(SqliteTransaction transaction)
+    private long WritePendingAck(WriteTransaction transaction)
     {
         if (AckedSeq == persistedAckedSeq)
         {
@@ -675,7 +675,7 @@ public sealed partial class Journal : IDisposable
     private RuleStateEntries.Changes? savedStateChanges;
     private readonly RuleStateEntries.Comparer stateComparer = new();
 
-    private void SaveRuleState(SqliteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
+    private void SaveRuleState(WriteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
     {
         committedStateEntries ??= StoredStateEntries();
         var changes = stateComparer.Compare(saved.State, committedStateEntries);
@@ -744,7 +744,7 @@ public sealed partial class Journal : IDisposable
         return entries;
     }
 
-    private void PruneDecidedAndAcknowledged(SqliteTransaction transaction, long throughSeq)
+    private void PruneDecidedAndAcknowledged(WriteTransaction transaction, long throughSeq)
     {
         var prune = Statement("DELETE FROM journal WHERE seq <= $through;", transaction);
         prune.Parameters.AddWithValue("$through", throughSeq);

@@ -157,6 +157,45 @@ public sealed class JournalRuleStateTests : IDisposable
         Assert.Equal(8, reopened.LoadRuleState()!.Value.ThroughSeq);
     }
 
+    [Fact]
+    public void A_commit_that_fails_midway_is_rolled_back_whole_and_the_journal_goes_on()
+    {
+        var path = dir.File("journal.db");
+        using var journal = HomeGateway.Gateway.Journal.Journal.Open(path, clock);
+        journal.Append([Help("a1")], "{\"a\":1,\"b\":1}"u8.ToArray(), 1);
+
+        // The alert step's insert fails after the state's changed entry was written in the same transaction.
+        Execute(path, "CREATE TRIGGER refuse BEFORE INSERT ON journal BEGIN SELECT RAISE(ABORT, 'simulated failure'); END;");
+        Assert.Throws<SqliteException>(() => journal.Append([Help("a2")], "{\"a\":2,\"b\":1}"u8.ToArray(), 2));
+        Execute(path, "DROP TRIGGER refuse;");
+
+        // Nothing of it is on disk, and the journal still knows the entries as they are on disk: the next commit, with
+        // the state the failed one had, writes the entry again.
+        Assert.Equal(1, journal.LastSeq);
+        Assert.Equal("{\"a\":1,\"b\":1}", Encoding.UTF8.GetString(journal.LoadRuleState()!.Value.State));
+        journal.Append([Help("a3")], "{\"a\":2,\"b\":1}"u8.ToArray(), 3);
+        Assert.Equal(2, journal.LastSeq);
+        journal.Dispose();
+
+        using var reopened = HomeGateway.Gateway.Journal.Journal.Open(path, clock);
+        var (state, through) = reopened.LoadRuleState()!.Value;
+        Assert.Equal("{\"a\":2,\"b\":1} through 3", $"{Encoding.UTF8.GetString(state)} through {through}");
+        Assert.Equal(["a1", "a3"], reopened.ReadAfter(0, 10).Select(r => r.AlertEvent.AlertId));
+    }
+
+    private static void Execute(string path, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=false");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private HomeGateway.Core.Alerts.AlertEvent Help(string id) =>
+        new(id, HomeGateway.Core.Alerts.AlertEventKind.Raised, HomeGateway.Core.Alerts.AlertType.Help, HomeGateway.Core.Alerts.AlertPriority.Critical,
+            "home", "button", clock.GetUtcNow(), clock.GetUtcNow(), 1, "Help");
+
     private (RulesEngine Engine, long LastSeq) EngineWithOpenDoors(int doors)
     {
         var engine = new RulesEngine(Home(doors), clock.GetUtcNow());
