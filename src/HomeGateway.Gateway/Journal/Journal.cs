@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using HomeGateway.Contracts.V1;
+using HomeGateway.Core.Rules;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -68,17 +69,17 @@ public sealed partial class Journal : IDisposable
     // the events after the saved state (RestoreAsync), at most MarkInterval's worth. Pruning follows what is on disk
     // only, so a record is never gone while the mark that lets it go is not.
     private long persistedAckedSeq;
-    private (byte[] State, long ThroughSeq)? heldRuleState;
+    private (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)? heldRuleState;
     private DateTimeOffset marksWrittenAt;
 
     // A held state not yet serialised (HoldRuleState): most events change the rules' state without deciding an alert
     // step, and serialising every rule for each of them, to keep only the last within MarkInterval, was ~9 % of the
     // gateway's CPU on a busy flow. It is serialised when a commit writes it.
-    private Func<byte[]>? heldStateSource;
+    private Func<IReadOnlyDictionary<string, byte[]>>? heldStateSource;
     private long heldStateThroughSeq;
 
     // Under the lock: the state waiting for the next commit that writes marks, serialised now if it was held unserialised.
-    private (byte[] State, long ThroughSeq)? pendingRuleState
+    private (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)? pendingRuleState
     {
         get
         {
@@ -259,7 +260,7 @@ public sealed partial class Journal : IDisposable
     /// </summary>
     public IReadOnlyList<long> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents, IReadOnlyList<MessageReceipt?>? receipts)
     {
-        var committed = Append(sensorEvents, receipts ?? new MessageReceipt?[sensorEvents.Count], [], null, 0);
+        var committed = Append(sensorEvents, receipts ?? new MessageReceipt?[sensorEvents.Count], [], (IReadOnlyDictionary<string, byte[]>?)null, 0);
         var seqs = new long[committed.Count];
         for (var i = 0; i < seqs.Length; i++)
         {
@@ -279,7 +280,12 @@ public sealed partial class Journal : IDisposable
     /// the rules' state after deciding them when <paramref name="ruleState"/> is given (it must be when there are steps).
     /// </summary>
     public IReadOnlyList<JournalRecord> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents, IReadOnlyList<MessageReceipt?> receipts,
-        IReadOnlyList<CoreAlerts.AlertEvent> alerts, byte[]? ruleState, long throughSeq)
+        IReadOnlyList<CoreAlerts.AlertEvent> alerts, byte[]? ruleState, long throughSeq) =>
+        Append(sensorEvents, receipts, alerts, ruleState is null ? null : RuleStateEntries.Split(ruleState), throughSeq);
+
+    /// <summary>As <see cref="Append(IReadOnlyList{CoreEvents.SensorEvent}, IReadOnlyList{MessageReceipt?}, IReadOnlyList{CoreAlerts.AlertEvent}, byte[], long)"/>, with the state in entries (<see cref="RulesEngine.SaveStateEntries"/>).</summary>
+    public IReadOnlyList<JournalRecord> Append(IReadOnlyList<CoreEvents.SensorEvent> sensorEvents, IReadOnlyList<MessageReceipt?> receipts,
+        IReadOnlyList<CoreAlerts.AlertEvent> alerts, IReadOnlyDictionary<string, byte[]>? ruleState, long throughSeq)
     {
         if (receipts.Count != sensorEvents.Count)
         {
@@ -315,6 +321,10 @@ public sealed partial class Journal : IDisposable
     /// <param name="ruleState">The rules engine's saved state.</param>
     /// <param name="throughSeq">The last sensor event the state has seen.</param>
     public IReadOnlyList<JournalRecord> Append(IEnumerable<CoreAlerts.AlertEvent> alerts, byte[] ruleState, long throughSeq) =>
+        Append(alerts, RuleStateEntries.Split(ruleState), throughSeq);
+
+    /// <summary>As <see cref="Append(IEnumerable{CoreAlerts.AlertEvent}, byte[], long)"/>, with the state in entries (<see cref="RulesEngine.SaveStateEntries"/>).</summary>
+    public IReadOnlyList<JournalRecord> Append(IEnumerable<CoreAlerts.AlertEvent> alerts, IReadOnlyDictionary<string, byte[]> ruleState, long throughSeq) =>
         Append(alerts.Select(a => new JournalRecord { AlertEvent = a.ToWire() }).ToList(), (ruleState, throughSeq));
 
     /// <summary>
@@ -325,6 +335,13 @@ public sealed partial class Journal : IDisposable
     /// that flushes at a stop after the pipeline ended), and must return the state as of the latest hold.
     /// </summary>
     public void HoldRuleState(Func<byte[]> save, long throughSeq)
+    {
+        ArgumentNullException.ThrowIfNull(save);
+        HoldRuleStateEntries(() => RuleStateEntries.Split(save()), throughSeq);
+    }
+
+    /// <summary>As <see cref="HoldRuleState"/>, with the state in entries (<see cref="RulesEngine.SaveStateEntries"/>).</summary>
+    public void HoldRuleStateEntries(Func<IReadOnlyDictionary<string, byte[]>> save, long throughSeq)
     {
         ArgumentNullException.ThrowIfNull(save);
         lock (gate)
@@ -354,7 +371,7 @@ public sealed partial class Journal : IDisposable
         {
             if (pendingRuleState is { } pending)
             {
-                return pending;
+                return (RuleStateEntries.Join(pending.Entries), pending.ThroughSeq);
             }
 
             using var command = connection.CreateCommand();
@@ -370,7 +387,7 @@ public sealed partial class Journal : IDisposable
         }
     }
 
-    private List<JournalRecord> Append(List<JournalRecord> records, (byte[] State, long ThroughSeq)? ruleState,
+    private List<JournalRecord> Append(List<JournalRecord> records, (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)? ruleState,
         IReadOnlyList<MessageReceipt?>? receipts = null, IReadOnlyList<string?>? publishers = null)
     {
         if (records.Count == 0 && ruleState is null)
@@ -672,32 +689,42 @@ public sealed partial class Journal : IDisposable
     // The rules' state entries as committed (RuleStateEntries); read from the file at the first save. A save compares with
     // them and writes only the entries that changed; they are updated only once the commit that wrote them succeeded.
     private Dictionary<string, byte[]>? committedStateEntries;
-    private RuleStateEntries.Changes? savedStateChanges;
-    private readonly RuleStateEntries.Comparer stateComparer = new();
+    private (List<KeyValuePair<string, byte[]>> Written, List<string> Deleted)? savedStateChanges;
 
-    private void SaveRuleState(WriteTransaction transaction, (byte[] State, long ThroughSeq) saved, long nowMs)
+    private void SaveRuleState(WriteTransaction transaction, (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq) saved, long nowMs)
     {
         committedStateEntries ??= StoredStateEntries();
-        var changes = stateComparer.Compare(saved.State, committedStateEntries);
+        var changes = (Written: new List<KeyValuePair<string, byte[]>>(), Deleted: new List<string>());
         var upsert = Statement("""
             INSERT INTO rule_state_entries (key, value) VALUES ($key, $value)
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
             """, transaction);
         var upsertKey = upsert.Parameters.Add("$key", SqliteType.Text);
         var upsertValue = upsert.Parameters.Add("$value", SqliteType.Blob);
-        foreach (var (key, value) in changes.Written)
+        foreach (var (key, value) in saved.Entries)
         {
+            // The engine hands the same array again for a value that did not change.
+            if (committedStateEntries.TryGetValue(key, out var before) && (ReferenceEquals(before, value) || before.AsSpan().SequenceEqual(value)))
+            {
+                continue;
+            }
+
             upsertKey.Value = key;
             upsertValue.Value = value;
             upsert.ExecuteNonQuery();
+            changes.Written.Add(new(key, value));
         }
 
         var delete = Statement("DELETE FROM rule_state_entries WHERE key = $key;", transaction);
         var deleteKey = delete.Parameters.Add("$key", SqliteType.Text);
-        foreach (var key in changes.Deleted)
+        foreach (var key in committedStateEntries.Keys)
         {
-            deleteKey.Value = key;
-            delete.ExecuteNonQuery();
+            if (!saved.Entries.ContainsKey(key))
+            {
+                deleteKey.Value = key;
+                delete.ExecuteNonQuery();
+                changes.Deleted.Add(key);
+            }
         }
 
         // An empty state in the row: the entries are the state (a whole one from an older journal is replaced here).

@@ -45,7 +45,7 @@ public sealed partial class AlertPipeline(
     private RulesEngine engine = engine;
 
     // The journal serialises a held state when it commits it: the engine in force then (a reload carries the state over).
-    private Func<byte[]>? saveEngineState;
+    private Func<IReadOnlyDictionary<string, byte[]>>? saveEngineState;
 
     // The last sensor event the engine has seen; saved with its state.
     private long appliedSeq;
@@ -243,7 +243,7 @@ public sealed partial class AlertPipeline(
         IReadOnlyList<JournalRecord> records;
         try
         {
-            records = journal.Append(journalled, journalledReceipts, alerts, alerts.Length > 0 ? engine.SaveState() : null, appliedSeq);
+            records = journal.Append(journalled, journalledReceipts, alerts, alerts.Length > 0 ? engine.SaveStateEntries() : null, appliedSeq);
         }
         catch (Exception ex)
         {
@@ -278,7 +278,7 @@ public sealed partial class AlertPipeline(
         if (alerts.Length == 0)
         {
             // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
-            journal.HoldRuleState(saveEngineState ??= () => engine.SaveState(), appliedSeq);
+            journal.HoldRuleStateEntries(saveEngineState ??= () => engine.SaveStateEntries(), appliedSeq);
             return;
         }
 
@@ -439,11 +439,11 @@ public sealed partial class AlertPipeline(
         if (alerts.Length == 0)
         {
             // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
-            journal.HoldRuleState(saveEngineState ??= () => engine.SaveState(), appliedSeq);
+            journal.HoldRuleStateEntries(saveEngineState ??= () => engine.SaveStateEntries(), appliedSeq);
             return;
         }
 
-        var records = journal.Append(alerts, engine.SaveState(), appliedSeq);
+        var records = journal.Append(alerts, engine.SaveStateEntries(), appliedSeq);
         await TellObserversAsync(alerts, records, 0, cancellationToken).ConfigureAwait(false);
     }
 

@@ -71,34 +71,6 @@ public sealed class JournalRuleStateTests : IDisposable
     }
 
     [Fact]
-    public void Comparing_with_the_committed_entries_gives_only_what_changed_and_what_went()
-    {
-        var comparer = new RuleStateEntries.Comparer();
-        var committed = RuleStateEntries.Split("{\"a\":{\"x\":1,\"y\":2},\"b\":3,\"c\":{}}"u8.ToArray());
-
-        // x changed, y went, z came, b is as it was, c became a value.
-        var changes = comparer.Compare("{\"a\":{\"x\":10,\"z\":[1]},\"b\":3,\"c\":4}"u8.ToArray(), committed);
-        Assert.Equal(
-            ["a\u001fx=10", "a\u001fz=[1]", "c=4"],
-            changes.Written.Select(e => e.Key + "=" + Encoding.UTF8.GetString(e.Value)).Order(StringComparer.Ordinal));
-        Assert.Equal(["a\u001fy"], changes.Deleted);
-
-        // The same state again changes nothing.
-        var same = comparer.Compare("{\"a\":{\"x\":1,\"y\":2},\"b\":3,\"c\":{}}"u8.ToArray(), committed);
-        Assert.Empty(same.Written);
-        Assert.Empty(same.Deleted);
-
-        // A state kept whole replaces every entry, and entries replace a whole one.
-        var broken = "{\"b\":3,\"b\":3}"u8.ToArray();
-        var whole = comparer.Compare(broken, committed);
-        Assert.Equal([RuleStateEntries.Whole], whole.Written.Select(e => e.Key));
-        Assert.Equal(committed.Keys.Order(StringComparer.Ordinal), whole.Deleted.Order(StringComparer.Ordinal));
-        var back = comparer.Compare("{\"b\":3}"u8.ToArray(), new Dictionary<string, byte[]>(StringComparer.Ordinal) { [RuleStateEntries.Whole] = broken });
-        Assert.Equal(["b"], back.Written.Select(e => e.Key));
-        Assert.Equal([RuleStateEntries.Whole], back.Deleted);
-    }
-
-    [Fact]
     public void A_commit_writes_only_the_entries_that_changed_and_a_reopened_journal_reads_the_state_back()
     {
         var (engine, seq) = EngineWithOpenDoors(80);

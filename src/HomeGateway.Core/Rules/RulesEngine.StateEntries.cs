@@ -1,0 +1,134 @@
+using System.Collections;
+using System.Text.Json;
+
+namespace HomeGateway.Core.Rules;
+
+public sealed partial class RulesEngine
+{
+    // The entries of the last save, by the value they came from: a rule's open door, an open alert, an escalation. These
+    // values are immutable records (a change replaces the record), so while a dictionary still holds the same object its
+    // JSON is the same and is reused rather than written again. SaveStateEntriesTests compares every save with
+    // Split(SaveState()), so a value changed in place would fail it.
+    private readonly Dictionary<string, ValueEntries> ruleValueEntries = new(StringComparer.Ordinal);
+    private readonly ValueEntries openEntries = new("Open", cut: true);
+    private readonly ValueEntries escalationEntries = new("Escalations", cut: true);
+
+    /// <summary>
+    /// The state <see cref="SaveState"/> saves, as the entries <see cref="RuleStateEntries.Split"/> cuts from it (the same
+    /// keys, the same bytes), without writing every open door and alert again: each alert step saves the whole state,
+    /// and with 80 open doors writing it (46 KB) and cutting it again cost ~13 % of the gateway's CPU on the bench's busy
+    /// flow (perf, 2026-12-07). The arrays may be shared with earlier saves: never change them.
+    /// </summary>
+    public Dictionary<string, byte[]> SaveStateEntries()
+    {
+        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            ["Version"] = JsonSerializer.SerializeToUtf8Bytes(StateVersion, RuleStateJson.Info<int>()),
+            ["StartedAt"] = JsonSerializer.SerializeToUtf8Bytes(context.StartedAt, RuleStateJson.Info<DateTimeOffset>()),
+            ["VisitEndsAt"] = JsonSerializer.SerializeToUtf8Bytes(visitEndsAt, RuleStateJson.Info<DateTimeOffset?>()),
+        };
+
+        escalationEntries.Add(escalations, entries);
+        var anyRule = false;
+        foreach (var rule in rules)
+        {
+            if (rule.SaveState() is not { } state)
+            {
+                continue;
+            }
+
+            anyRule = true;
+            var key = RuleStateEntries.Key("Rules", RuleStateEntries.RawName(rule.Key));
+            if (state is IDictionary values)
+            {
+                if (!ruleValueEntries.TryGetValue(rule.Key, out var cache))
+                {
+                    ruleValueEntries[rule.Key] = cache = new ValueEntries(key, cut: false);
+                }
+
+                cache.Add(values, entries);
+            }
+            else
+            {
+                // A rule's own record (made anew at each save): written and cut, as Split would.
+                var json = JsonSerializer.SerializeToUtf8Bytes(RuleStateJson.Known(state), RuleStateJson.Options.GetTypeInfo(state.GetType()));
+                Cut(json, key, 2, entries);
+            }
+        }
+
+        if (!anyRule)
+        {
+            entries["Rules"] = RuleStateEntries.EmptyObject;
+        }
+
+        openEntries.Add(open, entries);
+        return entries;
+    }
+
+    private static void Cut(byte[] json, string key, int depth, Dictionary<string, byte[]> entries)
+    {
+        if (!RuleStateEntries.SplitValue(json, key, depth, entries))
+        {
+            throw new InvalidOperationException($"The rules' state repeats a name under {key.Replace(RuleStateEntries.Separator, '/')}.");
+        }
+    }
+
+    /// <summary>
+    /// The entries of one dictionary of the state (a rule's, the open alerts, the escalations), with those of the last save
+    /// kept by the value they came from. <c>cut</c>: each value is an object cut into its properties (a dictionary at the
+    /// second level of the state); otherwise each value is one entry (a rule's dictionary, at the third).
+    /// </summary>
+    private sealed class ValueEntries(string key, bool cut)
+    {
+        private Dictionary<string, Saved> last = new(StringComparer.Ordinal);
+        private Dictionary<string, Saved> next = new(StringComparer.Ordinal);
+
+        public void Add(IDictionary values, Dictionary<string, byte[]> entries)
+        {
+            next.Clear();
+            if (values.Count == 0)
+            {
+                entries[key] = RuleStateEntries.EmptyObject;
+            }
+
+            var each = values.GetEnumerator();
+            while (each.MoveNext())
+            {
+                var name = (string)each.Key;
+                var value = each.Value;
+                if (!last.TryGetValue(name, out var saved) || !ReferenceEquals(saved.Value, value) || value is null)
+                {
+                    saved = new Saved(value, Entries(RuleStateEntries.Key(key, RuleStateEntries.RawName(name)), value));
+                }
+
+                next[name] = saved;
+                foreach (var (entryKey, json) in saved.Entries)
+                {
+                    if (!entries.TryAdd(entryKey, json))
+                    {
+                        throw new InvalidOperationException($"The rules' state repeats {entryKey.Replace(RuleStateEntries.Separator, '/')}.");
+                    }
+                }
+            }
+
+            (last, next) = (next, last);
+        }
+
+        private KeyValuePair<string, byte[]>[] Entries(string valueKey, object? value)
+        {
+            var json = value is null
+                ? "null"u8.ToArray()
+                : JsonSerializer.SerializeToUtf8Bytes(value, RuleStateJson.Options.GetTypeInfo(value.GetType()));
+            if (!cut)
+            {
+                return [new(valueKey, json)];
+            }
+
+            var cutEntries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            Cut(json, valueKey, 2, cutEntries);
+            return [.. cutEntries];
+        }
+
+        private sealed record Saved(object? Value, KeyValuePair<string, byte[]>[] Entries);
+    }
+}
