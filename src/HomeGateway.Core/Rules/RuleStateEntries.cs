@@ -5,7 +5,8 @@ namespace HomeGateway.Core.Rules;
 
 /// <summary>
 /// The rules' saved state in entries, as the gateway's journal stores it: the state's JSON object cut into its
-/// properties down to <see cref="Depth"/> levels (a rule's open doors, an open alert's fields, each escalation), each
+/// properties down to <see cref="Depth"/> levels (each open alert, each escalation), and a rule's state one more
+/// (<see cref="RulesDepth"/>: each open door), each
 /// entry keyed by its path of raw (still escaped) property names joined by U+001F. A commit then writes only the entries
 /// that changed: written whole, a home with 80 open doors wrote ~46 KB (46 pages of 1 KiB, each an fsynced WAL frame)
 /// per alert step (make bench nodeRed), where one step changes one door and one open alert.
@@ -18,8 +19,13 @@ namespace HomeGateway.Core.Rules;
 /// </summary>
 public static class RuleStateEntries
 {
-    /// <summary>How many levels of objects are cut into their properties (root → rules → a rule's keys).</summary>
-    public const int Depth = 3;
+    /// <summary>How many levels of objects are cut into their properties: the root's, and each object in it (an open alert, an escalation).</summary>
+    public const int Depth = 2;
+
+    /// <summary>Under the root's <c>Rules</c>, one level more: each rule's state is cut into its keys (an open door).</summary>
+    public const int RulesDepth = 3;
+
+    private const string Rules = "Rules";
 
     /// <summary>The key of a state kept whole.</summary>
     public const string Whole = "";
@@ -37,7 +43,7 @@ public static class RuleStateEntries
         {
             var reader = new Utf8JsonReader(state);
             if (reader.Read() && reader.TokenType == JsonTokenType.StartObject
-                && SplitObject(state, ref reader, "", 1, Depth, entries) && !reader.Read())
+                && SplitObject(state, ref reader, "", 1, entries) && !reader.Read())
             {
                 return entries;
             }
@@ -82,25 +88,29 @@ public static class RuleStateEntries
     {
         var reader = new Utf8JsonReader(json);
         reader.Read();
-        if (reader.TokenType == JsonTokenType.StartObject && depth < Depth)
+        if (reader.TokenType == JsonTokenType.StartObject && depth < MaxDepth(key))
         {
-            return SplitObject(json, ref reader, key, depth + 1, Depth, entries);
+            return SplitObject(json, ref reader, key, depth + 1, entries);
         }
 
         return entries.TryAdd(key, json);
     }
 
+    // How deep the objects under this key are cut: one level more under Rules.
+    private static int MaxDepth(string key) =>
+        key.StartsWith(Rules, StringComparison.Ordinal) && (key.Length == Rules.Length || key[Rules.Length] == Separator) ? RulesDepth : Depth;
+
     // The reader is on the object's StartObject, at depth (1: the root); false when a name repeats.
-    private static bool SplitObject(byte[] json, ref Utf8JsonReader reader, string prefix, int depth, int maxDepth, Dictionary<string, byte[]> entries)
+    private static bool SplitObject(byte[] json, ref Utf8JsonReader reader, string prefix, int depth, Dictionary<string, byte[]> entries)
     {
         var properties = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var key = Key(prefix, Encoding.UTF8.GetString(reader.ValueSpan));
             reader.Read();
-            if (reader.TokenType == JsonTokenType.StartObject && depth < maxDepth)
+            if (reader.TokenType == JsonTokenType.StartObject && depth < MaxDepth(key))
             {
-                if (!SplitObject(json, ref reader, key, depth + 1, maxDepth, entries))
+                if (!SplitObject(json, ref reader, key, depth + 1, entries))
                 {
                     return false;
                 }

@@ -10,8 +10,9 @@ public sealed partial class RulesEngine
     // JSON is the same and is reused rather than written again. SaveStateEntriesTests compares every save with
     // Split(SaveState()), so a value changed in place would fail it.
     private readonly Dictionary<string, ValueEntries> ruleValueEntries = new(StringComparer.Ordinal);
-    private readonly ValueEntries openEntries = new("Open", cut: true);
-    private readonly ValueEntries escalationEntries = new("Escalations", cut: true);
+    private readonly ValueEntries openEntries = new("Open");
+    private readonly ValueEntries escalationEntries = new("Escalations");
+    private int lastEntryCount;
 
     /// <summary>
     /// The state <see cref="SaveState"/> saves, as the entries <see cref="RuleStateEntries.Split"/> cuts from it (the same
@@ -21,7 +22,7 @@ public sealed partial class RulesEngine
     /// </summary>
     public Dictionary<string, byte[]> SaveStateEntries()
     {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        var entries = new Dictionary<string, byte[]>(lastEntryCount, StringComparer.Ordinal)
         {
             ["Version"] = JsonSerializer.SerializeToUtf8Bytes(StateVersion, RuleStateJson.Info<int>()),
             ["StartedAt"] = JsonSerializer.SerializeToUtf8Bytes(context.StartedAt, RuleStateJson.Info<DateTimeOffset>()),
@@ -43,7 +44,7 @@ public sealed partial class RulesEngine
             {
                 if (!ruleValueEntries.TryGetValue(rule.Key, out var cache))
                 {
-                    ruleValueEntries[rule.Key] = cache = new ValueEntries(key, cut: false);
+                    ruleValueEntries[rule.Key] = cache = new ValueEntries(key);
                 }
 
                 cache.Add(values, entries);
@@ -62,6 +63,7 @@ public sealed partial class RulesEngine
         }
 
         openEntries.Add(open, entries);
+        lastEntryCount = entries.Count;
         return entries;
     }
 
@@ -74,11 +76,10 @@ public sealed partial class RulesEngine
     }
 
     /// <summary>
-    /// The entries of one dictionary of the state (a rule's, the open alerts, the escalations), with those of the last save
-    /// kept by the value they came from. <c>cut</c>: each value is an object cut into its properties (a dictionary at the
-    /// second level of the state); otherwise each value is one entry (a rule's dictionary, at the third).
+    /// The entries of one dictionary of the state (a rule's, the open alerts, the escalations): one per value, the JSON of
+    /// those of the last save kept by the value they came from.
     /// </summary>
-    private sealed class ValueEntries(string key, bool cut)
+    private sealed class ValueEntries(string key)
     {
         private Dictionary<string, Saved> last = new(StringComparer.Ordinal);
         private Dictionary<string, Saved> next = new(StringComparer.Ordinal);
@@ -98,37 +99,22 @@ public sealed partial class RulesEngine
                 var value = each.Value;
                 if (!last.TryGetValue(name, out var saved) || !ReferenceEquals(saved.Value, value) || value is null)
                 {
-                    saved = new Saved(value, Entries(RuleStateEntries.Key(key, RuleStateEntries.RawName(name)), value));
+                    var json = value is null
+                        ? "null"u8.ToArray()
+                        : JsonSerializer.SerializeToUtf8Bytes(value, RuleStateJson.Options.GetTypeInfo(value.GetType()));
+                    saved = new Saved(value, saved?.Key ?? RuleStateEntries.Key(key, RuleStateEntries.RawName(name)), json);
                 }
 
                 next[name] = saved;
-                foreach (var (entryKey, json) in saved.Entries)
+                if (!entries.TryAdd(saved.Key, saved.Json))
                 {
-                    if (!entries.TryAdd(entryKey, json))
-                    {
-                        throw new InvalidOperationException($"The rules' state repeats {entryKey.Replace(RuleStateEntries.Separator, '/')}.");
-                    }
+                    throw new InvalidOperationException($"The rules' state repeats {saved.Key.Replace(RuleStateEntries.Separator, '/')}.");
                 }
             }
 
             (last, next) = (next, last);
         }
 
-        private KeyValuePair<string, byte[]>[] Entries(string valueKey, object? value)
-        {
-            var json = value is null
-                ? "null"u8.ToArray()
-                : JsonSerializer.SerializeToUtf8Bytes(value, RuleStateJson.Options.GetTypeInfo(value.GetType()));
-            if (!cut)
-            {
-                return [new(valueKey, json)];
-            }
-
-            var cutEntries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            Cut(json, valueKey, 2, cutEntries);
-            return [.. cutEntries];
-        }
-
-        private sealed record Saved(object? Value, KeyValuePair<string, byte[]>[] Entries);
+        private sealed record Saved(object? Value, string Key, byte[] Json);
     }
 }
