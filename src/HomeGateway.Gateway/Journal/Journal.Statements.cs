@@ -10,7 +10,7 @@ public sealed partial class Journal
     private readonly Dictionary<string, SqliteCommand> statements = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The prepared command for <paramref name="sql"/>, in <paramref name="transaction"/>, with no parameters yet. Under
+    /// The prepared command for <paramref name="sql"/>, with no parameters yet (in the open WriteTransaction, if any). Under
     /// <c>gate</c> only; the journal owns it (never dispose it), and its reader must be closed before it runs again.
     /// </summary>
     private SqliteCommand Statement(string sql)
