@@ -8,7 +8,7 @@ namespace HomeGateway.Gateway.Cli;
 
 /// <summary>
 /// <c>homegateway events tail [-n N] [--follow]</c>: the sensor events and alert steps still in the journal (those
-/// dispatch has not acknowledged, or the rules still need), oldest first. Read-only: the service keeps writing.
+/// dispatch has not acknowledged, or the rules still need), oldest first. Read-only and without locks: the service keeps writing.
 /// Exit 0, 1 when there is no journal to read, 2 on misuse.
 /// </summary>
 public static class EventsCommand
@@ -47,12 +47,16 @@ public static class EventsCommand
 
             try
             {
-                using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
-                connection.Open();
+                // The running service holds the journal's lock: every read is a lock-free snapshot of its own (JournalFile).
                 var last = 0L;
-                // A journal the service has not opened since the upgrade has no publisher column yet.
-                var publisher = HasPublisherColumn(connection) ? "publisher" : "NULL";
-                foreach (var (record, by) in Read(connection, $"SELECT record, publisher FROM (SELECT seq, record, {publisher} AS publisher FROM journal ORDER BY seq DESC LIMIT $n) ORDER BY seq;", ("$n", lines)))
+                var publisher = "NULL";
+                var latest = JournalFile.ReadUnlocked(path, connection =>
+                {
+                    // A journal the service has not opened since the upgrade has no publisher column yet.
+                    publisher = HasPublisherColumn(connection) ? "publisher" : "NULL";
+                    return Read(connection, $"SELECT record, publisher FROM (SELECT seq, record, {publisher} AS publisher FROM journal ORDER BY seq DESC LIMIT $n) ORDER BY seq;", ("$n", lines));
+                });
+                foreach (var (record, by) in latest)
                 {
                     await output.WriteLineAsync(Format(record, by)).ConfigureAwait(false);
                     last = (long)record.Seq;
@@ -61,7 +65,10 @@ public static class EventsCommand
                 while (parse.GetValue(follow) && !cancel.IsCancellationRequested)
                 {
                     await Task.Delay(FollowInterval, time, cancel).ConfigureAwait(false);
-                    foreach (var (record, by) in Read(connection, $"SELECT record, {publisher} FROM journal WHERE seq > $after ORDER BY seq;", ("$after", last)))
+                    var after = last;
+                    var newer = JournalFile.ReadUnlocked(path, connection =>
+                        Read(connection, $"SELECT record, {publisher} FROM journal WHERE seq > $after ORDER BY seq;", ("$after", after)));
+                    foreach (var (record, by) in newer)
                     {
                         await output.WriteLineAsync(Format(record, by)).ConfigureAwait(false);
                         last = (long)record.Seq;

@@ -438,6 +438,23 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
         }
     }
 
+    private void ReportHeldJournal(string path)
+    {
+        var size = $"{new FileInfo(path).Length / 1024} KiB";
+        if (status is null)
+        {
+            Report("journal", DoctorLevel.Warn, $"the journal {path} ({size}) is locked by a process, but the service's status is missing or stale: a stuck service, or a second gateway on the same data directory",
+                "sudo systemctl status homegateway; ps -C homegateway -o pid,args");
+        }
+        else if (status.Uplink.JournalDamage is null)
+        {
+            var checkedAt = status.Uplink.JournalCheckedAt is { } at
+                ? $"its check read the whole file {StatusFile.Ago(time.GetUtcNow() - at)} ago and found it intact"
+                : $"its first check of the whole file runs within {Journal.Journal.FirstCheckAfterCleanStart.TotalMinutes:0} minutes of its start";
+            Report("journal", DoctorLevel.Ok, $"the journal {path} ({size}) is held by the running service: {checkedAt}, and again every {Journal.Journal.CheckInterval.TotalHours:0} hours");
+        }
+    }
+
     private void CheckJournal()
     {
         var path = Path.Combine(options.DataDirectory, "journal.db");
@@ -456,7 +473,15 @@ internal sealed class GatewayDoctor(GatewayOptions options, bool simulated, Time
 
         try
         {
-            // Read-only: the service keeps writing while the check runs; SQLite's locking keeps the two apart.
+            // The running service holds the file's exclusive lock (Journal.ConnectionString), and a lock-free read beside its
+            // checkpoints can look damaged when it is not: while it runs, its own checks speak for the file.
+            if (JournalFile.IsHeldByAnotherProcess(path))
+            {
+                ReportHeldJournal(path);
+                return;
+            }
+
+            // Read-only, with the service stopped.
             using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
             connection.Open();
             using var command = connection.CreateCommand();

@@ -27,6 +27,12 @@ public sealed partial class Journal
     /// <summary>The running check's last verdict; null before the first one.</summary>
     public JournalCheck? LastCheck { get; private set; }
 
+    /// <summary>
+    /// When the whole file was last read and found intact: by the check at open (after a stop that was not clean) or by the
+    /// running check; null before either, and from the first damage found on.
+    /// </summary>
+    public DateTimeOffset? LastIntactAt { get; private set; }
+
     private void StartBackgroundCheck()
     {
         var first = CheckedInFullAtOpen ? CheckInterval : FirstCheckAfterCleanStart;
@@ -59,14 +65,9 @@ public sealed partial class Journal
         List<string> problems;
         try
         {
-            // Read-only and its own: in WAL mode a reader never blocks the appends (nor they it), so an alert's commit
-            // does not wait for the check; a check that holds an old snapshot only delays the WAL's reuse meanwhile.
-            using var reader = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = Path,
-                Mode = SqliteOpenMode.ReadOnly,
-                Pooling = false,
-            }.ToString());
+            // Read-only and its own, in this process (which holds the file's lock): in WAL mode a reader never blocks the
+            // appends (nor they it), so an alert's commit does not wait for the check; a check that holds an old snapshot only delays the WAL's reuse meanwhile.
+            using var reader = new SqliteConnection(ConnectionString(Path, SqliteOpenMode.ReadOnly));
             lock (checkGate)
             {
                 if (checksStopped)
@@ -114,6 +115,15 @@ public sealed partial class Journal
         if (LastCheck is not { Damage: not null })
         {
             LastCheck = check;
+        }
+
+        if (damage is null && LastCheck is not { Damage: not null })
+        {
+            LastIntactAt = check.At;
+        }
+        else
+        {
+            LastIntactAt = null;
         }
 
         if (damage is null)

@@ -10,7 +10,8 @@ public sealed partial class Journal
     /// <summary>The page size of a new journal (SQLite's default is 4096); see <see cref="OpenChecked"/>.</summary>
     internal const int PageSize = 1024;
 
-    // SQLite's result codes for "this file is damaged" and "this file is not a database".
+    // SQLite's result codes for "another connection holds the lock", "this file is damaged" and "this file is not a database".
+    private const int SqliteBusy = 5;
     private const int SqliteCorrupt = 11;
     private const int SqliteNotADatabase = 26;
 
@@ -95,12 +96,7 @@ public sealed partial class Journal
         // A WAL left with frames in it means the last process did not close the file: SQLite's last close checkpoints
         // everything into the main file and deletes the WAL. Looked at before opening, which creates an empty one.
         var walLeft = new FileInfo(path + "-wal") is { Exists: true, Length: > 0 };
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-        }.ToString());
+        var connection = new SqliteConnection(ConnectionString(path, SqliteOpenMode.ReadWriteCreate));
         return ClosingOnFailure(connection, () =>
         {
             connection.Open();
@@ -144,8 +140,61 @@ public sealed partial class Journal
             }
 
             Migrate(connection);
+
+            // A journal an older version used still has its shared-memory file beside it. This process now holds the
+            // file's exclusive lock (taken at the first read above), so no other process can be using it.
+            DeleteIfPresent(path + "-shm");
             return (connection, checkedInFull, pendingRows);
         });
+    }
+
+    /// <summary>
+    /// How the service's own connections open the file: SQLite's <c>unix-excl</c> VFS. At its first read it takes a
+    /// process-wide exclusive lock, and it keeps the WAL's index in the heap instead of a <c>journal.db-shm</c> file beside
+    /// the journal. That file is written through a shared memory map at every commit, so the kernel wrote its dirty pages
+    /// back to the SD card about every 30 seconds while the home was active: measured at a home's real pace, that was as much
+    /// as the commits themselves (make bench, storageWrites). Connections of this process share the lock and the index,
+    /// so the running check still reads beside the appends. Another process cannot open the file while the service runs.
+    /// The technician's commands read it without locks instead (<see cref="Cli.JournalFile"/>).
+    /// </summary>
+    internal static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = SqliteUri(path, "vfs=unix-excl"),
+        Mode = mode,
+        Pooling = false,
+    }.ToString();
+
+    /// <summary>A <c>file:</c> URI for SQLite with <paramref name="query"/>; the characters a URI gives a meaning are escaped.</summary>
+    internal static string SqliteUri(string path, string query)
+    {
+        var escaped = new System.Text.StringBuilder("file:");
+        foreach (var c in System.IO.Path.GetFullPath(path))
+        {
+            escaped.Append(c switch
+            {
+                '%' => "%25",
+                '?' => "%3f",
+                '#' => "%23",
+                _ => c.ToString(),
+            });
+        }
+
+        return escaped.Append('?').Append(query).ToString();
+    }
+
+    private static void DeleteIfPresent(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Not worth failing a start for: the file is unused and small.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     /// <summary>

@@ -213,6 +213,11 @@ public sealed partial class Journal : IDisposable
         {
             journal = OpenJournal(path, time, logger, maxBytes, null);
         }
+        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteBusy)
+        {
+            // Another process holds the file's exclusive lock (ConnectionString) beyond SQLite's wait: never written beside it.
+            throw new IOException($"The journal {path} is held by another process (another homegateway on the same data directory?): SQLite says '{ex.Message}'. Stop that one first.", ex);
+        }
         catch (UnreadableJournalException ex)
         {
             SqliteConnection.ClearAllPools();
@@ -227,6 +232,11 @@ public sealed partial class Journal : IDisposable
             ? "SQLite's full quick check ran (a new file, or the last stop was not a clean close)"
             : "closed cleanly last time: the full check is left to the background check", (long)time.GetElapsedTime(started).TotalMilliseconds);
         journal.markInterval = options?.MarkInterval ?? MarkInterval;
+        if (journal.CheckedInFullAtOpen)
+        {
+            journal.LastIntactAt = time.GetUtcNow();
+        }
+
         if (recovery is not null && homeId is { Length: > 0 })
         {
             journal.Append([recovery.ToAlertStep(homeId)]);

@@ -124,6 +124,13 @@ public sealed record UplinkStatus
 
     /// <summary>Set when the running check found the journal damaged: what SQLite said, and when (a restart sets the file aside).</summary>
     public string? JournalDamage { get; init; }
+
+    /// <summary>
+    /// When the service last read the whole journal and found it intact (at its start after a stop that was not clean, or
+    /// in its running check); null before either and once damage was found. The service holds the file's lock, so
+    /// <c>homegateway doctor</c> reports this instead of reading the file itself while the service runs.
+    /// </summary>
+    public DateTimeOffset? JournalCheckedAt { get; init; }
 }
 
 /// <summary>The MQTT side: which broker, and in client mode whether the gateway is connected to it.</summary>

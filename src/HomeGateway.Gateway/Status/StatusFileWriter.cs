@@ -126,6 +126,7 @@ public sealed class StatusFileWriter(
                 JournalMaxBytes = outbox.MaxBytes,
                 JournalSetAside = journal.Recovery is { } r ? $"{r.MovedTo} ({r.Reason}, {r.At:O})" : null,
                 JournalDamage = journal.LastCheck is { Damage: { } damage } check ? $"{damage} (found {check.At:O})" : null,
+                JournalCheckedAt = journal.LastIntactAt,
             },
             UnknownTopicMessages = mqttStats.TotalUnknownTopicMessages,
             Sensors = sensors,

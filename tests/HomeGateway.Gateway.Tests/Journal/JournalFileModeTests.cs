@@ -3,8 +3,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace HomeGateway.Gateway.Tests.Journal;
 
 /// <summary>
-/// Invariant: the journal (a client's doors, falls and nights) and its -wal and -shm are the service user's alone, whatever
-/// the umask, and a journal an older version left readable by others is made private when it is opened.
+/// Invariant: the journal (a client's doors, falls and nights) and its -wal are the service user's alone, whatever the umask
+/// (there is no -shm: its WAL index is in the service's memory), and a journal an older version left readable by others is made private when it is opened.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class JournalFileModeTests
@@ -13,7 +13,7 @@ public sealed class JournalFileModeTests
     private const UnixFileMode OthersMayRead = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     [Fact]
-    public void A_new_journal_and_its_wal_and_shm_are_owner_only_in_a_new_private_directory()
+    public void A_new_journal_and_its_wal_are_owner_only_in_a_new_private_directory()
     {
         using var dir = new TempDirectory();
         var data = Path.Combine(dir.Path, "data");
@@ -21,11 +21,14 @@ public sealed class JournalFileModeTests
         using (HomeGateway.Gateway.Journal.Journal.Open(Path.Combine(data, "journal.db"), new FakeTimeProvider()))
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(data));
-            foreach (var file in new[] { "journal.db", "journal.db-wal", "journal.db-shm" })
+            foreach (var file in new[] { "journal.db", "journal.db-wal" })
             {
                 Assert.True(File.Exists(Path.Combine(data, file)), file + " exists while the journal is open");
                 Assert.Equal(OwnerOnly, File.GetUnixFileMode(Path.Combine(data, file)));
             }
+
+            Assert.False(File.Exists(Path.Combine(data, "journal.db-shm")));
+            Assert.DoesNotContain(File.ReadLines("/proc/self/maps"), line => line.Contains(Path.Combine(data, "journal.db-shm"), StringComparison.Ordinal));
         }
     }
 

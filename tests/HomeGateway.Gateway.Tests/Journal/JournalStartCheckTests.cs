@@ -98,6 +98,7 @@ public sealed class JournalStartCheckTests : IDisposable
         using (var created = Open())
         {
             Assert.True(created.CheckedInFullAtOpen);
+            Assert.Equal(clock.GetUtcNow(), created.LastIntactAt);
             WriteAndPrune(created, clock);
         }
 
@@ -105,6 +106,7 @@ public sealed class JournalStartCheckTests : IDisposable
         using var journal = Open();
 
         Assert.False(journal.CheckedInFullAtOpen);
+        Assert.Null(journal.LastIntactAt);
         Assert.Null(journal.Recovery);
         Assert.Equal(201, journal.LastSeq);
 
@@ -173,6 +175,7 @@ public sealed class JournalStartCheckTests : IDisposable
 
             Assert.NotNull(check?.Damage);
             Assert.Same(check, journal.LastCheck);
+            Assert.Null(journal.LastIntactAt);
             var error = Assert.Single(logs.WithEventId(2988));
             Assert.Equal(LogLevel.Error, error.Level);
 
@@ -199,9 +202,11 @@ public sealed class JournalStartCheckTests : IDisposable
         clock.Advance(TimeSpan.FromSeconds(1));
         var first = Assert.IsType<JournalCheck>(journal.LastCheck);
         Assert.Null(first.Damage);
+        Assert.Equal(first.At, journal.LastIntactAt);
 
         clock.Advance(HomeGateway.Gateway.Journal.Journal.CheckInterval);
         Assert.True(journal.LastCheck!.At > first.At);
+        Assert.Equal(journal.LastCheck.At, journal.LastIntactAt);
         Assert.Equal(2, logs.WithEventId(2989).Count());
     }
 
