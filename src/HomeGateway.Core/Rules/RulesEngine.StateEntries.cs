@@ -13,6 +13,10 @@ public sealed partial class RulesEngine
     private readonly ValueEntries openEntries = new("Open");
     private readonly ValueEntries escalationEntries = new("Escalations");
     private int lastEntryCount;
+    private (DateTimeOffset Value, byte[] Json)? savedStartedAt;
+    private (DateTimeOffset? Value, byte[] Json)? savedVisitEndsAt;
+
+    private static readonly byte[] SavedVersion = JsonSerializer.SerializeToUtf8Bytes(StateVersion, RuleStateJson.Info<int>());
 
     /// <summary>
     /// The state <see cref="SaveState"/> saves, as the entries <see cref="RuleStateEntries.Split"/> cuts from it (the same
@@ -22,11 +26,22 @@ public sealed partial class RulesEngine
     /// </summary>
     public Dictionary<string, byte[]> SaveStateEntries()
     {
+        // The same array while the value is the same, so that the journal sees "unchanged" without comparing bytes.
+        if (savedStartedAt is not { } started || !SameExactly(started.Value, context.StartedAt))
+        {
+            savedStartedAt = (context.StartedAt, JsonSerializer.SerializeToUtf8Bytes(context.StartedAt, RuleStateJson.Info<DateTimeOffset>()));
+        }
+
+        if (savedVisitEndsAt is not { } visit || !SameExactly(visit.Value, visitEndsAt))
+        {
+            savedVisitEndsAt = (visitEndsAt, JsonSerializer.SerializeToUtf8Bytes(visitEndsAt, RuleStateJson.Info<DateTimeOffset?>()));
+        }
+
         var entries = new Dictionary<string, byte[]>(lastEntryCount, StringComparer.Ordinal)
         {
-            ["Version"] = JsonSerializer.SerializeToUtf8Bytes(StateVersion, RuleStateJson.Info<int>()),
-            ["StartedAt"] = JsonSerializer.SerializeToUtf8Bytes(context.StartedAt, RuleStateJson.Info<DateTimeOffset>()),
-            ["VisitEndsAt"] = JsonSerializer.SerializeToUtf8Bytes(visitEndsAt, RuleStateJson.Info<DateTimeOffset?>()),
+            ["Version"] = SavedVersion,
+            ["StartedAt"] = savedStartedAt.Value.Json,
+            ["VisitEndsAt"] = savedVisitEndsAt.Value.Json,
         };
 
         escalationEntries.Add(escalations, entries);
@@ -66,6 +81,10 @@ public sealed partial class RulesEngine
         lastEntryCount = entries.Count;
         return entries;
     }
+
+    // The instant and the offset: JSON writes both, and == compares only the instant.
+    private static bool SameExactly(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is { } x ? b is { } y && x.EqualsExact(y) : b is null;
 
     private static void Cut(byte[] json, string key, int depth, Dictionary<string, byte[]> entries)
     {

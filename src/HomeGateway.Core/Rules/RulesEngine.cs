@@ -153,8 +153,10 @@ public sealed partial class RulesEngine
             DateTimeOffset? next = visitEndsAt;
             foreach (var rule in rules)
             {
-                // A rule that has not yet seen the start time asks to be advanced at once; never before the start.
-                next = Earliest(next, rule.NextDeadline is { } due && due < context.StartedAt ? context.StartedAt : rule.NextDeadline);
+                // A rule that has not yet seen the start time asks to be advanced at once; never before the start. Asked
+                // once: a rule finds its deadline by looking through its timers (every open door), on every turn of the loop.
+                var due = rule.NextDeadline;
+                next = Earliest(next, due < context.StartedAt ? context.StartedAt : due);
             }
 
             foreach (var escalation in escalations.Values)
