@@ -52,16 +52,40 @@ public sealed class MessageReceipt
     public static MessageReceipt ForMqtt(string publisher, ushort packetId, string topic, ReadOnlySequence<byte> payload, bool redelivered)
     {
         var key = PlainOrHashed(publisher);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(topic));
-        hash.AppendData([0]);
-        foreach (var segment in payload)
+        var length = Encoding.UTF8.GetByteCount(topic) + 1 + payload.Length;
+        if (length > OneShotLimit)
         {
-            hash.AppendData(segment.Span);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hash.AppendData(Encoding.UTF8.GetBytes(topic));
+            hash.AppendData([0]);
+            foreach (var segment in payload)
+            {
+                hash.AppendData(segment.Span);
+            }
+
+            return new MessageReceipt(key, packetId, hash.GetHashAndReset()[..16], redelivered);
         }
 
-        return new MessageReceipt(key, packetId, hash.GetHashAndReset()[..16], redelivered);
+        // The same bytes in one call: a hash object per message (created, fed, disposed) was ~1 % of the gateway's CPU on
+        // the bench's busy flow, for messages that are a few hundred bytes.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(topic, buffer);
+            buffer[written] = 0;
+            payload.CopyTo(buffer.AsSpan(written + 1));
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(buffer.AsSpan(0, (int)length), digest);
+            return new MessageReceipt(key, packetId, digest[..16].ToArray(), redelivered);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
+
+    // Larger messages are hashed piece by piece rather than copied.
+    private const int OneShotLimit = 64 * 1024;
 
     /// <summary>
     /// A peer's name (an MQTT client id: up to 65,535 bytes of anything) as it may be kept and logged: itself when it is
