@@ -81,6 +81,59 @@ public sealed class SaveStateEntriesTests
     }
 
     [Fact]
+    public void The_next_deadline_is_always_the_one_a_fresh_engine_finds_in_the_saved_state()
+    {
+        // A rule may keep its earliest deadline between changes (DoorLeftOpenRule does: the pipeline asks on every turn);
+        // after every kind of change it must still be the one a restored engine, which keeps nothing, computes.
+        var home = EnginePropertyTests.TestHome();
+        var engine = new RulesEngine(home, EnginePropertyTests.Start);
+        var random = new Random(2026_12_08);
+        var now = EnginePropertyTests.Start;
+        var seq = 0L;
+        var alerts = new List<AlertEvent>();
+        var deadlines = 0;
+        for (var i = 0; i < 1500; i++)
+        {
+            now += TimeSpan.FromSeconds(random.Next(0, 600));
+            while (engine.NextDeadline is { } due && due <= now)
+            {
+                alerts.AddRange(engine.Advance(due));
+                AssertSameDeadline(home, engine);
+            }
+
+            switch (random.Next(20))
+            {
+                case 0 when alerts.Count > 0:
+                    engine.Acknowledge(alerts[random.Next(alerts.Count)].AlertId, now);
+                    break;
+                case 1 when alerts.Count > 0:
+                    engine.Close(alerts[random.Next(alerts.Count)].AlertId, seq);
+                    break;
+                case 2:
+                    alerts.AddRange(engine.SetVisit(!engine.VisitInProgress, now));
+                    break;
+                default:
+                    var (sensor, _, states) = EnginePropertyTests.Vocabulary[random.Next(EnginePropertyTests.Vocabulary.Length)];
+                    var step = new EnginePropertyTests.Step(0, sensor, states[random.Next(states.Length)], false);
+                    alerts.AddRange(engine.Observe(EnginePropertyTests.ToEvent(home, step, now), ++seq, now));
+                    break;
+            }
+
+            AssertSameDeadline(home, engine);
+            deadlines += engine.NextDeadline is null ? 0 : 1;
+        }
+
+        Assert.True(deadlines > 500, $"a deadline was pending after {deadlines} of 1500 steps");
+    }
+
+    private static void AssertSameDeadline(HomeConfig home, RulesEngine engine)
+    {
+        var fresh = new RulesEngine(home, EnginePropertyTests.Start);
+        fresh.RestoreState(engine.SaveState());
+        Assert.Equal(fresh.NextDeadline, engine.NextDeadline);
+    }
+
+    [Fact]
     public void Names_that_json_escapes_are_keyed_as_the_state_writes_them()
     {
         // Door ids with characters the serializer escapes in a property name (non-ASCII, HTML-sensitive, a quote): their
