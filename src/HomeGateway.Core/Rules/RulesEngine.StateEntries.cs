@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace HomeGateway.Core.Rules;
@@ -100,12 +101,14 @@ public sealed partial class RulesEngine
     /// </summary>
     private sealed class ValueEntries(string key)
     {
-        private Dictionary<string, Saved> last = new(StringComparer.Ordinal);
-        private Dictionary<string, Saved> next = new(StringComparer.Ordinal);
+        // One lookup per value: the entry of the last save is found, reused or replaced in place, and stamped with this
+        // save; entries of values that are gone (a closed door) are swept only when the dictionary shrank.
+        private readonly Dictionary<string, Saved> last = new(StringComparer.Ordinal);
+        private int save;
 
         public void Add(IDictionary values, Dictionary<string, byte[]> entries)
         {
-            next.Clear();
+            save++;
             if (values.Count == 0)
             {
                 entries[key] = RuleStateEntries.EmptyObject;
@@ -116,7 +119,8 @@ public sealed partial class RulesEngine
             {
                 var name = (string)each.Key;
                 var value = each.Value;
-                if (!last.TryGetValue(name, out var saved) || !ReferenceEquals(saved.Value, value) || value is null)
+                ref var saved = ref CollectionsMarshal.GetValueRefOrAddDefault(last, name, out _);
+                if (saved is null || !ReferenceEquals(saved.Value, value) || value is null)
                 {
                     var json = value is null
                         ? "null"u8.ToArray()
@@ -124,16 +128,35 @@ public sealed partial class RulesEngine
                     saved = new Saved(value, saved?.Key ?? RuleStateEntries.Key(key, RuleStateEntries.RawName(name)), json);
                 }
 
-                next[name] = saved;
+                saved.Save = save;
                 if (!entries.TryAdd(saved.Key, saved.Json))
                 {
                     throw new InvalidOperationException($"The rules' state repeats {saved.Key.Replace(RuleStateEntries.Separator, '/')}.");
                 }
             }
 
-            (last, next) = (next, last);
+            if (last.Count > values.Count)
+            {
+                foreach (var (name, saved) in last)
+                {
+                    if (saved.Save != save)
+                    {
+                        last.Remove(name);
+                    }
+                }
+            }
         }
 
-        private sealed record Saved(object? Value, string Key, byte[] Json);
+        private sealed class Saved(object? value, string key, byte[] json)
+        {
+            public object? Value { get; } = value;
+
+            public string Key { get; } = key;
+
+            public byte[] Json { get; } = json;
+
+            // The save that last found this value in the dictionary.
+            public int Save { get; set; }
+        }
     }
 }
