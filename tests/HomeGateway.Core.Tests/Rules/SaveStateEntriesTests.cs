@@ -29,25 +29,7 @@ public sealed class SaveStateEntriesTests
         for (var i = 0; i < 1500; i++)
         {
             now += TimeSpan.FromSeconds(random.Next(0, 600));
-            while (engine.NextDeadline is { } due && due <= now)
-            {
-                alerts.AddRange(engine.Advance(due));
-            }
-
-            switch (random.Next(20))
-            {
-                case 0 when alerts.Count > 0:
-                    engine.Acknowledge(alerts[random.Next(alerts.Count)].AlertId, now);
-                    break;
-                case 1:
-                    alerts.AddRange(engine.SetVisit(!engine.VisitInProgress, now));
-                    break;
-                default:
-                    var (sensor, _, states) = EnginePropertyTests.Vocabulary[random.Next(EnginePropertyTests.Vocabulary.Length)];
-                    var step = new EnginePropertyTests.Step(0, sensor, states[random.Next(states.Length)], false);
-                    alerts.AddRange(engine.Observe(EnginePropertyTests.ToEvent(home, step, now), ++seq, now));
-                    break;
-            }
+            RandomStep(home, engine, random, now, ref seq, alerts, closing: false, afterAdvance: null);
 
             // Saved often, as the pipeline does at each alert step, and sometimes after many changes at once.
             if (random.Next(3) != 0)
@@ -95,35 +77,44 @@ public sealed class SaveStateEntriesTests
         for (var i = 0; i < 1500; i++)
         {
             now += TimeSpan.FromSeconds(random.Next(0, 600));
-            while (engine.NextDeadline is { } due && due <= now)
-            {
-                alerts.AddRange(engine.Advance(due));
-                AssertSameDeadline(home, engine);
-            }
-
-            switch (random.Next(20))
-            {
-                case 0 when alerts.Count > 0:
-                    engine.Acknowledge(alerts[random.Next(alerts.Count)].AlertId, now);
-                    break;
-                case 1 when alerts.Count > 0:
-                    engine.Close(alerts[random.Next(alerts.Count)].AlertId, seq);
-                    break;
-                case 2:
-                    alerts.AddRange(engine.SetVisit(!engine.VisitInProgress, now));
-                    break;
-                default:
-                    var (sensor, _, states) = EnginePropertyTests.Vocabulary[random.Next(EnginePropertyTests.Vocabulary.Length)];
-                    var step = new EnginePropertyTests.Step(0, sensor, states[random.Next(states.Length)], false);
-                    alerts.AddRange(engine.Observe(EnginePropertyTests.ToEvent(home, step, now), ++seq, now));
-                    break;
-            }
-
+            RandomStep(home, engine, random, now, ref seq, alerts, closing: true, afterAdvance: () => AssertSameDeadline(home, engine));
             AssertSameDeadline(home, engine);
             deadlines += engine.NextDeadline is null ? 0 : 1;
         }
 
         Assert.True(deadlines > 500, $"a deadline was pending after {deadlines} of 1500 steps");
+    }
+
+    /// <summary>
+    /// What time brings (every deadline up to <paramref name="now"/>), then one random change: an acknowledgement, a
+    /// closing by dispatch (when <paramref name="closing"/>), a visit starting or ending, or a sensor event.
+    /// </summary>
+    private static void RandomStep(HomeConfig home, RulesEngine engine, Random random, DateTimeOffset now, ref long seq,
+        List<AlertEvent> alerts, bool closing, Action? afterAdvance)
+    {
+        while (engine.NextDeadline is { } due && due <= now)
+        {
+            alerts.AddRange(engine.Advance(due));
+            afterAdvance?.Invoke();
+        }
+
+        switch (random.Next(20))
+        {
+            case 0 when alerts.Count > 0:
+                engine.Acknowledge(alerts[random.Next(alerts.Count)].AlertId, now);
+                break;
+            case 1 when closing && alerts.Count > 0:
+                engine.Close(alerts[random.Next(alerts.Count)].AlertId, seq);
+                break;
+            case 2:
+                alerts.AddRange(engine.SetVisit(!engine.VisitInProgress, now));
+                break;
+            default:
+                var (sensor, _, states) = EnginePropertyTests.Vocabulary[random.Next(EnginePropertyTests.Vocabulary.Length)];
+                var step = new EnginePropertyTests.Step(0, sensor, states[random.Next(states.Length)], false);
+                alerts.AddRange(engine.Observe(EnginePropertyTests.ToEvent(home, step, now), ++seq, now));
+                break;
+        }
     }
 
     private static void AssertSameDeadline(HomeConfig home, RulesEngine engine)

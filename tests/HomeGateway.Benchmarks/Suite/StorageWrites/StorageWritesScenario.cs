@@ -179,8 +179,10 @@ public sealed class StorageWritesScenario : IBenchScenario
             });
             report.Add(new Figure("storageWrites.perDay", "Gateway storage writes per day, busy home (write_bytes)", device.MegabytesPerDay, "MB")
             {
-                Goal = "≤ 50 MB/day (issue 18)",
-                GoalMet = device.MegabytesPerDay <= 50,
+                // Judged only at a home's own pace: what the kernel writes back on its 30 s clock does not shrink with a
+                // compressed replay, so a faster replay understates the day (README: replay speed).
+                Goal = speedup == 1 ? "≤ 50 MB/day (issue 18)" : $"≤ 50 MB/day (issue 18), judged only in real time (--speedup 1): replayed {speedup}× faster this understates",
+                GoalMet = speedup == 1 ? device.MegabytesPerDay <= 50 : null,
                 Note = string.Create(CultureInfo.InvariantCulture, $"{busyHours} busy hours + {24 - busyHours} idle hours; the journal's own writes only (logs below)"),
             });
             report.Add(new Figure("storageWrites.logBytesPerEvent", "Gateway log bytes per sensor event (stdout → journald)", logs.BytesPerEvent, "bytes")
