@@ -27,7 +27,7 @@ public sealed class StorageWritesScenario : IBenchScenario
 
     public string Title => "Gateway storage writes: bytes per sensor event, per idle hour, projected MB/day for the busy home";
 
-    public string Parameters => "--hours N (2)  --events N (all of them: 1179 an hour)  --speedup N (30: the hour in 2 min)  --repeat-seconds N, --mark-seconds N (the gateway's defaults)  --idle-seconds N (300)  --warmup-hours N (2, replayed as fast as acknowledged before measuring)  --busy-hours N (16)  --status-dir tmpfs|data (tmpfs)";
+    public string Parameters => "--hours N (2)  --events N (all of them: 1179 an hour)  --speedup N (30: the hour in 2 min)  --repeat-seconds N, --mark-seconds N (the gateway's defaults)  --idle-seconds N (300)  --warmup-hours N (2, quick 1; 0 for a new journal: replayed as fast as acknowledged before measuring)  --busy-hours N (16)  --status-dir tmpfs|data (tmpfs)";
 
     public async Task RunAsync(BenchContext context, BenchReport report, CancellationToken cancellationToken)
     {
@@ -52,7 +52,8 @@ public sealed class StorageWritesScenario : IBenchScenario
         // A journal past its first hours: its WAL has reached the size it is reused at (SQLite checkpoints every 1,000
         // frames and then writes the WAL from its start again), so the measured hours do not pay for the WAL's first
         // growth (a block allocated at a time, each a metadata write), which a gateway pays once after its install.
-        var warmupHours = context.Options.Int("warmup-hours", 2, 2);
+        // 0 measures a new journal (BenchOptions.Int takes only positive numbers).
+        var warmupHours = context.Options.Text("warmup-hours") == "0" ? 0 : context.Options.Int("warmup-hours", 2, 1);
         var statusOnDisk = (context.Options.Text("status-dir") ?? "tmpfs") switch
         {
             "tmpfs" => false,
