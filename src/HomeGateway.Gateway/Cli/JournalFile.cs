@@ -8,10 +8,7 @@ namespace HomeGateway.Gateway.Cli;
 /// </summary>
 internal static class JournalFile
 {
-    // SQLite's result codes a lock-free read can meet when the service checkpoints the WAL into the file at that moment.
-    private const int SqliteBusy = 5;
-    private const int SqliteCorrupt = 11;
-    private const int SqliteNotADatabase = 26;
+    // Besides what looks like damage (Journal.IsCorruption): a short read of a page the service's checkpoint is writing.
     private const int SqliteIoErrShortRead = 522;
     private const int Attempts = 4;
     private static readonly TimeSpan RetryAfter = TimeSpan.FromMilliseconds(100);
@@ -87,12 +84,12 @@ internal static class JournalFile
             probe.ExecuteScalar();
             return false;
         }
-        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteBusy)
+        catch (SqliteException ex) when (Journal.Journal.IsBusy(ex))
         {
             return true;
         }
     }
 
     private static bool IsTransient(SqliteException ex) =>
-        ex.SqliteExtendedErrorCode == SqliteIoErrShortRead || (ex.SqliteErrorCode & 0xFF) is SqliteCorrupt or SqliteNotADatabase;
+        ex.SqliteExtendedErrorCode == SqliteIoErrShortRead || Journal.Journal.IsCorruption(ex);
 }

@@ -66,7 +66,8 @@ public sealed partial class Journal
         try
         {
             // Read-only and its own, in this process (which holds the file's lock): in WAL mode a reader never blocks the
-            // appends (nor they it), so an alert's commit does not wait for the check; a check that holds an old snapshot only delays the WAL's reuse meanwhile.
+            // appends (nor they it), so an alert's commit does not wait for the check; a check that holds an old snapshot
+            // only delays the WAL's reuse meanwhile.
             using var reader = new SqliteConnection(ConnectionString(Path, SqliteOpenMode.ReadOnly));
             lock (checkGate)
             {
@@ -117,14 +118,8 @@ public sealed partial class Journal
             LastCheck = check;
         }
 
-        if (damage is null && LastCheck is not { Damage: not null })
-        {
-            LastIntactAt = check.At;
-        }
-        else
-        {
-            LastIntactAt = null;
-        }
+        // LastCheck keeps the first damage found, so this stays null from then on.
+        LastIntactAt = LastCheck.Damage is null ? check.At : null;
 
         if (damage is null)
         {

@@ -219,7 +219,11 @@ public sealed partial class Journal
         }
     }
 
-    private static bool IsCorruption(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is SqliteCorrupt or SqliteNotADatabase;
+    /// <summary>SQLite says the file is damaged or is not a database.</summary>
+    internal static bool IsCorruption(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) is SqliteCorrupt or SqliteNotADatabase;
+
+    /// <summary>SQLite says another connection holds the lock (here: another process holding the journal).</summary>
+    internal static bool IsBusy(SqliteException ex) => (ex.SqliteErrorCode & 0xFF) == SqliteBusy;
 
     /// <summary>SQLite's quick check: "ok", or up to five problems.</summary>
     private static List<string> QuickCheck(SqliteConnection connection)

@@ -213,7 +213,7 @@ public sealed partial class Journal : IDisposable
         {
             journal = OpenJournal(path, time, logger, maxBytes, null);
         }
-        catch (SqliteException ex) when ((ex.SqliteErrorCode & 0xFF) == SqliteBusy)
+        catch (SqliteException ex) when (IsBusy(ex))
         {
             // Another process holds the file's exclusive lock (ConnectionString) beyond SQLite's wait: never written beside it.
             throw new IOException($"The journal {path} is held by another process (another homegateway on the same data directory?): SQLite says '{ex.Message}'. Stop that one first.", ex);
