@@ -297,7 +297,11 @@ public sealed class LocalDeployment : IAsyncDisposable
         }
     }
 
-    private static int FreePort(int preferred)
+    /// <summary>
+    /// A free port on 127.0.0.1 for a child to listen on: <paramref name="preferred"/> when it is free, else one below Linux's
+    /// ephemeral range (so the kernel cannot hand it to an outgoing connection before the child binds it).
+    /// </summary>
+    public static int FreePort(int preferred = 0)
     {
         if (preferred > 0 && !IsListening(preferred))
         {

@@ -31,7 +31,7 @@ public sealed class JournalHeldProcessTests
             var second = ChildProcess.RunAsync(Built.Binaries.Gateway,
             [
                 "run", "--Gateway:HomeFile=" + deployment.HomeFile, "--Gateway:DataDirectory=" + deployment.GatewayData,
-                "--Gateway:Mqtt:Port=" + FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--Gateway:Mqtt:Port=" + LocalDeployment.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--Gateway:Gpio:Driver=simulated", "--Gateway:Gpio:SimulatedPinDirectory=" + Path.Combine(work, "second-pins"),
             ], ct);
 
@@ -75,13 +75,6 @@ public sealed class JournalHeldProcessTests
         {
             DemoProcessTests.TryDelete(work);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task<(int Exit, string Output)> RunAsync(string[] args, CancellationToken ct)
