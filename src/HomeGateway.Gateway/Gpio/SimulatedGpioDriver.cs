@@ -20,6 +20,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
     private readonly int _pinCount;
     private readonly string? _directory;
     private readonly ITimer? _poll;
+    private bool _polling;
 
     public SimulatedGpioDriver(int pinCount = 28, string? pinDirectory = null, TimeProvider? timeProvider = null)
     {
@@ -28,7 +29,10 @@ public sealed class SimulatedGpioDriver : GpioDriver
         if (pinDirectory is not null)
         {
             Directory.CreateDirectory(pinDirectory);
-            _poll = (timeProvider ?? TimeProvider.System).CreateTimer(_ => PollDirectory(), null, PollInterval, PollInterval);
+            // Started when a pin is set up as an input, stopped when none is left: a timer that fires 20 times a second for
+            // nothing still wakes the runtime's timer thread and a pool thread each time (make bench nodeRed, whose home has
+            // no wired inputs).
+            _poll = (timeProvider ?? TimeProvider.System).CreateTimer(_ => PollDirectory(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -86,6 +90,18 @@ public sealed class SimulatedGpioDriver : GpioDriver
             }
 
             state.IsOpen = true;
+            PollWhileInputsAreOpen();
+        }
+    }
+
+    /// <summary>Under the lock: the pin directory is read every <see cref="PollInterval"/> while a pin is open as an input, not otherwise.</summary>
+    private void PollWhileInputsAreOpen()
+    {
+        var wanted = _poll is not null && _pins.Values.Any(p => p.IsOpen && p.Mode != PinMode.Output);
+        if (wanted != _polling)
+        {
+            _polling = wanted;
+            _poll!.Change(wanted ? PollInterval : Timeout.InfiniteTimeSpan, wanted ? PollInterval : Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -98,6 +114,7 @@ public sealed class SimulatedGpioDriver : GpioDriver
             state.Callbacks.Clear();
             state.Hold?.Dispose();
             state.Hold = null;
+            PollWhileInputsAreOpen();
         }
     }
 
@@ -112,6 +129,8 @@ public sealed class SimulatedGpioDriver : GpioDriver
             {
                 toFile = state.Effective;
             }
+
+            PollWhileInputsAreOpen();
         }
 
         if (toFile is { } level)

@@ -38,6 +38,10 @@ public sealed partial class Journal : IDisposable
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly long maxBytes;
+
+    // A row's bytes beyond its values, for the disk budget's bound on what a commit may add (SQLite's own is a few bytes:
+    // the cell's header, its pointer, the rowid; this is generous).
+    private const long GrowthPerRowBytes = 64;
     private readonly long pageSize;
     private TaskCompletionSource appended = NewSignal();
     private bool disposed;
@@ -427,9 +431,12 @@ public sealed partial class Journal : IDisposable
                 ruleState ??= pendingRuleState;
                 ackOnDisk = WritePendingAck(transaction);
             }
+            // What this commit may add to the file, for the disk budget: twice the bytes of its rows (a row's own overhead,
+            // an index entry, a half-full page after a split) and two pages (b-tree interior pages, the file's header).
+            var mayGrowBy = 2 * pageSize;
             if (ruleState is { } saved)
             {
-                SaveRuleState(transaction, saved, nowMs);
+                mayGrowBy += 2 * SaveRuleState(transaction, saved, nowMs);
             }
 
             // What dispatch has stored and the rules have seen (both as committed now) is needed by nobody: pruned in the same commit.
@@ -461,8 +468,10 @@ public sealed partial class Journal : IDisposable
                 record.RecordedAt = now;
                 seqParameter.Value = seq;
                 kindParameter.Value = (int)KindOf(record);
-                recordParameter.Value = record.ToByteArray();
+                var bytes = record.ToByteArray();
+                recordParameter.Value = bytes;
                 insert.ExecuteNonQuery();
+                mayGrowBy += 2 * (bytes.Length + GrowthPerRowBytes + (receipt is null ? 0 : receipt.Publisher.Length + receipt.Fingerprint.Length) + (publishers is not null && i < publishers.Count ? publishers[i]?.Length ?? 0 : 0));
             }
 
             transaction.Commit();
@@ -491,7 +500,7 @@ public sealed partial class Journal : IDisposable
                     urgentSignal = urgentAppended;
                 }
             }
-            KeepWithinBudget();
+            KeepWithinBudget(mayGrowBy);
             signal = appended;
             appended = NewSignal();
             if (urgentSignal is not null)
@@ -701,8 +710,10 @@ public sealed partial class Journal : IDisposable
     private Dictionary<string, byte[]>? committedStateEntries;
     private (List<KeyValuePair<string, byte[]>> Written, List<string> Deleted)? savedStateChanges;
 
-    private void SaveRuleState(WriteTransaction transaction, (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq) saved, long nowMs)
+    /// <summary>Writes the entries that changed and the state's row; returns the bytes of the rows written (keys, values and each row's overhead).</summary>
+    private long SaveRuleState(WriteTransaction transaction, (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq) saved, long nowMs)
     {
+        long written = GrowthPerRowBytes;
         committedStateEntries ??= StoredStateEntries();
         var changes = (Written: new List<KeyValuePair<string, byte[]>>(), Deleted: new List<string>());
         var upsert = Statement("""
@@ -723,6 +734,7 @@ public sealed partial class Journal : IDisposable
             upsertValue.Value = value;
             upsert.ExecuteNonQuery();
             changes.Written.Add(new(key, value));
+            written += GrowthPerRowBytes + (key.Length * 3) + value.Length;
         }
 
         var delete = Statement("DELETE FROM rule_state_entries WHERE key = $key;", transaction);
@@ -746,6 +758,7 @@ public sealed partial class Journal : IDisposable
         save.Parameters.AddWithValue("$at", nowMs);
         save.ExecuteNonQuery();
         savedStateChanges = changes;
+        return written;
     }
 
     // After the commit that SaveRuleState wrote into: its changes are now what the file holds.

@@ -241,6 +241,12 @@ public sealed class DispatchUplink(
 
         // When the uplink first saw a record it has not sent yet (the batch window's start); null when everything is sent.
         DateTimeOffset? holdingSince = null;
+
+        // One timer while its time stays the same (the window's end, a heartbeat after the last send), and waits on the
+        // journal's signals themselves: a timer and a linked token made and cancelled on every turn cost two thread-pool
+        // hand-overs a turn (the cancellation's callbacks run on the pool), a few hundred a minute on a busy home.
+        using var timer = new Pipeline.DeadlineWake(time, cancellationToken);
+        var waits = new List<Task>(4);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -265,7 +271,7 @@ public sealed class DispatchUplink(
             }
 
             var room = MaxInFlight - (sentThrough - journal.AckedSeq);
-            TimeSpan? holdFor = null;
+            DateTimeOffset? holdUntil = null;
             if (room > 0 && journal.LastSeq > sentThrough)
             {
                 if (batchWindow is not { } window)
@@ -293,11 +299,10 @@ public sealed class DispatchUplink(
                     continue;
                 }
 
-                holdFor = sendAt - now;
+                holdUntil = sendAt;
             }
 
-            var idleFor = time.GetUtcNow() - lastSendAt;
-            if (idleFor >= heartbeat)
+            if (time.GetUtcNow() - lastSendAt >= heartbeat)
             {
                 await writer.WriteAsync(new GatewayMessage
                 {
@@ -309,22 +314,20 @@ public sealed class DispatchUplink(
 
             // Wait for new records (only an urgent one while records are held for a batch: the window's end sends the rest),
             // an ack that opens the in-flight window, the stream ending, or the heartbeat.
-            using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var waits = new List<Task>
-            {
-                Task.Delay(holdFor is { } hold && hold < heartbeat - idleFor ? hold : heartbeat - idleFor, time, wake.Token),
-                acks,
-                holdFor is not null ? journal.WaitForUrgentAfterAsync(sentThrough, wake.Token)
-                    : room > 0 ? journal.WaitForRecordsAfterAsync(sentThrough, wake.Token)
-                    : ackSignal,
-            };
+            var heartbeatAt = lastSendAt + heartbeat;
+            waits.Clear();
+            waits.Add(timer.Until(holdUntil is { } until && until < heartbeatAt ? until : heartbeatAt)!);
+            waits.Add(acks);
+            waits.Add(holdUntil is not null ? journal.WaitForUrgentAfterAsync(sentThrough, CancellationToken.None)
+                : room > 0 ? journal.WaitForRecordsAfterAsync(sentThrough, CancellationToken.None)
+                : ackSignal);
             if (profiles.Accepted)
             {
                 waits.Add(profileSignal);
             }
 
+            // The timer ends with the stream's token, so a stop wakes this wait too.
             await Task.WhenAny(waits).ConfigureAwait(false);
-            await wake.CancelAsync().ConfigureAwait(false);
         }
     }
 

@@ -49,7 +49,11 @@ public sealed class LocalDeployment : IAsyncDisposable
 
     public string GatewayData => Path.Combine(workDirectory, "gateway");
 
-    public string HomeFile => Path.Combine(workDirectory, "home.yaml");
+    /// <summary>
+    /// The care plan, alone in its directory as /etc/homegateway/home.yaml is on a device: the gateway watches the file's
+    /// directory (inotify reports every file in it), and the logs written beside it would wake its watcher at every line.
+    /// </summary>
+    public string HomeFile => Path.Combine(workDirectory, "etc", "home.yaml");
 
     public string PinDirectory => Path.Combine(workDirectory, "pins");
 
@@ -113,6 +117,7 @@ public sealed class LocalDeployment : IAsyncDisposable
         Directory.CreateDirectory(DispatchData);
         Directory.CreateDirectory(GatewayData);
         Directory.CreateDirectory(PinDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(HomeFile)!);
         await File.WriteAllTextAsync(HomeFile, homeYaml, cancellationToken).ConfigureAwait(false);
 
         WebUrl = new Uri($"http://127.0.0.1:{FreePort(ports.Web)}/");

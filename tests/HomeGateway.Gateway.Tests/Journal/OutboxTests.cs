@@ -135,6 +135,31 @@ public sealed class OutboxTests : IDisposable
     }
 
     [Fact]
+    public void The_budget_holds_after_every_append_although_the_file_is_not_measured_at_each()
+    {
+        // The journal reads its size only when the appends since the last reading may have used half the room left
+        // (Journal.KeepWithinBudget): one event per commit, as a quiet home journals, must never take it past the budget.
+        using var journal = Open();
+        var measuredOver = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var seq = journal.Append(Temperature(i));
+            if (i % 7 == 0)
+            {
+                journal.Append([], [1, 2, 3], seq);
+            }
+
+            if (journal.Outbox.UsedBytes > Budget)
+            {
+                measuredOver++;
+            }
+        }
+
+        Assert.True(journal.Outbox.Dropped > 0, "nothing was dropped: the run never reached the budget");
+        Assert.Equal(0, measuredOver);
+    }
+
+    [Fact]
     public void Alert_steps_alone_past_the_budget_are_kept_and_logged_loudly_once()
     {
         using var journal = Open();
