@@ -440,7 +440,8 @@ public sealed partial class Journal : IDisposable
             }
 
             // What dispatch has stored and the rules have seen (both as committed now) is needed by nobody: pruned in the same commit.
-            PruneDecidedAndAcknowledged(transaction, Math.Min(ackOnDisk, ruleState?.ThroughSeq ?? ruleThroughSeq));
+            var pruneThrough = Math.Min(ackOnDisk, ruleState?.ThroughSeq ?? ruleThroughSeq);
+            PruneDecidedAndAcknowledged(transaction, pruneThrough);
 
             var insert = Statement("""
                 INSERT INTO journal (seq, kind, recorded_at_ms, record, publisher, receipt_publisher, receipt_packet_id, receipt_fingerprint)
@@ -476,6 +477,7 @@ public sealed partial class Journal : IDisposable
 
             transaction.Commit();
             Commits++;
+            prunedThroughSeq = Math.Max(prunedThroughSeq, pruneThrough);
             // Only now on disk: a commit that failed (a full card) left the marks waiting, and pruning on the old ones.
             persistedAckedSeq = ackOnDisk;
             if (withMarks)
@@ -584,9 +586,11 @@ public sealed partial class Journal : IDisposable
             SaveRuleState(transaction, saved, time.GetUtcNow().ToUnixTimeMilliseconds());
         }
 
-        PruneDecidedAndAcknowledged(transaction, Math.Min(ackOnDisk, pendingRuleState?.ThroughSeq ?? ruleThroughSeq));
+        var pruneThrough = Math.Min(ackOnDisk, pendingRuleState?.ThroughSeq ?? ruleThroughSeq);
+        PruneDecidedAndAcknowledged(transaction, pruneThrough);
         transaction.Commit();
         Commits++;
+        prunedThroughSeq = Math.Max(prunedThroughSeq, pruneThrough);
         persistedAckedSeq = ackOnDisk;
         marksWrittenAt = time.GetUtcNow();
         if (pendingRuleState is { } committed)
@@ -794,8 +798,19 @@ public sealed partial class Journal : IDisposable
         return entries;
     }
 
+    // Everything at or below this was pruned by a commit that succeeded.
+    private long prunedThroughSeq;
+
     private void PruneDecidedAndAcknowledged(WriteTransaction transaction, long throughSeq)
     {
+        // The bound moves only when marks or a rules' state are committed: most commits have nothing new to let go, and
+        // looking anyway (the receipts' move, the delete) was ~2 % of the gateway's CPU on a busy flow (make bench nodeRed).
+        if (throughSeq <= prunedThroughSeq)
+        {
+            PruneOldReceipts(transaction);
+            return;
+        }
+
         var prune = Statement("DELETE FROM journal WHERE seq <= $through;", transaction);
         prune.Parameters.AddWithValue("$through", throughSeq);
         MoveReceiptsOut(transaction, 0, throughSeq);
