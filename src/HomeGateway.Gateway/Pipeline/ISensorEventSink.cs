@@ -16,7 +16,8 @@ public interface ISensorEventSink
     /// with its sequence number once it is durably in the journal (fsynced), and faults or is cancelled if it never will
     /// be. For an input that must not confirm receipt before then (an MQTT QoS 1 PUBACK), while the next event is already
     /// on its way: a burst is journalled in one commit. A sink that journals nothing (a test capture) completes it at
-    /// once with 0.
+    /// once with 0. The pipeline's sink completes it on its own thread, and continuations that await it run there: they
+    /// must be quick and must not block (send the acknowledgement, then return).
     /// </summary>
     async ValueTask<Task<long>> QueueDurablyAsync(SensorEvent sensorEvent, CancellationToken cancellationToken)
     {
