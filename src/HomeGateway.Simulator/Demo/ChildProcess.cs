@@ -99,7 +99,15 @@ public sealed partial class ChildProcess : IAsyncDisposable
         var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (gate)
         {
-            watchers.Add((match, found));
+            // Past: the last lines kept (a line written before the caller asked still counts).
+            if (lastLines.FirstOrDefault(match) is { } seen)
+            {
+                found.TrySetResult(seen);
+            }
+            else
+            {
+                watchers.Add((match, found));
+            }
         }
 
         return found.Task.WaitAsync(timeout);

@@ -147,17 +147,46 @@ public sealed class LocalDeployment : IAsyncDisposable
         PinFiles.Write(PinDirectory, 27, high: true);
     }
 
+    /// <summary>
+    /// Starts dispatch; ready once this very process says it listens on the deployment's addresses and answers its health
+    /// check. A health check alone can be answered by another test's dispatch that took the same free port a moment
+    /// earlier (ours then fails to bind and exits, and the enrolment after it met "connection refused"): a start that
+    /// fails because an address is taken is tried again on new ports.
+    /// </summary>
     public async Task StartDispatchAsync(CancellationToken cancellationToken)
     {
-        dispatch = ChildProcess.Start("dispatch", binaries.Dispatch,
-        [
-            "--Dispatch:DataDirectory=" + DispatchData,
-            "--Dispatch:WebUrl=" + WebUrl.GetLeftPart(UriPartial.Authority),
-            "--Dispatch:GrpcUrl=" + GrpcUrl.GetLeftPart(UriPartial.Authority),
-            "--Dispatch:ApiUrl=" + ApiUrl.GetLeftPart(UriPartial.Authority),
-        ], Path.Combine(workDirectory, "dispatch.log"));
-        await WaitUntilAsync(dispatch, () => IsHealthyAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            var web = WebUrl.GetLeftPart(UriPartial.Authority);
+            var grpc = GrpcUrl.GetLeftPart(UriPartial.Authority);
+            dispatch = ChildProcess.Start("dispatch", binaries.Dispatch,
+            [
+                "--Dispatch:DataDirectory=" + DispatchData,
+                "--Dispatch:WebUrl=" + web,
+                "--Dispatch:GrpcUrl=" + grpc,
+                "--Dispatch:ApiUrl=" + ApiUrl.GetLeftPart(UriPartial.Authority),
+            ], Path.Combine(workDirectory, "dispatch.log"));
+            var listening = dispatch.WaitForLineAsync(
+                line => line.Contains($"Dispatch listening: web={web} grpc={grpc}", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+            try
+            {
+                await WaitUntilAsync(dispatch, async () => listening.IsCompletedSuccessfully && await IsHealthyAsync(cancellationToken).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && dispatch.HasExited && AddressWasTaken())
+            {
+                await dispatch.DisposeAsync().ConfigureAwait(false);
+                WebUrl = new Uri($"http://127.0.0.1:{FreePort()}/");
+                GrpcUrl = new Uri($"https://127.0.0.1:{FreePort()}/");
+                ApiUrl = new Uri($"https://127.0.0.1:{FreePort()}/");
+            }
+        }
     }
+
+    // Kestrel's "Failed to bind to address …: address already in use", above the stack trace the tail keeps.
+    private bool AddressWasTaken() =>
+        File.ReadAllText(Path.Combine(workDirectory, "dispatch.log")).Contains("address already in use", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True once the gateway holds its certificate from dispatch.</summary>
     public bool IsGatewayEnrolled =>
@@ -174,7 +203,9 @@ public sealed class LocalDeployment : IAsyncDisposable
             EnrolmentCode, cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
         {
-            throw new InvalidOperationException($"`homegateway enroll` failed ({exitCode}): {error.Trim()}");
+            var dispatchState = dispatch is null ? "dispatch not started" : dispatch.HasExited ? "dispatch has exited" : "dispatch is running";
+            throw new InvalidOperationException(
+                $"`homegateway enroll` failed ({exitCode}): {error.Trim()}\n({dispatchState}; its last lines:)\n{dispatch?.Tail}");
         }
 
         EnrolmentReport = output.Trim();
