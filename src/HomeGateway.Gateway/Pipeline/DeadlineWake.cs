@@ -1,8 +1,9 @@
 namespace HomeGateway.Gateway.Pipeline;
 
 /// <summary>
-/// The pipeline's timer for the rules engine's next deadline, kept across the loop's turns while that deadline stays the
-/// same: a timer made and cancelled on every turn cost a wake-up of the runtime's timer thread per sensor event.
+/// A timer kept across a loop's turns while its time stays the same: the pipeline's for the rules engine's next deadline,
+/// the uplink's for its batch window and heartbeat. A timer made and cancelled on every turn cost a wake-up of the
+/// runtime's timer thread (and, cancelled with CancelAsync, a pool hand-over) per sensor event.
 /// </summary>
 internal sealed class DeadlineWake(TimeProvider time, CancellationToken stopping) : IDisposable
 {
