@@ -31,6 +31,7 @@ public sealed partial class HomeAssistantBridge : BackgroundService, IAlertObser
     private readonly HomeAssistantOptions _options;
     private readonly HomeConfig home;
     private readonly ILocalMqttPublisher publisher;
+    private readonly LocalAlertCopies copies;
     private readonly DispatchUplink uplink;
     private readonly Journal.Journal journal;
     private readonly TimeProvider time;
@@ -47,6 +48,7 @@ public sealed partial class HomeAssistantBridge : BackgroundService, IAlertObser
         IOptions<GatewayOptions> options,
         HomeConfig home,
         ILocalMqttPublisher publisher,
+        LocalAlertCopies copies,
         HomeAssistantBirth birth,
         DispatchUplink uplink,
         Journal.Journal journal,
@@ -56,6 +58,7 @@ public sealed partial class HomeAssistantBridge : BackgroundService, IAlertObser
         _options = options.Value.HomeAssistant;
         this.home = home;
         this.publisher = publisher;
+        this.copies = copies;
         this.uplink = uplink;
         this.journal = journal;
         this.time = time;
@@ -124,16 +127,18 @@ public sealed partial class HomeAssistantBridge : BackgroundService, IAlertObser
         }
     }
 
-    public async ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
+    public ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
     {
         if (!Enabled)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
+        // Queued (LocalAlertCopies): the pipeline does not wait for the broker.
         var json = AlertJson(seq, alert);
-        await PublishAsync(AlertTopic, json, retain: false, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(LastAlertTopic, json, retain: true, cancellationToken).ConfigureAwait(false);
+        copies.Post(Message(AlertTopic, json, retain: false), alert.AlertId);
+        copies.Post(Message(LastAlertTopic, json, retain: true), alert.AlertId);
+        return ValueTask.CompletedTask;
     }
 
     private async Task PublishStateAsync(CancellationToken cancellationToken)
@@ -261,13 +266,7 @@ public sealed partial class HomeAssistantBridge : BackgroundService, IAlertObser
     {
         try
         {
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic(topic)
-                .WithPayload(payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithRetainFlag(retain)
-                .Build();
-            return await publisher.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+            return await publisher.PublishAsync(Message(topic, payload, retain), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -280,6 +279,14 @@ public sealed partial class HomeAssistantBridge : BackgroundService, IAlertObser
             return false;
         }
     }
+
+    private static MqttApplicationMessage Message(string topic, byte[] payload, bool retain) =>
+        new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
+            .Build();
 
     /// <summary>A discovery node id from the home id: only the characters Home Assistant allows in a topic level.</summary>
     internal static string NodeId(string homeId) => "homegateway_" + NotAllowed().Replace(homeId, "_");

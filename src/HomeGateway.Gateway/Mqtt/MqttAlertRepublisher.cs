@@ -15,34 +15,22 @@ namespace HomeGateway.Gateway.Mqtt;
 /// not retained) so that local displays, a speaker or Home Assistant in the home can react even when dispatch is
 /// out of reach. Not retained: a subscriber that connects later must not take an old alert for a new one.
 /// </summary>
-public sealed class MqttAlertRepublisher(ILocalMqttPublisher broker, HomeConfig home, ILogger<MqttAlertRepublisher> logger) : IAlertObserver
+public sealed class MqttAlertRepublisher(LocalAlertCopies copies, HomeConfig home) : IAlertObserver
 {
     private readonly string _topic = AlertTopics.For(home.HomeId);
 
-    public async ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
+    /// <summary>Queues the copy (<see cref="LocalAlertCopies"/>) and returns at once: the pipeline never waits for the broker.</summary>
+    public ValueTask OnAlertCommittedAsync(long seq, AlertEvent alert, CancellationToken cancellationToken)
     {
-        try
-        {
-            var message = new MqttApplicationMessageBuilder()
-                .WithTopic(_topic)
-                .WithPayload(ToJson(seq, alert))
-                .WithContentType("application/json")
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithRetainFlag(false)
-                .Build();
-            if (!await broker.PublishAsync(message, cancellationToken).ConfigureAwait(false))
-            {
-                MqttLog.AlertNotRepublished(logger, alert.AlertId);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            // The observer contract: never throw into the pipeline; the alert is already safe in the journal.
-            MqttLog.AlertRepublishFailed(logger, alert.AlertId, ex);
-        }
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(_topic)
+            .WithPayload(ToJson(seq, alert))
+            .WithContentType("application/json")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(false)
+            .Build();
+        copies.Post(message, alert.AlertId);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The JSON of one alert step; field names and values are a published format (see Mqtt/README.md).</summary>

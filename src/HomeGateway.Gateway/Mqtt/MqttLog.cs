@@ -50,6 +50,9 @@ internal static partial class MqttLog
     [LoggerMessage(EventId = 2131, Level = LogLevel.Warning, Message = "Alert {AlertId} step could not be republished on local MQTT")]
     public static partial void AlertRepublishFailed(ILogger logger, string alertId, Exception exception);
 
+    [LoggerMessage(EventId = 2132, Level = LogLevel.Warning, Message = "{Dropped} alert step copies for local MQTT dropped, the oldest first: the broker took none while {Capacity} were waiting (the journal and dispatch have every step)")]
+    public static partial void AlertCopiesDropped(ILogger logger, long dropped, int capacity);
+
     [LoggerMessage(EventId = 2140, Level = LogLevel.Warning, Message = "MQTT credentials file {Path} has an unreadable line {Line}; that line is ignored")]
     public static partial void CredentialLineInvalid(ILogger logger, string path, int line);
 

@@ -10,7 +10,7 @@ public static class MqttServiceCollectionExtensions
     /// <summary>
     /// The MQTT sensor input, the link to the home's broker — the embedded broker (<c>Gateway:Mqtt:Mode</c> <c>embedded</c>)
     /// or a client of an external one (<c>external</c>); both are registered and the one not chosen stays idle — its
-    /// health (<see cref="MqttLinkHealth"/>) and the local alert republish. Expects <c>IOptions&lt;GatewayOptions&gt;</c>,
+    /// health (<see cref="MqttLinkHealth"/>) and the local alert republish (queued by <see cref="LocalAlertCopies"/>). Expects <c>IOptions&lt;GatewayOptions&gt;</c>,
     /// <c>HomeConfig</c>, <c>TimeProvider</c> and <c>ISensorEventSink</c> to be registered by the host.
     /// </summary>
     public static IServiceCollection AddMqttInputs(this IServiceCollection services)
@@ -34,6 +34,9 @@ public static class MqttServiceCollectionExtensions
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Mqtt.IsExternal
                 ? sp.GetRequiredService<ExternalMqttBrokerClient>()
                 : sp.GetRequiredService<EmbeddedMqttBroker>());
+        // After the brokers: hosted services stop in reverse order, so the copies stop before the link they go out on.
+        services.TryAddSingleton<LocalAlertCopies>();
+        services.AddHostedService(sp => sp.GetRequiredService<LocalAlertCopies>());
         services.TryAddSingleton<MqttAlertRepublisher>();
         services.AddSingleton<Pipeline.IAlertObserver>(sp => sp.GetRequiredService<MqttAlertRepublisher>());
         return services;

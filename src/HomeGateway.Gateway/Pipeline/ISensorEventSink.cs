@@ -44,7 +44,8 @@ public interface ISensorEventSink
 
 /// <summary>
 /// Told about each alert step after it is durably in the journal (local MQTT republish, LED/buzzer).
-/// Called on the pipeline's loop: must be quick and must not throw.
+/// Called on the pipeline's loop: must be quick, must not throw and must not wait for the network (a copy for the home's
+/// broker is queued, <see cref="Mqtt.LocalAlertCopies"/>); the loop goes on only when the observers return.
 /// </summary>
 public interface IAlertObserver
 {

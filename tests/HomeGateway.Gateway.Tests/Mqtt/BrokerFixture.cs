@@ -71,6 +71,8 @@ internal sealed class BrokerFixture : IAsyncDisposable
         var provider = services.BuildServiceProvider();
         var fixture = new BrokerFixture(provider, directory);
         await fixture.Broker.StartAsync(CancellationToken.None);
+        // The loop that sends the alert copies (MqttAlertRepublisher) on this broker, as the host starts it.
+        await fixture.Services.GetRequiredService<LocalAlertCopies>().StartAsync(CancellationToken.None);
         return fixture;
     }
 
@@ -112,6 +114,7 @@ internal sealed class BrokerFixture : IAsyncDisposable
             client.Dispose();
         }
 
+        await _services.GetRequiredService<LocalAlertCopies>().StopAsync(CancellationToken.None);
         await Broker.StopAsync(CancellationToken.None);
         var logs = Logs;
         await _services.DisposeAsync();
