@@ -1,5 +1,6 @@
 using System.Globalization;
 using HomeGateway.Dispatch.ClientRecords;
+using HomeGateway.Dispatch.DispatcherConsole.Frame;
 using HomeGateway.Dispatch.DispatcherConsole.Language;
 using HomeGateway.Dispatch.DispatcherConsole.Pages;
 using HomeGateway.Dispatch.Hosting;
@@ -146,7 +147,8 @@ internal static class ConsoleHomes
 
         var (home, language) = (refused.Home!, ConsoleLanguages.Of(http));
         var typed = (await http.Request.ReadFormAsync(http.RequestAborted))["leftOn"].ToString().Trim();
-        var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+        // The home's own day: from 22:00 UTC (midnight in Helsinki in winter) the UTC date is still yesterday's there.
+        var today = ConsoleTime.LocalDate(time.GetUtcNow(), home.TimeZone);
         // A day within a year back (a late mark) and a month ahead (a planned move); the sweep counts from it.
         var (earliest, latest) = (today.AddYears(-1), today.AddMonths(1));
         if (!DateOnly.TryParseExact(typed, DispatchStore.DayFormat, CultureInfo.InvariantCulture, DateTimeStyles.None, out var leftOn)
@@ -289,7 +291,7 @@ internal static class ConsoleHomes
             Alerts = alerts,
             state.AlertsPage,
             RetentionDays = options.Value.ClientRecords.RetentionDays,
-            LeftOnValue = state.LeftOnValue ?? DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime).ToString(DispatchStore.DayFormat, CultureInfo.InvariantCulture),
+            LeftOnValue = state.LeftOnValue ?? ConsoleTime.LocalDate(time.GetUtcNow(), home.TimeZone).ToString(DispatchStore.DayFormat, CultureInfo.InvariantCulture),
             state.LeftOnError,
             state.ConfirmError,
             Now = time.GetUtcNow(),

@@ -265,6 +265,27 @@ public sealed class ClientRecordConsoleTests : IAsyncLifetime
         Assert.Contains("the whole client record shown", auditPage, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_client_left_day_counts_from_the_homes_own_date_not_the_utc_one()
+    {
+        // 22:30 UTC on 7 December is 00:30 on 8 December in Helsinki, where the home is.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 22, 30, 0, TimeSpan.Zero));
+        await using var helsinki = await DispatchServer.StartAsync(clock);
+        await LifecycleSession.StoreFallAtHomeAsync(helsinki.Store);
+        await helsinki.Store.StoreGatewayProfileAsync("gw-1", new GatewayProfile("Europe/Helsinki", []));
+        using var ada = await LifecycleSession.LogInAsync(helsinki, "ada", "admin");
+
+        var page = await ada.PageAsync(HomePath);
+        // A month ahead of the home's day is 8 January; of the UTC date it would be 7 January, and this day refused.
+        var monthAhead = await ada.PostFormAsync(HomePath + "/client-left", ("leftOn", "2027-01-08"));
+        var pastThat = await ada.PostFormAsync(HomePath + "/client-left", ("leftOn", "2027-01-09"));
+
+        Assert.Contains("id=\"left-on\" name=\"leftOn\" type=\"date\" value=\"2026-12-08\"", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, pastThat.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, monthAhead.StatusCode);
+        Assert.Equal(new DateOnly(2027, 1, 8), (await helsinki.Store.FindHomeAsync("home-1"))!.ClientLeftOn);
+    }
+
     private async Task<IReadOnlyList<AuditRecord>> Audit(string action) =>
         (await server.Store.ListAuditPageAsync(new AuditQuery(null, null, null, action, 1, 100))).Rows;
 }
