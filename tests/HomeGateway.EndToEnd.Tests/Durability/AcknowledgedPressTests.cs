@@ -93,20 +93,7 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
             // nobody has subscribed to).
             await using var broker = await MosquittoBroker.StartAsync(Path.Combine(work, "mosquitto"), "max_queued_messages 0", "log_type subscribe");
             await using var deployment = await LocalDeployment.CreateAsync(Built.Binaries, work, DeliveryLedger.Home, (0, 0, 0), ct);
-            var passwordFile = Path.Combine(work, "mqtt-external-password");
-            File.WriteAllText(passwordFile, broker.GatewayPassword + "\n");
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-            deployment.GatewaySettings.AddRange(
-            [
-                "--Gateway:Mqtt:Mode=external",
-                "--Gateway:Mqtt:External:Host=127.0.0.1",
-                "--Gateway:Mqtt:External:Port=" + broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--Gateway:Mqtt:External:UserName=" + MosquittoBroker.GatewayUser,
-                "--Gateway:Mqtt:External:PasswordFile=" + passwordFile,
-            ]);
+            DeliveryLedger.UseHomeMosquitto(deployment, broker, work);
             await deployment.StartDispatchAsync(ct);
 
             // Ready when it has (re)connected to the broker: from then on the broker keeps its session and what arrives for it.

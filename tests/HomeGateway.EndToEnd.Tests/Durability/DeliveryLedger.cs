@@ -227,6 +227,26 @@ internal static class DeliveryLedger
     }
 
     /// <summary>Dispatch's SQLite store, read-only and unpooled: the tests read it while dispatch writes.</summary>
+    /// <summary>The gateway as a client of the home's own mosquitto (external mode), logged in as its gateway user.</summary>
+    public static void UseHomeMosquitto(LocalDeployment deployment, HomeGateway.Gateway.Tests.Mqtt.MosquittoBroker broker, string work)
+    {
+        var passwordFile = Path.Combine(work, "mqtt-external-password");
+        File.WriteAllText(passwordFile, broker.GatewayPassword + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        deployment.GatewaySettings.AddRange(
+        [
+            "--Gateway:Mqtt:Mode=external",
+            "--Gateway:Mqtt:External:Host=127.0.0.1",
+            "--Gateway:Mqtt:External:Port=" + broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--Gateway:Mqtt:External:UserName=" + HomeGateway.Gateway.Tests.Mqtt.MosquittoBroker.GatewayUser,
+            "--Gateway:Mqtt:External:PasswordFile=" + passwordFile,
+        ]);
+    }
+
     public static SqliteConnection OpenDispatchStore(LocalDeployment deployment)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder

@@ -38,21 +38,7 @@ public class FrozenHomeBrokerTests(ITestOutputHelper output)
             Directory.CreateDirectory(Path.Combine(work, "mosquitto"));
             await using var broker = await MosquittoBroker.StartAsync(Path.Combine(work, "mosquitto"));
             await using var deployment = await LocalDeployment.CreateAsync(Built.Binaries, work, Home, (0, 0, 0), ct);
-            var passwordFile = Path.Combine(work, "mqtt-external-password");
-            File.WriteAllText(passwordFile, broker.GatewayPassword + "\n");
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-
-            deployment.GatewaySettings.AddRange(
-            [
-                "--Gateway:Mqtt:Mode=external",
-                "--Gateway:Mqtt:External:Host=127.0.0.1",
-                "--Gateway:Mqtt:External:Port=" + broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--Gateway:Mqtt:External:UserName=" + MosquittoBroker.GatewayUser,
-                "--Gateway:Mqtt:External:PasswordFile=" + passwordFile,
-            ]);
+            DeliveryLedger.UseHomeMosquitto(deployment, broker, work);
             await deployment.StartDispatchAsync(ct);
             await deployment.StartGatewayAsync(ct, () => broker.Output.Contains(" as homegateway-kotka-0042 ", StringComparison.Ordinal));
 
