@@ -4,7 +4,6 @@ using HomeGateway.Core.Alerts;
 using HomeGateway.Core.Configuration;
 using HomeGateway.Core.Rules;
 using HomeGateway.Gateway.Pipeline;
-using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
 

@@ -101,7 +101,7 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
             Func<bool> connected = () => Regex.Count(broker.Output, @" as homegateway-kotka-0042 ") > gatewaySessions;
             await deployment.StartGatewayAsync(ct, connected);
             gatewaySessions++;
-            await WaitUntilAsync(() => broker.Output.Contains(" homegateway-kotka-0042 1 homegateway/kotka-0042/b4", StringComparison.Ordinal),
+            await DeliveryLedger.WaitUntilAsync(() => broker.Output.Contains(" homegateway-kotka-0042 1 homegateway/kotka-0042/b4", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), () => "the gateway subscribes to the buttons' topics\n" + broker.Output, ct);
 
             var ledger = new PressLedger { Round = 1 };
@@ -130,7 +130,7 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
 
             await stopPressing.CancelAsync();
             await pressing;
-            await WaitUntilAsync(() => ledger.Unacknowledged().Count == 0, TimeSpan.FromSeconds(30), () => $"mosquitto acknowledges every press ({ledger.Unacknowledged().Count} not acknowledged, e.g. {string.Join(", ", ledger.Unacknowledged().Take(5).Select(p => $"{p.Number} as packet {p.PacketId}, sent {p.SendCount}x"))})\n--- mosquitto\n{string.Join('\n', broker.Output.Split('\n').TakeLast(20))}", ct);
+            await DeliveryLedger.WaitUntilAsync(() => ledger.Unacknowledged().Count == 0, TimeSpan.FromSeconds(30), () => $"mosquitto acknowledges every press ({ledger.Unacknowledged().Count} not acknowledged, e.g. {string.Join(", ", ledger.Unacknowledged().Take(5).Select(p => $"{p.Number} as packet {p.PacketId}, sent {p.SendCount}x"))})\n--- mosquitto\n{string.Join('\n', broker.Output.Split('\n').TakeLast(20))}", ct);
 
             // The gateway stays up and takes what the broker kept for it.
             await deployment.StartGatewayAsync(ct, connected);
@@ -172,7 +172,7 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
         Assert.True(missing.Count == 0 && twice.Count == 0 && unknown.Count == 0,
             $"{sent.Count} presses sent, {atDispatch.Count} at dispatch; acknowledged but missing: {string.Join(", ", missing.Take(10))}; "
             + $"twice: {string.Join(", ", twice.Take(10))}; never sent: {string.Join(", ", unknown.Take(10))}\n{DeliveryLedger.Logs(deployment)}");
-        Assert.Equal(atDispatch.Count, HelpStepsAtDispatch(deployment));
+        Assert.Equal(atDispatch.Count, DeliveryLedger.HelpStepsAtDispatch(deployment));
 
         foreach (var round in sent.Where(p => p.SendCount == 1).GroupBy(p => p.FirstRound))
         {
@@ -195,25 +195,5 @@ public class AcknowledgedPressTests(ITestOutputHelper output)
         }
 
         return presses;
-    }
-
-    private static long HelpStepsAtDispatch(LocalDeployment deployment)
-    {
-        using var connection = DeliveryLedger.OpenDispatchStore(deployment);
-        using var command = connection.CreateCommand();
-        // Type 2 is help; kinds 1 and 2 are raised and repeated: one per press.
-        command.CommandText = "SELECT COUNT(*) FROM alert_events WHERE gateway_id = $g AND type = 2 AND kind IN (1, 2)";
-        command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what()}");
-            await Task.Delay(100, ct);
-        }
     }
 }

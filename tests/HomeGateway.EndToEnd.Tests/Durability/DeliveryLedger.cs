@@ -247,6 +247,27 @@ internal static class DeliveryLedger
         ]);
     }
 
+    /// <summary>Help alert steps at dispatch (type 2; kinds 1 and 2, raised and repeated): one per press.</summary>
+    public static long HelpStepsAtDispatch(LocalDeployment deployment)
+    {
+        using var connection = OpenDispatchStore(deployment);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM alert_events WHERE gateway_id = $g AND type = 2 AND kind IN (1, 2)";
+        command.Parameters.AddWithValue("$g", LocalDeployment.GatewayId);
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails with "timed out waiting until …" after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> what, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what()}");
+            await Task.Delay(50, ct);
+        }
+    }
+
     public static SqliteConnection OpenDispatchStore(LocalDeployment deployment)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
