@@ -67,7 +67,15 @@ public static class GatewayCli
     {
         // The service's files (journal, status, credentials) are its own; systemd's UMask=0027 is not the only guard.
         PrivateFiles.SetProcessUmask();
-        var builder = Host.CreateApplicationBuilder(hostArgs);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = hostArgs,
+            // appsettings.json beside the program, as doctor reads it, wherever the service is started from. The host
+            // watches its content root and every directory under it for that file to change: from the working directory,
+            // a technician's `homegateway run` in a home directory (or the bench's, where the journal and logs are written
+            // below it) held an inotify watch on each subdirectory and woke a thread for every write beneath them.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.AddGateway();
         using var host = builder.Build();
         try

@@ -44,10 +44,18 @@ public sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="executable"/> (a .dll runs under the dotnet host) with <paramref name="args"/>.</summary>
-    public static ChildProcess Start(string name, string executable, IEnumerable<string> args, string logFile)
+    /// <summary>
+    /// Starts <paramref name="executable"/> (a .dll runs under the dotnet host) with <paramref name="args"/>, in
+    /// <paramref name="workingDirectory"/> (null: this process's).
+    /// </summary>
+    public static ChildProcess Start(string name, string executable, IEnumerable<string> args, string logFile, string? workingDirectory = null)
     {
         var info = StartInfo(executable, args);
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -79,6 +79,9 @@ public sealed class LocalDeployment : IAsyncDisposable
     /// <summary>More settings for the gateway (<c>--Gateway:Key=value</c>), e.g. a small journal budget in a test.</summary>
     public List<string> GatewaySettings { get; } = [];
 
+    /// <summary>The directory the gateway is started in (null: this process's), as a technician may start it anywhere.</summary>
+    public string? GatewayWorkingDirectory { get; set; }
+
     public string ConsolePassword { get; private set; } = "";
 
     public string ResponderPassword { get; private set; } = "";
@@ -234,7 +237,7 @@ public sealed class LocalDeployment : IAsyncDisposable
             "--Gateway:Feedback:LedPin=" + StatusLedPin.ToString(CultureInfo.InvariantCulture),
             "--Gateway:Feedback:BuzzerPin=" + BuzzerPin.ToString(CultureInfo.InvariantCulture),
             .. GatewaySettings,
-        ], Path.Combine(workDirectory, "gateway.log"));
+        ], Path.Combine(workDirectory, "gateway.log"), GatewayWorkingDirectory);
         ready ??= () => IsListening(MqttPort);
         await WaitUntilAsync(gateway, () => Task.FromResult(ready()), cancellationToken).ConfigureAwait(false);
     }
