@@ -226,7 +226,6 @@ internal static class DeliveryLedger
         return found;
     }
 
-    /// <summary>Dispatch's SQLite store, read-only and unpooled: the tests read it while dispatch writes.</summary>
     /// <summary>The gateway as a client of the home's own mosquitto (external mode), logged in as its gateway user.</summary>
     public static void UseHomeMosquitto(LocalDeployment deployment, HomeGateway.Gateway.Tests.Mqtt.MosquittoBroker broker, string work)
     {
@@ -268,6 +267,7 @@ internal static class DeliveryLedger
         }
     }
 
+    /// <summary>Dispatch's SQLite store, read-only and unpooled: the tests read it while dispatch writes.</summary>
     public static SqliteConnection OpenDispatchStore(LocalDeployment deployment)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder

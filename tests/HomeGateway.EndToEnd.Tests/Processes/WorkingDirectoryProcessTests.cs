@@ -26,16 +26,12 @@ public sealed class WorkingDirectoryProcessTests
 
             // A directory a technician might be in: settings the service must refuse if it read them, and a tree below.
             var home = Path.Combine(work, "technician");
-            var below = new List<string>();
             for (var i = 0; i < Subdirectories; i++)
             {
-                var directory = Path.Combine(home, "projects", "p" + (i / 8).ToString(CultureInfo.InvariantCulture), "d" + i.ToString(CultureInfo.InvariantCulture));
-                Directory.CreateDirectory(directory);
-                below.Add(directory);
+                Directory.CreateDirectory(Path.Combine(home, "projects", "p" + (i / 8).ToString(CultureInfo.InvariantCulture), "d" + i.ToString(CultureInfo.InvariantCulture)));
             }
 
-            below.AddRange(Directory.GetDirectories(home, "*", SearchOption.AllDirectories).Where(d => !below.Contains(d)));
-            below.Add(home);
+            string[] below = [home, .. Directory.GetDirectories(home, "*", SearchOption.AllDirectories)];
             await File.WriteAllTextAsync(Path.Combine(home, "appsettings.json"), """{ "Gateway": { "Dispatch": { "HeartbeatSeconds": 1 } } }""", ct);
 
             deployment.GatewayWorkingDirectory = home;
