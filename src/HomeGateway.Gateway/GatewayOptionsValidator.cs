@@ -59,6 +59,11 @@ public sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             problems.Add($"Gateway:Journal:RepeatInterval {options.Journal.RepeatInterval} is outside 00:00:00 (journal every report) .. {Pipeline.RepeatedReports.MaxInterval}; the default is {Pipeline.RepeatedReports.DefaultInterval}");
         }
 
+        if (options.Journal.CommitSpacing < TimeSpan.Zero || options.Journal.CommitSpacing > JournalOptions.MaxCommitSpacing)
+        {
+            problems.Add($"Gateway:Journal:CommitSpacing {options.Journal.CommitSpacing} is outside 00:00:00 (commit every event at once) .. {JournalOptions.MaxCommitSpacing}; the default is {JournalOptions.DefaultCommitSpacing}");
+        }
+
         if (options.Journal.MarkInterval < JournalOptions.MinMarkInterval || options.Journal.MarkInterval > JournalOptions.MaxMarkInterval)
         {
             problems.Add($"Gateway:Journal:MarkInterval {options.Journal.MarkInterval} is outside {JournalOptions.MinMarkInterval} .. {JournalOptions.MaxMarkInterval}; the default is {Journal.Journal.MarkInterval}");

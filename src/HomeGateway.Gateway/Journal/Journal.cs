@@ -79,8 +79,10 @@ public sealed partial class Journal : IDisposable
     // A held state not yet serialised (HoldRuleState): most events change the rules' state without deciding an alert
     // step, and serialising every rule for each of them, to keep only the last within MarkInterval, was ~9 % of the
     // gateway's CPU on a busy flow. It is serialised when a commit writes it.
-    private Func<IReadOnlyDictionary<string, byte[]>>? heldStateSource;
-    private long heldStateThroughSeq;
+    // The source says through which event its state is, when it serialises it: the holder's rules may have seen more events
+    // by then (those of the very commit that writes it), and a state labelled with an older number would see them twice
+    // after a restart (RestoreAsync decides everything after the number again). Null: nothing consistent to write now.
+    private Func<(IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)?>? heldStateSource;
 
     // Under the lock: the state waiting for the next commit that writes marks, serialised now if it was held unserialised.
     private (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)? pendingRuleState
@@ -90,7 +92,7 @@ public sealed partial class Journal : IDisposable
             if (heldStateSource is { } source)
             {
                 heldStateSource = null;
-                heldRuleState = (source(), heldStateThroughSeq);
+                heldRuleState = source();
             }
 
             return heldRuleState;
@@ -358,11 +360,22 @@ public sealed partial class Journal : IDisposable
     public void HoldRuleStateEntries(Func<IReadOnlyDictionary<string, byte[]>> save, long throughSeq)
     {
         ArgumentNullException.ThrowIfNull(save);
+        HoldRuleStateEntries(() => (save(), throughSeq));
+    }
+
+    /// <summary>
+    /// As <see cref="HoldRuleStateEntries(Func{IReadOnlyDictionary{string, byte[]}}, long)"/> for rules that go on deciding
+    /// after the hold: <paramref name="save"/> returns the state as it is when called, with the last sensor event it has seen,
+    /// every one of them journalled by the end of the commit that calls it; or null when it cannot say so (events it has
+    /// seen are not yet handed to the journal), and then nothing is written and the state on disk stays as it was.
+    /// </summary>
+    public void HoldRuleStateEntries(Func<(IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)?> save)
+    {
+        ArgumentNullException.ThrowIfNull(save);
         lock (gate)
         {
             heldRuleState = null;
             heldStateSource = save;
-            heldStateThroughSeq = throughSeq;
         }
     }
 

@@ -31,12 +31,23 @@ public sealed partial class AlertPipeline(
     HomeConfigSource? homeSource = null,
     Uplink.AcknowledgementInbox? acknowledgements = null,
     Watchdog.AlertPathHeartbeats? heartbeats = null,
-    RepeatedReports? repeatedReports = null) : BackgroundService
+    RepeatedReports? repeatedReports = null,
+    Microsoft.Extensions.Options.IOptions<GatewayOptions>? options = null) : BackgroundService
 {
     private readonly Uplink.AcknowledgementInbox? acknowledgements = acknowledgements;
 
     /// <summary>The most events journalled in one transaction: bounds the latency a burst adds to the event after it.</summary>
     internal const int MaxBatch = 256;
+
+    /// <summary>
+    /// Held events commit at once when this many wait, whatever the spacing: an input that stops sending until its
+    /// acknowledgements come (MQTT's receive maximum; mosquitto lets 20 messages be in flight by default) is never
+    /// held to the spacing's pace.
+    /// </summary>
+    internal const int CommitWhenHeld = 10;
+
+    // How long after a commit events that decided no alert are held for company (Gateway:Journal:CommitSpacing).
+    private readonly TimeSpan commitSpacing = options?.Value.Journal.CommitSpacing ?? TimeSpan.Zero;
 
     private readonly IAlertObserver[] observers = observers.ToArray();
     private readonly Channel<HomeConfig> reloads = Channel.CreateBounded<HomeConfig>(
@@ -45,12 +56,26 @@ public sealed partial class AlertPipeline(
     private RulesEngine engine = engine;
 
     // The journal serialises a held state when it commits it: the engine in force then (a reload carries the state over).
-    private Func<IReadOnlyDictionary<string, byte[]>>? saveEngineState;
+    private Func<(IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)?>? saveEngineState;
 
     // The last sensor event the engine has seen; saved with its state.
     private long appliedSeq;
 
-    // Redelivered events whose first arrival is in the same batch: released with the original's seq once it commits.
+    // Group commit (CommitSpacing): the events the rules have decided and the journal has not yet committed, in order —
+    // each inbox item kept (its waiter), its event as journalled, its number (a repeat's: the record it repeats) and
+    // whether it is such a stand-in — and the events of them the journal keeps, with their receipts.
+    private readonly List<SensorEventInbox.Item> held = [];
+    private readonly List<CoreEvents.SensorEvent> heldEvents = [];
+    private readonly List<long> heldSeqs = [];
+    private readonly List<bool> heldStandsIn = [];
+    private readonly List<CoreEvents.SensorEvent> toJournal = [];
+    private readonly List<MessageReceipt?> toJournalReceipts = [];
+    private DateTimeOffset lastCommitAt = DateTimeOffset.MinValue;
+
+    // True while the held events are being committed: the state the journal may serialise then is consistent with them.
+    private bool committingHeld;
+
+    // Redelivered events whose first arrival is held: released with the original's seq once it commits.
     private readonly List<(SensorEventInbox.Item Redelivery, int Original)> redeliveredInBatch = [];
 
     /// <summary>The engine in force (replaced when the home file is reloaded).</summary>
@@ -73,8 +98,30 @@ public sealed partial class AlertPipeline(
         }
         finally
         {
+            CommitHeldAtStop();
             // Whoever waits for an event to be journalled (an MQTT PUBACK) must not wait forever: not journalled, not acked.
             inbox.CancelWaiting();
+        }
+    }
+
+    /// <summary>
+    /// At a stop, the events the rules decided and the spacing still held are committed, so their inputs are told; if that
+    /// fails they were never acknowledged, and the state on disk stays the one before them (see <see cref="SaveEngineState"/>).
+    /// </summary>
+    private void CommitHeldAtStop()
+    {
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            CommitHeldAsync([], CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            PipelineLog.HeldNotCommitted(logger, held.Count, ex.Message);
         }
     }
 
@@ -87,8 +134,9 @@ public sealed partial class AlertPipeline(
         // cancelled on each turn woke the runtime's timer thread as often (make bench nodeRed, CPU). The deadline's timer
         // is replaced only when the engine's next deadline moves; the watchdog's wake-up is renewed when it fires.
         var deadline = new DeadlineWake(time, stoppingToken);
+        var commitWake = new DeadlineWake(time, stoppingToken);
         Task? heartbeatWake = null;
-        var waits = new List<Task>(5);
+        var waits = new List<Task>(6);
 
         var batch = new List<SensorEventInbox.Item>(MaxBatch);
         heartbeats?.Pipeline.Beat();
@@ -106,6 +154,11 @@ public sealed partial class AlertPipeline(
                 if (deadline.Until(engine.NextDeadline) is { } wake)
                 {
                     waits.Add(wake);
+                }
+
+                if (commitWake.Until(held.Count > 0 ? lastCommitAt + commitSpacing : null) is { } commitDue)
+                {
+                    waits.Add(commitDue);
                 }
 
                 if (heartbeats is not null)
@@ -146,7 +199,7 @@ public sealed partial class AlertPipeline(
                     waitForEvent = null;
                     while (TakeBatch(batch))
                     {
-                        await JournalAndDecideAsync(batch, stoppingToken).ConfigureAwait(false);
+                        await DecideEventsAsync(batch, stoppingToken).ConfigureAwait(false);
                     }
                 }
 
@@ -156,12 +209,18 @@ public sealed partial class AlertPipeline(
                     await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
                 }
 
+                if (held.Count > 0 && time.GetUtcNow() - lastCommitAt >= commitSpacing)
+                {
+                    await CommitHeldAsync([], stoppingToken).ConfigureAwait(false);
+                }
+
                 heartbeats?.Pipeline.Beat();
             }
         }
         finally
         {
             deadline.Dispose();
+            commitWake.Dispose();
         }
     }
 
@@ -178,133 +237,200 @@ public sealed partial class AlertPipeline(
     }
 
     /// <summary>
-    /// Group commit: the rules decide the batch's events in order, numbered as the journal will number them, then the events,
-    /// the alert steps they decided and (with steps) the rules' state are committed in one transaction — one fsync — and
+    /// Group commit: the rules decide the batch's events in order, numbered as the journal will number them; the events, the
+    /// alert steps they decided and (with steps) the rules' state are then committed in one transaction — one fsync — and
     /// only then is anyone told: the inputs (a PUBACK), the observers (local MQTT, LED), the uplink. Nothing the rules
     /// decided is seen outside the process before it is durable, and a crash before the commit leaves no trace of the
-    /// batch: an input that acknowledges sends it again. A report that repeats its sensor's last journalled one unchanged is
-    /// decided but not journalled (<see cref="RepeatedReports"/>).
+    /// events: an input that acknowledges sends them again. A report that repeats its sensor's last journalled one
+    /// unchanged is decided but not journalled (<see cref="RepeatedReports"/>).
+    /// <para>
+    /// Events that decided no alert step are held for company until <see cref="commitSpacing"/> has passed since the last
+    /// commit (or <see cref="CommitWhenHeld"/> wait): a busy home's events then share commits, each an fsync and a rewrite of
+    /// the same pages (the SD card's life, and most of the gateway's CPU on a busy flow). A quiet home's event, the first
+    /// after a pause, commits at once. An alert step is never held: it commits at once, with every event held before it.
+    /// </para>
     /// </summary>
-    private async Task JournalAndDecideAsync(List<SensorEventInbox.Item> batch, CancellationToken cancellationToken)
+    private async Task DecideEventsAsync(List<SensorEventInbox.Item> batch, CancellationToken cancellationToken)
     {
-        SetAsideRedeliveries(batch);
-        if (batch.Count == 0)
+        var start = held.Count;
+        held.AddRange(batch);
+        SetAsideRedeliveries(start);
+        var count = held.Count - start;
+        if (count == 0)
         {
             return;
         }
 
-        var events = new CoreEvents.SensorEvent[batch.Count];
-        var receipts = new MessageReceipt?[batch.Count];
-        for (var i = 0; i < events.Length; i++)
+        var events = new CoreEvents.SensorEvent[count];
+        var receipts = new MessageReceipt?[count];
+        for (var i = 0; i < count; i++)
         {
             // Within the uplink's limits before the journal: a record dispatch would not take would hold the outbox
             // behind it for good. Adapters normalise; a device's own text (a detail, a state) may still be anything.
-            events[i] = UplinkLimits.Bound(batch[i].Event);
-            if (!ReferenceEquals(events[i], batch[i].Event))
+            var item = held[start + i];
+            events[i] = UplinkLimits.Bound(item.Event);
+            if (!ReferenceEquals(events[i], item.Event))
             {
                 PipelineLog.EventBounded(logger, events[i].SensorId);
             }
 
-            receipts[i] = batch[i].Receipt;
+            receipts[i] = item.Receipt;
         }
 
         // Only the pipeline appends while it runs, so the numbers the commit will give are known before it.
         var now = time.GetUtcNow();
-        var firstSeq = journal.LastSeq + 1;
-        var standIns = repeatedReports?.Classify(events, receipts, firstSeq, now, engine.Context.Home.Rules.Temperature) ?? new long?[events.Length];
-        var journalled = new List<CoreEvents.SensorEvent>(events.Length);
-        var journalledReceipts = new List<MessageReceipt?>(events.Length);
-        var seqOf = new long[events.Length];
-        for (var i = 0; i < events.Length; i++)
+        var firstSeq = journal.LastSeq + 1 + toJournal.Count;
+        var standIns = repeatedReports?.Classify(events, receipts, firstSeq, now, engine.Context.Home.Rules.Temperature) ?? new long?[count];
+        var seqOf = new long[count];
+        var next = firstSeq;
+        for (var i = 0; i < count; i++)
         {
             if (standIns[i] is { } original)
             {
                 seqOf[i] = original;
-                continue;
+            }
+            else
+            {
+                seqOf[i] = next++;
+                toJournal.Add(events[i]);
+                toJournalReceipts.Add(receipts[i]);
             }
 
-            seqOf[i] = firstSeq + journalled.Count;
-            journalled.Add(events[i]);
-            journalledReceipts.Add(receipts[i]);
+            heldEvents.Add(events[i]);
+            heldSeqs.Add(seqOf[i]);
+            heldStandsIn.Add(standIns[i] is not null);
         }
 
         var decided = new List<CoreAlerts.AlertEvent>();
-        for (var i = 0; i < events.Length; i++)
+        for (var i = 0; i < count; i++)
         {
             decided.AddRange(engine.Observe(events[i], seqOf[i], time.GetUtcNow()));
         }
 
+        appliedSeq = Math.Max(appliedSeq, next - 1);
+        // Compared with from here on, committed or held: a held event commits before anything after it, or the pipeline stops.
+        repeatedReports?.Committed(events, standIns, seqOf, now);
+
         var alerts = Bounded(decided);
-        if (journalled.Count > 0)
+        if (alerts.Length > 0 || held.Count >= CommitWhenHeld || now - lastCommitAt >= commitSpacing)
         {
-            appliedSeq = Math.Max(appliedSeq, firstSeq + journalled.Count - 1);
+            await CommitHeldAsync(alerts, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
+        // A repeat of a record already committed is durable as it is: its input need not wait for the held events' commit.
+        // Last, after the rules and the repeats have seen it: what awaits it runs here and then (a PUBACK, a test's next step).
+        for (var i = 0; i < count; i++)
+        {
+            if (standIns[i] is { } original && original <= journal.LastSeq)
+            {
+                held[start + i].Journalled?.TrySetResult(original);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Commits the held events and <paramref name="alerts"/> (steps the rules decided after them, with the state that
+    /// decided them) in one durable transaction, then releases the events' waiters and tells the observers of the steps.
+    /// </summary>
+    private async Task CommitHeldAsync(CoreAlerts.AlertEvent[] alerts, CancellationToken cancellationToken)
+    {
+        var firstSeq = journal.LastSeq + 1;
+        var journalledEvents = toJournal.Count;
         IReadOnlyList<JournalRecord> records;
+        committingHeld = true;
         try
         {
-            records = journal.Append(journalled, journalledReceipts, alerts, alerts.Length > 0 ? engine.SaveStateEntries() : null, appliedSeq);
+            records = journal.Append(toJournal, toJournalReceipts, alerts, alerts.Length > 0 ? engine.SaveStateEntries() : null, appliedSeq);
         }
         catch (Exception ex)
         {
-            foreach (var item in batch)
+            foreach (var item in held)
             {
                 item.Journalled?.TrySetException(ex);
             }
 
+            foreach (var (redelivery, _) in redeliveredInBatch)
+            {
+                redelivery.Journalled?.TrySetException(ex);
+            }
+
             throw;
         }
+        finally
+        {
+            committingHeld = false;
+        }
 
-        if (journalled.Count > 0 && (long)records[0].Seq != firstSeq)
+        if (records.Count > 0)
+        {
+            lastCommitAt = time.GetUtcNow();
+        }
+
+        if (journalledEvents > 0 && (long)records[0].Seq != firstSeq)
         {
             throw new InvalidOperationException($"The journal numbered the batch from {records[0].Seq}, expected {firstSeq}: something else appended.");
         }
 
-        repeatedReports?.Committed(events, standIns, seqOf, now);
-        for (var i = 0; i < events.Length; i++)
+        for (var i = 0; i < held.Count; i++)
         {
-            batch[i].Journalled?.TrySetResult(seqOf[i]);
-            if (standIns[i] is { } original)
+            held[i].Journalled?.TrySetResult(heldSeqs[i]);
+            var e = heldEvents[i];
+            if (heldStandsIn[i])
             {
-                PipelineLog.RepeatNotJournalled(logger, events[i].SensorId, events[i].State, original);
+                PipelineLog.RepeatNotJournalled(logger, e.SensorId, e.State, heldSeqs[i]);
             }
             else
             {
-                PipelineLog.EventJournalled(logger, seqOf[i], events[i].SensorId, events[i].State, events[i].Source);
+                PipelineLog.EventJournalled(logger, heldSeqs[i], e.SensorId, e.State, e.Source);
             }
         }
 
-        ReleaseRedeliveriesOf(seqOf);
+        ReleaseRedeliveriesOf(heldSeqs);
+        held.Clear();
+        heldEvents.Clear();
+        heldSeqs.Clear();
+        heldStandsIn.Clear();
+        toJournal.Clear();
+        toJournalReceipts.Clear();
         if (alerts.Length == 0)
         {
             // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
-            journal.HoldRuleStateEntries(saveEngineState ??= () => engine.SaveStateEntries(), appliedSeq);
+            journal.HoldRuleStateEntries(saveEngineState ??= SaveEngineState);
             return;
         }
 
-        await TellObserversAsync(alerts, records, journalled.Count, cancellationToken).ConfigureAwait(false);
+        await TellObserversAsync(alerts, records, journalledEvents, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Takes out of the batch every event of a redelivered message (MQTT DUP) that is already journalled — committed earlier,
-    /// or earlier in this very batch (the first arrival was still queued when the link dropped) — so it is neither
-    /// journalled nor decided twice. Its waiter (the PUBACK) is released with the original's sequence number: durable already,
-    /// or as soon as this batch commits. Only a message its sender marked as redelivered is looked up, so an ordinary message
-    /// is never mistaken for an old one.
+    /// The rules' state for the journal to serialise when a commit writes it (<see cref="Journal.Journal.HoldRuleStateEntries(Func{ValueTuple{IReadOnlyDictionary{string, byte[]}, long}?})"/>):
+    /// the engine's as it is then, through the last event it has seen, which that commit journals if it is held; null
+    /// while events the rules have seen are held outside a commit (at a stop whose last commit failed): then no state
+    /// is written, and the one on disk, before them, is decided forward at the next start.
     /// </summary>
-    private void SetAsideRedeliveries(List<SensorEventInbox.Item> batch)
+    private (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)? SaveEngineState() =>
+        held.Count == 0 || committingHeld ? (engine.SaveStateEntries(), appliedSeq) : null;
+
+    /// <summary>
+    /// Takes out of the held events from <paramref name="from"/> on (those just taken from the inbox) every event of a
+    /// redelivered message (MQTT DUP) that is already journalled — committed earlier, or held from an earlier arrival (the
+    /// first was still queued or held when the link dropped) — so it is neither journalled nor decided twice. Its waiter (the
+    /// PUBACK) is released with the original's sequence number: durable already, or as soon as the original commits. Only a
+    /// message its sender marked as redelivered is looked up, so an ordinary message is never mistaken for an old one.
+    /// </summary>
+    private void SetAsideRedeliveries(int from)
     {
-        redeliveredInBatch.Clear();
-        var kept = 0;
-        for (var i = 0; i < batch.Count; i++)
+        var kept = from;
+        for (var i = from; i < held.Count; i++)
         {
-            var item = batch[i];
+            var item = held[i];
             if (item.Receipt is { Redelivered: true } receipt)
             {
-                if (FirstArrivalInBatch(batch, kept, receipt) is { } original)
+                if (FirstArrivalInBatch(held, kept, receipt) is { } original)
                 {
                     redeliveredInBatch.Add((item, original));
-                    PipelineLog.RedeliveryRecognised(logger, receipt.Publisher, receipt.PacketId, "in the same batch");
+                    PipelineLog.RedeliveryRecognised(logger, receipt.Publisher, receipt.PacketId, "held with its first arrival");
                     continue;
                 }
 
@@ -316,15 +442,15 @@ public sealed partial class AlertPipeline(
                 }
             }
 
-            batch[kept++] = item;
+            held[kept++] = item;
         }
 
-        batch.RemoveRange(kept, batch.Count - kept);
+        held.RemoveRange(kept, held.Count - kept);
     }
 
     /// <summary>
-    /// The index (among the first <paramref name="count"/> kept) of another arrival of the same message whose events are all
-    /// in this batch, so that they commit together; null when there is none (then the redelivery is journalled: at worst twice).
+    /// The index (among the first <paramref name="count"/> held) of another arrival of the same message whose events are all
+    /// held, so that they commit together; null when there is none (then the redelivery is journalled: at worst twice).
     /// </summary>
     private static int? FirstArrivalInBatch(List<SensorEventInbox.Item> batch, int count, MessageReceipt receipt)
     {
@@ -432,6 +558,10 @@ public sealed partial class AlertPipeline(
         await DecideAsync([], appliedSeq, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Steps the rules decided without a new event (a deadline, a reload, dispatch's word): committed at once with the
+    /// state that decided them, behind whatever events are held (the rules saw those first).
+    /// </summary>
     private async Task DecideAsync(IReadOnlyList<CoreAlerts.AlertEvent> decided, long throughSeq, CancellationToken cancellationToken)
     {
         var alerts = Bounded(decided);
@@ -439,12 +569,11 @@ public sealed partial class AlertPipeline(
         if (alerts.Length == 0)
         {
             // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
-            journal.HoldRuleStateEntries(saveEngineState ??= () => engine.SaveStateEntries(), appliedSeq);
+            journal.HoldRuleStateEntries(saveEngineState ??= SaveEngineState);
             return;
         }
 
-        var records = journal.Append(alerts, engine.SaveStateEntries(), appliedSeq);
-        await TellObserversAsync(alerts, records, 0, cancellationToken).ConfigureAwait(false);
+        await CommitHeldAsync(alerts, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -582,4 +711,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(1006, LogLevel.Information, "Care plan for {HomeId} switched without a restart; rules: {Rules}")]
     public static partial void CarePlanSwitched(ILogger logger, string homeId, string rules);
+
+    [LoggerMessage(1022, LogLevel.Error, "{Count} sensor events decided at the stop could not be journalled ({Problem}); they were not acknowledged, so their senders send them again")]
+    public static partial void HeldNotCommitted(ILogger logger, int count, string problem);
 }

@@ -1,0 +1,223 @@
+using System.Buffers;
+using System.Text;
+using JournalRecord = HomeGateway.Contracts.V1.JournalRecord;
+using HomeGateway.Core.Configuration;
+using HomeGateway.Core.Events;
+using HomeGateway.Core.Rules;
+using HomeGateway.Gateway.Journal;
+using HomeGateway.Gateway.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using CoreAlerts = HomeGateway.Core.Alerts;
+
+namespace HomeGateway.Gateway.Tests.Pipeline;
+
+/// <summary>
+/// Guards the commit spacing (Gateway:Journal:CommitSpacing): events that decided no alert, coming within the spacing of the
+/// last commit, are held for company and committed together — each acknowledged only once it is in the journal — while an
+/// alert step, a deadline, a full hand of held events and a stop commit at once, with everything held before them in order.
+/// </summary>
+public sealed class CommitSpacingTests : IAsyncDisposable
+{
+    private static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
+
+    private readonly TempDirectory dir = new();
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+    private readonly HomeConfig home = new("home", "Europe/Helsinki",
+    [
+        new SensorConfig("front_door", SensorKind.Door) { Mqtt = new MqttInputConfig("z/front_door", MqttProfiles.Zigbee2Mqtt) },
+        new SensorConfig("back_door", SensorKind.Door) { Mqtt = new MqttInputConfig("z/back_door", MqttProfiles.Zigbee2Mqtt) },
+        new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(27) },
+    ],
+    new RulesConfig
+    {
+        Help = new HelpRuleConfig(),
+        DoorLeftOpen = new DoorLeftOpenRuleConfig { After = TimeSpan.FromMinutes(10) },
+        Escalation = new EscalationConfig { MaxEscalations = 0 },
+    });
+
+    private readonly HomeGateway.Gateway.Journal.Journal journal;
+    private readonly SensorEventInbox inbox = new();
+    private readonly AlertPipeline pipeline;
+    private readonly List<CoreAlerts.AlertEvent> told = [];
+
+    public CommitSpacingTests()
+    {
+        journal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("journal.db"), clock);
+        var options = Microsoft.Extensions.Options.Options.Create(new GatewayOptions { Journal = { CommitSpacing = Spacing } });
+        pipeline = new AlertPipeline(inbox, journal, new RulesEngine(home, clock.GetUtcNow()), [new Recorder(told)], clock,
+            NullLogger<AlertPipeline>.Instance, options: options);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await pipeline.StopAsync(CancellationToken.None);
+        pipeline.Dispose();
+        journal.Dispose();
+        dir.Dispose();
+    }
+
+    private SensorEvent Door(string door, string state) => new("home", door, SensorKind.Door, state, clock.GetUtcNow(), "mqtt:z/" + door);
+
+    private SensorEvent Press() => new("home", "button", SensorKind.HelpButton, SensorStates.Pressed, clock.GetUtcNow(), "gpio:27");
+
+    private async Task<Task<long>> Queue(SensorEvent e, MessageReceipt? receipt = null) =>
+        await inbox.QueueDurablyAsync(e, receipt, CancellationToken.None);
+
+    private static MessageReceipt Receipt(ushort packetId, bool dup) =>
+        MessageReceipt.ForMqtt("embedded/z2m", packetId, "z/back_door", new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{\"contact\":false}")), dup);
+
+    private List<JournalRecord> Records() => [.. journal.ReadAfter(0, 1000)];
+
+    private static string Describe(JournalRecord r) => r.BodyCase == JournalRecord.BodyOneofCase.SensorEvent
+        ? $"{r.Seq}:{r.SensorEvent.SensorId} {r.SensorEvent.State}"
+        : $"{r.Seq}:{r.AlertEvent.Type} {r.AlertEvent.Kind}";
+
+    /// <summary>The first event after a quiet spell: committed at once, as without the spacing.</summary>
+    private async Task<long> FirstEventAsync()
+    {
+        await pipeline.StartAsync(CancellationToken.None);
+        return await (await Queue(Door("front_door", SensorStates.Open))).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Real time for the pipeline to act on what it was handed; the fake clock does not move meanwhile.</summary>
+    private static Task Settle() => Task.Delay(300);
+
+    [Fact]
+    public async Task Events_within_the_spacing_share_one_commit_and_each_is_acknowledged_only_once_it_is_journalled()
+    {
+        // Invariant: an acknowledgement means durable; events of a busy spell share a commit.
+        Assert.Equal(1, await FirstEventAsync());
+        var commits = journal.Commits;
+
+        var closed = await Queue(Door("front_door", SensorStates.Closed));
+        var backOpen = await Queue(Door("back_door", SensorStates.Open));
+        await Settle();
+        Assert.False(closed.IsCompleted || backOpen.IsCompleted, "acknowledged before it was journalled");
+        Assert.Equal(1, journal.LastSeq);
+
+        clock.Advance(Spacing);
+        var seqs = await Task.WhenAll(closed, backOpen).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([2L, 3L], seqs);
+        Assert.Equal(1, journal.Commits - commits);
+        Assert.Equal(["1:front_door open", "2:front_door closed", "3:back_door open"], Records().Select(Describe));
+    }
+
+    [Fact]
+    public async Task An_event_that_decides_an_alert_commits_at_once_behind_the_events_held_before_it()
+    {
+        // Invariant: an alert step is never held; the rules' order is the journal's order.
+        await FirstEventAsync();
+        var commits = journal.Commits;
+        var closed = await Queue(Door("front_door", SensorStates.Closed));
+        await Settle();
+        Assert.False(closed.IsCompleted);
+
+        var press = await Queue(Press());
+        var seqs = await Task.WhenAll(closed, press).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([2L, 3L], seqs);
+        await WaitUntil(() => Told().Count == 1);
+
+        Assert.Equal(1, journal.Commits - commits);
+        Assert.Equal(["1:front_door open", "2:front_door closed", "3:button pressed", "4:Help Raised"], Records().Select(Describe));
+        Assert.Equal([3L], Told()[0].EvidenceSeqs);
+        Assert.Equal(3, journal.LoadRuleState()!.Value.ThroughSeq);
+    }
+
+    [Fact]
+    public async Task A_deadline_commits_the_events_held_before_it_first()
+    {
+        // Invariant: an alert a deadline decides commits at once, behind the events the rules saw before it.
+        await FirstEventAsync();
+        clock.Advance(TimeSpan.FromMinutes(10) - TimeSpan.FromMilliseconds(50));
+        Assert.Equal(2, await (await Queue(Door("back_door", SensorStates.Open))).WaitAsync(TimeSpan.FromSeconds(10)));
+        var backClosed = await Queue(Door("back_door", SensorStates.Closed));
+        await Settle();
+        Assert.False(backClosed.IsCompleted);
+
+        // The front door's 10 minutes are up before the spacing has passed.
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+        Assert.Equal(3, await backClosed.WaitAsync(TimeSpan.FromSeconds(10)));
+        await WaitUntil(() => Told().Count == 1);
+
+        Assert.Equal(["1:front_door open", "2:back_door open", "3:back_door closed", "4:DoorLeftOpen Raised"], Records().Select(Describe));
+    }
+
+    [Fact]
+    public async Task A_full_hand_of_held_events_commits_without_waiting_for_the_spacing()
+    {
+        // Invariant: an input that waits for its acknowledgements before it sends more is never held to the spacing's pace.
+        await FirstEventAsync();
+        var held = new List<Task<long>>();
+        for (var i = 0; i < AlertPipeline.CommitWhenHeld; i++)
+        {
+            held.Add(await Queue(Door("back_door", i % 2 == 0 ? SensorStates.Open : SensorStates.Closed)));
+        }
+
+        var seqs = await Task.WhenAll(held).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(Enumerable.Range(2, AlertPipeline.CommitWhenHeld).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
+    public async Task Events_held_at_a_stop_are_committed_and_acknowledged_with_the_state_that_saw_them()
+    {
+        // Invariant: a stop loses nothing the rules decided; the saved state is through the last event it saw.
+        await FirstEventAsync();
+        var closed = await Queue(Door("front_door", SensorStates.Closed));
+        await Settle();
+        Assert.False(closed.IsCompleted);
+
+        await pipeline.StopAsync(CancellationToken.None);
+        Assert.Equal(2, await closed.WaitAsync(TimeSpan.FromSeconds(10)));
+        journal.Flush();
+        Assert.Equal(2, journal.LoadRuleState()!.Value.ThroughSeq);
+        Assert.Equal(["1:front_door open", "2:front_door closed"], Records().Select(Describe));
+    }
+
+    [Fact]
+    public async Task A_redelivery_of_a_held_message_is_answered_with_the_original_and_journalled_once()
+    {
+        // Invariant: a redelivered message is journalled and decided once, whether its first arrival is committed or held.
+        await FirstEventAsync();
+        var first = await Queue(Door("back_door", SensorStates.Open), Receipt(7, dup: false));
+        var again = await Queue(Door("back_door", SensorStates.Open), Receipt(7, dup: true));
+        await Settle();
+        Assert.False(first.IsCompleted || again.IsCompleted);
+
+        clock.Advance(Spacing);
+        var seqs = await Task.WhenAll(first, again).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([2L, 2L], seqs);
+        Assert.Equal(["1:front_door open", "2:back_door open"], Records().Select(Describe));
+    }
+
+    private List<CoreAlerts.AlertEvent> Told()
+    {
+        lock (told)
+        {
+            return [.. told];
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
+            await Task.Delay(10);
+        }
+    }
+
+    private sealed class Recorder(List<CoreAlerts.AlertEvent> told) : IAlertObserver
+    {
+        public ValueTask OnAlertCommittedAsync(long seq, CoreAlerts.AlertEvent alert, CancellationToken cancellationToken)
+        {
+            lock (told)
+            {
+                told.Add(alert);
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+}
