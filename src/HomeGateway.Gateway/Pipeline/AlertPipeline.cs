@@ -75,6 +75,9 @@ public sealed partial class AlertPipeline(
     // True while the held events are being committed: the state the journal may serialise then is consistent with them.
     private bool committingHeld;
 
+    // A commit failed: the rules have seen what the journal does not have, so no state of theirs may be written after it.
+    private bool journalFailed;
+
     // Redelivered events whose first arrival is held: released with the original's seq once it commits.
     private readonly List<(SensorEventInbox.Item Redelivery, int Original)> redeliveredInBatch = [];
 
@@ -156,7 +159,7 @@ public sealed partial class AlertPipeline(
                     waits.Add(wake);
                 }
 
-                if (commitWake.Until(held.Count > 0 ? lastCommitAt + commitSpacing : null) is { } commitDue)
+                if (commitWake.Until(held.Count > 0 ? HeldDueAt(time.GetUtcNow()) : null) is { } commitDue)
                 {
                     waits.Add(commitDue);
                 }
@@ -209,7 +212,7 @@ public sealed partial class AlertPipeline(
                     await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
                 }
 
-                if (held.Count > 0 && time.GetUtcNow() - lastCommitAt >= commitSpacing)
+                if (held.Count > 0 && time.GetUtcNow() is var turnEnd && turnEnd >= HeldDueAt(turnEnd))
                 {
                     await CommitHeldAsync([], stoppingToken).ConfigureAwait(false);
                 }
@@ -307,12 +310,16 @@ public sealed partial class AlertPipeline(
             decided.AddRange(engine.Observe(events[i], seqOf[i], time.GetUtcNow()));
         }
 
-        appliedSeq = Math.Max(appliedSeq, next - 1);
+        if (next > firstSeq)
+        {
+            appliedSeq = Math.Max(appliedSeq, next - 1);
+        }
+
         // Compared with from here on, committed or held: a held event commits before anything after it, or the pipeline stops.
         repeatedReports?.Committed(events, standIns, seqOf, now);
 
         var alerts = Bounded(decided);
-        if (alerts.Length > 0 || held.Count >= CommitWhenHeld || now - lastCommitAt >= commitSpacing)
+        if (alerts.Length > 0 || held.Count >= CommitWhenHeld || now >= HeldDueAt(now))
         {
             await CommitHeldAsync(alerts, cancellationToken).ConfigureAwait(false);
             return;
@@ -345,6 +352,8 @@ public sealed partial class AlertPipeline(
         }
         catch (Exception ex)
         {
+            // Never acknowledged, so their senders send them again; and nothing of the rules is written from here on.
+            journalFailed = true;
             foreach (var item in held)
             {
                 item.Journalled?.TrySetException(ex);
@@ -355,6 +364,7 @@ public sealed partial class AlertPipeline(
                 redelivery.Journalled?.TrySetException(ex);
             }
 
+            ClearHeld();
             throw;
         }
         finally
@@ -387,12 +397,7 @@ public sealed partial class AlertPipeline(
         }
 
         ReleaseRedeliveriesOf(heldSeqs);
-        held.Clear();
-        heldEvents.Clear();
-        heldSeqs.Clear();
-        heldStandsIn.Clear();
-        toJournal.Clear();
-        toJournalReceipts.Clear();
+        ClearHeld();
         if (alerts.Length == 0)
         {
             // Nothing decided: the state waits for a commit that happens anyway, serialised only then.
@@ -403,14 +408,35 @@ public sealed partial class AlertPipeline(
         await TellObserversAsync(alerts, records, journalledEvents, cancellationToken).ConfigureAwait(false);
     }
 
+    private void ClearHeld()
+    {
+        held.Clear();
+        heldEvents.Clear();
+        heldSeqs.Clear();
+        heldStandsIn.Clear();
+        toJournal.Clear();
+        toJournalReceipts.Clear();
+        redeliveredInBatch.Clear();
+    }
+
+    /// <summary>
+    /// When the held events commit: the spacing after the last commit; now, if the clock was set back behind the last
+    /// commit (a Pi without a real-time clock corrected by NTP), so that nothing waits for the clock to catch up.
+    /// </summary>
+    private DateTimeOffset HeldDueAt(DateTimeOffset now)
+    {
+        var due = lastCommitAt + commitSpacing;
+        return due - now > commitSpacing ? now : due;
+    }
+
     /// <summary>
     /// The rules' state for the journal to serialise when a commit writes it (<see cref="Journal.Journal.HoldRuleStateEntries(Func{ValueTuple{IReadOnlyDictionary{string, byte[]}, long}?})"/>):
     /// the engine's as it is then, through the last event it has seen, which that commit journals if it is held; null
-    /// while events the rules have seen are held outside a commit (at a stop whose last commit failed): then no state
-    /// is written, and the one on disk, before them, is decided forward at the next start.
+    /// while events the rules have seen are held outside a commit, or after a commit failed (the rules saw what the journal
+    /// lacks): then no state is written, and the one on disk, from before them, is decided forward at the next start.
     /// </summary>
     private (IReadOnlyDictionary<string, byte[]> Entries, long ThroughSeq)? SaveEngineState() =>
-        held.Count == 0 || committingHeld ? (engine.SaveStateEntries(), appliedSeq) : null;
+        !journalFailed && (held.Count == 0 || committingHeld) ? (engine.SaveStateEntries(), appliedSeq) : null;
 
     /// <summary>
     /// Takes out of the held events from <paramref name="from"/> on (those just taken from the inbox) every event of a

@@ -190,6 +190,34 @@ public sealed class CommitSpacingTests : IAsyncDisposable
         Assert.Equal(["1:front_door open", "2:back_door open"], Records().Select(Describe));
     }
 
+    [Fact]
+    public async Task A_clock_set_back_behind_the_last_commit_holds_nothing_until_it_catches_up()
+    {
+        // Invariant: held events commit within the spacing of real time, whatever the wall clock does (NTP on a Pi
+        // without a real-time clock may set it back by hours).
+        var wall = new ShiftedClock();
+        using var ownJournal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("shifted.db"), wall);
+        var ownInbox = new SensorEventInbox();
+        var options = Microsoft.Extensions.Options.Options.Create(new GatewayOptions { Journal = { CommitSpacing = Spacing } });
+        using var ownPipeline = new AlertPipeline(ownInbox, ownJournal, new RulesEngine(home, wall.GetUtcNow()), [], wall,
+            NullLogger<AlertPipeline>.Instance, options: options);
+        await ownPipeline.StartAsync(CancellationToken.None);
+        ISensorEventSink sink = ownInbox;
+        Assert.Equal(1, await sink.PublishDurablyAsync(Door("front_door", SensorStates.Open), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+
+        wall.Offset = TimeSpan.FromHours(-1);
+        Assert.Equal(2, await sink.PublishDurablyAsync(Door("front_door", SensorStates.Closed), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        await ownPipeline.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>The system clock, set back or forward by <see cref="Offset"/>; its timers run in real time.</summary>
+    private sealed class ShiftedClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+    }
+
     private List<CoreAlerts.AlertEvent> Told()
     {
         lock (told)
