@@ -63,7 +63,16 @@ public sealed partial class AlertPipeline
             return;
         }
 
+        // Durable before the mark: dispatch resends only what is past it, so a mark ahead of the state on disk would lose
+        // the acknowledgement to a power cut (the state that decided no alert otherwise waits up to MarkInterval). The held
+        // events first: the state has seen them.
+        if (held.Count > 0)
+        {
+            await CommitHeldAsync([], cancellationToken).ConfigureAwait(false);
+        }
+
         await DecideAsync([], appliedSeq, cancellationToken).ConfigureAwait(false);
+        journal.Flush();
         try
         {
             inbox.MarkApplied(applied);

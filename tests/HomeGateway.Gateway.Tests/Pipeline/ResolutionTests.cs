@@ -141,6 +141,45 @@ public sealed class ResolutionTests : IDisposable
         Assert.NotEqual(raised.AlertId, next.AlertId);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Dispatchs_word_counts_as_applied_only_once_the_state_that_knows_it_is_on_disk(bool resolution)
+    {
+        // Invariant: the applied mark never runs ahead of the saved state. Dispatch resends only what is past the mark, so
+        // an acknowledgement or resolution marked applied but missing from the state on disk would be lost by a power cut:
+        // the escalation would resume, the alert would stay open.
+        await using var gateway = new Gateway(this);
+        await gateway.StartAsync();
+        await gateway.Events.PublishAsync(Press(), CancellationToken.None);
+        await WaitUntil(() => gateway.Steps.Length == 1);
+        var (raisedSeq, raised) = gateway.Seen[0];
+
+        gateway.Inbox.Post(resolution
+            ? new DispatchResolution(raised.AlertId, clock.GetUtcNow(), "dispatcher", 1, raisedSeq, "false_alarm")
+            : new DispatchAcknowledgement(raised.AlertId, clock.GetUtcNow(), "dispatcher", 1));
+        await WaitUntil(() => gateway.Inbox.AppliedAckSeq == 1);
+
+        // What a power cut now leaves on the card: the journal and its WAL as they are.
+        var cut = Directory.CreateDirectory(dir.File("cut")).FullName;
+        foreach (var file in Directory.GetFiles(dir.Path, "journal.db*"))
+        {
+            File.Copy(file, Path.Combine(cut, Path.GetFileName(file)));
+        }
+
+        using var onDisk = HomeGateway.Gateway.Journal.Journal.Open(Path.Combine(cut, "journal.db"), clock);
+        var restored = new RulesEngine(home, clock.GetUtcNow());
+        restored.RestoreState(onDisk.LoadRuleState()!.Value.State);
+        if (resolution)
+        {
+            Assert.Empty(restored.OpenAlerts);
+        }
+        else
+        {
+            Assert.NotNull(Assert.Single(restored.OpenAlerts).AcknowledgedAt);
+        }
+    }
+
     [Fact]
     public async Task After_a_restart_the_client_sees_help_is_coming_for_an_acknowledged_alert_and_an_alarm_for_one_not_yet_taken()
     {
