@@ -221,26 +221,23 @@ public sealed class ClientFeedback(
             return;
         }
 
+        // One timer while the next change stays the same. Every alert step wakes this loop, and a timer made per turn was
+        // left to fire for nothing: about 13 spare timers a second on the bench's busy flow (perf probes, 2026-12-08), each
+        // two thread wake-ups. The recheck time moves on only once it has passed, so that a wake keeps it too.
+        using var wake = new Pipeline.DeadlineWake(time, stoppingToken);
+        var recheckAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             var signal = changed.Task;
             var now = time.GetUtcNow();
             var (ledPattern, buzzerPattern) = Decide(now);
-            var next = Earliest(led?.Show(ledPattern, now), buzzer?.Show(buzzerPattern, now)) ?? now + Recheck;
-            var wait = next - now;
-            if (wait > Recheck)
+            if (recheckAt <= now)
             {
-                wait = Recheck;
+                recheckAt = now + Recheck;
             }
 
-            try
-            {
-                await Task.WhenAny(Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken), signal).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            var next = Earliest(Earliest(led?.Show(ledPattern, now), buzzer?.Show(buzzerPattern, now)), recheckAt)!.Value;
+            await Task.WhenAny(wake.Until(next)!, signal).ConfigureAwait(false);
         }
 
         led?.Write(false);

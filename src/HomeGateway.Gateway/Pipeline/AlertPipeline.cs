@@ -159,7 +159,8 @@ public sealed partial class AlertPipeline(
                     waits.Add(wake);
                 }
 
-                if (commitWake.Until(held.Count > 0 ? HeldDueAt(time.GetUtcNow()) : null) is { } commitDue)
+                var commitDue = commitWake.Until(held.Count > 0 ? HeldDueAt(time.GetUtcNow()) : null);
+                if (commitDue is not null)
                 {
                     waits.Add(commitDue);
                 }
@@ -172,6 +173,10 @@ public sealed partial class AlertPipeline(
                 }
 
                 await Task.WhenAny(waits).ConfigureAwait(false);
+
+                // The runtime's timers count a coarse clock and may fire a tick (4 ms on Linux) before the time asked. For the
+                // held events that is early enough: committing them then spares a second timer, and its two thread wake-ups.
+                var commitWakeFired = commitDue is { IsCompletedSuccessfully: true };
                 if (heartbeatWake is { IsCompleted: true })
                 {
                     heartbeatWake = null;
@@ -212,7 +217,7 @@ public sealed partial class AlertPipeline(
                     await DecideAsync(timed, appliedSeq, stoppingToken).ConfigureAwait(false);
                 }
 
-                if (held.Count > 0 && time.GetUtcNow() is var turnEnd && turnEnd >= HeldDueAt(turnEnd))
+                if (held.Count > 0 && (commitWakeFired || time.GetUtcNow() is var turnEnd && turnEnd >= HeldDueAt(turnEnd)))
                 {
                     await CommitHeldAsync([], stoppingToken).ConfigureAwait(false);
                 }
