@@ -166,6 +166,42 @@ public sealed class ClientFeedbackTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wake_that_changes_nothing_shown_keeps_the_one_timer_it_has()
+    {
+        // Every alert step wakes the loop. On a busy home a timer made per wake (and left to fire for nothing) was a dozen
+        // spare timer wake-ups a second (make bench nodeRed).
+        var counting = new CountingClock(clock);
+        var home = new HomeConfig("home", "Europe/Helsinki", [], new RulesConfig());
+        var options = Options.Create(new GatewayOptions { HomeFile = "home.yaml", DataDirectory = dir.Path, Feedback = new FeedbackOptions { LedPin = LedPin } });
+        using var watched = new ClientFeedback(gpio, journal, new DispatchUplink(journal, home, options, clock, NullLogger<DispatchUplink>.Instance),
+            home, options, counting, NullLogger<ClientFeedback>.Instance);
+        await watched.StartAsync(CancellationToken.None);
+        var seq = Journalled(Help());
+        await watched.OnAlertCommittedAsync(seq, Help(), CancellationToken.None);
+        await WaitFor(() => watched.LedPattern == BlinkPattern.AlarmPending);
+        await Task.Delay(50);
+        var timers = counting.Timers;
+
+        for (var i = 0; i < 20; i++)
+        {
+            // Nothing of this is shown (no such alarm), but it wakes the loop, which reads the clock once a turn.
+            var reads = counting.Reads;
+            watched.Acknowledged("not-shown-" + i);
+            await WaitFor(() => counting.Reads > reads);
+        }
+
+        await Task.Delay(50);
+        Assert.Equal(BlinkPattern.AlarmPending, watched.LedPattern);
+        Assert.Equal(timers, counting.Timers);
+
+        // The timer it kept still fires: the blink goes on when the clock moves.
+        var level = driver.LevelOf(LedPin);
+        clock.Advance(TimeSpan.FromMilliseconds(130));
+        await WaitFor(() => driver.LevelOf(LedPin) != level);
+        await watched.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task An_output_pin_that_is_also_a_sensor_input_stops_the_start_with_a_clear_message()
     {
         var home = new HomeConfig("home", "UTC", [new SensorConfig("button", SensorKind.HelpButton) { Gpio = new GpioInputConfig(LedPin) }], new RulesConfig());
@@ -174,6 +210,35 @@ public sealed class ClientFeedbackTests : IDisposable
             home, options, clock, NullLogger<ClientFeedback>.Instance);
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => clash.StartAsync(CancellationToken.None));
         Assert.Contains("LedPin 23 is also the input of sensor 'button'", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The test's clock, counting the timers made on it and the reads of it.</summary>
+    private sealed class CountingClock(TimeProvider inner) : TimeProvider
+    {
+        private int timers;
+        private int reads;
+
+        public int Timers => Volatile.Read(ref timers);
+
+        public int Reads => Volatile.Read(ref reads);
+
+        public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            Interlocked.Increment(ref reads);
+            return inner.GetUtcNow();
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref timers);
+            return inner.CreateTimer(callback, state, dueTime, period);
+        }
     }
 
     private static async Task WaitFor(Func<bool> condition)

@@ -213,6 +213,51 @@ public sealed class CommitSpacingTests : IAsyncDisposable
         await ownPipeline.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task Held_events_commit_when_their_timer_fires_even_a_coarse_tick_before_the_time_asked()
+    {
+        // The runtime's timers count a coarse clock (4 ms ticks on Linux) and may fire a tick early. Re-arming for the few
+        // milliseconds left cost a second timer and two thread wake-ups per commit on a busy home.
+        var early = new EarlyTimers(clock, TimeSpan.FromMilliseconds(4));
+        using var ownJournal = HomeGateway.Gateway.Journal.Journal.Open(dir.File("early.db"), early);
+        var ownInbox = new SensorEventInbox();
+        var options = Microsoft.Extensions.Options.Options.Create(new GatewayOptions { Journal = { CommitSpacing = Spacing } });
+        using var ownPipeline = new AlertPipeline(ownInbox, ownJournal, new RulesEngine(home, early.GetUtcNow()), [], early,
+            NullLogger<AlertPipeline>.Instance, options: options);
+        await ownPipeline.StartAsync(CancellationToken.None);
+        Assert.Equal(1, await (await ownInbox.QueueDurablyAsync(Door("front_door", SensorStates.Open), null, CancellationToken.None)).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var closed = await ownInbox.QueueDurablyAsync(Door("front_door", SensorStates.Closed), null, CancellationToken.None);
+        await Settle();
+        Assert.False(closed.IsCompleted);
+        var timers = early.Timers;
+
+        clock.Advance(Spacing - TimeSpan.FromMilliseconds(4));
+        Assert.Equal(2, await closed.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(timers, early.Timers);
+        await ownPipeline.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A clock whose timers fire <paramref name="early"/> before the time asked, as the runtime's may; counts them.</summary>
+    private sealed class EarlyTimers(FakeTimeProvider inner, TimeSpan early) : TimeProvider
+    {
+        private int timers;
+
+        public int Timers => Volatile.Read(ref timers);
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            Interlocked.Increment(ref timers);
+            return inner.CreateTimer(callback, state, dueTime > early ? dueTime - early : dueTime, period);
+        }
+    }
+
     /// <summary>The system clock, set back or forward by <see cref="Offset"/>; its timers run in real time.</summary>
     private sealed class ShiftedClock : TimeProvider
     {
