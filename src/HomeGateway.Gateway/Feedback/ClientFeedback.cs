@@ -223,7 +223,8 @@ public sealed class ClientFeedback(
 
         // One timer while the next change stays the same. Every alert step wakes this loop, and a timer made per turn was
         // left to fire for nothing: about 13 spare timers a second on the bench's busy flow (perf probes, 2026-12-08), each
-        // two thread wake-ups. The recheck time moves on only once it has passed, so that a wake keeps it too.
+        // two thread wake-ups. The recheck time moves on only once it has passed, so that a wake keeps it too; or when the
+        // clock was set back behind it (NTP on a Pi without a real-time clock), so that it never waits for the clock.
         using var wake = new Pipeline.DeadlineWake(time, stoppingToken);
         var recheckAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
@@ -231,7 +232,7 @@ public sealed class ClientFeedback(
             var signal = changed.Task;
             var now = time.GetUtcNow();
             var (ledPattern, buzzerPattern) = Decide(now);
-            if (recheckAt <= now)
+            if (recheckAt <= now || recheckAt - now > Recheck)
             {
                 recheckAt = now + Recheck;
             }
